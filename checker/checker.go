@@ -1,0 +1,340 @@
+package checker
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr/vm"
+	"github.com/figcheck/figcheck/rules"
+)
+
+// Checker evaluates forms. The zero value is ready to use and safe for
+// concurrent use.
+type Checker struct {
+	pool sync.Pool
+}
+
+// state is what one evaluation borrows: a VM and the environment map, with
+// per-indicator flags sized for the largest form seen.
+type state struct {
+	vm       vm.VM
+	env      map[string]any
+	have     []bool // current figure present and a number
+	bad      []bool // current figure present but unusable
+	havePrev []bool
+	badPrev  []bool
+	raw      []any // submitted current values, by indicator index
+	rawPrev  []any
+}
+
+func (c *Checker) get(n int) *state {
+	s, _ := c.pool.Get().(*state)
+	if s == nil {
+		s = &state{env: make(map[string]any, 2*n)}
+	}
+	if cap(s.have) < n {
+		s.have, s.bad = make([]bool, n), make([]bool, n)
+		s.havePrev, s.badPrev = make([]bool, n), make([]bool, n)
+		s.raw, s.rawPrev = make([]any, n), make([]any, n)
+	}
+	s.have, s.bad = s.have[:n], s.bad[:n]
+	s.havePrev, s.badPrev = s.havePrev[:n], s.badPrev[:n]
+	s.raw, s.rawPrev = s.raw[:n], s.rawPrev[:n]
+	clear(s.have)
+	clear(s.bad)
+	clear(s.havePrev)
+	clear(s.badPrev)
+	clear(s.raw)
+	clear(s.rawPrev)
+	clear(s.env)
+	return s
+}
+
+func (c *Checker) put(s *state) {
+	clear(s.raw) // do not keep submitted values alive in the pool
+	clear(s.rawPrev)
+	clear(s.env)
+	c.pool.Put(s)
+}
+
+// Check evaluates every rule of f on s. It never fails: problems with the
+// submission are violations of builtin rules, and rules that cannot run are
+// listed as skipped or as evaluation errors.
+func (c *Checker) Check(f *rules.Form, s *Submission) *Result {
+	return c.CheckWithID(f, s, CheckID(f, SubmissionDigest(s)))
+}
+
+// CheckWithID is Check with a check id the caller has already computed
+// (with CheckID), as a cache does to build its key.
+func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Result {
+	st := c.get(len(f.Indicators))
+	defer c.put(st)
+	r := &Result{
+		CheckID: checkID, Form: f.ID, Unit: s.Unit, Period: s.Period, Ruleset: f.Digest,
+		Violations: []Violation{}, Skipped: []Skip{}, EvalErrors: []EvalError{},
+	}
+	st.load(f, s.Figures, false, r)
+	st.load(f, s.Previous, true, r)
+	for _, ind := range f.Indicators {
+		if ind.Required && !st.have[ind.Index] && !st.bad[ind.Index] {
+			r.add(Violation{
+				Rule: BuiltinRequired, Name: "必填指标未填写", Severity: rules.SevError,
+				Message: fmt.Sprintf("「%s」为必填指标,尚未填写", ind.Name),
+				Fields:  map[string]any{ind.ID: nil}, order: ind.Index,
+			})
+		}
+	}
+	for id := range s.Explanations {
+		if _, ok := f.Rule(id); !ok && !strings.HasPrefix(id, "builtin.") {
+			r.add(Violation{
+				Rule: BuiltinUnknownExplanation, Name: "说明对应的规则不存在", Severity: rules.SevInfo,
+				Message: fmt.Sprintf("说明所对应的规则 %q 不存在,该说明未被使用", id),
+				Fields:  map[string]any{}, order: len(f.Indicators),
+			})
+		}
+	}
+	r.Summary.Rules = len(f.Rules)
+	for _, rule := range f.Rules {
+		st.eval(rule, s.Explanations, r)
+	}
+	r.finish()
+	return r
+}
+
+// load normalises submitted values into the environment, reporting builtin
+// violations for values that are unusable.
+func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result) {
+	prefix := ""
+	have, bad, raw := st.have, st.bad, st.raw
+	if prev {
+		prefix = "previous."
+		have, bad, raw = st.havePrev, st.badPrev, st.rawPrev
+	}
+	// Sorted keys keep the order of builtin violations stable.
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := vals[k]
+		ind, ok := f.Indicator(k)
+		if !ok {
+			r.add(unknownField(f, prefix, k, v))
+			continue
+		}
+		field := prefix + ind.ID
+		if raw[ind.Index] != nil || have[ind.Index] || bad[ind.Index] {
+			r.add(Violation{
+				Rule: BuiltinDuplicateField, Name: "指标重复填写", Severity: rules.SevError,
+				Message: fmt.Sprintf("「%s」被重复填写(指标代码与中文名称各填了一次)", ind.Name),
+				Fields:  map[string]any{field: v}, order: ind.Index,
+			})
+			bad[ind.Index], have[ind.Index] = true, false
+			continue
+		}
+		if v == nil {
+			continue // null is the same as not given
+		}
+		raw[ind.Index] = v
+		x, err := Normalize(v, ind.Type)
+		if err != nil {
+			bad[ind.Index] = true
+			r.add(valueViolation(ind, field, v, err))
+			continue
+		}
+		have[ind.Index] = true
+		if prev {
+			st.env[ind.PrevKey] = x
+		} else {
+			st.env[ind.ID] = x
+		}
+		if !prev && ((ind.Min != nil && x < *ind.Min) || (ind.Max != nil && x > *ind.Max)) {
+			r.add(Violation{
+				Rule: BuiltinRange, Name: "数值超出范围", Severity: rules.SevError,
+				Message: fmt.Sprintf("「%s」为%s%s,超出允许范围%s", ind.Name, rules.FormatValue(x), ind.Unit, bounds(ind)),
+				Fields:  map[string]any{field: v}, order: ind.Index,
+			})
+		}
+	}
+}
+
+func bounds(ind *rules.Indicator) string {
+	switch {
+	case ind.Min != nil && ind.Max != nil:
+		return fmt.Sprintf("%s–%s%s", rules.FormatValue(*ind.Min), rules.FormatValue(*ind.Max), ind.Unit)
+	case ind.Min != nil:
+		return fmt.Sprintf("不低于%s%s", rules.FormatValue(*ind.Min), ind.Unit)
+	case ind.Max != nil:
+		return fmt.Sprintf("不高于%s%s", rules.FormatValue(*ind.Max), ind.Unit)
+	}
+	return ""
+}
+
+func valueViolation(ind *rules.Indicator, field string, v any, err error) Violation {
+	viol := Violation{Severity: rules.SevError, Fields: map[string]any{field: v}, order: ind.Index}
+	switch err {
+	case ErrPlaceholder:
+		viol.Rule, viol.Name = BuiltinPlaceholder, "模板占位符未替换"
+		viol.Message = fmt.Sprintf("「%s」仍是模板占位符 %q,请填写实际数字", ind.Name, fmt.Sprint(v))
+	case ErrFraction:
+		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
+		viol.Message = fmt.Sprintf("「%s」应为整数%s,填写的是 %v", ind.Name, ind.Unit, v)
+	default:
+		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
+		viol.Message = fmt.Sprintf("「%s」不是有效数字:%s", ind.Name, describe(v))
+	}
+	return viol
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", x)
+	case bool:
+		return fmt.Sprintf("布尔值 %v", x)
+	case map[string]any:
+		return "对象"
+	case []any:
+		return "数组"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+func unknownField(f *rules.Form, prefix, key string, v any) Violation {
+	msg := fmt.Sprintf("表单中没有指标 %q", prefix+key)
+	if hint := closest(f, key); hint != nil {
+		msg += fmt.Sprintf(",是否是「%s」(%s)?", hint.Name, hint.ID)
+	}
+	return Violation{
+		Rule: BuiltinUnknownField, Name: "未知指标", Severity: rules.SevError,
+		Message: msg, Fields: map[string]any{prefix + key: v}, order: len(f.Indicators),
+	}
+}
+
+// eval runs one rule and records its outcome in r.
+func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Result) {
+	var missing, invalid []string
+	for _, ind := range rule.Uses {
+		if !st.have[ind.Index] {
+			if st.bad[ind.Index] {
+				invalid = append(invalid, ind.ID)
+			} else {
+				missing = append(missing, ind.ID)
+			}
+		}
+	}
+	for _, ind := range rule.UsesPrevious {
+		if !st.havePrev[ind.Index] {
+			if st.badPrev[ind.Index] {
+				invalid = append(invalid, ind.PrevKey)
+			} else {
+				missing = append(missing, ind.PrevKey)
+			}
+		}
+	}
+	if missing != nil || invalid != nil {
+		reason := SkipMissing
+		if missing == nil {
+			reason = SkipInvalid
+		}
+		r.Skipped = append(r.Skipped, Skip{Rule: rule.ID, Name: rule.Name, Reason: reason, Missing: missing, Invalid: invalid})
+		return
+	}
+	if rule.WhenProgram != nil {
+		ok, err := st.run(rule.WhenProgram)
+		if err != nil {
+			r.EvalErrors = append(r.EvalErrors, st.evalError(rule, "when: "+err.Error()))
+			return
+		}
+		if !ok {
+			r.Skipped = append(r.Skipped, Skip{Rule: rule.ID, Name: rule.Name, Reason: SkipCondition})
+			return
+		}
+	}
+	r.Summary.Evaluated++
+	ok, err := st.run(rule.Program)
+	switch {
+	case err != nil:
+		r.EvalErrors = append(r.EvalErrors, st.evalError(rule, err.Error()))
+	case ok:
+		r.Summary.Passed++
+	default:
+		v := Violation{
+			Rule: rule.ID, Name: rule.Name, Severity: rule.Severity,
+			Message: rule.Message.Execute(&st.vm, st.env), Fields: st.fields(rule),
+		}
+		if len(rule.Uses) > 0 {
+			v.order = rule.Uses[0].Index
+		}
+		if text := strings.TrimSpace(explanations[rule.ID]); text != "" && rule.Severity == rules.SevWarning {
+			v.Explained, v.Explanation = true, text
+		}
+		r.add(v)
+	}
+}
+
+func (st *state) run(p *vm.Program) (bool, error) {
+	out, err := st.vm.Run(p, st.env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("expression returned %T, not a boolean", out)
+	}
+	return b, nil
+}
+
+func (st *state) evalError(rule *rules.Rule, msg string) EvalError {
+	return EvalError{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity, Error: msg, Fields: st.fields(rule)}
+}
+
+// fields returns every figure a rule reads with the value as submitted.
+func (st *state) fields(rule *rules.Rule) map[string]any {
+	m := make(map[string]any, len(rule.Uses)+len(rule.UsesPrevious))
+	for _, ind := range rule.Uses {
+		m[ind.ID] = st.raw[ind.Index]
+	}
+	for _, ind := range rule.UsesPrevious {
+		m[ind.PrevKey] = st.rawPrev[ind.Index]
+	}
+	return m
+}
+
+func (r *Result) add(v Violation) {
+	r.Violations = append(r.Violations, v)
+}
+
+// finish sorts violations (severity, rule id, field order) and computes the
+// summary and verdict.
+func (r *Result) finish() {
+	slices.SortStableFunc(r.Violations, func(a, b Violation) int {
+		return cmp.Or(cmp.Compare(a.Severity, b.Severity), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.order, b.order))
+	})
+	for _, v := range r.Violations {
+		switch {
+		case v.Explained:
+			r.Summary.Explained++
+		case v.Severity == rules.SevError:
+			r.Summary.Errors++
+		case v.Severity == rules.SevWarning:
+			r.Summary.Warnings++
+		default:
+			r.Summary.Infos++
+		}
+	}
+	r.Summary.Skipped = len(r.Skipped)
+	r.Summary.EvalErrors = len(r.EvalErrors)
+	switch {
+	case r.Summary.Errors > 0:
+		r.Verdict = Fail
+	case r.Summary.Warnings > 0:
+		r.Verdict = Warn
+	default:
+		r.Verdict = Pass
+	}
+}

@@ -1,0 +1,126 @@
+package checker
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/figcheck/figcheck/rules"
+)
+
+// Problems a figure can have before any rule looks at it.
+var (
+	// ErrPlaceholder marks a template leftover such as "xx" or an empty cell.
+	ErrPlaceholder = errors.New("placeholder")
+	// ErrNotNumber marks a value that is not a number.
+	ErrNotNumber = errors.New("not a number")
+	// ErrFraction marks a fraction given for an integer indicator.
+	ErrFraction = errors.New("fraction in an integer field")
+)
+
+var fullWidth = strings.NewReplacer(
+	"０", "0", "１", "1", "２", "2", "３", "3", "４", "4",
+	"５", "5", "６", "6", "７", "7", "８", "8", "９", "9",
+	"．", ".", "－", "-", "＋", "+", "％", "%", "，", ",", "　", " ",
+	"−", "-", // U+2212 minus sign, as word processors write it
+)
+
+// Normalize turns a submitted value into a number for an indicator of type
+// t. It accepts JSON numbers and strings: the latter are trimmed, full-width
+// digits and signs are folded, thousands separators dropped, and a trailing
+// "%" is allowed on percent indicators. Template leftovers ("xx", "××",
+// "**", "") give ErrPlaceholder.
+func Normalize(v any, t rules.Type) (float64, error) {
+	var x float64
+	switch val := v.(type) {
+	case float64:
+		x = val
+	case int:
+		x = float64(val)
+	case int64:
+		x = float64(val)
+	case json.Number:
+		f, err := strconv.ParseFloat(string(val), 64)
+		if err != nil {
+			return 0, ErrNotNumber
+		}
+		x = f
+	case string:
+		f, err := parseString(val, t)
+		if err != nil {
+			return 0, err
+		}
+		x = f
+	default:
+		return 0, ErrNotNumber
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, ErrNotNumber
+	}
+	if t == rules.Integer && x != math.Trunc(x) {
+		return 0, ErrFraction
+	}
+	return x, nil
+}
+
+func parseString(s string, t rules.Type) (float64, error) {
+	s = strings.TrimSpace(fullWidth.Replace(s))
+	if isPlaceholder(s) {
+		return 0, ErrPlaceholder
+	}
+	if t == rules.Percent {
+		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	}
+	if strings.ContainsRune(s, ',') {
+		if !validThousands(s) {
+			return 0, ErrNotNumber
+		}
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	// ParseFloat alone would accept "Inf", "NaN", hex and underscores.
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r == '.' || r == '-' || r == '+' || r == 'e' || r == 'E') {
+			return 0, ErrNotNumber
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, ErrNotNumber
+	}
+	return f, nil
+}
+
+// validThousands reports whether the commas in s group the integer part in
+// threes, so that "1,200" is accepted and a list like "1,2" is not.
+func validThousands(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	intPart, _, _ := strings.Cut(s, ".")
+	groups := strings.Split(intPart, ",")
+	if len(groups[0]) < 1 || len(groups[0]) > 3 {
+		return false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return false
+		}
+	}
+	return true
+}
+
+// isPlaceholder reports whether s is empty or made only of the marks a
+// template uses for a figure still to be filled in.
+func isPlaceholder(s string) bool {
+	for _, r := range s {
+		switch r {
+		case 'x', 'X', 'ｘ', 'Ｘ', '×', '*', '＊', '?', '？', '_', '＿':
+		default:
+			if !unicode.IsSpace(r) {
+				return false
+			}
+		}
+	}
+	return true
+}

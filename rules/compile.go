@@ -1,0 +1,420 @@
+package rules
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/builtin"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+)
+
+// MaxNodes bounds the size of one expression.
+const MaxNodes = 500
+
+var (
+	formIDRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	indicatorIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	ruleIDRe      = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
+)
+
+// LoadDir parses and compiles every *.yaml and *.yml file below dir.
+func LoadDir(dir string) (*Ruleset, error) {
+	return LoadFS(os.DirFS(dir), ".", dir)
+}
+
+// LoadFS parses and compiles every *.yaml and *.yml file below root in fsys.
+// File names in errors are prefixed with display.
+func LoadFS(fsys fs.FS, root, display string) (*Ruleset, error) {
+	var files []*File
+	var list ErrorList
+	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			return nil
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		rel := p
+		if root != "." {
+			rel = strings.TrimPrefix(p, root+"/")
+		}
+		f, err := Parse(filepath.Join(display, rel), data)
+		if err != nil {
+			var l ErrorList
+			if errors.As(err, &l) {
+				list = append(list, l...)
+				return nil
+			}
+			return err
+		}
+		files = append(files, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", display, err)
+	}
+	if len(files) == 0 && len(list) == 0 {
+		return nil, fmt.Errorf("%s: %w", display, ErrNoForms)
+	}
+	rs, err := Compile(files)
+	if err != nil {
+		var l ErrorList
+		if errors.As(err, &l) {
+			list = append(list, l...)
+		} else {
+			return nil, err
+		}
+	}
+	if err := list.Err(); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+// Compile merges parsed files into forms and compiles every expression.
+// It reports every problem it finds; the Ruleset is nil when there is any.
+func Compile(files []*File) (*Ruleset, error) {
+	c := &compiler{}
+	byForm := map[string][]*File{}
+	var order []string
+	for _, f := range files {
+		if !formIDRe.MatchString(f.Form) {
+			c.add(f.FormPos, "form id %q must be ascii snake_case", f.Form)
+		}
+		if _, ok := byForm[f.Form]; !ok {
+			order = append(order, f.Form)
+		}
+		byForm[f.Form] = append(byForm[f.Form], f)
+	}
+	rs := &Ruleset{Forms: map[string]*Form{}}
+	all := sha256.New()
+	sorted := slices.Clone(files)
+	slices.SortFunc(sorted, func(a, b *File) int { return cmp.Compare(a.Name, b.Name) })
+	for _, f := range sorted {
+		rs.Files = append(rs.Files, f.Name)
+		all.Write(f.Digest[:])
+	}
+	rs.Digest = hex.EncodeToString(all.Sum(nil))[:24]
+	for _, id := range order {
+		rs.Forms[id] = c.form(id, byForm[id])
+	}
+	if err := c.list.Err(); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+type compiler struct{ errs }
+
+func (c *compiler) form(id string, files []*File) *Form {
+	slices.SortFunc(files, func(a, b *File) int { return cmp.Compare(a.Name, b.Name) })
+	f := &Form{ID: id, byKey: map[string]*Indicator{}, ruleByID: map[string]*Rule{}}
+	h := sha256.New()
+	var titlePos Pos
+	for _, file := range files {
+		h.Write(file.Digest[:])
+		if file.Title != "" {
+			if f.Title != "" && f.Title != file.Title {
+				c.add(file.TitlePos, "form %s: title %q differs from %q at %s", id, file.Title, f.Title, titlePos)
+			} else if f.Title == "" {
+				f.Title, titlePos = file.Title, file.TitlePos
+			}
+		}
+	}
+	f.Digest = hex.EncodeToString(h.Sum(nil))[:24]
+	for _, file := range files {
+		for _, def := range file.Indicators {
+			c.indicator(f, def)
+		}
+	}
+	if len(f.Indicators) == 0 {
+		c.add(files[0].FormPos, "form %s has no indicators", id)
+	}
+	env := typeEnv(f)
+	for _, file := range files {
+		for _, def := range file.Rules {
+			if r := c.rule(f, env, def); r != nil {
+				f.Rules = append(f.Rules, r)
+				f.ruleByID[r.ID] = r
+			}
+		}
+	}
+	return f
+}
+
+var reserved = func() map[string]bool {
+	m := map[string]bool{"previous": true, "true": true, "false": true, "nil": true}
+	for _, name := range helperNames {
+		m[name] = true
+	}
+	for _, b := range builtin.Builtins {
+		m[b.Name] = true
+	}
+	return m
+}()
+
+func (c *compiler) indicator(f *Form, def IndicatorDef) {
+	ind := &Indicator{
+		Index: len(f.Indicators), ID: def.ID.Value, Name: def.Name.Value, Unit: def.Unit,
+		Required: def.Required, Min: def.Min, Max: def.Max, Section: def.Section,
+		PrevKey: "previous." + def.ID.Value, Pos: def.Pos,
+	}
+	ok := true
+	switch {
+	case !indicatorIDRe.MatchString(ind.ID):
+		c.add(def.ID.Pos, "indicator id %q must be ascii snake_case", ind.ID)
+		ok = false
+	case reserved[ind.ID]:
+		c.add(def.ID.Pos, "indicator id %q is a reserved name", ind.ID)
+		ok = false
+	}
+	if strings.TrimSpace(ind.Name) == "" {
+		c.add(def.Name.Pos, "indicator %s: name must not be empty", ind.ID)
+		ok = false
+	} else if reserved[ind.Name] {
+		c.add(def.Name.Pos, "indicator %s: name %q is a reserved name", ind.ID, ind.Name)
+		ok = false
+	}
+	switch def.Type.Value {
+	case "integer":
+		ind.Type = Integer
+	case "number":
+		ind.Type = Number
+	case "percent":
+		ind.Type = Percent
+		if ind.Min == nil {
+			ind.Min = ptr(0.0)
+		}
+		if ind.Max == nil {
+			ind.Max = ptr(100.0)
+		}
+	default:
+		c.add(def.Type.Pos, "indicator %s: type must be integer, number or percent, got %q", ind.ID, def.Type.Value)
+	}
+	if ind.Min != nil && ind.Max != nil && *ind.Min > *ind.Max {
+		c.add(def.MinPos, "indicator %s: min %v is above max %v", ind.ID, *ind.Min, *ind.Max)
+	}
+	if prev, dup := f.byKey[ind.ID]; dup && ok {
+		c.add(def.ID.Pos, "duplicate indicator %q (first defined at %s)", ind.ID, prev.Pos)
+		ok = false
+	}
+	if prev, dup := f.byKey[ind.Name]; dup && ok && ind.Name != ind.ID {
+		c.add(def.Name.Pos, "indicator %s: name %q is already used by %s (%s)", ind.ID, ind.Name, prev.ID, prev.Pos)
+		ok = false
+	}
+	if !ok {
+		return
+	}
+	f.Indicators = append(f.Indicators, ind)
+	f.byKey[ind.ID] = ind
+	f.byKey[ind.Name] = ind
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (c *compiler) rule(f *Form, env map[string]any, def RuleDef) *Rule {
+	r := &Rule{
+		ID: def.ID.Value, Name: def.Name.Value, Expr: def.Expr.Value, When: def.When.Value,
+		Tags: def.Tags, Pos: def.Pos,
+	}
+	n := len(c.list)
+	switch {
+	case !ruleIDRe.MatchString(r.ID):
+		c.add(def.ID.Pos, "rule id %q must be lowercase ascii words joined by dots or underscores", r.ID)
+	case strings.HasPrefix(r.ID, "builtin."):
+		c.add(def.ID.Pos, "rule id %q: the builtin. prefix is reserved", r.ID)
+	}
+	if prev, dup := f.ruleByID[r.ID]; dup {
+		c.add(def.ID.Pos, "duplicate rule id %q (first defined at %s)", r.ID, prev.Pos)
+	}
+	if strings.TrimSpace(r.Name) == "" {
+		c.add(def.Name.Pos, "rule %s: name must not be empty", r.ID)
+	}
+	if err := r.Severity.UnmarshalText([]byte(def.Severity.Value)); err != nil {
+		c.add(def.Severity.Pos, "rule %s: severity must be error, warning or info, got %q", r.ID, def.Severity.Value)
+	}
+	uses := &usage{form: f}
+	r.Program = c.expr(r.ID, "expr", def.Expr, env, uses, expr.AsBool())
+	if strings.TrimSpace(def.When.Value) != "" {
+		r.WhenProgram = c.expr(r.ID, "when", def.When, env, uses, expr.AsBool())
+	}
+	r.Message = c.template(r.ID, def.Message, env, uses)
+	r.Uses, r.UsesPrevious = uses.sorted()
+	for _, td := range def.Tests {
+		r.Tests = append(r.Tests, c.test(f, r.ID, td))
+	}
+	if len(c.list) > n {
+		return nil
+	}
+	return r
+}
+
+func (c *compiler) test(f *Form, ruleID string, td TestDef) Test {
+	t := Test{Name: td.Name, Explanations: td.Explanations, Expect: Expect(td.Expect.Value), Pos: td.Pos}
+	if t.Name == "" {
+		t.Name = td.Pos.String()
+	}
+	switch t.Expect {
+	case ExpectPass, ExpectFail, ExpectSkip:
+	default:
+		c.add(td.Expect.Pos, "rule %s: test %q: expect must be pass, fail or skip, got %q", ruleID, t.Name, td.Expect.Value)
+	}
+	resolve := func(vals map[string]any, pos map[string]Pos, what string) map[string]any {
+		out := make(map[string]any, len(vals))
+		for k, v := range vals {
+			ind, ok := f.Indicator(k)
+			if !ok {
+				c.add(pos[k], "rule %s: test %q: %s: unknown indicator %q", ruleID, t.Name, what, k)
+				continue
+			}
+			if _, dup := out[ind.ID]; dup {
+				c.add(pos[k], "rule %s: test %q: %s: %q given twice (by id and by name)", ruleID, t.Name, what, ind.ID)
+			}
+			out[ind.ID] = v
+		}
+		return out
+	}
+	t.Figures = resolve(td.Figures, td.FigurePos, "figures")
+	t.Previous = resolve(td.Previous, td.PreviousPos, "previous")
+	return t
+}
+
+// typeEnv is the environment expressions are type-checked against: every
+// figure is a float64, named by its id; previous figures by "previous.<id>".
+// Chinese names and previous.x member access are rewritten to these keys
+// before type checking (see usage).
+func typeEnv(f *Form) map[string]any {
+	env := make(map[string]any, 2*len(f.Indicators))
+	for _, ind := range f.Indicators {
+		env[ind.ID] = 0.0
+		env[ind.PrevKey] = 0.0
+	}
+	return env
+}
+
+func (c *compiler) expr(ruleID, field string, src Str, env map[string]any, uses *usage, extra ...expr.Option) *vm.Program {
+	if strings.TrimSpace(src.Value) == "" {
+		c.add(src.Pos, "rule %s: %s must not be empty", ruleID, field)
+		return nil
+	}
+	program, err := compileExpr(src.Value, env, uses, extra...)
+	if err != nil {
+		c.exprError(ruleID, field, src, err)
+		return nil
+	}
+	return program
+}
+
+func compileExpr(src string, env map[string]any, uses *usage, extra ...expr.Option) (*vm.Program, error) {
+	uses.errs = uses.errs[:0]
+	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxNodes), expr.Patch(uses)}, helperOptions...)
+	opts = append(opts, extra...)
+	program, err := expr.Compile(src, opts...)
+	if len(uses.errs) > 0 {
+		// A name the usage visitor rejected also fails type checking with a
+		// less helpful message; report the visitor's.
+		return nil, uses.errs[0].Bind(file.NewSource(src))
+	}
+	return program, err
+}
+
+// exprError reports an expr compile error at its position in the file.
+func (c *compiler) exprError(ruleID, field string, src Str, err error) {
+	p := src.Pos
+	msg := err.Error()
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		msg = fe.Message
+		if fe.Line > 1 {
+			p.Line += fe.Line - 1
+			p.Col = max(src.Indent, 1) + fe.Column
+		} else {
+			p.Col += fe.Column
+		}
+	}
+	c.add(p, "rule %s: %s: %s", ruleID, field, msg)
+}
+
+// usage is an expr patcher that resolves indicator names: it rewrites
+// Chinese names to ids and previous.<name> to the "previous.<id>" key,
+// replaces "/" by the zero-checking ratio helper, and records which
+// indicators the expression reads.
+type usage struct {
+	form *Form
+	cur  map[int]bool
+	prev map[int]bool
+	errs []*file.Error
+}
+
+func (u *usage) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if ind, ok := u.form.Indicator(n.Value); ok {
+			u.mark(&u.cur, ind)
+			n.Value = ind.ID
+		}
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		if !ok || id.Value != "previous" {
+			return
+		}
+		prop, ok := n.Property.(*ast.StringNode)
+		if !ok {
+			u.fail(n, "previous must be followed by an indicator name, as in previous.金牌数")
+			return
+		}
+		ind, ok := u.form.Indicator(prop.Value)
+		if !ok {
+			u.fail(n, "unknown indicator %q in previous.%s", prop.Value, prop.Value)
+			return
+		}
+		u.mark(&u.prev, ind)
+		ast.Patch(node, &ast.IdentifierNode{Value: ind.PrevKey})
+	case *ast.BinaryNode:
+		if n.Operator == "/" {
+			ast.Patch(node, &ast.CallNode{
+				Callee:    &ast.IdentifierNode{Value: "ratio"},
+				Arguments: []ast.Node{n.Left, n.Right},
+			})
+		}
+	}
+}
+
+func (u *usage) mark(m *map[int]bool, ind *Indicator) {
+	if *m == nil {
+		*m = map[int]bool{}
+	}
+	(*m)[ind.Index] = true
+}
+
+func (u *usage) fail(n ast.Node, format string, args ...any) {
+	u.errs = append(u.errs, &file.Error{Location: n.Location(), Message: fmt.Sprintf(format, args...)})
+}
+
+func (u *usage) sorted() (cur, prev []*Indicator) {
+	for i, ind := range u.form.Indicators {
+		if u.cur[i] {
+			cur = append(cur, ind)
+		}
+		if u.prev[i] {
+			prev = append(prev, ind)
+		}
+	}
+	return cur, prev
+}

@@ -1,0 +1,116 @@
+package rules
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/expr-lang/expr/vm"
+)
+
+// Template is a rule message. Text between {{ and }} is an expression whose
+// value is printed, so messages show the figures involved.
+type Template struct {
+	Source string
+	parts  []tmplPart
+}
+
+type tmplPart struct {
+	text    string
+	program *vm.Program
+}
+
+// Execute renders the message. An expression that cannot be evaluated
+// prints as "?" so that a message never hides a violation.
+func (t *Template) Execute(machine *vm.VM, env map[string]any) string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.program == nil {
+			b.WriteString(p.text)
+			continue
+		}
+		out, err := machine.Run(p.program, env)
+		if err != nil {
+			b.WriteString("?")
+			continue
+		}
+		b.WriteString(FormatValue(out))
+	}
+	return b.String()
+}
+
+// FormatValue prints a figure the way a report writes it: integers without
+// a fraction, other numbers with at most four decimals.
+func FormatValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		return strconv.FormatFloat(math.Round(x*1e4)/1e4, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(x)
+	case bool:
+		if x {
+			return "是"
+		}
+		return "否"
+	case string:
+		return x
+	case nil:
+		return "空"
+	}
+	return "?"
+}
+
+func (c *compiler) template(ruleID string, src Str, env map[string]any, uses *usage) *Template {
+	t := &Template{Source: src.Value}
+	if strings.TrimSpace(src.Value) == "" {
+		c.add(src.Pos, "rule %s: message must not be empty", ruleID)
+		return t
+	}
+	rest := src.Value
+	offset := 0 // runes consumed before rest, for positions
+	for rest != "" {
+		open := strings.Index(rest, "{{")
+		if open < 0 {
+			if i := strings.Index(rest, "}}"); i >= 0 {
+				c.add(c.at(src, offset+runes(rest[:i])), "rule %s: message: \"}}\" without \"{{\"", ruleID)
+			}
+			t.parts = append(t.parts, tmplPart{text: rest})
+			break
+		}
+		if open > 0 {
+			t.parts = append(t.parts, tmplPart{text: rest[:open]})
+		}
+		start := offset + runes(rest[:open])
+		end := strings.Index(rest[open+2:], "}}")
+		if end < 0 {
+			c.add(c.at(src, start), "rule %s: message: \"{{\" is not closed by \"}}\"", ruleID)
+			break
+		}
+		inner := rest[open+2 : open+2+end]
+		if strings.TrimSpace(inner) == "" {
+			c.add(c.at(src, start), "rule %s: message: empty {{ }}", ruleID)
+		} else if p, err := compileExpr(inner, env, uses); err != nil {
+			sub := src
+			sub.Pos = c.at(src, start+2)
+			c.exprError(ruleID, "message", sub, err)
+		} else {
+			t.parts = append(t.parts, tmplPart{program: p})
+		}
+		consumed := rest[:open+2+end+2]
+		offset += runes(consumed)
+		rest = rest[len(consumed):]
+	}
+	return t
+}
+
+// at is the position of the n-th rune of a single-line string value.
+func (c *compiler) at(src Str, n int) Pos {
+	p := src.Pos
+	p.Col += n
+	return p
+}
+
+func runes(s string) int { return len([]rune(s)) }
