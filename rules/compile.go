@@ -207,6 +207,17 @@ func (c *compiler) indicator(f *Form, def IndicatorDef) {
 	default:
 		c.add(def.Type.Pos, "indicator %s: type must be integer, number or percent, got %q", ind.ID, def.Type.Value)
 	}
+	for _, p := range def.Patterns {
+		re, err := regexp.Compile(p.Value)
+		switch {
+		case err != nil:
+			c.add(p.Pos, "indicator %s: pattern: %v", ind.ID, err)
+		case re.NumSubexp() != 1:
+			c.add(p.Pos, "indicator %s: pattern must have exactly one capturing group, around the value; it has %d", ind.ID, re.NumSubexp())
+		default:
+			ind.Patterns = append(ind.Patterns, re)
+		}
+	}
 	if ind.Min != nil && ind.Max != nil && *ind.Min > *ind.Max {
 		c.add(def.MinPos, "indicator %s: min %v is above max %v", ind.ID, *ind.Min, *ind.Max)
 	}
@@ -268,7 +279,7 @@ func (c *compiler) rule(f *Form, env map[string]any, def RuleDef) *Rule {
 func (c *compiler) test(f *Form, ruleID string, td TestDef) Test {
 	t := Test{Name: td.Name, Explanations: td.Explanations, Expect: Expect(td.Expect.Value), Pos: td.Pos}
 	if t.Name == "" {
-		t.Name = td.Pos.String()
+		t.Name = fmt.Sprintf("line %d", td.Pos.Line)
 	}
 	switch t.Expect {
 	case ExpectPass, ExpectFail, ExpectSkip:

@@ -37,6 +37,7 @@ type IndicatorDef struct {
 	Min, Max *float64
 	MinPos   Pos
 	Section  string
+	Patterns []Str
 }
 
 // RuleDef is a rule as written in a form file.
@@ -297,6 +298,9 @@ func (d *decoder) indicator(n *yaml.Node) IndicatorDef {
 		"min":      func(v *yaml.Node) { ind.Min, ind.MinPos = d.number(v), d.pos(v) },
 		"max":      func(v *yaml.Node) { ind.Max = d.number(v) },
 		"section":  func(v *yaml.Node) { ind.Section = d.str(v).Value },
+		"patterns": func(v *yaml.Node) {
+			d.seq(v, "patterns", func(c *yaml.Node) { ind.Patterns = append(ind.Patterns, d.str(c)) })
+		},
 	})
 	return ind
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 
 	"github.com/expr-lang/expr/vm"
@@ -124,6 +125,9 @@ type Indicator struct {
 	Required bool
 	Min, Max *float64
 	Section  string
+	// Patterns find the figure in report text; each has exactly one
+	// capturing group, around the value.
+	Patterns []*regexp.Regexp
 	// PrevKey is the name the previous period's value has in the
 	// evaluation environment ("previous.<id>").
 	PrevKey string
