@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/configs"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -31,7 +32,7 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
 
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("check", stderr)
-	dir := fs.String("rules", defaultRulesDir, "rules `directory`")
+	dir := fs.String("rules", configs.DefaultRulesDir, "rules `directory`")
 	form := fs.String("form", "", "form `id` (default: the submission's form)")
 	format := fs.String("format", "text", "output format: text or json")
 	if code, ok := parseFlags(fs, args); !ok {
@@ -49,7 +50,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *form != "" {
 		sub.Form = *form
 	}
-	rs, err := loadRules(*dir)
+	rs, err := configs.LoadRules(*dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck check: loading rules:\n%v\n", err)
 		return exitBadArgs
@@ -100,7 +101,7 @@ func runLint(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	dir := defaultRulesDir
+	dir := configs.DefaultRulesDir
 	if fs.NArg() > 0 {
 		dir = fs.Arg(0)
 	}
@@ -125,7 +126,7 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	dir := defaultRulesDir
+	dir := configs.DefaultRulesDir
 	if fs.NArg() > 0 {
 		dir = fs.Arg(0)
 	}
@@ -160,12 +161,12 @@ func runTest(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 func runForms(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("forms", stderr)
-	dir := fs.String("rules", defaultRulesDir, "rules `directory`")
+	dir := fs.String("rules", configs.DefaultRulesDir, "rules `directory`")
 	verbose := fs.Bool("v", false, "list every indicator")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	rs, err := loadRules(*dir)
+	rs, err := configs.LoadRules(*dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck forms: loading rules:\n%v\n", err)
 		return exitBadArgs

@@ -1,0 +1,244 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
+	"github.com/gin-gonic/gin"
+)
+
+// readJSONBody checks the content type and reads at most limit bytes.
+// On failure it has written the error response.
+func readJSONBody(c *gin.Context, limit int64) ([]byte, bool) {
+	ct := c.GetHeader("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		fail(c, http.StatusUnsupportedMediaType, CodeUnsupportedType,
+			"the body must be JSON, sent with Content-Type: application/json; got "+quote(ct))
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge,
+				fmt.Sprintf("the body is larger than the limit of %d bytes", limit))
+			return nil, false
+		}
+		fail(c, http.StatusBadRequest, CodeInvalidRequest, "reading the body: "+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
+// submissionError turns a decoding error into its code.
+func submissionError(err error) (int, string) {
+	if strings.Contains(err.Error(), `missing "form"`) {
+		return http.StatusBadRequest, CodeMissingForm
+	}
+	return http.StatusBadRequest, CodeMalformedJSON
+}
+
+func (s *Server) check(c *gin.Context) {
+	body, ok := readJSONBody(c, s.cfg.Limits.CheckBody)
+	if !ok {
+		return
+	}
+	sub, err := checker.DecodeSubmissionBytes(body)
+	if err != nil {
+		status, code := submissionError(err)
+		fail(c, status, code, err.Error())
+		return
+	}
+	rs, ok := s.rulesetOr503(c)
+	if !ok {
+		return
+	}
+	f, ok := rs.Form(sub.Form)
+	if !ok {
+		fail(c, http.StatusNotFound, CodeUnknownForm, "unknown form "+quote(sub.Form), gin.H{"forms": rs.FormIDs()})
+		return
+	}
+	out, _ := s.checkOne(c, f, sub)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", out)
+}
+
+// checkOne answers one submission from the cache or by evaluating it, and
+// returns the response body with its "cached" flag.
+func (s *Server) checkOne(c *gin.Context, f *rules.Form, sub *checker.Submission) ([]byte, string) {
+	id := checker.CheckID(f, checker.SubmissionDigest(sub))
+	if entry, _, ok := s.cache.Get(c, id); ok {
+		if e, err := decodeEntry(entry); err == nil {
+			s.metrics.observe(f.ID, e.verdict, e.violations)
+			return withCached(e.body, true), e.verdict
+		}
+	}
+	start := time.Now()
+	res := s.checker.CheckWithID(f, sub, id)
+	s.metrics.checkDuration.Observe(time.Since(start).Seconds())
+	entry := encodeEntry(res)
+	s.cache.Set(id, entry)
+	e, _ := decodeEntry(entry)
+	s.metrics.observe(f.ID, res.Verdict, e.violations)
+	s.metrics.observeEvalErrors(f.ID, res)
+	return withCached(e.body, false), res.Verdict
+}
+
+// A cache entry is a header line with what the metrics need, then the
+// result JSON: "v1 <verdict> <severity>:<rule>,...\n{...}". Counting a
+// cached answer then costs no JSON decoding.
+type violationKey struct{ rule, severity string }
+
+type cacheEntry struct {
+	verdict    string
+	violations []violationKey
+	body       []byte
+}
+
+func encodeEntry(r *checker.Result) []byte {
+	var b bytes.Buffer
+	b.WriteString("v1 ")
+	b.WriteString(r.Verdict)
+	b.WriteByte(' ')
+	n := 0
+	for _, v := range r.Violations {
+		if v.Explained {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		n++
+		b.WriteString(v.Severity.String())
+		b.WriteByte(':')
+		b.WriteString(v.Rule)
+	}
+	b.WriteByte('\n')
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(r) // a Result holds only encodable values
+	return bytes.TrimRight(b.Bytes(), "\n")
+}
+
+var errBadEntry = errors.New("bad cache entry")
+
+func decodeEntry(b []byte) (cacheEntry, error) {
+	header, body, ok := bytes.Cut(b, []byte("\n"))
+	if !ok || !bytes.HasPrefix(header, []byte("v1 ")) || len(body) < 2 || body[len(body)-1] != '}' {
+		return cacheEntry{}, errBadEntry
+	}
+	fields := strings.SplitN(string(header[3:]), " ", 2)
+	e := cacheEntry{verdict: fields[0], body: body}
+	if len(fields) == 2 && fields[1] != "" {
+		for _, item := range strings.Split(fields[1], ",") {
+			sev, rule, _ := strings.Cut(item, ":")
+			e.violations = append(e.violations, violationKey{rule: rule, severity: sev})
+		}
+	}
+	return e, nil
+}
+
+// withCached appends the "cached" member to an encoded result object.
+func withCached(body []byte, cached bool) []byte {
+	out := make([]byte, 0, len(body)+16)
+	out = append(out, body[:len(body)-1]...)
+	out = append(out, `,"cached":`...)
+	out = strconv.AppendBool(out, cached)
+	return append(out, '}')
+}
+
+type batchSummary struct {
+	Items   int `json:"items"`
+	Pass    int `json:"pass"`
+	Warn    int `json:"warn"`
+	Fail    int `json:"fail"`
+	Invalid int `json:"invalid"`
+}
+
+func (s *Server) checkBatch(c *gin.Context) {
+	body, ok := readJSONBody(c, s.cfg.Limits.BatchBody)
+	if !ok {
+		return
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(body, &items); err != nil {
+		fail(c, http.StatusBadRequest, CodeMalformedJSON, "the body must be a JSON array of submissions: "+err.Error())
+		return
+	}
+	if len(items) > s.cfg.Limits.BatchItems {
+		fail(c, http.StatusRequestEntityTooLarge, CodeTooManyItems,
+			fmt.Sprintf("%d submissions is more than the limit of %d per batch", len(items), s.cfg.Limits.BatchItems))
+		return
+	}
+	rs, ok := s.rulesetOr503(c)
+	if !ok {
+		return
+	}
+	s.metrics.batchItems.Add(float64(len(items)))
+	var sum batchSummary
+	sum.Items = len(items)
+	results := make([][]byte, len(items))
+	for i, raw := range items {
+		sub, err := checker.DecodeSubmissionBytes(raw)
+		if err != nil {
+			_, code := submissionError(err)
+			results[i] = itemError(i, code, err.Error())
+			sum.Invalid++
+			continue
+		}
+		f, ok := rs.Form(sub.Form)
+		if !ok {
+			results[i] = itemError(i, CodeUnknownForm, "unknown form "+quote(sub.Form))
+			sum.Invalid++
+			continue
+		}
+		out, verdict := s.checkOne(c, f, sub)
+		results[i] = out
+		switch verdict {
+		case checker.Pass:
+			sum.Pass++
+		case checker.Warn:
+			sum.Warn++
+		default:
+			sum.Fail++
+		}
+	}
+	var b bytes.Buffer
+	head, _ := json.Marshal(sum)
+	b.WriteString(`{"summary":`)
+	b.Write(head)
+	b.WriteString(`,"results":[`)
+	for i, r := range results {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(r)
+	}
+	b.WriteString("]}")
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b.Bytes())
+}
+
+func itemError(i int, code, msg string) []byte {
+	b, _ := json.Marshal(struct {
+		Index int       `json:"index"`
+		Error ErrorInfo `json:"error"`
+	}{i, ErrorInfo{Code: code, Message: msg}})
+	return b
+}
+
+func quote(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return strconv.Quote(s)
+}

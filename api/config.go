@@ -1,0 +1,110 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/figcheck/figcheck/configs"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is everything the service can be told. Zero values take the
+// defaults of DefaultConfig.
+type Config struct {
+	// Addr is the listen address.
+	Addr string `yaml:"addr"`
+	// Rules is the rules directory. When it is the default and does not
+	// exist, the forms embedded in the binary are served.
+	Rules string `yaml:"rules"`
+	// RedisURL enables the shared cache tier: redis://host:port/db, or
+	// redis+sentinel / cluster addresses (see docs/deploy.md).
+	RedisURL string `yaml:"redis"`
+	// Watch reloads the ruleset when the rules directory changes.
+	Watch bool `yaml:"watch"`
+
+	Cache    CacheConfig    `yaml:"cache"`
+	Limits   LimitsConfig   `yaml:"limits"`
+	Timeouts TimeoutsConfig `yaml:"timeouts"`
+}
+
+// CacheConfig configures the result cache.
+type CacheConfig struct {
+	Size         int           `yaml:"size"`
+	TTL          time.Duration `yaml:"ttl"`
+	RedisTimeout time.Duration `yaml:"redis_timeout"`
+	RedisBackoff time.Duration `yaml:"redis_backoff"`
+	// RedisRead makes an in-process miss ask Redis before evaluating.
+	RedisRead *bool  `yaml:"redis_read"`
+	Prefix    string `yaml:"prefix"`
+}
+
+// LimitsConfig bounds what a client may send.
+type LimitsConfig struct {
+	CheckBody  int64 `yaml:"check_body"`
+	BatchBody  int64 `yaml:"batch_body"`
+	BatchItems int   `yaml:"batch_items"`
+}
+
+// TimeoutsConfig are the HTTP server's timeouts and the shutdown grace.
+type TimeoutsConfig struct {
+	ReadHeader time.Duration `yaml:"read_header"`
+	Read       time.Duration `yaml:"read"`
+	Write      time.Duration `yaml:"write"`
+	Idle       time.Duration `yaml:"idle"`
+	Shutdown   time.Duration `yaml:"shutdown"`
+}
+
+// DefaultRules is the rules directory used when none is given.
+const DefaultRules = configs.DefaultRulesDir
+
+// DefaultConfig is what figcheck serve runs with when told nothing.
+func DefaultConfig() Config {
+	return Config{
+		Addr:  "127.0.0.1:8080",
+		Rules: DefaultRules,
+		Cache: CacheConfig{
+			Size: 10000, TTL: 10 * time.Minute, RedisTimeout: 50 * time.Millisecond,
+			RedisBackoff: time.Second, Prefix: "figcheck:result:",
+		},
+		Limits: LimitsConfig{CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000},
+		Timeouts: TimeoutsConfig{
+			ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second,
+			Idle: 120 * time.Second, Shutdown: 10 * time.Second,
+		},
+	}
+}
+
+// LoadConfigFile reads a YAML config file strictly (unknown keys are
+// errors) over the defaults.
+func LoadConfigFile(path string) (Config, error) {
+	cfg := DefaultConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr must not be empty"))
+	}
+	if c.Cache.Size < 0 {
+		errs = append(errs, errors.New("cache.size must not be negative"))
+	}
+	if c.Limits.CheckBody <= 0 || c.Limits.BatchBody <= 0 || c.Limits.BatchItems <= 0 {
+		errs = append(errs, errors.New("limits must be positive"))
+	}
+	return errors.Join(errs...)
+}
