@@ -83,7 +83,7 @@ func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Res
 			r.add(Violation{
 				Rule: BuiltinRequired, Name: "必填指标未填写", Severity: rules.SevError,
 				Message: fmt.Sprintf("「%s」为必填指标,尚未填写", ind.Name),
-				Fields:  map[string]any{ind.ID: nil}, order: ind.Index,
+				Fields:  map[string]any{ind.ID: nil}, order: ind.Index, key: ind.ID,
 			})
 		}
 	}
@@ -92,7 +92,7 @@ func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Res
 			r.add(Violation{
 				Rule: BuiltinUnknownExplanation, Name: "说明对应的规则不存在", Severity: rules.SevInfo,
 				Message: fmt.Sprintf("说明所对应的规则 %q 不存在,该说明未被使用", id),
-				Fields:  map[string]any{}, order: len(f.Indicators),
+				Fields:  map[string]any{}, order: len(f.Indicators), key: id,
 			})
 		}
 	}
@@ -113,27 +113,26 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result) 
 		prefix = "previous."
 		have, bad, raw = st.havePrev, st.badPrev, st.rawPrev
 	}
-	// Sorted keys keep the order of builtin violations stable.
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		v := vals[k]
+	// Map order is random; finish sorts the violations, using the key as
+	// the last tie-breaker, so the result is stable without sorting here.
+	for k, v := range vals {
 		ind, ok := f.Indicator(k)
 		if !ok {
 			r.add(unknownField(f, prefix, k, v))
 			continue
 		}
 		field := prefix + ind.ID
-		if raw[ind.Index] != nil || have[ind.Index] || bad[ind.Index] {
+		if k != ind.ID {
+			if _, both := vals[ind.ID]; both {
+				continue // reported once, under the id, below
+			}
+		} else if byName, both := vals[ind.Name]; both && ind.Name != ind.ID {
 			r.add(Violation{
 				Rule: BuiltinDuplicateField, Name: "指标重复填写", Severity: rules.SevError,
 				Message: fmt.Sprintf("「%s」被重复填写(指标代码与中文名称各填了一次)", ind.Name),
-				Fields:  map[string]any{field: v}, order: ind.Index,
+				Fields:  map[string]any{field: v, prefix + ind.Name: byName}, order: ind.Index, key: field,
 			})
-			bad[ind.Index], have[ind.Index] = true, false
+			bad[ind.Index] = true
 			continue
 		}
 		if v == nil {
@@ -156,7 +155,7 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result) 
 			r.add(Violation{
 				Rule: BuiltinRange, Name: "数值超出范围", Severity: rules.SevError,
 				Message: fmt.Sprintf("「%s」为%s%s,超出允许范围%s", ind.Name, rules.FormatValue(x), ind.Unit, bounds(ind)),
-				Fields:  map[string]any{field: v}, order: ind.Index,
+				Fields:  map[string]any{field: v}, order: ind.Index, key: field,
 			})
 		}
 	}
@@ -175,7 +174,7 @@ func bounds(ind *rules.Indicator) string {
 }
 
 func valueViolation(ind *rules.Indicator, field string, v any, err error) Violation {
-	viol := Violation{Severity: rules.SevError, Fields: map[string]any{field: v}, order: ind.Index}
+	viol := Violation{Severity: rules.SevError, Fields: map[string]any{field: v}, order: ind.Index, key: field}
 	switch err {
 	case ErrPlaceholder:
 		viol.Rule, viol.Name = BuiltinPlaceholder, "模板占位符未替换"
@@ -211,7 +210,7 @@ func unknownField(f *rules.Form, prefix, key string, v any) Violation {
 	}
 	return Violation{
 		Rule: BuiltinUnknownField, Name: "未知指标", Severity: rules.SevError,
-		Message: msg, Fields: map[string]any{prefix + key: v}, order: len(f.Indicators),
+		Message: msg, Fields: map[string]any{prefix + key: v}, order: len(f.Indicators), key: prefix + key,
 	}
 }
 
@@ -313,7 +312,8 @@ func (r *Result) add(v Violation) {
 // summary and verdict.
 func (r *Result) finish() {
 	slices.SortStableFunc(r.Violations, func(a, b Violation) int {
-		return cmp.Or(cmp.Compare(a.Severity, b.Severity), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.order, b.order))
+		return cmp.Or(cmp.Compare(a.Severity, b.Severity), cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.order, b.order), cmp.Compare(a.key, b.key))
 	})
 	for _, v := range r.Violations {
 		switch {

@@ -74,7 +74,8 @@ type Violation struct {
 	Fields      map[string]any `json:"fields"`
 	Explained   bool           `json:"explained,omitempty"`
 	Explanation string         `json:"explanation,omitempty"`
-	order       int
+	order       int            // the first field's place in the form, for sorting
+	key         string         // the submitted key, the last tie-breaker
 }
 
 // Skip reasons.

@@ -83,6 +83,10 @@ func describeFields(f *rules.Form, fields map[string]any) string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
 		label, unit := label(f, k)
+		if fields[k] == nil {
+			parts = append(parts, label+"未填写")
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s=%s%s", label, rules.FormatValue(fields[k]), unit))
 	}
 	return strings.Join(parts, ",")
