@@ -60,6 +60,9 @@ func (s *Server) check(c *gin.Context) {
 		fail(c, status, code, err.Error())
 		return
 	}
+	if !mayCheckUnit(c, sub.Unit) {
+		return
+	}
 	rs, ok := s.rulesetOr503(c)
 	if !ok {
 		return
@@ -69,18 +72,24 @@ func (s *Server) check(c *gin.Context) {
 		fail(c, http.StatusNotFound, CodeUnknownForm, "unknown form "+quote(sub.Form), gin.H{"forms": rs.FormIDs()})
 		return
 	}
+	ext, err := textExtraction(f, sub)
+	if err != nil {
+		fail(c, http.StatusBadRequest, CodeInvalidRequest, err.Error())
+		return
+	}
 	out, _ := s.checkOne(c, f, sub)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", out)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", withExtraction(out, ext))
 }
 
 // checkOne answers one submission from the cache or by evaluating it, and
 // returns the response body with its "cached" flag.
 func (s *Server) checkOne(c *gin.Context, f *rules.Form, sub *checker.Submission) ([]byte, string) {
-	id := checker.CheckID(f, checker.SubmissionDigest(sub))
-	if entry, _, ok := s.cache.Get(c, id); ok {
+	digest := checker.SubmissionDigest(sub)
+	id := checker.CheckID(f, digest)
+	if entry, _, ok := s.cache.Get(c.Request.Context(), id); ok {
 		if e, err := decodeEntry(entry); err == nil {
 			s.metrics.observe(f.ID, e.verdict, e.violations)
-			return withCached(e.body, true), e.verdict
+			return s.answer(c, f, sub, digest, id, e, true), e.verdict
 		}
 	}
 	start := time.Now()
@@ -91,7 +100,7 @@ func (s *Server) checkOne(c *gin.Context, f *rules.Form, sub *checker.Submission
 	e, _ := decodeEntry(entry)
 	s.metrics.observe(f.ID, res.Verdict, e.violations)
 	s.metrics.observeEvalErrors(f.ID, res)
-	return withCached(e.body, false), res.Verdict
+	return s.answer(c, f, sub, digest, id, e, false), res.Verdict
 }
 
 // A cache entry is a header line with what the metrics need, then the
@@ -202,8 +211,19 @@ func (s *Server) checkBatch(c *gin.Context) {
 			sum.Invalid++
 			continue
 		}
+		if p := principal(c); !p.Role.MayAct(sub.Unit) {
+			results[i] = itemError(i, CodeForbidden, "the role "+p.Role.String()+" may check only its own unit, not "+quote(sub.Unit))
+			sum.Invalid++
+			continue
+		}
+		ext, err := textExtraction(f, sub)
+		if err != nil {
+			results[i] = itemError(i, CodeInvalidRequest, err.Error())
+			sum.Invalid++
+			continue
+		}
 		out, verdict := s.checkOne(c, f, sub)
-		results[i] = out
+		results[i] = withExtraction(out, ext)
 		switch verdict {
 		case checker.Pass:
 			sum.Pass++

@@ -29,6 +29,15 @@ type Config struct {
 	Cache    CacheConfig    `yaml:"cache"`
 	Limits   LimitsConfig   `yaml:"limits"`
 	Timeouts TimeoutsConfig `yaml:"timeouts"`
+
+	// Tokens is the tokens file (figcheck token add); without one the
+	// service is open and must listen on loopback unless Insecure.
+	Tokens    string          `yaml:"tokens"`
+	Insecure  bool            `yaml:"insecure"`
+	RateLimit RateLimitConfig `yaml:"rate_limit"`
+	// DecisionLog and Receipts: see audit_config.go.
+	DecisionLog DecisionLogConfig `yaml:"decision_log"`
+	Receipts    ReceiptsConfig    `yaml:"receipts"`
 }
 
 // CacheConfig configures the result cache.
@@ -75,6 +84,8 @@ func DefaultConfig() Config {
 			ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second,
 			Idle: 120 * time.Second, Shutdown: 10 * time.Second,
 		},
+		RateLimit:   RateLimitConfig{PerSecond: 50, Burst: 100},
+		DecisionLog: defaultDecisionLog(),
 	}
 }
 
@@ -106,5 +117,6 @@ func (c Config) Validate() error {
 	if c.Limits.CheckBody <= 0 || c.Limits.BatchBody <= 0 || c.Limits.BatchItems <= 0 {
 		errs = append(errs, errors.New("limits must be positive"))
 	}
+	errs = append(errs, c.validateAuditTrail())
 	return errors.Join(errs...)
 }

@@ -24,6 +24,11 @@ type metrics struct {
 	httpDuration   *prometheus.HistogramVec
 	batchItems     prometheus.Counter
 	invalidRequest *prometheus.CounterVec
+	// auditFindings counts anomaly findings of audits, by form and test (a
+	// fixed set of test names from package audit, never user input). Added
+	// for the FigcheckAuditAnomalies alert (configs/prometheus/alerts.yml);
+	// the audit endpoint increments it.
+	auditFindings *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -66,7 +71,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		invalidRequest: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "figcheck_invalid_requests_total", Help: "Requests refused, by error code.",
 		}, []string{"code"}),
+		auditFindings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "figcheck_audit_findings_total", Help: "Anomaly findings of audits, by form and audit test.",
+		}, []string{"form", "test"}),
 	}
+	reg.MustRegister(m.auditFindings)
 	reg.MustRegister(m.checks, m.violations, m.checkDuration, m.cacheRequests, m.evalErrors,
 		m.rulesetInfo, m.reloadSuccess, m.reloadTime, m.httpRequests, m.httpDuration, m.batchItems, m.invalidRequest)
 	return m

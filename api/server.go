@@ -36,6 +36,7 @@ type Server struct {
 	engine   *gin.Engine
 	http     *http.Server
 	started  time.Time
+	trail    auditTrail // access control, receipts, decision log (audit_trail.go)
 }
 
 // Options are the dependencies a Server is given.
@@ -92,6 +93,9 @@ func New(cfg Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.cache = c
+	if err := s.setupAuditTrail(opts.Registerer); err != nil {
+		return nil, errors.Join(err, c.Close(context.Background()))
+	}
 	if _, err := s.Reload(); err != nil {
 		s.log.Error("ruleset did not load; serving no checks until a reload succeeds", "rules", cfg.Rules, "err", err)
 	}
@@ -139,7 +143,7 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	e.Use(s.requestID, s.observeHTTP, gin.CustomRecoveryWithWriter(nil, recovered))
+	e.Use(s.requestID, s.observeHTTP, gin.CustomRecoveryWithWriter(nil, recovered), s.authorize) // roles: routeLevels in auth.go
 	e.NoRoute(notFound)
 	e.NoMethod(methodNotAllowed)
 
@@ -147,13 +151,20 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(g, promhttp.HandlerOpts{})))
 	e.POST("/-/reload", s.reload)
+	e.GET("/", consolePage("unit.html"))
+	e.GET("/audit", consolePage("audit.html"))
+	e.GET("/ui/*filepath", consoleAsset)
 
 	v1 := e.Group("/v1")
 	v1.POST("/check", s.check)
 	v1.POST("/check/batch", s.checkBatch)
+	v1.POST("/extract", s.extractFigures)
 	v1.GET("/forms", s.listForms)
 	v1.GET("/forms/:form", s.getForm)
 	v1.GET("/forms/:form/rules", s.getRules)
+	v1.GET("/decisions", s.decisions)
+	v1.GET("/decisions/flagged", s.flagged)
+	v1.POST("/receipts/verify", s.verifyReceipt)
 	return e
 }
 
@@ -183,6 +194,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
 	}
+	errs = append(errs, s.closeAuditTrail(ctx)) // flushes the decision log
 	errs = append(errs, s.cache.Close(ctx))
 	if s.redis != nil {
 		errs = append(errs, s.redis.Close())

@@ -2,11 +2,13 @@ package checker
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -279,6 +281,12 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 func (st *state) run(p *vm.Program) (bool, error) {
 	out, err := st.vm.Run(p, st.env)
 	if err != nil {
+		// expr's error carries a multi-line source snippet; a result wants
+		// one line: the message and where in the expression it happened.
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return false, fmt.Errorf("%s (%d:%d): %w", fe.Message, fe.Line, fe.Column+1, errors.Unwrap(fe))
+		}
 		return false, err
 	}
 	b, ok := out.(bool)

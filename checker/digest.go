@@ -45,6 +45,7 @@ func SubmissionDigest(s *Submission) [32]byte {
 		buf = appendString(buf, k)
 		buf = appendString(buf, s.Explanations[k])
 	}
+	buf = appendString(buf, s.Text)
 	h.Write(buf)
 	var d [32]byte
 	h.Sum(d[:0])

@@ -68,11 +68,11 @@ func Normalize(v any, t rules.Type) (float64, error) {
 
 func parseString(s string, t rules.Type) (float64, error) {
 	s = strings.TrimSpace(fullWidth.Replace(s))
-	if isPlaceholder(s) {
-		return 0, ErrPlaceholder
-	}
 	if t == rules.Percent {
 		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
+	}
+	if isPlaceholder(s) { // after the "%", so that "xx%" is a placeholder
+		return 0, ErrPlaceholder
 	}
 	if strings.ContainsRune(s, ',') {
 		if !validThousands(s) {

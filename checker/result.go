@@ -14,6 +14,9 @@ type Submission struct {
 	Previous map[string]any `json:"previous,omitempty"`
 	// Explanations maps warning rule ids to the unit's explanation.
 	Explanations map[string]string `json:"explanations,omitempty"`
+	// Text is report text to take the figures from, when Figures is empty
+	// (the service extracts them with the form's patterns).
+	Text string `json:"text,omitempty"`
 }
 
 // Verdicts.

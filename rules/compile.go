@@ -147,14 +147,32 @@ func (c *compiler) form(id string, files []*File) *Form {
 		c.add(files[0].FormPos, "form %s has no indicators", id)
 	}
 	env := typeEnv(f)
+	batchIDs := map[string]*Rule{}
 	for _, file := range files {
 		for _, def := range file.Rules {
+			if def.Scope.Value == ScopeBatch {
+				if r := c.batchRule(f, def, batchIDs); r != nil {
+					f.BatchRules = append(f.BatchRules, r)
+					batchIDs[r.ID] = r
+				}
+				continue
+			}
+			if def.Scope.Value != "" && def.Scope.Value != ScopeRow {
+				c.add(def.Scope.Pos, "rule %s: scope must be row or batch, got %q", def.ID.Value, def.Scope.Value)
+				continue
+			}
+			if prev, dup := batchIDs[def.ID.Value]; dup {
+				c.add(def.ID.Pos, "duplicate rule id %q (first defined at %s)", def.ID.Value, prev.Pos)
+				continue
+			}
 			if r := c.rule(f, env, def); r != nil {
+				r.Scope = ScopeRow
 				f.Rules = append(f.Rules, r)
 				f.ruleByID[r.ID] = r
 			}
 		}
 	}
+	c.auditChecks(f, files)
 	return f
 }
 
@@ -334,7 +352,11 @@ func (c *compiler) expr(ruleID, field string, src Str, env map[string]any, uses 
 
 func compileExpr(src string, env map[string]any, uses *usage, extra ...expr.Option) (*vm.Program, error) {
 	uses.errs = uses.errs[:0]
-	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxNodes), expr.Patch(uses)}, helperOptions...)
+	helpers := helperOptions
+	if uses.batch {
+		helpers = batchHelperOptions
+	}
+	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxNodes), expr.Patch(uses)}, helpers...)
 	opts = append(opts, extra...)
 	program, err := expr.Compile(src, opts...)
 	if len(uses.errs) > 0 {
@@ -371,9 +393,16 @@ type usage struct {
 	cur  map[int]bool
 	prev map[int]bool
 	errs []*file.Error
+	// batch marks a batch rule: names are resolved in row members and in
+	// values(rows, "name") instead (see batchVisit).
+	batch bool
 }
 
 func (u *usage) Visit(node *ast.Node) {
+	if u.batch {
+		u.batchVisit(node)
+		return
+	}
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
 		if ind, ok := u.form.Indicator(n.Value); ok {

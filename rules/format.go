@@ -24,6 +24,9 @@ type File struct {
 	TitlePos   Pos
 	Indicators []IndicatorDef
 	Rules      []RuleDef
+	// Hierarchy and Jumps are the batch checks of the audit (see audit.go).
+	Hierarchy []HierarchyDef
+	Jumps     []JumpDef
 }
 
 // IndicatorDef is an indicator as written in a form file.
@@ -51,6 +54,8 @@ type RuleDef struct {
 	Message  Str
 	Tags     []string
 	Tests    []TestDef
+	// Scope is "row" (the default) or "batch".
+	Scope Str
 }
 
 // TestDef is one rule test case as written in a form file.
@@ -111,6 +116,12 @@ func Parse(name string, data []byte) (*File, error) {
 		},
 		"rules": func(n *yaml.Node) {
 			d.seq(n, "rules", func(item *yaml.Node) { f.Rules = append(f.Rules, d.rule(item)) })
+		},
+		"hierarchy": func(n *yaml.Node) {
+			d.seq(n, "hierarchy", func(item *yaml.Node) { f.Hierarchy = append(f.Hierarchy, d.hierarchy(item)) })
+		},
+		"jumps": func(n *yaml.Node) {
+			d.seq(n, "jumps", func(item *yaml.Node) { f.Jumps = append(f.Jumps, d.jump(item)) })
 		},
 	})
 	if err := d.list.Err(); err != nil {
@@ -315,6 +326,7 @@ func (d *decoder) rule(n *yaml.Node) RuleDef {
 		"when":     func(v *yaml.Node) { r.When = d.str(v) },
 		"message":  func(v *yaml.Node) { r.Message = d.str(v) },
 		"tags":     func(v *yaml.Node) { r.Tags = d.strings(v, "tags") },
+		"scope":    func(v *yaml.Node) { r.Scope = d.str(v) },
 		"tests": func(v *yaml.Node) {
 			d.seq(v, "tests", func(item *yaml.Node) { r.Tests = append(r.Tests, d.test(item)) })
 		},

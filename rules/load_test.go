@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -157,6 +158,13 @@ func TestGoodFiles(t *testing.T) {
 					}
 					if len(r.Tests) == 0 {
 						t.Errorf("rule %s has no tests", r.ID)
+					}
+				}
+				// The good files' own rule tests pass.
+				var c checker.Checker
+				for _, tr := range c.RunTests(f) {
+					if !tr.OK() {
+						t.Error(tr)
 					}
 				}
 			}

@@ -98,8 +98,14 @@ type Form struct {
 	Digest     string
 	Indicators []*Indicator
 	Rules      []*Rule
-	byKey      map[string]*Indicator
-	ruleByID   map[string]*Rule
+	// BatchRules are the rules with scope batch: evaluated by package audit
+	// over all rows of a period, never by the checker. Hierarchies and
+	// Jumps are the form's other batch checks.
+	BatchRules  []*Rule
+	Hierarchies []*Hierarchy
+	Jumps       []*Jump
+	byKey       map[string]*Indicator
+	ruleByID    map[string]*Rule
 }
 
 // Indicator finds an indicator by its id or its Chinese name.
@@ -157,6 +163,8 @@ type Rule struct {
 	When     string
 	Message  *Template
 	Tags     []string
+	// Scope is ScopeRow or ScopeBatch.
+	Scope string
 	// Uses are the current-period indicators the rule reads (in expr, when
 	// and message), in form order; UsesPrevious those read as previous.*.
 	Uses         []*Indicator

@@ -47,7 +47,11 @@ func FormatValue(v any) string {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return strconv.FormatFloat(x, 'f', -1, 64)
 		}
-		return strconv.FormatFloat(math.Round(x*1e4)/1e4, 'f', -1, 64)
+		r := math.Round(x*1e4) / 1e4
+		if r == 0 {
+			r = 0 // never print "-0"
+		}
+		return strconv.FormatFloat(r, 'f', -1, 64)
 	case int:
 		return strconv.Itoa(x)
 	case bool:

@@ -32,9 +32,14 @@ func commands() []command {
 	return []command{
 		{"serve", "run the REST service", runServe},
 		{"check", "check one submission (JSON file or - for stdin)", runCheck},
+		{"audit", "review a batch of units (CSV, XLSX, JSON, NDJSON): checks, totals, jumps, anomalies", runAudit},
+		{"extract", "find a form's figures and placeholders in report text", runExtract},
 		{"lint", "load form files and report every problem", runLint},
 		{"test", "run the rule tests written in form files", runTest},
 		{"forms", "list forms, indicators and rule counts", runForms},
+		{"token", "add a bearer token to the tokens file (token add NAME --role R)", runToken},
+		{"history", "show units' check attempts from a decision log", runHistory},
+		{"healthcheck", "probe a running server's /healthz (for container HEALTHCHECKs)", runHealthcheck},
 	}
 }
 

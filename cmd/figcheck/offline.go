@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,14 +34,19 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	dir := fs.String("rules", configs.DefaultRulesDir, "rules `directory`")
 	form := fs.String("form", "", "form `id` (default: the submission's form)")
 	format := fs.String("format", "text", "output format: text or json")
+	asText := fs.Bool("text", false, "FILE is report text: take the figures from it with the form's patterns (needs --form)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if fs.NArg() != 1 || (*format != "text" && *format != "json") {
-		fmt.Fprintln(stderr, "usage: figcheck check [--rules DIR] [--form ID] [--format text|json] FILE|-")
+		fmt.Fprintln(stderr, "usage: figcheck check [--rules DIR] [--form ID] [--format text|json] [--text] FILE|-")
 		return exitBadArgs
 	}
-	sub, err := readSubmission(fs.Arg(0), stdin)
+	read := readSubmission
+	if *asText {
+		read = func(name string, stdin io.Reader) (*checker.Submission, error) { return readTextSubmission(name, stdin, *form) }
+	}
+	sub, err := read(fs.Arg(0), stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck check: %v\n", err)
 		return exitBadArgs
@@ -60,17 +64,19 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "figcheck check: unknown form %q (known: %v)\n", sub.Form, rs.FormIDs())
 		return exitBadArgs
 	}
+	ext := extractInto(f, sub)
 	var c checker.Checker
 	res := c.Check(f, sub)
 	if *format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(res); err != nil {
+		if err := writeJSON(stdout, checkOutput{res, ext}); err != nil {
 			fmt.Fprintf(stderr, "figcheck check: %v\n", err)
 			return exitBadArgs
 		}
 	} else {
+		if ext != nil {
+			writeExtraction(stdout, f, ext)
+			fmt.Fprintln(stdout)
+		}
 		writeText(stdout, f, res)
 	}
 	if res.Verdict == checker.Fail {

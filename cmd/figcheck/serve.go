@@ -23,6 +23,8 @@ func serveSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	rulesDir := fs.String("rules", "", "rules `directory` (default configs/forms; env FIGCHECK_RULES)")
 	redisURL := fs.String("redis", "", "Redis `URL` for the shared cache (env FIGCHECK_REDIS_URL)")
 	watch := fs.Bool("watch", false, "reload the rules when their files change")
+	tokens := fs.String("tokens", "", "tokens `file` (figcheck token add); without one the service is open, loopback only (env FIGCHECK_TOKENS)")
+	insecure := fs.Bool("insecure", false, "allow serving a non-loopback address without a tokens file")
 	if code, ok := parseFlags(fs, args); !ok {
 		return api.Config{}, code, false
 	}
@@ -40,6 +42,7 @@ func serveSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	}
 	for name, dst := range map[string]*string{
 		"FIGCHECK_ADDR": &cfg.Addr, "FIGCHECK_RULES": &cfg.Rules, "FIGCHECK_REDIS_URL": &cfg.RedisURL,
+		"FIGCHECK_TOKENS": &cfg.Tokens,
 	} {
 		if v := getenv(name); v != "" {
 			*dst = v
@@ -55,6 +58,10 @@ func serveSettings(args []string, getenv func(string) string, stderr io.Writer) 
 			cfg.RedisURL = *redisURL
 		case "watch":
 			cfg.Watch = *watch
+		case "tokens":
+			cfg.Tokens = *tokens
+		case "insecure":
+			cfg.Insecure = *insecure
 		}
 	})
 	if err := cfg.Validate(); err != nil {

@@ -1,0 +1,334 @@
+// Package audit reviews whole batches of submissions, as an inspector does:
+// every unit's figures for one or more periods, read from CSV, XLSX, JSON
+// or NDJSON. Each row is checked by the checker exactly as /v1/check would;
+// then the batch as a whole is checked: the form's batch rules, hierarchy
+// totals and period-over-period jumps, and the anomaly tests of package
+// anomaly (Benford's law, round numbers, copied units, peer outliers).
+//
+// Rows are checked as they are read, by a pool of workers. What is kept
+// per row is a compact vector of its figures (one float64 per indicator)
+// and its violations, which is what the batch checks and statistics need:
+// memory grows with units × periods × indicators, not with the file.
+//
+// A unit's "previous" figures are those of its latest earlier period.
+// When rows come in period order (as exports do) that period has already
+// been read when a row is checked. When it comes later, the row is checked
+// again at the end with its previous filled in, from the figures kept.
+package audit
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
+)
+
+// Options tune an audit. The zero value uses the defaults.
+type Options struct {
+	// Workers is the number of goroutines running the checker
+	// (default GOMAXPROCS).
+	Workers int
+	// KeepCells keeps every row's figures as written, for the 原始数据 sheet
+	// of the XLSX report. It costs memory in proportion to the input.
+	KeepCells bool
+	// Per is a size indicator (id or name, e.g. a number of schools):
+	// peer outliers then compare figures per unit of it.
+	Per string
+	// Alpha is the significance level of the batch-wide Benford test
+	// (default 0.001); UnitAlpha that of the per-unit tests, which are
+	// run once per unit and so need a stricter level (default 0.0001).
+	Alpha, UnitAlpha float64
+	// MinBenford and MinBenford2 are the least number of figures (of at
+	// least 10) for a batch-wide first-digit and first-two-digits verdict
+	// (defaults 100 and 1000); MinUnitBenford that for one unit's first
+	// digits (default 60).
+	MinBenford, MinBenford2, MinUnitBenford int
+	// MinPeers is the least number of units that report an indicator in a
+	// period for peer outliers to be computed (default 10).
+	MinPeers int
+	// OutlierZ is the modified z-score above which a figure is a peer
+	// outlier (default 3.5).
+	OutlierZ float64
+	// MinSame is the least number of equal non-trivial figures for two
+	// units to be copies (default 10); MaxDiffer the largest share of
+	// differing figures among those compared (default 0.1).
+	MinSame   int
+	MaxDiffer float64
+}
+
+func (o *Options) defaults() {
+	def := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	deff := func(p *float64, v float64) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	def(&o.Workers, runtime.GOMAXPROCS(0))
+	deff(&o.Alpha, 0.001)
+	deff(&o.UnitAlpha, 1e-5)
+	def(&o.MinBenford, 100)
+	def(&o.MinBenford2, 1000)
+	def(&o.MinUnitBenford, 60)
+	def(&o.MinPeers, 10)
+	deff(&o.OutlierZ, 3.5)
+	def(&o.MinSame, 10)
+	deff(&o.MaxDiffer, 0.1)
+}
+
+// ErrUnknownIndicator is returned by New when Options.Per names no
+// indicator of the form.
+var ErrUnknownIndicator = errors.New("unknown indicator")
+
+// Auditor collects the rows of a batch and checks them. Read may be called
+// for several files, one after the other; then Finish.
+type Auditor struct {
+	form    *rules.Form
+	opts    Options
+	per     *rules.Indicator
+	checker checker.Checker
+
+	units    map[string]*unitRows
+	recs     []*record
+	problems []Problem
+
+	small []bool // indicators left out of the digit tests (see smallCounts)
+
+	jobs chan job
+	wg   sync.WaitGroup
+	done bool
+}
+
+type unitRows struct {
+	name string
+	// periods holds the unit's rows in period order (a unit has few).
+	periods []*record
+}
+
+// find returns the unit's row of a period.
+func (u *unitRows) find(period string) *record {
+	for _, r := range u.periods {
+		if r.period == period {
+			return r
+		}
+	}
+	return nil
+}
+
+// insert adds a row keeping period order.
+func (u *unitRows) insert(r *record) {
+	i := len(u.periods)
+	for i > 0 && u.periods[i-1].period > r.period {
+		i--
+	}
+	u.periods = slices.Insert(u.periods, i, r)
+}
+
+// record is what is kept of one row.
+type record struct {
+	file         string
+	line         int
+	unit, period string
+	vals         []float64   // by indicator index; NaN when absent or unusable
+	bad          map[int]any // unusable values as written
+	cells        map[string]any
+	prevPeriod   string // the period used as previous when checked
+	res          rowResult
+}
+
+// rowResult is the part of a checker.Result kept for the report.
+type rowResult struct {
+	CheckID    string
+	Verdict    string
+	Summary    checker.Summary
+	Violations []checker.Violation
+	EvalErrors []checker.EvalError
+}
+
+type job struct {
+	rec *record
+	sub *checker.Submission
+}
+
+// New starts an audit of rows of form f.
+func New(f *rules.Form, o Options) (*Auditor, error) {
+	o.defaults()
+	a := &Auditor{form: f, opts: o, units: map[string]*unitRows{}, jobs: make(chan job, 4*o.Workers)}
+	if o.Per != "" {
+		ind, ok := f.Indicator(o.Per)
+		if !ok {
+			return nil, fmt.Errorf("%w %q", ErrUnknownIndicator, o.Per)
+		}
+		a.per = ind
+	}
+	for range o.Workers {
+		a.wg.Add(1)
+		go a.work()
+	}
+	return a, nil
+}
+
+func (a *Auditor) work() {
+	defer a.wg.Done()
+	for j := range a.jobs {
+		j.rec.res = a.check(j.sub)
+	}
+}
+
+// check runs the checker on one row. The check id (a sha256 over the
+// submission) is computed only for rows the report lists: those with a
+// violation or an evaluation error.
+func (a *Auditor) check(sub *checker.Submission) rowResult {
+	r := a.checker.CheckWithID(a.form, sub, "")
+	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 {
+		r.CheckID = checker.CheckID(a.form, checker.SubmissionDigest(sub))
+	}
+	return rowResult{CheckID: r.CheckID, Verdict: r.Verdict, Summary: r.Summary, Violations: r.Violations, EvalErrors: r.EvalErrors}
+}
+
+// Read reads every row of one file. Row problems are recorded and reading
+// goes on; the error is for input that cannot be read any further (it
+// wraps ErrFormat when the input is not what its format says). The rows
+// read before such an error stay in the audit.
+func (a *Auditor) Read(file string, rr RowReader) error {
+	if a.done {
+		return errors.New("audit: Read after Finish")
+	}
+	for {
+		row, probs, err := rr.Next()
+		for _, p := range probs {
+			p.File = file
+			a.problems = append(a.problems, p)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		a.add(file, row)
+	}
+}
+
+func (a *Auditor) problem(file string, row Row, col, format string, args ...any) {
+	a.problems = append(a.problems, Problem{File: file, Row: row.Line, Column: col, Unit: row.Unit, Period: row.Period, Message: fmt.Sprintf(format, args...)})
+}
+
+func (a *Auditor) add(file string, row Row) {
+	switch {
+	case row.Unit == "":
+		a.problem(file, row, "单位", "缺少单位名称,该行未检查")
+		return
+	case row.Period == "":
+		a.problem(file, row, "期间", "缺少期间,该行未检查")
+		return
+	}
+	u := a.units[row.Unit]
+	if u == nil {
+		u = &unitRows{name: strings.Clone(row.Unit)}
+		a.units[u.name] = u
+	}
+	if first := u.find(row.Period); first != nil {
+		where := fmt.Sprintf("第%d行", first.line)
+		if first.file != file {
+			where = first.file + " " + where
+		}
+		a.problem(file, row, "", "单位「%s」期间 %s 重复出现(首次在%s),该行未检查", row.Unit, row.Period, where)
+		return
+	}
+	// The unit's name is shared; the period is cloned so that the record
+	// does not keep the whole input line alive.
+	rec := &record{file: file, line: row.Line, unit: u.name, period: strings.Clone(row.Period), vals: make([]float64, len(a.form.Indicators))}
+	for i := range rec.vals {
+		rec.vals[i] = math.NaN()
+	}
+	for id, v := range row.Figures {
+		ind, ok := a.form.Indicator(id)
+		if !ok {
+			continue
+		}
+		x, err := checker.Normalize(v, ind.Type)
+		if err != nil {
+			if rec.bad == nil {
+				rec.bad = map[int]any{}
+			}
+			rec.bad[ind.Index] = v
+			continue
+		}
+		rec.vals[ind.Index] = x
+	}
+	if a.opts.KeepCells {
+		rec.cells = row.Figures
+	}
+	var prev map[string]any
+	if p := u.previous(row.Period); p != nil {
+		rec.prevPeriod = p.period
+		prev = p.figures(a.form)
+	}
+	u.insert(rec)
+	a.recs = append(a.recs, rec)
+	a.jobs <- job{rec: rec, sub: &checker.Submission{Form: a.form.ID, Unit: row.Unit, Period: row.Period, Figures: row.Figures, Previous: prev}}
+}
+
+// previous is the unit's latest row of a period before period.
+func (u *unitRows) previous(period string) *record {
+	var best *record
+	for _, r := range u.periods {
+		if r.period < period {
+			best = r
+		}
+	}
+	return best
+}
+
+// figures rebuilds a figure map from the kept vector: usable figures as
+// numbers.
+func (r *record) figures(f *rules.Form) map[string]any {
+	m := make(map[string]any, len(r.vals))
+	for i, x := range r.vals {
+		if !math.IsNaN(x) {
+			m[f.Indicators[i].ID] = x
+		}
+	}
+	return m
+}
+
+// Finish waits for the checks, checks again the rows whose previous
+// period was read after them, runs the batch checks and the anomaly tests
+// and returns the report.
+func (a *Auditor) Finish() *Report {
+	if !a.done {
+		a.done = true
+		close(a.jobs)
+		a.wg.Wait()
+	}
+	for _, rec := range a.recs {
+		p := a.units[rec.unit].previous(rec.period)
+		if p == nil || p.period == rec.prevPeriod {
+			continue
+		}
+		figs := rec.cells
+		if figs == nil {
+			figs = rec.figures(a.form)
+			for i, v := range rec.bad {
+				figs[a.form.Indicators[i].ID] = v
+			}
+		}
+		rec.prevPeriod = p.period
+		rec.res = a.check(&checker.Submission{Form: a.form.ID, Unit: rec.unit, Period: rec.period, Figures: figs, Previous: p.figures(a.form)})
+	}
+	return a.report()
+}
+
+// Form is the form the audit checks against.
+func (a *Auditor) Form() *rules.Form { return a.form }

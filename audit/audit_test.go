@@ -1,0 +1,112 @@
+package audit
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/figcheck/figcheck/checker"
+)
+
+func auditBytes(t testing.TB, data []byte, format string, o Options) *Report {
+	t.Helper()
+	f := shippedForm(t)
+	a, err := New(f, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := NewReader(f, bytes.NewReader(data), format, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Read("batch."+format, rr); err != nil {
+		t.Fatal(err)
+	}
+	return a.Finish()
+}
+
+func TestPlantedProblems(t *testing.T) {
+	for _, seed := range []uint64{42, 7, 2026} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { testPlanted(t, seed) })
+	}
+}
+
+func testPlanted(t *testing.T, seed uint64) {
+	g := newGenerator(t, seed)
+	b := g.genBatch(40)
+	rep := auditBytes(t, b.csvBytes(g.f), FormatCSV, Options{})
+
+	has := func(kind, unit, indicator string) bool {
+		for _, f := range rep.Findings {
+			if f.Kind == kind && (f.Unit == unit || f.Peer == unit) && (indicator == "" || f.Indicator == indicator) {
+				return true
+			}
+		}
+		return false
+	}
+	cases := []struct {
+		what, kind, indicator string
+	}{
+		{"total", KindHierarchy, "gold_medals"},
+		{"copy", KindDuplicate, ""},
+		{"source", KindDuplicate, ""},
+		{"round", KindLastDigit, ""},
+		{"fabricated", KindBenford1, ""},
+		{"jump", KindJump, "teacher_participation"},
+	}
+	for _, c := range cases {
+		if !has(c.kind, b.plant[c.what], c.indicator) {
+			t.Errorf("planted %s (%s): no %s finding", c.what, b.plant[c.what], c.kind)
+		}
+	}
+	for _, f := range rep.Findings {
+		if f.Kind == KindHierarchy && f.Indicator == "gold_medals" && f.Value != 5 {
+			t.Errorf("hierarchy imbalance = %v, want 5", f.Value)
+		}
+		if f.Kind == KindDuplicate && !(f.Unit == "抄件区" && f.Peer == "原件区") {
+			t.Errorf("duplicate pairs %s with %s", f.Unit, f.Peer)
+		}
+		if strings.TrimSpace(f.Reason) == "" || f.Statistic == "" || f.Severity == "" {
+			t.Errorf("finding without reason, statistic or severity: %+v", f)
+		}
+	}
+	placeholder := false
+	for _, r := range rep.Rows {
+		for _, v := range r.Violations {
+			if r.Unit == b.plant["placeholder"] && v.Rule == checker.BuiltinPlaceholder {
+				placeholder = true
+			}
+		}
+	}
+	if !placeholder {
+		t.Errorf("planted placeholder: no %s violation", checker.BuiltinPlaceholder)
+	}
+	clean := map[string]bool{}
+	for _, u := range b.clean {
+		clean[u] = true
+	}
+	for _, f := range rep.Findings {
+		if clean[f.Unit] || clean[f.Peer] || f.Unit == AllUnits {
+			t.Errorf("clean control has a finding: [%s] %s: %s", f.Kind, f.Unit, f.Reason)
+		}
+	}
+	for _, r := range rep.Rows {
+		if clean[r.Unit] {
+			t.Errorf("clean control %s %s has violations: %+v", r.Unit, r.Period, r.Violations)
+		}
+	}
+	if rep.Summary.Rows != len(b.rows) || len(rep.Problems) != 0 {
+		t.Errorf("rows %d (want %d), problems %v", rep.Summary.Rows, len(b.rows), rep.Problems)
+	}
+	if testing.Verbose() {
+		_ = rep.WriteText(testWriter{t})
+	}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}

@@ -1,0 +1,58 @@
+package audit
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"testing"
+)
+
+// TestWriteBatchCSV writes a generated batch to the file named by
+// FIGCHECK_AUDIT_CSV (FIGCHECK_AUDIT_UNITS clean units, default 50,000, two
+// periods each), for measuring `figcheck audit` from the outside:
+//
+//	FIGCHECK_AUDIT_CSV=/tmp/batch.csv go test ./audit -run WriteBatchCSV
+func TestWriteBatchCSV(t *testing.T) {
+	path := os.Getenv("FIGCHECK_AUDIT_CSV")
+	if path == "" {
+		t.Skip("FIGCHECK_AUDIT_CSV is not set")
+	}
+	n := 50000
+	if s := os.Getenv("FIGCHECK_AUDIT_UNITS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := newGenerator(t, 1)
+	b := g.genBatch(n)
+	if err := os.WriteFile(path, b.csvBytes(g.f), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %d rows", path, len(b.rows))
+}
+
+// BenchmarkAudit audits a generated batch of 2,000 rows read from CSV, with
+// every batch check and statistic; rows/s is the figure to compare.
+func BenchmarkAudit(b *testing.B) {
+	g := newGenerator(b, 3)
+	batch := g.genBatch(994)
+	data := batch.csvBytes(g.f)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := New(g.f, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rr, err := NewReader(g.f, bytes.NewReader(data), FormatCSV, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := a.Read("bench.csv", rr); err != nil {
+			b.Fatal(err)
+		}
+		a.Finish()
+	}
+	b.ReportMetric(float64(len(batch.rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -1,0 +1,508 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/figcheck/figcheck/rules"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+)
+
+// Input formats.
+const (
+	FormatCSV    = "csv"
+	FormatXLSX   = "xlsx"
+	FormatJSON   = "json"
+	FormatNDJSON = "ndjson"
+)
+
+// Encodings of CSV input.
+const (
+	EncodingAuto    = ""
+	EncodingUTF8    = "utf-8"
+	EncodingGB18030 = "gb18030"
+)
+
+// ErrFormat marks input that cannot be read at all: an unknown format or
+// encoding, a file with no header, a body that is not a JSON array.
+var ErrFormat = errors.New("unreadable batch")
+
+// Row is one unit's figures for one period, as read.
+type Row struct {
+	// Line is the row's position in its file: the spreadsheet row number
+	// (the header is row 1), the line of an NDJSON file, or the 1-based
+	// index of an element of a JSON array.
+	Line   int
+	Unit   string
+	Period string
+	// Figures maps indicator ids to the values as written (strings, or
+	// numbers for JSON). Empty cells are left out.
+	Figures map[string]any
+}
+
+// Problem is something wrong with the input: a row or cell that cannot be
+// used. The batch goes on.
+type Problem struct {
+	File    string `json:"file,omitempty"`
+	Row     int    `json:"row"`
+	Column  string `json:"column,omitempty"`
+	Unit    string `json:"unit,omitempty"`
+	Period  string `json:"period,omitempty"`
+	Message string `json:"message"`
+}
+
+// RowReader yields the rows of one file. Next returns io.EOF at the end;
+// any other error ends the file. Problems are per row and do not.
+type RowReader interface {
+	Next() (Row, []Problem, error)
+}
+
+// DetectFormat guesses the format from a file name or content type, then
+// from the first bytes.
+func DetectFormat(name, contentType string, head []byte) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".txt":
+		return FormatCSV
+	case ".xlsx", ".xlsm":
+		return FormatXLSX
+	case ".json":
+		return FormatJSON
+	case ".ndjson", ".jsonl":
+		return FormatNDJSON
+	}
+	ct := strings.ToLower(contentType)
+	switch {
+	case strings.Contains(ct, "spreadsheetml"), strings.Contains(ct, "ms-excel"):
+		return FormatXLSX
+	case strings.Contains(ct, "ndjson"), strings.Contains(ct, "jsonl"), strings.Contains(ct, "json-seq"):
+		return FormatNDJSON
+	case strings.Contains(ct, "json"):
+		return FormatJSON
+	case strings.Contains(ct, "csv"):
+		return FormatCSV
+	}
+	t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return FormatXLSX
+	case bytes.HasPrefix(t, []byte("[")):
+		return FormatJSON
+	case bytes.HasPrefix(t, []byte("{")):
+		return FormatNDJSON
+	}
+	return FormatCSV
+}
+
+// NewReader returns the row reader of a format. encoding applies to CSV.
+func NewReader(f *rules.Form, r io.Reader, format, encoding string) (RowReader, error) {
+	switch format {
+	case FormatCSV:
+		return newCSVReader(f, r, encoding)
+	case FormatXLSX:
+		return newXLSXReader(f, r)
+	case FormatJSON:
+		return newJSONReader(f, r)
+	case FormatNDJSON:
+		return &ndjsonReader{cols: newColumns(f), sc: newScanner(r)}, nil
+	}
+	return nil, fmt.Errorf("%w: unknown format %q (csv, xlsx, json or ndjson)", ErrFormat, format)
+}
+
+// decodeText turns CSV bytes into UTF-8: a BOM is dropped; without one,
+// the first 64 KiB decide between UTF-8 and GB18030.
+func decodeText(r io.Reader, encoding string) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	switch strings.ToLower(encoding) {
+	case EncodingAuto:
+		if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) || validUTF8Prefix(head) {
+			encoding = EncodingUTF8
+		} else {
+			encoding = EncodingGB18030
+		}
+	case EncodingUTF8, "utf8":
+		encoding = EncodingUTF8
+	case EncodingGB18030, "gbk", "gb2312":
+		encoding = EncodingGB18030
+	default:
+		return nil, fmt.Errorf("%w: unknown encoding %q (utf-8 or gb18030)", ErrFormat, encoding)
+	}
+	if encoding == EncodingGB18030 {
+		return transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), nil
+	}
+	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
+		_, _ = br.Discard(3)
+	}
+	return br, nil
+}
+
+// validUTF8Prefix is utf8.Valid allowing a rune cut at the end.
+func validUTF8Prefix(b []byte) bool {
+	for i := 0; i < 3 && len(b) > 0 && !utf8.Valid(b); i++ {
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+// columns maps header names to indicators and reports the unknown ones.
+type columns struct {
+	form       *rules.Form
+	unit, per  int
+	ind        []*rules.Indicator // by column; nil for unit, period and unknown
+	labels     []string
+	reported   map[string]bool // unknown JSON keys already reported
+	hasUnitCol bool
+}
+
+func newColumns(f *rules.Form) *columns {
+	return &columns{form: f, unit: -1, per: -1, reported: map[string]bool{}}
+}
+
+func isUnitKey(k string) bool   { return k == "unit" || k == "单位" }
+func isPeriodKey(k string) bool { return k == "period" || k == "期间" }
+
+// header reads the header row; problems are reported at row 1.
+func (c *columns) header(cells []string) ([]Problem, error) {
+	var probs []Problem
+	seen := map[int]string{}
+	c.ind = make([]*rules.Indicator, len(cells))
+	c.labels = make([]string, len(cells))
+	for i, raw := range cells {
+		name := strings.TrimSpace(raw)
+		col := colName(i)
+		c.labels[i] = col
+		switch {
+		case name == "":
+			continue
+		case isUnitKey(name):
+			c.unit = i
+		case isPeriodKey(name):
+			c.per = i
+		default:
+			ind, ok := c.form.Indicator(name)
+			if !ok {
+				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("未知列 %q:表单中没有这个指标,该列被忽略", name)})
+				continue
+			}
+			if first, dup := seen[ind.Index]; dup {
+				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("列 %q 与 %s 列是同一指标「%s」,该列被忽略", name, first, ind.Name)})
+				continue
+			}
+			seen[ind.Index] = col
+			c.ind[i] = ind
+		}
+	}
+	if c.unit < 0 || c.per < 0 {
+		return probs, fmt.Errorf("%w: the header row must have a unit (单位) and a period (期间) column", ErrFormat)
+	}
+	return probs, nil
+}
+
+// row turns cells into a Row.
+func (c *columns) row(line int, cells []string) (Row, []Problem) {
+	r := Row{Line: line, Figures: make(map[string]any, len(c.form.Indicators))}
+	var probs []Problem
+	if len(cells) > len(c.ind) {
+		for i := len(c.ind); i < len(cells); i++ {
+			if strings.TrimSpace(cells[i]) != "" {
+				probs = append(probs, Problem{Row: line, Column: colName(i), Message: "该单元格在表头之外,被忽略"})
+				break
+			}
+		}
+	}
+	for i, cell := range cells {
+		if i >= len(c.ind) {
+			break
+		}
+		switch {
+		case i == c.unit:
+			r.Unit = strings.TrimSpace(cell)
+		case i == c.per:
+			r.Period = strings.TrimSpace(cell)
+		case c.ind[i] != nil:
+			if strings.TrimSpace(cell) != "" {
+				r.Figures[c.ind[i].ID] = cell
+			}
+		}
+	}
+	return r, probs
+}
+
+// colName is the spreadsheet name of a 0-based column: A, B, …, AA.
+func colName(i int) string {
+	name, err := excelize.ColumnNumberToName(i + 1)
+	if err != nil {
+		return strconv.Itoa(i + 1)
+	}
+	return name
+}
+
+type csvReader struct {
+	cols *columns
+	r    *csv.Reader
+}
+
+func newCSVReader(f *rules.Form, r io.Reader, encoding string) (*csvReader, error) {
+	text, err := decodeText(r, encoding)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(text)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	return &csvReader{cols: newColumns(f), r: cr}, nil
+}
+
+func (c *csvReader) Next() (Row, []Problem, error) {
+	var first []Problem
+	if c.cols.ind == nil {
+		rec, err := c.r.Read()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return Row{}, nil, fmt.Errorf("%w: the file is empty", ErrFormat)
+			}
+			return Row{}, nil, fmt.Errorf("%w: header: %w", ErrFormat, err)
+		}
+		probs, err := c.cols.header(rec)
+		if err != nil {
+			return Row{}, probs, err
+		}
+		first = probs
+	}
+	for {
+		rec, err := c.r.Read()
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				// A broken record: report it and go on with the next line.
+				first = append(first, Problem{Row: pe.StartLine, Message: "CSV 格式错误:" + pe.Err.Error()})
+				continue
+			}
+			return Row{}, first, err
+		}
+		line, _ := c.r.FieldPos(0)
+		if blank(rec) {
+			continue
+		}
+		row, probs := c.cols.row(line, rec)
+		return row, append(first, probs...), nil
+	}
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+type xlsxReader struct {
+	cols *columns
+	file *excelize.File
+	rows *excelize.Rows
+	line int
+}
+
+func newXLSXReader(f *rules.Form, r io.Reader) (*xlsxReader, error) {
+	x, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not an XLSX workbook: %w", ErrFormat, err)
+	}
+	sheets := x.GetSheetList()
+	if len(sheets) == 0 {
+		_ = x.Close()
+		return nil, fmt.Errorf("%w: the workbook has no sheet", ErrFormat)
+	}
+	rows, err := x.Rows(sheets[0])
+	if err != nil {
+		_ = x.Close()
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	return &xlsxReader{cols: newColumns(f), file: x, rows: rows}, nil
+}
+
+func (x *xlsxReader) Next() (Row, []Problem, error) {
+	var first []Problem
+	for x.rows.Next() {
+		x.line++
+		cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			first = append(first, Problem{Row: x.line, Message: "无法读取该行:" + err.Error()})
+			continue
+		}
+		if x.cols.ind == nil {
+			if blank(cells) {
+				continue
+			}
+			probs, err := x.cols.header(cells)
+			first = append(first, probs...)
+			if err != nil {
+				return Row{}, first, err
+			}
+			continue
+		}
+		if blank(cells) {
+			continue
+		}
+		row, probs := x.cols.row(x.line, cells)
+		return row, append(first, probs...), nil
+	}
+	err := x.rows.Error()
+	_ = x.rows.Close()
+	_ = x.file.Close()
+	if err != nil {
+		return Row{}, first, err
+	}
+	if x.cols.ind == nil {
+		return Row{}, first, fmt.Errorf("%w: the first sheet is empty", ErrFormat)
+	}
+	return Row{}, first, io.EOF
+}
+
+// object turns one decoded JSON object into a Row: unit, period, figures
+// (an object) and indicators by id or name at the top level.
+func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
+	r := Row{Line: line, Figures: make(map[string]any, len(obj))}
+	var probs []Problem
+	str := func(k string, v any) string {
+		switch x := v.(type) {
+		case string:
+			return strings.TrimSpace(x)
+		case json.Number:
+			return x.String()
+		case nil:
+			return ""
+		}
+		probs = append(probs, Problem{Row: line, Column: k, Message: "应为文字"})
+		return ""
+	}
+	var add func(k string, v any)
+	add = func(k string, v any) {
+		ind, ok := c.form.Indicator(k)
+		if !ok {
+			if !c.reported[k] {
+				c.reported[k] = true
+				probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("未知字段 %q:表单中没有这个指标,被忽略", k)})
+			}
+			return
+		}
+		if _, dup := r.Figures[ind.ID]; dup {
+			probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("指标「%s」在同一行出现两次,只用第一个", ind.Name)})
+			return
+		}
+		if v == nil {
+			return
+		}
+		r.Figures[ind.ID] = v
+	}
+	for k, v := range obj {
+		switch {
+		case isUnitKey(k):
+			r.Unit = str(k, v)
+		case isPeriodKey(k):
+			r.Period = str(k, v)
+		case k == "figures":
+			m, ok := v.(map[string]any)
+			if !ok {
+				probs = append(probs, Problem{Row: line, Column: k, Message: "figures 应为对象"})
+				continue
+			}
+			for fk, fv := range m {
+				add(fk, fv)
+			}
+		default:
+			add(k, v)
+		}
+	}
+	return r, probs
+}
+
+type jsonReader struct {
+	cols *columns
+	dec  *json.Decoder
+	n    int
+}
+
+func newJSONReader(f *rules.Form, r io.Reader) (*jsonReader, error) {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if d, ok := tok.(json.Delim); err != nil || !ok || d != '[' {
+		return nil, fmt.Errorf("%w: a JSON batch must be an array of objects", ErrFormat)
+	}
+	return &jsonReader{cols: newColumns(f), dec: dec}, nil
+}
+
+func (j *jsonReader) Next() (Row, []Problem, error) {
+	if !j.dec.More() {
+		if _, err := j.dec.Token(); err != nil {
+			return Row{}, nil, fmt.Errorf("%w: the JSON array is not closed: %w", ErrFormat, err)
+		}
+		return Row{}, nil, io.EOF
+	}
+	j.n++
+	var obj map[string]any
+	if err := j.dec.Decode(&obj); err != nil {
+		// A syntax error leaves the decoder unusable: the batch ends here.
+		return Row{}, nil, fmt.Errorf("%w: element %d: %w", ErrFormat, j.n, err)
+	}
+	row, probs := j.cols.object(j.n, obj)
+	return row, probs, nil
+}
+
+func newScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	return sc
+}
+
+type ndjsonReader struct {
+	cols *columns
+	sc   *bufio.Scanner
+	line int
+}
+
+func (n *ndjsonReader) Next() (Row, []Problem, error) {
+	var first []Problem
+	for n.sc.Scan() {
+		n.line++
+		b := bytes.TrimSpace(n.sc.Bytes())
+		if n.line == 1 {
+			b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+		}
+		if len(b) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var obj map[string]any
+		if err := dec.Decode(&obj); err != nil || dec.More() {
+			msg := "不是一个 JSON 对象"
+			if err != nil {
+				msg += ":" + err.Error()
+			}
+			first = append(first, Problem{Row: n.line, Message: msg})
+			continue
+		}
+		row, probs := n.cols.object(n.line, obj)
+		return row, append(first, probs...), nil
+	}
+	if err := n.sc.Err(); err != nil {
+		return Row{}, first, fmt.Errorf("%w: line %d: %w", ErrFormat, n.line+1, err)
+	}
+	return Row{}, first, io.EOF
+}

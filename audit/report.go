@@ -1,0 +1,192 @@
+package audit
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/figcheck/figcheck/audit/anomaly"
+	"github.com/figcheck/figcheck/checker"
+)
+
+// Report is everything an audit found.
+type Report struct {
+	Form    string  `json:"form"`
+	Title   string  `json:"title,omitempty"`
+	Ruleset string  `json:"ruleset"`
+	Summary Summary `json:"summary"`
+	// Benford holds the batch-wide digit tests, with their verdict or
+	// "too_few" when there were too few figures.
+	Benford []anomaly.BenfordResult `json:"benford"`
+	// Rows lists every row checked that has a violation or an evaluation
+	// error, in input order.
+	Rows     []RowReport `json:"rows"`
+	Findings []Finding   `json:"findings"`
+	Problems []Problem   `json:"problems"`
+
+	indicators []string // ids in form order, for the raw data sheet
+	names      []string
+	raw        []rawRow
+}
+
+// Summary counts what the audit found.
+type Summary struct {
+	Rows     int            `json:"rows"`
+	Units    int            `json:"units"`
+	Periods  []string       `json:"periods"`
+	Pass     int            `json:"pass"`
+	Warn     int            `json:"warn"`
+	Fail     int            `json:"fail"`
+	Problems int            `json:"problems"`
+	Findings int            `json:"findings"`
+	ByKind   map[string]int `json:"findings_by_kind"`
+	// TopRules are the rules violated most, TopUnits the units with the
+	// most errors and findings.
+	TopRules []RuleCount `json:"top_rules"`
+	TopUnits []UnitRank  `json:"top_units"`
+}
+
+// RuleCount is how many rows violate a rule.
+type RuleCount struct {
+	Rule     string `json:"rule"`
+	Name     string `json:"name"`
+	Severity string `json:"severity"`
+	Rows     int    `json:"rows"`
+}
+
+// UnitRank is a unit's error and finding count.
+type UnitRank struct {
+	Unit     string `json:"unit"`
+	Errors   int    `json:"errors"`
+	Warnings int    `json:"warnings"`
+	Findings int    `json:"findings"`
+}
+
+// RowReport is the check of one row, as /v1/check would give it, without
+// the skipped rules.
+type RowReport struct {
+	File       string              `json:"file,omitempty"`
+	Row        int                 `json:"row"`
+	Unit       string              `json:"unit"`
+	Period     string              `json:"period"`
+	CheckID    string              `json:"check_id"`
+	Verdict    string              `json:"verdict"`
+	Summary    checker.Summary     `json:"summary"`
+	Violations []checker.Violation `json:"violations"`
+	EvalErrors []checker.EvalError `json:"eval_errors,omitempty"`
+}
+
+// rawRow is a row for the 原始数据 sheet.
+type rawRow struct {
+	row        RowReport
+	vals       []float64
+	cells      map[string]any
+	violations []checker.Violation
+}
+
+// topN bounds the ranked lists of the summary.
+const topN = 20
+
+func (a *Auditor) report() *Report {
+	findings, benford := a.findings()
+	rep := &Report{
+		Form: a.form.ID, Title: a.form.Title, Ruleset: a.form.Digest, Benford: benford,
+		Rows: []RowReport{}, Findings: findings, Problems: a.problems,
+	}
+	if rep.Findings == nil {
+		rep.Findings = []Finding{}
+	}
+	if rep.Problems == nil {
+		rep.Problems = []Problem{}
+	}
+	for _, ind := range a.form.Indicators {
+		rep.indicators = append(rep.indicators, ind.ID)
+		rep.names = append(rep.names, ind.Name)
+	}
+	s := &rep.Summary
+	s.Rows, s.Units, s.Problems, s.Findings = len(a.recs), len(a.units), len(a.problems), len(findings)
+	s.ByKind = map[string]int{}
+	periods, _ := a.byPeriod()
+	s.Periods = periods
+	if s.Periods == nil {
+		s.Periods = []string{}
+	}
+	rules := map[string]*RuleCount{}
+	units := map[string]*UnitRank{}
+	unit := func(name string) *UnitRank {
+		u := units[name]
+		if u == nil {
+			u = &UnitRank{Unit: name}
+			units[name] = u
+		}
+		return u
+	}
+	for _, r := range a.recs {
+		switch r.res.Verdict {
+		case checker.Pass:
+			s.Pass++
+		case checker.Warn:
+			s.Warn++
+		default:
+			s.Fail++
+		}
+		u := unit(r.unit)
+		u.Errors += r.res.Summary.Errors
+		u.Warnings += r.res.Summary.Warnings
+		seen := map[string]bool{}
+		for _, v := range r.res.Violations {
+			if v.Explained || seen[v.Rule] {
+				continue
+			}
+			seen[v.Rule] = true
+			rc := rules[v.Rule]
+			if rc == nil {
+				rc = &RuleCount{Rule: v.Rule, Name: v.Name, Severity: v.Severity.String()}
+				rules[v.Rule] = rc
+			}
+			rc.Rows++
+		}
+		rr := RowReport{File: r.file, Row: r.line, Unit: r.unit, Period: r.period, CheckID: r.res.CheckID, Verdict: r.res.Verdict,
+			Summary: r.res.Summary, Violations: r.res.Violations, EvalErrors: r.res.EvalErrors}
+		if len(r.res.Violations) > 0 || len(r.res.EvalErrors) > 0 {
+			rep.Rows = append(rep.Rows, rr)
+		}
+		if a.opts.KeepCells {
+			rep.raw = append(rep.raw, rawRow{row: rr, vals: r.vals, cells: r.cells, violations: r.res.Violations})
+		}
+	}
+	for _, f := range findings {
+		s.ByKind[f.Kind]++
+		if f.Unit != AllUnits {
+			unit(f.Unit).Findings++
+		}
+	}
+	for _, rc := range rules {
+		s.TopRules = append(s.TopRules, *rc)
+	}
+	slices.SortFunc(s.TopRules, func(x, y RuleCount) int { return cmp.Or(cmp.Compare(y.Rows, x.Rows), cmp.Compare(x.Rule, y.Rule)) })
+	s.TopRules = s.TopRules[:min(len(s.TopRules), topN)]
+	for _, u := range units {
+		if u.Errors+u.Warnings+u.Findings > 0 {
+			s.TopUnits = append(s.TopUnits, *u)
+		}
+	}
+	slices.SortFunc(s.TopUnits, func(x, y UnitRank) int {
+		return cmp.Or(cmp.Compare(y.Errors+y.Findings, x.Errors+x.Findings), cmp.Compare(y.Warnings, x.Warnings), cmp.Compare(x.Unit, y.Unit))
+	})
+	s.TopUnits = s.TopUnits[:min(len(s.TopUnits), topN)]
+	if s.TopRules == nil {
+		s.TopRules = []RuleCount{}
+	}
+	if s.TopUnits == nil {
+		s.TopUnits = []UnitRank{}
+	}
+	for i := range rep.Benford {
+		b := &rep.Benford[i]
+		b.MAD, b.ChiSquare = round(b.MAD, 6), round(b.ChiSquare, 4)
+		if math.IsNaN(b.P) {
+			b.P = 0
+		}
+	}
+	return rep
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/figcheck/figcheck/audit"
+	"github.com/figcheck/figcheck/configs"
+)
+
+const auditUsage = "usage: figcheck audit [--rules DIR] [--form ID] [--format text|json|csv|xlsx] [-o OUT] [--input csv|xlsx|json|ndjson] [--encoding utf-8|gb18030] [--per INDICATOR] FILE..."
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var pos []string
+	for {
+		if code, ok := parseFlags(fs, args); !ok {
+			return nil, code, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// runAudit reviews batches of units: it exits 0 when every row passes or
+// warns and no check found an error, 1 when a row fails, a finding has
+// severity error or a row could not be read, 2 on bad flags, rules or
+// unreadable files.
+func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("audit", stderr)
+	dir := fs.String("rules", configs.DefaultRulesDir, "rules `directory`")
+	formID := fs.String("form", "", "form `id` (default: the only form of the rules)")
+	format := fs.String("format", "text", "report format: text, json, csv or xlsx")
+	out := fs.String("o", "", "write the report to `file` (default stdout)")
+	input := fs.String("input", "", "input format: csv, xlsx, json or ndjson (default: from the file name or content)")
+	encoding := fs.String("encoding", "", "CSV encoding: utf-8 or gb18030 (default: detect)")
+	per := fs.String("per", "", "size `indicator` for peer outliers (compare figures per school, per student)")
+	workers := fs.Int("workers", 0, "checker goroutines (default: one per CPU)")
+	files, code, ok := parseInterleaved(fs, args)
+	if !ok {
+		return code
+	}
+	switch *format {
+	case audit.OutText, audit.OutJSON, audit.OutCSV, audit.OutXLSX:
+	default:
+		fmt.Fprintln(stderr, auditUsage)
+		return exitBadArgs
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, auditUsage)
+		return exitBadArgs
+	}
+	rs, err := configs.LoadRules(*dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "figcheck audit: loading rules:\n%v\n", err)
+		return exitBadArgs
+	}
+	id := *formID
+	if id == "" {
+		if ids := rs.FormIDs(); len(ids) == 1 {
+			id = ids[0]
+		} else {
+			fmt.Fprintf(stderr, "figcheck audit: give --form (known: %v)\n", ids)
+			return exitBadArgs
+		}
+	}
+	f, ok := rs.Form(id)
+	if !ok {
+		fmt.Fprintf(stderr, "figcheck audit: unknown form %q (known: %v)\n", id, rs.FormIDs())
+		return exitBadArgs
+	}
+	a, err := audit.New(f, audit.Options{Workers: *workers, Per: *per, KeepCells: *format == audit.OutXLSX})
+	if err != nil {
+		fmt.Fprintf(stderr, "figcheck audit: --per: %v\n", err)
+		return exitBadArgs
+	}
+	for _, name := range files {
+		if err := readAuditFile(a, name, *input, *encoding, stdin); err != nil {
+			fmt.Fprintf(stderr, "figcheck audit: %s: %v\n", name, err)
+			a.Finish()
+			return exitBadArgs
+		}
+	}
+	rep := a.Finish()
+	w := stdout
+	var file *os.File
+	if *out != "" && *out != "-" {
+		if file, err = os.Create(*out); err != nil {
+			fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
+			return exitBadArgs
+		}
+		w = file
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	err = rep.Write(bw, *format)
+	err = errors.Join(err, bw.Flush())
+	if file != nil {
+		err = errors.Join(err, file.Close())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "figcheck audit: writing the report: %v\n", err)
+		return exitBadArgs
+	}
+	if rep.Summary.Fail > 0 || rep.Summary.Problems > 0 {
+		return exitFail
+	}
+	for _, fd := range rep.Findings {
+		if fd.Severity == "error" {
+			return exitFail
+		}
+	}
+	return exitOK
+}
+
+func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Reader) error {
+	var r io.Reader = stdin
+	if name != "-" {
+		file, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		r = file
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if format == "" {
+		head, _ := br.Peek(512)
+		format = audit.DetectFormat(strings.TrimPrefix(name, "-"), "", head)
+	}
+	rr, err := audit.NewReader(a.Form(), br, format, encoding)
+	if err != nil {
+		return err
+	}
+	return a.Read(name, rr)
+}

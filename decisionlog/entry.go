@@ -1,0 +1,121 @@
+package decisionlog
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Sources: which endpoint asked for a check.
+const (
+	SourceCheck = "check"
+	SourceBatch = "batch"
+	SourceAudit = "audit"
+)
+
+// Entry is one answered check.
+type Entry struct {
+	// ID is unique to this entry (a check answered twice gets two ids);
+	// sinks and readers use it to never keep an entry twice.
+	ID      string    `json:"id"`
+	CheckID string    `json:"check_id"`
+	Time    time.Time `json:"time"`
+	Source  string    `json:"source"`
+	Form    string    `json:"form"`
+	Unit    string    `json:"unit"`
+	Period  string    `json:"period"`
+	// Ruleset is the digest of the form version the check ran.
+	Ruleset string `json:"ruleset"`
+	// Submission is the hex sha256 of the submission (checker.SubmissionDigest).
+	Submission string         `json:"submission"`
+	Verdict    string         `json:"verdict"`
+	Violated   []Violation    `json:"violated"`
+	Skipped    []string       `json:"skipped,omitempty"`
+	Figures    map[string]any `json:"figures"`
+	// Actor and Role say who asked: the token's name and role.
+	Actor  string `json:"actor"`
+	Role   string `json:"role"`
+	Cached bool   `json:"cached,omitempty"`
+
+	result []byte        // the check's result JSON; parsed by the writer
+	flush  chan struct{} // a flush marker, not an entry
+}
+
+// Violation is a rule the submission broke, with the figures it reads.
+type Violation struct {
+	Rule      string   `json:"rule"`
+	Severity  string   `json:"severity"`
+	Fields    []string `json:"fields,omitempty"`
+	Explained bool     `json:"explained,omitempty"`
+}
+
+// NewID returns a random entry id.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// WithResult attaches the check's result JSON (a checker.Result); the
+// log's writer goroutine fills Violated and Skipped from it, so that the
+// caller does not pay for decoding. The slice must not change afterwards.
+func (e Entry) WithResult(resultJSON []byte) Entry {
+	e.result = resultJSON
+	return e
+}
+
+// resultView is the part of a checker.Result an entry keeps.
+type resultView struct {
+	Violations []struct {
+		Rule      string         `json:"rule"`
+		Severity  string         `json:"severity"`
+		Fields    map[string]any `json:"fields"`
+		Explained bool           `json:"explained"`
+	} `json:"violations"`
+	Skipped []struct {
+		Rule string `json:"rule"`
+	} `json:"skipped"`
+}
+
+// complete fills Violated and Skipped from the attached result.
+func (e *Entry) complete() {
+	if e.result == nil {
+		if e.Violated == nil {
+			e.Violated = []Violation{}
+		}
+		return
+	}
+	var r resultView
+	if err := json.Unmarshal(e.result, &r); err == nil {
+		e.Violated = make([]Violation, 0, len(r.Violations))
+		for _, v := range r.Violations {
+			fields := make([]string, 0, len(v.Fields))
+			for k := range v.Fields {
+				fields = append(fields, k)
+			}
+			slices.Sort(fields)
+			e.Violated = append(e.Violated, Violation{Rule: v.Rule, Severity: v.Severity, Fields: fields, Explained: v.Explained})
+		}
+		for _, s := range r.Skipped {
+			e.Skipped = append(e.Skipped, s.Rule)
+		}
+	}
+	if e.Violated == nil {
+		e.Violated = []Violation{}
+	}
+	e.result = nil
+}
+
+// Filter selects entries; empty fields match everything.
+type Filter struct {
+	Form   string
+	Unit   string
+	Period string
+}
+
+// Match reports whether e passes the filter.
+func (f Filter) Match(e *Entry) bool {
+	return (f.Form == "" || f.Form == e.Form) && (f.Unit == "" || f.Unit == e.Unit) && (f.Period == "" || f.Period == e.Period)
+}

@@ -1,0 +1,229 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/figcheck/figcheck/api"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// chromium finds the browser, or skips (fails under FIGCHECK_REQUIRE_BROWSER).
+func chromium(t *testing.T) string {
+	t.Helper()
+	candidates := []string{os.Getenv("FIGCHECK_CHROMIUM"), "/usr/bin/chromium"}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			candidates = append(candidates, p)
+		}
+	}
+	for _, p := range candidates {
+		if p == "" {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	msg := "no Chromium found (/usr/bin/chromium or FIGCHECK_CHROMIUM): browser tests skipped; apt-get install chromium to run them"
+	if os.Getenv("FIGCHECK_REQUIRE_BROWSER") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// startServer runs figcheck with the shipped forms on a free loopback port
+// and returns its base URL.
+func startServer(t *testing.T) string {
+	t.Helper()
+	cfg := api.DefaultConfig()
+	cfg.Rules = filepath.Join("..", "configs", "forms")
+	cfg.Addr = "127.0.0.1:0"
+	reg := prometheus.NewRegistry()
+	s, err := api.New(cfg, api.Options{Registerer: reg, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("api.New: %v", err)
+	}
+	if s.Ruleset() == nil {
+		t.Fatal("the shipped forms did not load")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// session is one browser tab under test with the screenshots of its steps.
+type session struct {
+	t     *testing.T
+	ctx   context.Context
+	shots []shot
+}
+
+type shot struct {
+	name string
+	png  []byte
+}
+
+// Viewports the console must work at.
+var (
+	desktop = viewport{1280, 800, false}
+	phone   = viewport{390, 844, true}
+)
+
+type viewport struct {
+	w, h   int64
+	mobile bool
+}
+
+// newSession starts a fresh headless Chromium (its own profile, no
+// network but loopback in practice: no background services).
+func newSession(t *testing.T, vp viewport) *session {
+	t.Helper()
+	path := chromium(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(int(vp.w), int(vp.h)),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	s := &session{t: t, ctx: ctx}
+	t.Cleanup(func() {
+		s.writeShots()
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx, emulateViewport(vp)); err != nil {
+		t.Fatalf("starting Chromium (%s): %v", path, err)
+	}
+	return s
+}
+
+func emulateViewport(vp viewport) chromedp.Action[chromedp.Void] {
+	if vp.mobile {
+		return chromedp.EmulateViewport(vp.w, vp.h, chromedp.EmulateMobile, chromedp.EmulateScale(1))
+	}
+	return chromedp.EmulateViewport(vp.w, vp.h, chromedp.EmulateScale(1))
+}
+
+// step runs actions, then keeps a screenshot of the page; a failing step
+// keeps one too and stops the test.
+func (s *session) step(name string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	run(s, name, chromedp.Steps(actions...))
+}
+
+// run runs one action that gives a value, as a step.
+func run[T any](s *session, name string, a chromedp.Action[T]) T {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, a)
+	if png, serr := chromedp.Run(s.ctx, chromedp.CaptureScreenshot()); serr == nil {
+		s.shots = append(s.shots, shot{name, png})
+	}
+	if err != nil {
+		s.t.Fatalf("step %q: %v", name, err)
+	}
+	return v
+}
+
+// fullShot keeps a screenshot of the whole page under name.
+func (s *session) fullShot(name string) {
+	s.t.Helper()
+	png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		s.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	s.shots = append(s.shots, shot{name + ".jpg", png})
+}
+
+// writeShots writes the screenshots when the test failed, or always when
+// FIGCHECK_E2E_SHOTS names a directory.
+func (s *session) writeShots() {
+	dir := os.Getenv("FIGCHECK_E2E_SHOTS")
+	if dir == "" {
+		if !s.t.Failed() {
+			return
+		}
+		dir = filepath.Join(os.TempDir(), "figcheck-e2e-shots")
+	}
+	dir = filepath.Join(dir, strings.ReplaceAll(s.t.Name(), "/", "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		s.t.Logf("screenshots: %v", err)
+		return
+	}
+	for i, sh := range s.shots {
+		name := sh.name
+		if filepath.Ext(name) == "" {
+			name += ".png"
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%02d-%s", i+1, name))
+		if err := os.WriteFile(p, sh.png, 0o644); err != nil {
+			s.t.Logf("screenshot %s: %v", p, err)
+		}
+	}
+	s.t.Logf("screenshots of each step in %s", dir)
+}
+
+// filledFigures reads the figures of the filled report fixture.
+func filledFigures(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "extract", "testdata", "filled_report.want"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		if _, err := strconv.ParseFloat(fields[1], 64); err != nil {
+			t.Fatalf("filled_report.want: %q", sc.Text())
+		}
+		out[fields[0]] = fields[1]
+	}
+	if len(out) < 90 {
+		t.Fatalf("only %d figures in filled_report.want", len(out))
+	}
+	return out
+}

@@ -1,0 +1,115 @@
+// figcheck console: helpers shared by both pages. No dependencies.
+"use strict";
+
+const FC = (() => {
+  // el builds an element; text is always set as text, never as HTML.
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k === "text") e.textContent = v;
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  const tokenInput = () => document.getElementById("token");
+
+  function token() {
+    const t = tokenInput();
+    return t ? t.value.trim() : "";
+  }
+
+  function initToken() {
+    const t = tokenInput();
+    if (!t) return;
+    t.value = sessionStorage.getItem("figcheck.token") || "";
+    t.addEventListener("change", () => sessionStorage.setItem("figcheck.token", t.value.trim()));
+  }
+
+  // ApiError carries the service's error code and message.
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  const codeText = {
+    unauthorized: "需要有效的访问令牌(在页面上方“访问令牌”中填写)",
+    forbidden: "当前令牌无权进行此操作",
+    no_ruleset: "服务尚未加载规则",
+    unknown_form: "报表不存在",
+    too_large: "内容太大",
+    rate_limited: "请求过于频繁,请稍后再试",
+  };
+
+  // api sends a request and returns the response: parsed JSON, or the
+  // Response itself when raw is set. Errors become ApiError.
+  async function api(method, path, body, opts = {}) {
+    const headers = Object.assign({}, opts.headers || {});
+    const t = token();
+    if (t) headers["Authorization"] = "Bearer " + t;
+    let payload = body;
+    if (body !== undefined && !(body instanceof Blob) && typeof body !== "string") {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    let resp;
+    try {
+      resp = await fetch(path, { method, headers, body: payload });
+    } catch (e) {
+      throw new ApiError(0, "network", "无法连接服务:" + e.message);
+    }
+    if (!resp.ok) {
+      let code = "http_" + resp.status, msg = resp.statusText;
+      try {
+        const j = await resp.json();
+        if (j && j.error) { code = j.error.code; msg = j.error.message; }
+      } catch (_) { /* not JSON */ }
+      throw new ApiError(resp.status, code, (codeText[code] ? codeText[code] + "。" : "") + msg);
+    }
+    return opts.raw ? resp : resp.json();
+  }
+
+  // loadForms fills a select with the service's forms.
+  async function loadForms(select, status) {
+    try {
+      const data = await api("GET", "/v1/forms");
+      select.replaceChildren(...data.forms.map(f =>
+        el("option", { value: f.id, text: `${f.title || f.id}(${f.indicators} 项指标,${f.rules} 条规则)` })));
+      if (status) status.textContent = "";
+      return data.forms;
+    } catch (e) {
+      if (status) { status.textContent = "报表列表加载失败:" + e.message; status.classList.add("err"); }
+      return [];
+    }
+  }
+
+  // download saves a Blob under a file name.
+  function download(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const a = el("a", { href: url, download: name });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  function setStatus(node, text, isError) {
+    node.textContent = text;
+    node.classList.toggle("err", !!isError);
+  }
+
+  const verdictText = { pass: "通过", warn: "有警告,需填写情况说明", fail: "不通过" };
+  const severityText = { error: "错误", warning: "警告", info: "提示" };
+
+  return { el, api, ApiError, loadForms, download, setStatus, initToken, verdictText, severityText };
+})();
