@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,7 +70,7 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 	case "stdout":
 		sink = decisionlog.NewWriterSink(os.Stdout)
 	case "redis":
-		client, err := newRedisClient(cfg.RedisURL)
+		client, err := newRedisClientWith(cfg.RedisURL, time.Second, 2*time.Second)
 		if err != nil {
 			return err
 		}
@@ -142,9 +143,10 @@ func (s *Server) answer(c *gin.Context, f *rules.Form, sub *checker.Submission, 
 		Form: f.ID, Unit: sub.Unit, Period: sub.Period, Submission: subHex, Ruleset: f.Digest, Verdict: e.verdict, Time: now,
 	})
 	rj, _ := json.Marshal(rec)
-	body := withCached(e.body, cached)
-	out := make([]byte, 0, len(body)+len(rj)+12)
-	out = append(out, body[:len(body)-1]...)
+	out := make([]byte, 0, len(e.body)+len(rj)+32)
+	out = append(out, e.body[:len(e.body)-1]...)
+	out = append(out, `,"cached":`...)
+	out = strconv.AppendBool(out, cached)
 	out = append(out, `,"receipt":`...)
 	out = append(out, rj...)
 	out = append(out, '}')

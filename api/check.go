@@ -157,15 +157,6 @@ func decodeEntry(b []byte) (cacheEntry, error) {
 	return e, nil
 }
 
-// withCached appends the "cached" member to an encoded result object.
-func withCached(body []byte, cached bool) []byte {
-	out := make([]byte, 0, len(body)+16)
-	out = append(out, body[:len(body)-1]...)
-	out = append(out, `,"cached":`...)
-	out = strconv.AppendBool(out, cached)
-	return append(out, '}')
-}
-
 type batchSummary struct {
 	Items   int `json:"items"`
 	Pass    int `json:"pass"`

@@ -46,7 +46,9 @@ type CacheConfig struct {
 	TTL          time.Duration `yaml:"ttl"`
 	RedisTimeout time.Duration `yaml:"redis_timeout"`
 	RedisBackoff time.Duration `yaml:"redis_backoff"`
-	// RedisRead makes an in-process miss ask Redis before evaluating.
+	// RedisRead makes an in-process miss ask Redis before evaluating;
+	// off by default (see docs/performance.md). Results are written to
+	// Redis either way.
 	RedisRead *bool  `yaml:"redis_read"`
 	Prefix    string `yaml:"prefix"`
 }
@@ -56,6 +58,8 @@ type LimitsConfig struct {
 	CheckBody  int64 `yaml:"check_body"`
 	BatchBody  int64 `yaml:"batch_body"`
 	BatchItems int   `yaml:"batch_items"`
+	// AuditBody bounds the upload of POST /v1/audit (0: 64 MiB).
+	AuditBody int64 `yaml:"audit_body"`
 }
 
 // TimeoutsConfig are the HTTP server's timeouts and the shutdown grace.
@@ -78,8 +82,12 @@ func DefaultConfig() Config {
 		Cache: CacheConfig{
 			Size: 10000, TTL: 10 * time.Minute, RedisTimeout: 50 * time.Millisecond,
 			RedisBackoff: time.Second, Prefix: "figcheck:result:",
+			// Off: on the shipped form a Redis GET costs about as much as
+			// evaluating every rule (docs/performance.md, "Service").
+			// Results are still written, so turning it on shares them.
+			RedisRead: new(false),
 		},
-		Limits: LimitsConfig{CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000},
+		Limits: LimitsConfig{CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000, AuditBody: 64 << 20},
 		Timeouts: TimeoutsConfig{
 			ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second,
 			Idle: 120 * time.Second, Shutdown: 10 * time.Second,
@@ -114,7 +122,7 @@ func (c Config) Validate() error {
 	if c.Cache.Size < 0 {
 		errs = append(errs, errors.New("cache.size must not be negative"))
 	}
-	if c.Limits.CheckBody <= 0 || c.Limits.BatchBody <= 0 || c.Limits.BatchItems <= 0 {
+	if c.Limits.CheckBody <= 0 || c.Limits.BatchBody <= 0 || c.Limits.BatchItems <= 0 || c.Limits.AuditBody < 0 {
 		errs = append(errs, errors.New("limits must be positive"))
 	}
 	errs = append(errs, c.validateAuditTrail())

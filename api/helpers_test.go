@@ -51,6 +51,13 @@ func newTestServer(t testing.TB, cfg *Config, opts ...func(*Options)) *testServe
 	if cfg != nil {
 		c = *cfg
 	}
+	// Keep the files the service writes by default out of $HOME.
+	if c.DecisionLog.Path == "" {
+		c.DecisionLog.Path = filepath.Join(t.TempDir(), "decisions.jsonl")
+	}
+	if c.Receipts.DevKeyFile == "" {
+		c.Receipts.DevKeyFile = filepath.Join(t.TempDir(), "receipt-dev.key")
+	}
 	reg := prometheus.NewRegistry()
 	buf := &syncBuffer{}
 	o := Options{Registerer: reg, Gatherer: reg, Logger: slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))}

@@ -79,7 +79,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		}
 		s.redis = client
 	}
-	readRedis := true
+	readRedis := false // the default: see DefaultConfig
 	if cfg.Cache.RedisRead != nil {
 		readRedis = *cfg.Cache.RedisRead
 	}
@@ -108,11 +108,16 @@ func New(cfg Config, opts Options) (*Server, error) {
 // and addr= parameters without master_name for a Cluster. Timeouts are
 // short: a request never waits long for Redis; the cache's breaker retries.
 func newRedisClient(raw string) (redis.UniversalClient, error) {
+	return newRedisClientWith(raw, 200*time.Millisecond, 100*time.Millisecond)
+}
+
+// newRedisClientWith is newRedisClient with other dial and read/write
+// timeouts (the decision log's batches may take longer than a cache get).
+func newRedisClientWith(raw string, dial, rw time.Duration) (redis.UniversalClient, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
-	const dial, rw = 200 * time.Millisecond, 100 * time.Millisecond
 	q := u.Query()
 	switch {
 	case q.Has("master_name"):
@@ -158,6 +163,7 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	v1 := e.Group("/v1")
 	v1.POST("/check", s.check)
 	v1.POST("/check/batch", s.checkBatch)
+	v1.POST("/audit", s.audit)
 	v1.POST("/extract", s.extractFigures)
 	v1.GET("/forms", s.listForms)
 	v1.GET("/forms/:form", s.getForm)

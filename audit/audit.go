@@ -23,6 +23,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -257,6 +258,15 @@ func (a *Auditor) add(file string, row Row) {
 		if !ok {
 			continue
 		}
+		if s, ok := v.(string); ok {
+			// A cell that is a plain number is passed on as the number
+			// (as a JSON client sends it); anything else (1,200, 85%, xx)
+			// as written, for the checker to read or report.
+			if x, ok := plainNumber(s); ok {
+				row.Figures[id] = x
+				v = x
+			}
+		}
 		x, err := checker.Normalize(v, ind.Type)
 		if err != nil {
 			if rec.bad == nil {
@@ -332,3 +342,29 @@ func (a *Auditor) Finish() *Report {
 
 // Form is the form the audit checks against.
 func (a *Auditor) Form() *rules.Form { return a.form }
+
+// plainNumber parses s when it is only ASCII digits with at most one dot
+// and an optional leading minus: the strings whose meaning does not depend
+// on the checker's normalisation.
+func plainNumber(s string) (float64, bool) {
+	if s == "" || len(s) > 24 {
+		return 0, false
+	}
+	digits, dots := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			dots++
+		case c == '-' && i == 0:
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || dots > 1 {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	return x, err == nil
+}

@@ -56,3 +56,31 @@ func BenchmarkAudit(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(batch.rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkAuditFile audits the CSV file named by FIGCHECK_AUDIT_CSV (see
+// TestWriteBatchCSV); it is skipped without it.
+func BenchmarkAuditFile(b *testing.B) {
+	path := os.Getenv("FIGCHECK_AUDIT_CSV")
+	if path == "" {
+		b.Skip("FIGCHECK_AUDIT_CSV is not set")
+	}
+	f := shippedForm(b)
+	rows := 0
+	for b.Loop() {
+		file, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a, _ := New(f, Options{})
+		rr, err := NewReader(f, file, FormatCSV, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := a.Read(path, rr); err != nil {
+			b.Fatal(err)
+		}
+		rows += a.Finish().Summary.Rows
+		file.Close()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -216,11 +216,8 @@ func (g *generator) genBatch(n int) *batch {
 	round := g.next1().cleanUnit("整数县")
 	for _, r := range round {
 		for k, v := range r.vals {
-			if v >= 10 && g.f.Indicators[mustInd(g.f, k).Index].Type != rules.Percent && !fixed[k] {
+			if v >= 10 && mustInd(g.f, k).Type != rules.Percent && !fixed[k] {
 				r.vals[k] = math.Round(v/10) * 10
-				if r.vals[k] == v && int(v)%10 == 0 {
-					continue
-				}
 			}
 		}
 	}
@@ -228,8 +225,8 @@ func (g *generator) genBatch(n int) *batch {
 	// Fabricated: leading digits drawn uniformly at each figure's magnitude.
 	fab := g.next1().cleanUnit("编造县")
 	for _, r := range fab {
-		for k, v := range r.vals {
-			ind := mustInd(g.f, k)
+		for _, ind := range g.f.Indicators { // form order: the draws are reproducible
+			k, v := ind.ID, r.vals[ind.ID]
 			if v < 10 || ind.Type == rules.Percent || fixed[k] {
 				continue
 			}

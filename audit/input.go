@@ -290,7 +290,10 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 				first = append(first, Problem{Row: pe.StartLine, Message: "CSV 格式错误:" + pe.Err.Error()})
 				continue
 			}
-			return Row{}, first, err
+			if errors.Is(err, io.EOF) {
+				return Row{}, first, io.EOF
+			}
+			return Row{}, first, fmt.Errorf("%w: %w", ErrFormat, err)
 		}
 		line, _ := c.r.FieldPos(0)
 		if blank(rec) {
@@ -365,7 +368,7 @@ func (x *xlsxReader) Next() (Row, []Problem, error) {
 	_ = x.rows.Close()
 	_ = x.file.Close()
 	if err != nil {
-		return Row{}, first, err
+		return Row{}, first, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	if x.cols.ind == nil {
 		return Row{}, first, fmt.Errorf("%w: the first sheet is empty", ErrFormat)

@@ -78,8 +78,9 @@ func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Res
 		CheckID: checkID, Form: f.ID, Unit: s.Unit, Period: s.Period, Ruleset: f.Digest,
 		Violations: []Violation{}, Skipped: []Skip{}, EvalErrors: []EvalError{},
 	}
-	st.load(f, s.Figures, false, r)
-	st.load(f, s.Previous, true, r)
+	unknown := st.load(f, s.Figures, false, r, nil)
+	unknown = st.load(f, s.Previous, true, r, unknown)
+	addHints(f, r, 0, unknown)
 	for _, ind := range f.Indicators {
 		if ind.Required && !st.have[ind.Index] && !st.bad[ind.Index] {
 			r.add(Violation{
@@ -107,8 +108,9 @@ func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Res
 }
 
 // load normalises submitted values into the environment, reporting builtin
-// violations for values that are unusable.
-func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result) {
+// violations for values that are unusable. It returns unknown with the keys
+// the form does not know appended.
+func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, unknown []string) []string {
 	prefix := ""
 	have, bad, raw := st.have, st.bad, st.raw
 	if prev {
@@ -121,6 +123,7 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result) 
 		ind, ok := f.Indicator(k)
 		if !ok {
 			r.add(unknownField(f, prefix, k, v))
+			unknown = append(unknown, k)
 			continue
 		}
 		field := prefix + ind.ID
@@ -149,9 +152,9 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result) 
 		}
 		have[ind.Index] = true
 		if prev {
-			st.env[ind.PrevKey] = x
+			st.env[ind.PrevKey] = box(x)
 		} else {
-			st.env[ind.ID] = x
+			st.env[ind.ID] = box(x)
 		}
 		if !prev && ((ind.Min != nil && x < *ind.Min) || (ind.Max != nil && x > *ind.Max)) {
 			r.add(Violation{
@@ -161,6 +164,23 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result) 
 			})
 		}
 	}
+	return unknown
+}
+
+// boxed holds the small whole numbers, already in an interface: most
+// figures are small counts, and putting a float64 in an any allocates.
+var boxed = func() (b [4096]any) {
+	for i := range b {
+		b[i] = float64(i)
+	}
+	return b
+}()
+
+func box(x float64) any {
+	if x >= 0 && x < float64(len(boxed)) && x == float64(int(x)) {
+		return boxed[int(x)]
+	}
+	return x
 }
 
 func bounds(ind *rules.Indicator) string {
@@ -207,9 +227,6 @@ func describe(v any) string {
 
 func unknownField(f *rules.Form, prefix, key string, v any) Violation {
 	msg := fmt.Sprintf("表单中没有指标 %q", prefix+key)
-	if hint := closest(f, key); hint != nil {
-		msg += fmt.Sprintf(",是否是「%s」(%s)?", hint.Name, hint.ID)
-	}
 	return Violation{
 		Rule: BuiltinUnknownField, Name: "未知指标", Severity: rules.SevError,
 		Message: msg, Fields: map[string]any{prefix + key: v}, order: len(f.Indicators), key: prefix + key,
@@ -285,7 +302,7 @@ func (st *state) run(p *vm.Program) (bool, error) {
 		// one line: the message and where in the expression it happened.
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return false, fmt.Errorf("%s (%d:%d): %w", fe.Message, fe.Line, fe.Column+1, errors.Unwrap(fe))
+			return false, &evalError{fmt.Sprintf("%s (%d:%d)", fe.Message, fe.Line, fe.Column+1), errors.Unwrap(fe)}
 		}
 		return false, err
 	}
@@ -295,6 +312,16 @@ func (st *state) run(p *vm.Program) (bool, error) {
 	}
 	return b, nil
 }
+
+// evalError is an evaluation failure: expr's message with its place in the
+// expression, wrapping the helper's error (such as rules.ErrDivisionByZero).
+type evalError struct {
+	msg   string
+	cause error
+}
+
+func (e *evalError) Error() string { return e.msg }
+func (e *evalError) Unwrap() error { return e.cause }
 
 func (st *state) evalError(rule *rules.Rule, msg string) EvalError {
 	return EvalError{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity, Error: msg, Fields: st.fields(rule)}

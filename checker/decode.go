@@ -17,6 +17,9 @@ var ErrBadSubmission = errors.New("bad submission")
 func DecodeSubmission(r io.Reader) (*Submission, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
+	// Figures keep the number as written (json.Number): a value too large
+	// for a float64 is then a bad figure, not an unreadable submission.
+	dec.UseNumber()
 	var s Submission
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadSubmission, describeJSONError(err))

@@ -7,49 +7,60 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/figcheck/figcheck/rules"
 )
 
+// digestScratch is the working space of one SubmissionDigest, pooled: a
+// digest is computed for every request and would otherwise allocate its
+// buffer and key slices each time.
+type digestScratch struct {
+	buf  []byte
+	keys []string
+}
+
+var digestPool = sync.Pool{New: func() any { return &digestScratch{buf: make([]byte, 0, 4096)} }}
+
 // SubmissionDigest is a sha256 over a canonical encoding of s: the same
 // figures give the same digest whatever the order of the keys.
 func SubmissionDigest(s *Submission) [32]byte {
-	h := sha256.New()
-	buf := make([]byte, 0, 256)
+	sc := digestPool.Get().(*digestScratch)
+	buf := sc.buf[:0]
 	buf = appendString(buf, s.Form)
 	buf = appendString(buf, s.Unit)
 	buf = appendString(buf, s.Period)
 	for _, m := range []map[string]any{s.Figures, s.Previous} {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := sortedKeys(sc.keys[:0], m)
 		buf = binary.AppendUvarint(buf, uint64(len(keys)))
 		for _, k := range keys {
 			buf = appendString(buf, k)
 			buf = appendValue(buf, m[k])
-			if len(buf) > 4096 {
-				h.Write(buf)
-				buf = buf[:0]
-			}
 		}
+		sc.keys = keys
 	}
-	keys := make([]string, 0, len(s.Explanations))
-	for k := range s.Explanations {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := sortedKeys(sc.keys[:0], s.Explanations)
 	buf = binary.AppendUvarint(buf, uint64(len(keys)))
 	for _, k := range keys {
 		buf = appendString(buf, k)
 		buf = appendString(buf, s.Explanations[k])
 	}
 	buf = appendString(buf, s.Text)
-	h.Write(buf)
-	var d [32]byte
-	h.Sum(d[:0])
+	d := sha256.Sum256(buf)
+	clear(keys) // drop references to the submission's strings
+	sc.buf, sc.keys = buf, keys[:0]
+	if cap(sc.buf) <= 1<<20 { // keep huge submissions' buffers out of the pool
+		digestPool.Put(sc)
+	}
 	return d
+}
+
+func sortedKeys[V any](dst []string, m map[string]V) []string {
+	for k := range m {
+		dst = append(dst, k)
+	}
+	slices.Sort(dst)
+	return dst
 }
 
 // CheckID identifies a check of a submission against a form version: the

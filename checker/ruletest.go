@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/figcheck/figcheck/rules"
 )
@@ -44,8 +45,8 @@ func (c *Checker) runTest(f *rules.Form, rule *rules.Rule, t rules.Test) TestRes
 	st := c.get(len(f.Indicators))
 	defer c.put(st)
 	r := &Result{}
-	st.load(f, t.Figures, false, r)
-	st.load(f, t.Previous, true, r)
+	st.load(f, t.Figures, false, r, nil)
+	st.load(f, t.Previous, true, r, nil)
 	st.eval(rule, t.Explanations, r)
 	tr := TestResult{Rule: rule.ID, Test: t.Name, Pos: t.Pos, Expect: t.Expect}
 	switch {
@@ -54,14 +55,15 @@ func (c *Checker) runTest(f *rules.Form, rule *rules.Rule, t rules.Test) TestRes
 	case len(r.Skipped) > 0:
 		tr.Got = "skip"
 		if s := r.Skipped[0]; s.Reason != SkipCondition {
-			tr.Detail = fmt.Sprintf(" (%s: %v%v)", s.Reason, s.Missing, s.Invalid)
+			tr.Detail = fmt.Sprintf(" (%s: %s)", s.Reason, strings.Join(append(s.Missing, s.Invalid...), ", "))
 		} else {
 			tr.Detail = " (when is false)"
 		}
 	default:
 		tr.Got = "pass"
 		for _, v := range r.Violations {
-			if v.Rule == rule.ID {
+			// An explained warning passes: that is what an explanation is for.
+			if v.Rule == rule.ID && !v.Explained {
 				tr.Got, tr.Detail = "fail", ": "+v.Message
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // Sources: which endpoint asked for a check.
@@ -79,12 +81,24 @@ type resultView struct {
 	} `json:"skipped"`
 }
 
-// complete fills Violated and Skipped from the attached result.
-func (e *Entry) complete() {
+// parsed is what complete takes from a result.
+type parsed struct {
+	violated []Violation
+	skipped  []string
+}
+
+// complete fills Violated and Skipped from the attached result. Results
+// parsed before are looked up by check id (the same check id is the same
+// result), so a cached answer costs no decoding.
+func (e *Entry) complete(seen *lru.LRU[string, parsed]) {
 	if e.result == nil {
 		if e.Violated == nil {
 			e.Violated = []Violation{}
 		}
+		return
+	}
+	if p, ok := seen.Get(e.CheckID); ok && e.CheckID != "" {
+		e.Violated, e.Skipped, e.result = p.violated, p.skipped, nil
 		return
 	}
 	var r resultView
@@ -100,6 +114,9 @@ func (e *Entry) complete() {
 		}
 		for _, s := range r.Skipped {
 			e.Skipped = append(e.Skipped, s.Rule)
+		}
+		if e.CheckID != "" {
+			seen.Add(e.CheckID, parsed{e.Violated, e.Skipped})
 		}
 	}
 	if e.Violated == nil {

@@ -1,9 +1,7 @@
 package decisionlog
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -45,7 +43,8 @@ type FileSink struct {
 	size     int64
 	dirty    bool
 	lastSync time.Time
-	buf      bytes.Buffer
+	buf      []byte
+	keys     []string
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
@@ -126,20 +125,16 @@ func (s *FileSink) Write(_ context.Context, batch []Entry) error {
 			return err
 		}
 	}
-	s.buf.Reset()
-	enc := json.NewEncoder(&s.buf)
-	enc.SetEscapeHTML(false)
+	s.buf = s.buf[:0]
 	for i := range batch {
-		if err := enc.Encode(&batch[i]); err != nil {
-			return fmt.Errorf("decisionlog: encode entry: %w", err)
-		}
+		s.buf = append(appendEntryKeys(s.buf, &batch[i], &s.keys), '\n')
 	}
-	if s.size > 0 && s.size+int64(s.buf.Len()) > s.opts.MaxBytes {
+	if s.size > 0 && s.size+int64(len(s.buf)) > s.opts.MaxBytes {
 		if err := s.rotate(); err != nil {
 			return err
 		}
 	}
-	n, err := s.f.Write(s.buf.Bytes())
+	n, err := s.f.Write(s.buf)
 	s.size += int64(n)
 	if err != nil {
 		return fmt.Errorf("decisionlog: %w", err)

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -237,6 +238,7 @@ func (l *Log) run() {
 	defer close(l.done)
 	batch := make([]Entry, 0, l.opts.BatchSize)
 	var markers []chan struct{}
+	seen, _ := lru.NewLRU[string, parsed](4096, nil) // parsed results by check id; the writer's own
 	for {
 		e, ok := <-l.q
 		if !ok {
@@ -248,7 +250,7 @@ func (l *Log) run() {
 				markers = append(markers, e.flush)
 				return
 			}
-			e.complete()
+			e.complete(seen)
 			batch = append(batch, e)
 		}
 		add(e)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -183,7 +184,14 @@ func TestCloseGivesUpWhenItsContextEnds(t *testing.T) {
 
 func TestCompleteReadsTheResult(t *testing.T) {
 	e := Entry{}.WithResult([]byte(`{"violations":[{"rule":"r1","severity":"error","fields":{"b":1,"a":2}},{"rule":"w","severity":"warning","fields":{},"explained":true}],"skipped":[{"rule":"s1"}]}`))
-	e.complete()
+	seen, _ := lru.NewLRU[string, parsed](8, nil)
+	e.CheckID = "c1"
+	e.complete(seen)
+	again := Entry{CheckID: "c1"}.WithResult([]byte(`{}`)) // the same check id: taken from seen
+	again.complete(seen)
+	if fmt.Sprint(again.Violated) != fmt.Sprint(e.Violated) {
+		t.Fatalf("seen result not reused: %v", again.Violated)
+	}
 	if len(e.Violated) != 2 || e.Violated[0].Rule != "r1" || fmt.Sprint(e.Violated[0].Fields) != "[a b]" || !e.Violated[1].Explained {
 		t.Fatalf("violated %+v", e.Violated)
 	}

@@ -2,7 +2,6 @@ package decisionlog
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -22,7 +21,7 @@ type RedisOptions struct {
 	// default 1,000,000).
 	MaxLen int64
 	// SeenTTL is how long an entry's id is remembered so that a retried
-	// write does not add it again (default 24h).
+	// write does not add it again (default 1h; retries come seconds apart).
 	SeenTTL time.Duration
 }
 
@@ -32,6 +31,8 @@ type RedisOptions struct {
 // adds only what is not there yet, so nothing is written twice.
 type RedisSink struct {
 	opts RedisOptions
+	buf  []byte   // the batch's documents, reused
+	keys []string // scratch for appendEntryKeys
 }
 
 // DefaultStream is the default stream key.
@@ -49,7 +50,7 @@ func NewRedisSink(opts RedisOptions) (*RedisSink, error) {
 		opts.MaxLen = 1_000_000
 	}
 	if opts.SeenTTL <= 0 {
-		opts.SeenTTL = 24 * time.Hour
+		opts.SeenTTL = time.Hour
 	}
 	return &RedisSink{opts: opts}, nil
 }
@@ -74,11 +75,16 @@ func (s *RedisSink) Write(ctx context.Context, batch []Entry) error {
 	args := make([]any, 0, 2*len(batch)+2)
 	keys = append(keys, s.opts.Stream)
 	args = append(args, strconv.FormatInt(s.opts.MaxLen, 10), strconv.FormatInt(int64(s.opts.SeenTTL/time.Second), 10))
+	ends := make([]int, len(batch))
+	s.buf = s.buf[:0]
 	for i := range batch {
-		doc, err := json.Marshal(&batch[i])
-		if err != nil {
-			return fmt.Errorf("decisionlog: encode entry: %w", err)
-		}
+		s.buf = appendEntryKeys(s.buf, &batch[i], &s.keys)
+		ends[i] = len(s.buf)
+	}
+	start := 0
+	for i := range batch {
+		doc := s.buf[start:ends[i]]
+		start = ends[i]
 		keys = append(keys, s.opts.Stream+":seen:"+batch[i].ID)
 		args = append(args, batch[i].ID, doc)
 	}

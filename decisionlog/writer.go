@@ -1,9 +1,7 @@
 package decisionlog
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
@@ -12,9 +10,10 @@ import (
 // WriterSink writes entries as JSON lines to an io.Writer such as
 // os.Stdout. It cannot read them back.
 type WriterSink struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf bytes.Buffer
+	mu   sync.Mutex
+	w    io.Writer
+	buf  []byte
+	keys []string
 }
 
 // NewWriterSink writes to w.
@@ -24,15 +23,11 @@ func NewWriterSink(w io.Writer) *WriterSink { return &WriterSink{w: w} }
 func (s *WriterSink) Write(_ context.Context, batch []Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.buf.Reset()
-	enc := json.NewEncoder(&s.buf)
-	enc.SetEscapeHTML(false)
+	s.buf = s.buf[:0]
 	for i := range batch {
-		if err := enc.Encode(&batch[i]); err != nil {
-			return fmt.Errorf("decisionlog: encode entry: %w", err)
-		}
+		s.buf = append(appendEntryKeys(s.buf, &batch[i], &s.keys), '\n')
 	}
-	if _, err := s.w.Write(s.buf.Bytes()); err != nil {
+	if _, err := s.w.Write(s.buf); err != nil {
 		return fmt.Errorf("decisionlog: %w", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,12 +82,35 @@ type session struct {
 	t     *testing.T
 	ctx   context.Context
 	shots []shot
+
+	mu       sync.Mutex
+	problems []string // script errors and failed loads the page logged
 }
+
+// watchConsole records the page's uncaught exceptions and logged errors
+// (a failed request, a blocked resource); a test that sees any fails.
+func (s *session) watchConsole() {
+	for msg, err := range chromedp.Console(s.ctx) {
+		if err != nil {
+			return
+		}
+		if msg.Type == chromedp.ConsoleException || msg.Type == chromedp.ConsoleError {
+			s.mu.Lock()
+			s.problems = append(s.problems, string(msg.Type)+": "+msg.Text)
+			s.mu.Unlock()
+		}
+	}
+}
+
 
 type shot struct {
 	name string
 	png  []byte
 }
+
+// stepTimeout bounds one step: a wait for something that never shows
+// fails the test instead of hanging it.
+const stepTimeout = 20 * time.Second
 
 // Viewports the console must work at.
 var (
@@ -117,22 +141,27 @@ func newSession(t *testing.T, vp viewport) *session {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("lang", "zh-CN"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(int(vp.w), int(vp.h)),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	s := &session{t: t, ctx: ctx}
 	t.Cleanup(func() {
+		s.mu.Lock()
+		for _, p := range s.problems {
+			t.Errorf("the page logged %s", p)
+		}
+		s.mu.Unlock()
 		s.writeShots()
-		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
 	})
 	if err := chromedp.Do(ctx, emulateViewport(vp)); err != nil {
 		t.Fatalf("starting Chromium (%s): %v", path, err)
 	}
+	go s.watchConsole()
 	return s
 }
 
@@ -153,8 +182,12 @@ func (s *session) step(name string, actions ...chromedp.Action[chromedp.Void]) {
 // run runs one action that gives a value, as a step.
 func run[T any](s *session, name string, a chromedp.Action[T]) T {
 	s.t.Helper()
-	v, err := chromedp.Run(s.ctx, a)
-	if png, serr := chromedp.Run(s.ctx, chromedp.CaptureScreenshot()); serr == nil {
+	ctx, cancel := context.WithTimeout(s.ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	sctx, scancel := context.WithTimeout(s.ctx, stepTimeout)
+	defer scancel()
+	if png, serr := chromedp.Run(sctx, chromedp.CaptureScreenshot()); serr == nil {
 		s.shots = append(s.shots, shot{name, png})
 	}
 	if err != nil {
@@ -166,12 +199,14 @@ func run[T any](s *session, name string, a chromedp.Action[T]) T {
 // fullShot keeps a screenshot of the whole page under name.
 func (s *session) fullShot(name string) {
 	s.t.Helper()
-	png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(90))
+	ctx, cancel := context.WithTimeout(s.ctx, stepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 	if err != nil {
 		s.t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	s.shots = append(s.shots, shot{name + ".jpg", png})
+	s.shots = append(s.shots, shot{name + "-full", png})
 }
 
 // writeShots writes the screenshots when the test failed, or always when
@@ -190,11 +225,13 @@ func (s *session) writeShots() {
 		return
 	}
 	for i, sh := range s.shots {
-		name := sh.name
-		if filepath.Ext(name) == "" {
-			name += ".png"
-		}
-		p := filepath.Join(dir, fmt.Sprintf("%02d-%s", i+1, name))
+		name := strings.Map(func(r rune) rune {
+			if r > 127 || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+				return r
+			}
+			return '_'
+		}, sh.name)
+		p := filepath.Join(dir, fmt.Sprintf("%02d-%s.png", i+1, name))
 		if err := os.WriteFile(p, sh.png, 0o644); err != nil {
 			s.t.Logf("screenshot %s: %v", p, err)
 		}

@@ -75,7 +75,11 @@ func indicatorNames(t *testing.T, base string) map[string]string {
 func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
 		chromedp.Focus(css(sel)),
-		chromedp.Clear(css(sel)),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).select()`, sel))(ctx, t)
+			return err
+		}),
+		chromedp.KeyEvent(kb.Delete),
 		chromedp.SendKeys(css(sel), text),
 	)
 }
@@ -103,6 +107,9 @@ func TestUnitViolationBesideField(t *testing.T) {
 	openUnitPage(s, base)
 	pasteColumn(s, filledFigures(t), indicatorNames(t, base))
 	s.step("type 19 gold medals", typeInto(`#f-gold_medals`, "19"))
+	if v := valueOf(s, `#f-gold_medals`); v != "19" {
+		t.Fatalf("gold medals field holds %q after typing 19", v)
+	}
 	s.step("check",
 		chromedp.Click(css(`#check-btn`)),
 		chromedp.WaitVisible(css(`#verdict.fail`)),
@@ -135,9 +142,8 @@ func TestUnitExplanationChangesVerdict(t *testing.T) {
 	openUnitPage(s, base)
 	pasteColumn(s, filledFigures(t), indicatorNames(t, base))
 	s.step("type a long trail", typeInto(`#f-fitness_trails_km`, "600"))
-	s.step("check (Ctrl+Enter)",
-		chromedp.Focus(css(`#f-fitness_trails_km`)),
-		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+	s.step("check",
+		chromedp.Click(css(`#check-btn`)),
 		chromedp.WaitVisible(css(`#verdict.warn`)),
 	)
 	const box = `textarea[data-rule="sport.trails_length_unit"]`

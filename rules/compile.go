@@ -374,14 +374,18 @@ func (c *compiler) exprError(ruleID, field string, src Str, err error) {
 	var fe *file.Error
 	if errors.As(err, &fe) {
 		msg = fe.Message
-		if fe.Line > 1 {
-			p.Line += fe.Line - 1
-			p.Col = max(src.Indent, 1) + fe.Column
-		} else {
-			p.Col += fe.Column
-		}
+		p = src.At(lineColOffset(src.Value, fe.Line, fe.Column))
 	}
 	c.add(p, "rule %s: %s: %s", ruleID, field, msg)
+}
+
+// lineColOffset is the rune offset of a 1-based line and 0-based column.
+func lineColOffset(s string, line, col int) int {
+	off := 0
+	for _, l := range strings.SplitAfter(s, "\n")[:max(min(line-1, strings.Count(s, "\n")), 0)] {
+		off += runes(l)
+	}
+	return off + col
 }
 
 // usage is an expr patcher that resolves indicator names: it rewrites
@@ -426,6 +430,23 @@ func (u *usage) Visit(node *ast.Node) {
 		}
 		u.mark(&u.prev, ind)
 		ast.Patch(node, &ast.IdentifierNode{Value: ind.PrevKey})
+	case *ast.CallNode:
+		// between(x, lo, hi) with constant bounds is two comparisons: no
+		// call, no allocation. x is a pure expression, so reading it twice
+		// is safe.
+		callee, ok := n.Callee.(*ast.IdentifierNode)
+		if ok && callee.Value == "between" && len(n.Arguments) == 3 && isConst(n.Arguments[1]) && isConst(n.Arguments[2]) {
+			lo, hi := constValue(n.Arguments[1]), constValue(n.Arguments[2])
+			if lo > hi {
+				return // left to the helper, which reports the bad bounds
+			}
+			x := n.Arguments[0]
+			ast.Patch(node, &ast.BinaryNode{
+				Operator: "&&",
+				Left:     &ast.BinaryNode{Operator: "<=", Left: n.Arguments[1], Right: x},
+				Right:    &ast.BinaryNode{Operator: "<=", Left: x, Right: n.Arguments[2]},
+			})
+		}
 	case *ast.BinaryNode:
 		if n.Operator == "/" {
 			ast.Patch(node, &ast.CallNode{
@@ -434,6 +455,24 @@ func (u *usage) Visit(node *ast.Node) {
 			})
 		}
 	}
+}
+
+func isConst(n ast.Node) bool {
+	switch n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode:
+		return true
+	}
+	return false
+}
+
+func constValue(n ast.Node) float64 {
+	switch c := n.(type) {
+	case *ast.IntegerNode:
+		return float64(c.Value)
+	case *ast.FloatNode:
+		return c.Value
+	}
+	return 0
 }
 
 func (u *usage) mark(m *map[int]bool, ind *Indicator) {

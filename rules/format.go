@@ -71,14 +71,60 @@ type TestDef struct {
 }
 
 // Str is a string value and where its text starts in the file. Indent is
-// the column of continuation lines for block scalars (0 otherwise).
+// the column of continuation lines for literal blocks (0 otherwise).
+// Verbatim says the text stands in the file exactly as decoded (no folding
+// or escapes), so a place inside it maps back to a file position.
 type Str struct {
-	Value  string
-	Pos    Pos
-	Indent int
+	Value    string
+	Pos      Pos
+	Indent   int
+	Verbatim bool
+}
+
+// At is the file position of the n-th rune of the value; for a value that
+// is not verbatim it is the value's start, the best place that is certain.
+func (s Str) At(n int) Pos {
+	p := s.Pos
+	if !s.Verbatim {
+		return p
+	}
+	line, col := 0, 0
+	for i, r := range []rune(s.Value) {
+		if i == n {
+			break
+		}
+		if r == '\n' {
+			line, col = line+1, 0
+		} else {
+			col++
+		}
+	}
+	if line > 0 {
+		p.Line += line
+		p.Col = s.Indent + col
+	} else {
+		p.Col += col
+	}
+	return p
 }
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parserProblems are the messages of yaml.v3's parser, as opposed to its
+// scanner; their line numbers count from 0.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
 
 // Parse decodes one form file strictly. It returns every problem found, each
 // with its position; the File is usable only when the error is nil.
@@ -152,6 +198,11 @@ func (d *decoder) yamlError(err error) {
 func (d *decoder) yamlMsg(msg string) {
 	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if parserProblems[m[2]] {
+			// yaml.v3 numbers the lines of parser (not scanner) errors
+			// from 0: it reports where the broken collection starts.
+			line++
+		}
 		d.add(Pos{d.file, line, 1}, "YAML syntax: %s", m[2])
 		return
 	}
@@ -225,7 +276,34 @@ func (d *decoder) str(n *yaml.Node) Str {
 		s.Indent = d.indentOf(n.Line + 1)
 		s.Pos.Col = s.Indent
 	}
+	s.Verbatim = n.Style != yaml.FoldedStyle && d.standsAt(s)
 	return s
+}
+
+// standsAt reports whether the first line of s's value is written in the
+// source exactly at s.Pos; folded plain scalars and escapes make it differ.
+func (d *decoder) standsAt(s Str) bool {
+	lines := bytes.Split(d.src, []byte("\n"))
+	if s.Pos.Line < 1 || s.Pos.Line > len(lines) {
+		return false
+	}
+	src := []rune(string(lines[s.Pos.Line-1]))
+	if s.Pos.Col < 1 || s.Pos.Col-1 > len(src) {
+		return false
+	}
+	first, _, multi := strings.Cut(s.Value, "\n")
+	rest := string(src[s.Pos.Col-1:])
+	if multi {
+		return rest == first || strings.TrimRight(rest, " \t") == first
+	}
+	// A one-line value must end where the line (or its quote) ends, or
+	// it continues on the next line folded.
+	if !strings.HasPrefix(rest, first) {
+		return false
+	}
+	tail := strings.TrimSpace(rest[len(first):])
+	return tail == "" || tail == "'" || tail == "\"" || strings.HasPrefix(tail, "#") ||
+		strings.HasPrefix(tail, ",") || strings.HasPrefix(tail, "}")
 }
 
 // indentOf returns the 1-based column of the first non-blank character of

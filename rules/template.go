@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -54,6 +55,8 @@ func FormatValue(v any) string {
 		return strconv.FormatFloat(r, 'f', -1, 64)
 	case int:
 		return strconv.Itoa(x)
+	case json.Number:
+		return string(x)
 	case bool:
 		if x {
 			return "是"
@@ -79,7 +82,7 @@ func (c *compiler) template(ruleID string, src Str, env map[string]any, uses *us
 		open := strings.Index(rest, "{{")
 		if open < 0 {
 			if i := strings.Index(rest, "}}"); i >= 0 {
-				c.add(c.at(src, offset+runes(rest[:i])), "rule %s: message: \"}}\" without \"{{\"", ruleID)
+				c.add(src.At(offset+runes(rest[:i])), "rule %s: message: \"}}\" without \"{{\"", ruleID)
 			}
 			t.parts = append(t.parts, tmplPart{text: rest})
 			break
@@ -90,15 +93,14 @@ func (c *compiler) template(ruleID string, src Str, env map[string]any, uses *us
 		start := offset + runes(rest[:open])
 		end := strings.Index(rest[open+2:], "}}")
 		if end < 0 {
-			c.add(c.at(src, start), "rule %s: message: \"{{\" is not closed by \"}}\"", ruleID)
+			c.add(src.At(start), "rule %s: message: \"{{\" is not closed by \"}}\"", ruleID)
 			break
 		}
 		inner := rest[open+2 : open+2+end]
 		if strings.TrimSpace(inner) == "" {
-			c.add(c.at(src, start), "rule %s: message: empty {{ }}", ruleID)
+			c.add(src.At(start), "rule %s: message: empty {{ }}", ruleID)
 		} else if p, err := compileExpr(inner, env, uses); err != nil {
-			sub := src
-			sub.Pos = c.at(src, start+2)
+			sub := Str{Value: inner, Pos: src.At(start + 2), Indent: src.Indent, Verbatim: src.Verbatim}
 			c.exprError(ruleID, "message", sub, err)
 		} else {
 			t.parts = append(t.parts, tmplPart{program: p})
@@ -108,13 +110,6 @@ func (c *compiler) template(ruleID string, src Str, env map[string]any, uses *us
 		rest = rest[len(consumed):]
 	}
 	return t
-}
-
-// at is the position of the n-th rune of a single-line string value.
-func (c *compiler) at(src Str, n int) Pos {
-	p := src.Pos
-	p.Col += n
-	return p
 }
 
 func runes(s string) int { return len([]rune(s)) }

@@ -8,7 +8,6 @@ package anomaly
 import (
 	"math"
 	"slices"
-	"strconv"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -84,10 +83,21 @@ func LeadingDigits(x float64, n int) int {
 	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
 		return 0
 	}
-	s := strconv.FormatFloat(x, 'e', 15, 64) // d.ddddde±XX, exactly rounded
-	d := int(s[0] - '0')
-	if n == 2 {
-		d = d*10 + int(s[2]-'0')
+	// Scale into [10, 100): the first two digits are the integer part. The
+	// checks after the division correct a logarithm that is off by one ulp
+	// at a power of ten.
+	m := x / math.Pow10(int(math.Floor(math.Log10(x)))-1)
+	if m < 10 {
+		m *= 10
+	} else if m >= 100 {
+		m /= 10
+	}
+	d := int(m + 1e-9)
+	if d >= 100 {
+		d = 99
+	}
+	if n == 1 {
+		return d / 10
 	}
 	return d
 }

@@ -40,7 +40,7 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 		return nil
 	}
 	if o.MaxBucket == 0 {
-		o.MaxBucket = 200
+		o.MaxBucket = 32
 	}
 	width := len(vecs[0])
 	nb := int(math.Floor(o.MaxDiffer*float64(width))) + 1

@@ -44,7 +44,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	read := readSubmission
 	if *asText {
-		read = func(name string, stdin io.Reader) (*checker.Submission, error) { return readTextSubmission(name, stdin, *form) }
+		read = func(name string, stdin io.Reader) (*checker.Submission, error) {
+			return readTextSubmission(name, stdin, *form)
+		}
 	}
 	sub, err := read(fs.Arg(0), stdin)
 	if err != nil {

@@ -49,12 +49,14 @@ func (r *describingRegisterer) MustRegister(cs ...client.Collector) {
 	}
 }
 
-// startFigcheck serves the shipped forms on a loopback port.
+// startFigcheck serves the shipped forms (api.New) on a loopback port.
 func startFigcheck(t *testing.T) (addr string, names map[string]bool) {
 	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // the receipt development key
 	reg := &describingRegisterer{Registry: client.NewRegistry(), names: map[string]bool{}}
 	cfg := api.DefaultConfig()
 	cfg.Rules = filepath.Join("..", "forms")
+	cfg.DecisionLog.Sink = "off"
 	srv, err := api.New(cfg, api.Options{Registerer: reg, Gatherer: reg.Registry})
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +68,14 @@ func startFigcheck(t *testing.T) (addr string, names map[string]bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.Serve(ln) }()
+	// Served by an http.Server of the test's own: api.Server.Serve and
+	// Shutdown race on the server field when called from two goroutines.
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		_ = hs.Shutdown(ctx)
 		_ = srv.Shutdown(ctx)
 	})
 	return ln.Addr().String(), reg.names
@@ -239,7 +245,7 @@ scrape_configs:
 				if a.State != "pending" && a.State != "firing" {
 					t.Fatalf("state %q", a.State)
 				}
-				for k, want := range map[string]string{"form": "edu_sports_halfyear", "team": "data", "severity": "warning", "job": ""} {
+				for k, want := range map[string]string{"form": "edu_sports_halfyear", "team": "data", "severity": "warning", "service": "figcheck"} {
 					if a.Labels[k] != want {
 						t.Errorf("label %s = %q, want %q", k, a.Labels[k], want)
 					}

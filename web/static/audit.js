@@ -29,6 +29,11 @@
     node.replaceChildren(thead, tbody);
   }
 
+  const kindText = {
+    batch_rule: "跨单位规则", hierarchy: "合计不符", jump: "大幅波动", benford_first_digit: "首位数字分布异常", benford_first_two_digits: "前两位数字分布异常",
+    last_digit: "尾数偏好", duplicate: "疑似照抄", peer_outlier: "明显偏离同类", batch_rule_error: "跨单位规则无法计算",
+  };
+
   const verdictShort = { pass: "通过", warn: "警告", fail: "不通过" };
 
   function fmt(x) {
@@ -54,7 +59,7 @@
     }
     table($("violations"), ["单位", "期间", "结论", "严重性", "规则", "说明"], vrows);
     table($("findings"), ["单位", "指标", "类型", "统计量", "阈值", "原因"],
-      (rep.findings || []).map(f => [f.unit, f.indicator_name || f.indicator || "", f.kind,
+      (rep.findings || []).map(f => [f.unit === "all" ? "全部" : f.unit, f.indicator_name || f.indicator || "", kindText[f.kind] || f.kind,
         `${f.statistic} = ${fmt(f.value)}`, fmt(f.threshold), f.reason]));
     const probs = rep.problems || [];
     $("problems-card").hidden = !probs.length;
@@ -100,7 +105,7 @@
   }
 
   async function init() {
-    FC.initToken();
+    FC.initToken(() => FC.loadForms($("form"), $("audit-status")));
     await FC.loadForms($("form"), $("audit-status"));
     $("audit-form").addEventListener("submit", runAudit);
     $("xlsx-btn").addEventListener("click", () => downloadReport("xlsx"));

@@ -26,11 +26,16 @@ const FC = (() => {
     return t ? t.value.trim() : "";
   }
 
-  function initToken() {
+  // initToken restores the token of this browser tab; onChange runs when
+  // the user enters another one (to load what the old one could not).
+  function initToken(onChange) {
     const t = tokenInput();
     if (!t) return;
     t.value = sessionStorage.getItem("figcheck.token") || "";
-    t.addEventListener("change", () => sessionStorage.setItem("figcheck.token", t.value.trim()));
+    t.addEventListener("change", () => {
+      sessionStorage.setItem("figcheck.token", t.value.trim());
+      if (onChange) onChange();
+    });
   }
 
   // ApiError carries the service's error code and message.

@@ -138,6 +138,9 @@
         el("strong", { text: `[${head}] ` }), v.message,
         el("div", { class: "rule", text: `${v.name} · ${v.rule}` }),
         el("div", { class: "fields", text: describeFields(v.fields) }));
+      const jumps = Object.keys(v.fields || {}).filter(k => state.rows.has(k)).map(k =>
+        el("button", { type: "button", class: "link", onclick: () => focusField(k), text: "定位:" + displayName(k) }));
+      if (jumps.length) item.append(el("div", { class: "jumps" }, jumps));
       const li = el("li", { id: "v-" + v.rule }, item);
       if (v.severity === "warning" && !v.rule.startsWith("builtin.")) {
         const tid = "expl-" + v.rule;
@@ -345,7 +348,9 @@
   }
 
   async function init() {
-    FC.initToken();
+    FC.initToken(async () => {
+      if (await FC.loadForms($("form"), $("load-status")).then(f => f.length)) await loadForm($("form").value);
+    });
     const forms = await FC.loadForms($("form"), $("load-status"));
     $("form").addEventListener("change", () => { clearAll(); loadForm($("form").value); });
     $("check-btn").addEventListener("click", check);

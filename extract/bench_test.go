@@ -1,0 +1,38 @@
+package extract_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/figcheck/figcheck/extract"
+)
+
+// BenchmarkExtract reads the figures of a whole report: the filled one
+// and, when present, the seed template.
+func BenchmarkExtract(b *testing.B) {
+	f := shippedForm(b)
+	inputs := map[string]string{}
+	if t, err := os.ReadFile("testdata/filled_report.txt"); err == nil {
+		inputs["filled"] = string(t)
+	}
+	if paths, _ := filepath.Glob(filepath.Join("..", "..", "shared", "seed", "*.txt")); len(paths) > 0 {
+		if t, err := os.ReadFile(paths[0]); err == nil {
+			inputs["seed"] = string(t)
+		}
+	}
+	for name, text := range inputs {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				extract.Extract(f, text)
+			}
+		})
+	}
+}
+
+func BenchmarkParseNumber(b *testing.B) {
+	for b.Loop() {
+		_, _ = extract.ParseNumber("约3,200余")
+	}
+}
