@@ -184,3 +184,32 @@ func metricValue(text, series string) float64 {
 	}
 	return 0
 }
+
+// TestRedisDefaultWriteOnly: by default results are written to Redis (so
+// that replicas reading it share them) but a memory miss does not read it.
+func TestRedisDefaultWriteOnly(t *testing.T) {
+	addr := testredis.Addr(t)
+	cfg := testConfig()
+	cfg.RedisURL = "redis://" + addr
+	cfg.Cache.Prefix = testredis.Prefix(t)
+	if cfg.Cache.RedisRead == nil || *cfg.Cache.RedisRead {
+		t.Fatalf("cache.redis_read defaults to %v, want false", cfg.Cache.RedisRead)
+	}
+	a, b := newTestServer(t, &cfg), newTestServer(t, &cfg)
+	body := mustJSON(t, fullSubmission(t))
+	first := a.postJSON("/v1/check", body).JSON(t)
+	key := cfg.Cache.Prefix + first["check_id"].(string)
+	eventually(t, 5*time.Second, func() error {
+		if r, err := testredis.Do(t.Context(), addr, "EXISTS", key); err != nil || r != ":1" {
+			return fmt.Errorf("EXISTS %s: %q %v", key, r, err)
+		}
+		return nil
+	})
+	if got := b.postJSON("/v1/check", body).JSON(t); got["cached"] != false || got["check_id"] != first["check_id"] {
+		t.Fatalf("b: cached=%v id=%v", got["cached"], got["check_id"])
+	}
+	if v := metricValue(b.metricsText(), `figcheck_cache_requests_total{result="hit",tier="redis"}`); v != 0 {
+		t.Fatalf("b read redis %v times", v)
+	}
+	_, _ = testredis.Do(context.Background(), addr, "DEL", key)
+}

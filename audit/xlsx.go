@@ -220,17 +220,52 @@ func (r *Report) findingSheet(x *xlsxWriter) {
 	}
 }
 
+// rawSheet writes 原始数据 through a stream writer, so that a batch of
+// 100,000 rows does not hold a cell object per figure; the comments are
+// added once the rows are written.
 func (r *Report) rawSheet(x *xlsxWriter) {
 	const sh = SheetRaw
+	if x.err != nil {
+		return
+	}
+	sw, err := x.f.NewStreamWriter(sh)
+	if err != nil {
+		x.err = err
+		return
+	}
 	header := append(slices.Clone(rawFixed), r.names...)
-	x.header(sh, header, 10, 6, 16, 10, 8)
+	for i, w := range []float64{10, 6, 16, 10, 8} {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			x.err = err
+			return
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		x.err = err
+		return
+	}
+	head := make([]any, len(header))
+	for i, h := range header {
+		head[i] = excelize.Cell{StyleID: x.head, Value: h}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		x.err = err
+		return
+	}
 	col := make(map[string]int, len(r.indicators))
 	for i, id := range r.indicators {
-		col[id] = len(rawFixed) + i + 1
+		col[id] = len(rawFixed) + i
 	}
+	type note struct {
+		cell string
+		text string
+	}
+	var notes []note
+	cells := make([]any, len(header))
 	for i, raw := range r.raw {
 		n := i + 2
-		x.row(sh, n, raw.row.File, raw.row.Row, raw.row.Unit, raw.row.Period, verdictNames[raw.row.Verdict])
+		clear(cells)
+		cells[0], cells[1], cells[2], cells[3], cells[4] = raw.row.File, raw.row.Row, raw.row.Unit, raw.row.Period, verdictNames[raw.row.Verdict]
 		for j, id := range r.indicators {
 			var v any
 			if c, ok := raw.cells[id]; ok {
@@ -242,11 +277,10 @@ func (r *Report) rawSheet(x *xlsxWriter) {
 				v = raw.vals[j]
 			}
 			switch t := v.(type) {
-			case nil:
-			case float64, string:
-				x.set(sh, col[id], n, t)
+			case nil, float64, string:
+				cells[col[id]] = t
 			default:
-				x.set(sh, col[id], n, fmt.Sprint(t))
+				cells[col[id]] = fmt.Sprint(t)
 			}
 		}
 		// Mark the cells each violation reads; several messages on one cell
@@ -269,20 +303,27 @@ func (r *Report) rawSheet(x *xlsxWriter) {
 			}
 		}
 		for c, m := range msgs {
-			if x.err != nil {
-				return
-			}
-			cell, _ := excelize.CoordinatesToCellName(c, n)
 			st := x.warnFill
 			if worst[c] == rules.SevError {
 				st = x.errFill
 			}
-			if x.err = x.f.SetCellStyle(sh, cell, cell, st); x.err != nil {
-				return
-			}
+			cells[c] = excelize.Cell{StyleID: st, Value: cells[c]}
 			slices.Sort(m)
-			m = slices.Compact(m)
-			x.err = x.f.AddComment(sh, excelize.Comment{Cell: cell, Author: "figcheck", Paragraph: []excelize.RichTextRun{{Text: strings.Join(m, "\n")}}})
+			name, _ := excelize.CoordinatesToCellName(c+1, n)
+			notes = append(notes, note{name, strings.Join(slices.Compact(m), "\n")})
+		}
+		name, _ := excelize.CoordinatesToCellName(1, n)
+		if err := sw.SetRow(name, cells); err != nil {
+			x.err = err
+			return
+		}
+	}
+	if x.err = sw.Flush(); x.err != nil {
+		return
+	}
+	for _, nt := range notes {
+		if x.err = x.f.AddComment(sh, excelize.Comment{Cell: nt.cell, Author: "figcheck", Paragraph: []excelize.RichTextRun{{Text: nt.text}}}); x.err != nil {
+			return
 		}
 	}
 }

@@ -22,8 +22,13 @@ type Checker struct {
 // state is what one evaluation borrows: a VM and the environment map, with
 // per-indicator flags sized for the largest form seen.
 type state struct {
-	vm       vm.VM
+	vm vm.VM
+	fr rules.Frame // the figures as numbers, for rules compiled to closures
+	// env is the same figures for expr's VM, built only when a rule or a
+	// message part needs the VM (envForm is set once it is built).
 	env      map[string]any
+	envForm  *rules.Form
+	form     *rules.Form
 	have     []bool // current figure present and a number
 	bad      []bool // current figure present but unusable
 	havePrev []bool
@@ -37,6 +42,11 @@ func (c *Checker) get(n int) *state {
 	if s == nil {
 		s = &state{env: make(map[string]any, 2*n)}
 	}
+	if cap(s.fr.Cur) < n {
+		s.fr.Cur, s.fr.Prev = make([]float64, n), make([]float64, n)
+	}
+	s.fr.Cur, s.fr.Prev, s.fr.Err = s.fr.Cur[:n], s.fr.Prev[:n], nil
+	s.envForm = nil
 	if cap(s.have) < n {
 		s.have, s.bad = make([]bool, n), make([]bool, n)
 		s.havePrev, s.badPrev = make([]bool, n), make([]bool, n)
@@ -73,6 +83,7 @@ func (c *Checker) Check(f *rules.Form, s *Submission) *Result {
 // (with CheckID), as a cache does to build its key.
 func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Result {
 	st := c.get(len(f.Indicators))
+	st.form = f
 	defer c.put(st)
 	r := &Result{
 		CheckID: checkID, Form: f.ID, Unit: s.Unit, Period: s.Period, Ruleset: f.Digest,
@@ -152,9 +163,9 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, 
 		}
 		have[ind.Index] = true
 		if prev {
-			st.env[ind.PrevKey] = box(x)
+			st.fr.Prev[ind.Index] = x
 		} else {
-			st.env[ind.ID] = box(x)
+			st.fr.Cur[ind.Index] = x
 		}
 		if !prev && ((ind.Min != nil && x < *ind.Min) || (ind.Max != nil && x > *ind.Max)) {
 			r.add(Violation{
@@ -263,7 +274,7 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 		return
 	}
 	if rule.WhenProgram != nil {
-		ok, err := st.run(rule.WhenProgram)
+		ok, err := st.run(rule.WhenFast, rule.WhenProgram)
 		if err != nil {
 			r.EvalErrors = append(r.EvalErrors, st.evalError(rule, "when: "+err.Error()))
 			return
@@ -274,7 +285,7 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 		}
 	}
 	r.Summary.Evaluated++
-	ok, err := st.run(rule.Program)
+	ok, err := st.run(rule.Fast, rule.Program)
 	switch {
 	case err != nil:
 		r.EvalErrors = append(r.EvalErrors, st.evalError(rule, err.Error()))
@@ -283,7 +294,7 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 	default:
 		v := Violation{
 			Rule: rule.ID, Name: rule.Name, Severity: rule.Severity,
-			Message: rule.Message.Execute(&st.vm, st.env), Fields: st.fields(rule),
+			Message: rule.Message.Render(&st.fr, &st.vm, st.envMap), Fields: st.fields(rule),
 		}
 		if len(rule.Uses) > 0 {
 			v.order = rule.Uses[0].Index
@@ -295,8 +306,37 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 	}
 }
 
-func (st *state) run(p *vm.Program) (bool, error) {
-	out, err := st.vm.Run(p, st.env)
+// envMap returns the figures as expr's VM reads them, building the map on
+// first use in this evaluation.
+func (st *state) envMap() map[string]any {
+	if st.envForm == st.form {
+		return st.env
+	}
+	clear(st.env)
+	for _, ind := range st.form.Indicators {
+		if st.have[ind.Index] {
+			st.env[ind.ID] = box(st.fr.Cur[ind.Index])
+		}
+		if st.havePrev[ind.Index] {
+			st.env[ind.PrevKey] = box(st.fr.Prev[ind.Index])
+		}
+	}
+	st.envForm = st.form
+	return st.env
+}
+
+// run evaluates a boolean expression: its closure when it has one, else
+// the program on expr's VM.
+func (st *state) run(fast rules.BoolFunc, p *vm.Program) (bool, error) {
+	if fast != nil {
+		st.fr.Err = nil
+		ok := fast(&st.fr)
+		if st.fr.Err != nil {
+			return false, &evalError{st.fr.Err.Error(), st.fr.Err}
+		}
+		return ok, nil
+	}
+	out, err := st.vm.Run(p, st.envMap())
 	if err != nil {
 		// expr's error carries a multi-line source snippet; a result wants
 		// one line: the message and where in the expression it happened.

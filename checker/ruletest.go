@@ -43,6 +43,7 @@ func (c *Checker) RunTests(f *rules.Form) []TestResult {
 
 func (c *Checker) runTest(f *rules.Form, rule *rules.Rule, t rules.Test) TestResult {
 	st := c.get(len(f.Indicators))
+	st.form = f
 	defer c.put(st)
 	r := &Result{}
 	st.load(f, t.Figures, false, r, nil)

@@ -44,7 +44,6 @@ type FileSink struct {
 	dirty    bool
 	lastSync time.Time
 	buf      []byte
-	keys     []string
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
@@ -127,7 +126,7 @@ func (s *FileSink) Write(_ context.Context, batch []Entry) error {
 	}
 	s.buf = s.buf[:0]
 	for i := range batch {
-		s.buf = append(appendEntryKeys(s.buf, &batch[i], &s.keys), '\n')
+		s.buf = append(appendEntry(s.buf, &batch[i]), '\n')
 	}
 	if s.size > 0 && s.size+int64(len(s.buf)) > s.opts.MaxBytes {
 		if err := s.rotate(); err != nil {

@@ -61,7 +61,7 @@ const (
 type Log struct {
 	opts Options
 	log  *slog.Logger
-	q    chan Entry
+	q    chan *Entry // pointers: the GC scans the whole buffer every cycle
 
 	mu     sync.RWMutex // guards closed against sends on q
 	closed bool
@@ -101,7 +101,7 @@ func New(opts Options) *Log {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	l := &Log{
-		opts: opts, log: opts.Logger, q: make(chan Entry, opts.QueueSize),
+		opts: opts, log: opts.Logger, q: make(chan *Entry, opts.QueueSize),
 		abort: make(chan struct{}), done: make(chan struct{}),
 		mWritten: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "figcheck_decision_log_written_total", Help: "Decision log entries stored by the sink.",
@@ -139,7 +139,7 @@ func (l *Log) Log(e Entry) bool {
 		return false
 	}
 	select {
-	case l.q <- e:
+	case l.q <- &e:
 		return true
 	default:
 		l.drop(DropQueueFull, 1)
@@ -150,7 +150,7 @@ func (l *Log) Log(e Entry) bool {
 // Flush waits until every entry queued before it has been written (or
 // dropped), or ctx ends.
 func (l *Log) Flush(ctx context.Context) error {
-	marker := Entry{flush: make(chan struct{})}
+	marker := &Entry{flush: make(chan struct{})}
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
@@ -245,13 +245,13 @@ func (l *Log) run() {
 			return
 		}
 		batch, markers = batch[:0], markers[:0]
-		add := func(e Entry) {
+		add := func(e *Entry) {
 			if e.flush != nil {
 				markers = append(markers, e.flush)
 				return
 			}
 			e.complete(seen)
-			batch = append(batch, e)
+			batch = append(batch, *e)
 		}
 		add(e)
 	fill:
@@ -267,6 +267,7 @@ func (l *Log) run() {
 			}
 		}
 		l.write(batch)
+		clear(batch) // let the figures go
 		for _, m := range markers {
 			close(m)
 		}

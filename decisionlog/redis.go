@@ -31,8 +31,7 @@ type RedisOptions struct {
 // adds only what is not there yet, so nothing is written twice.
 type RedisSink struct {
 	opts RedisOptions
-	buf  []byte   // the batch's documents, reused
-	keys []string // scratch for appendEntryKeys
+	buf  []byte // the batch's documents, reused
 }
 
 // DefaultStream is the default stream key.
@@ -78,7 +77,7 @@ func (s *RedisSink) Write(ctx context.Context, batch []Entry) error {
 	ends := make([]int, len(batch))
 	s.buf = s.buf[:0]
 	for i := range batch {
-		s.buf = appendEntryKeys(s.buf, &batch[i], &s.keys)
+		s.buf = appendEntry(s.buf, &batch[i])
 		ends[i] = len(s.buf)
 	}
 	start := 0

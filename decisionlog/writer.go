@@ -10,10 +10,9 @@ import (
 // WriterSink writes entries as JSON lines to an io.Writer such as
 // os.Stdout. It cannot read them back.
 type WriterSink struct {
-	mu   sync.Mutex
-	w    io.Writer
-	buf  []byte
-	keys []string
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
 }
 
 // NewWriterSink writes to w.
@@ -25,7 +24,7 @@ func (s *WriterSink) Write(_ context.Context, batch []Entry) error {
 	defer s.mu.Unlock()
 	s.buf = s.buf[:0]
 	for i := range batch {
-		s.buf = append(appendEntryKeys(s.buf, &batch[i], &s.keys), '\n')
+		s.buf = append(appendEntry(s.buf, &batch[i]), '\n')
 	}
 	if _, err := s.w.Write(s.buf); err != nil {
 		return fmt.Errorf("decisionlog: %w", err)

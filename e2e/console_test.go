@@ -103,33 +103,49 @@ func evalBool(s *session, name, js string) bool {
 // rule, check, and see the violation beside that field and not elsewhere.
 func TestUnitViolationBesideField(t *testing.T) {
 	base := startServer(t)
-	s := newSession(t, desktop)
-	openUnitPage(s, base)
-	pasteColumn(s, filledFigures(t), indicatorNames(t, base))
-	s.step("type 19 gold medals", typeInto(`#f-gold_medals`, "19"))
-	if v := valueOf(s, `#f-gold_medals`); v != "19" {
-		t.Fatalf("gold medals field holds %q after typing 19", v)
-	}
-	s.step("check",
-		chromedp.Click(css(`#check-btn`)),
-		chromedp.WaitVisible(css(`#verdict.fail`)),
-	)
-	if got := textOf(s, `#verdict`); !strings.Contains(got, "不通过") {
-		t.Errorf("verdict %q, want 不通过", got)
-	}
-	beside := textOf(s, `#msgs-gold_medals`)
-	if !strings.Contains(beside, "金牌") || !strings.Contains(beside, "错误") {
-		t.Errorf("beside gold_medals: %q, want the medal rule's error", beside)
-	}
-	if !evalBool(s, "gold row marked", `document.querySelector("#row-gold_medals").classList.contains("has-error")`) {
-		t.Error("the gold medal row is not marked as an error")
-	}
-	if evalBool(s, "unrelated row clean", `document.querySelector("#msgs-party_seminars").children.length > 0`) {
-		t.Error("a message stands beside 专题研讨次数, which the violated rule does not read")
-	}
-	// The other figures were pasted and kept: no builtin.required anywhere.
-	if got := textOf(s, `#violations`); strings.Contains(got, "必填指标") {
-		t.Errorf("pasted figures were lost: %q", got)
+	figures := filledFigures(t)
+	names := indicatorNames(t, base)
+	for _, vp := range []struct {
+		name, button string
+		vp           viewport
+	}{{"desktop", "#check-btn", desktop}, {"phone", "#check-fab", phone}} {
+		t.Run(vp.name, func(t *testing.T) {
+			s := newSession(t, vp.vp)
+			openUnitPage(s, base)
+			pasteColumn(s, figures, names)
+			s.step("type 19 gold medals", typeInto(`#f-gold_medals`, "19"))
+			if v := valueOf(s, `#f-gold_medals`); v != "19" {
+				t.Fatalf("gold medals field holds %q after typing 19", v)
+			}
+			s.step("check",
+				chromedp.Click(css(vp.button)),
+				chromedp.WaitVisible(css(`#verdict.fail`)),
+			)
+			if got := textOf(s, `#verdict`); !strings.Contains(got, "不通过") {
+				t.Errorf("verdict %q, want 不通过", got)
+			}
+			beside := textOf(s, `#msgs-gold_medals`)
+			if !strings.Contains(beside, "金牌19枚") || !strings.Contains(beside, "错误") {
+				t.Errorf("beside gold_medals: %q, want the medal rule's error", beside)
+			}
+			if !evalBool(s, "gold row marked", `document.querySelector("#row-gold_medals").classList.contains("has-error")`) {
+				t.Error("the gold medal row is not marked as an error")
+			}
+			if evalBool(s, "unrelated row clean", `document.querySelector("#msgs-party_seminars").children.length > 0`) {
+				t.Error("a message stands beside 专题研讨次数, which the violated rule does not read")
+			}
+			// The other figures were pasted and kept: no builtin.required anywhere.
+			if got := textOf(s, `#violations`); strings.Contains(got, "必填指标") {
+				t.Errorf("pasted figures were lost: %q", got)
+			}
+			s.step("jump to the field", chromedp.Click(css(`#violations button.link`)))
+			if active := run(s, "focused", chromedp.Evaluate[string](`document.activeElement.id`)); active != "f-events_entered" && active != "f-gold_medals" {
+				t.Errorf("定位 focused %q, want a field the rule reads", active)
+			}
+			if evalBool(s, "overflow", `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+				t.Errorf("at %s the checked page is wider than the screen", vp.name)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,8 @@ package extract_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/figcheck/figcheck/extract"
@@ -34,5 +36,21 @@ func BenchmarkExtract(b *testing.B) {
 func BenchmarkParseNumber(b *testing.B) {
 	for b.Loop() {
 		_, _ = extract.ParseNumber("约3,200余")
+	}
+}
+
+// BenchmarkExtractHostile is text made of one pattern's words with its
+// closing word far away: every match is long and no figure. The time must
+// grow with the text, not with its square.
+func BenchmarkExtractHostile(b *testing.B) {
+	f := shippedForm(b)
+	for _, n := range []int{16 << 10, 256 << 10} {
+		text := strings.Repeat("金牌竣工", n/12) + "枚所"
+		b.Run(strconv.Itoa(n>>10)+"KiB", func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				extract.Extract(f, text)
+			}
+		})
 	}
 }

@@ -196,11 +196,22 @@ func hasPlaceholder(cs []candidate) bool {
 	return slices.ContainsFunc(cs, func(c candidate) bool { return c.num.Placeholder })
 }
 
+// Retrying after a match that is no figure: only a short wrong match is
+// searched again for a right one inside it, and only so many times per
+// pattern, so that text made of a pattern's words cannot make extraction
+// quadratic. A longer wrong match is skipped whole.
+const (
+	retrySpan   = 192 // bytes: about 64 Chinese characters
+	retryBudget = 256 // retries per pattern and text
+)
+
 // appendMatches adds every capture of re in text that reads as a figure.
-// After a capture that does not, the search resumes one character after
-// the match's start, so that a long wrong match cannot hide a right one.
+// After a short capture that does not, the search resumes one character
+// after the match's start, so that a wrong match ("竣工验收…幼儿园竣工4所")
+// cannot hide a right one inside it.
 func appendMatches(cands []candidate, ind *rules.Indicator, re *regexp.Regexp, text string) []candidate {
 	unitScale := scaleOf(ind.Unit)
+	retries := 0
 	for pos := 0; pos <= len(text); {
 		m := re.FindStringSubmatchIndex(text[pos:])
 		if m == nil {
@@ -217,7 +228,8 @@ func appendMatches(cands []candidate, ind *rules.Indicator, re *regexp.Regexp, t
 		}
 		if c, ok := readCapture(ind, unitScale, text, m); ok {
 			cands = append(cands, c)
-		} else if m[0] < len(text) {
+		} else if m[0] < len(text) && m[1]-m[0] <= retrySpan && retries < retryBudget {
+			retries++
 			_, size := utf8.DecodeRuneInString(text[m[0]:])
 			next = m[0] + size
 		}

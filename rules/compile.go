@@ -284,6 +284,18 @@ func (c *compiler) rule(f *Form, env map[string]any, def RuleDef) *Rule {
 		r.WhenProgram = c.expr(r.ID, "when", def.When, env, uses, expr.AsBool())
 	}
 	r.Message = c.template(r.ID, def.Message, env, uses)
+	fc := fastCompiler{f}
+	if r.Program != nil {
+		r.Fast, _ = fc.boolean(r.Program.Node())
+	}
+	if r.WhenProgram != nil {
+		r.WhenFast, _ = fc.boolean(r.WhenProgram.Node())
+	}
+	for i, p := range r.Message.parts {
+		if p.program != nil {
+			r.Message.parts[i].fast, _ = fc.number(p.program.Node())
+		}
+	}
 	r.Uses, r.UsesPrevious = uses.sorted()
 	for _, td := range def.Tests {
 		r.Tests = append(r.Tests, c.test(f, r.ID, td))

@@ -175,6 +175,11 @@ type Rule struct {
 	// rule has no precondition. Programs are safe for concurrent use.
 	Program     *vm.Program
 	WhenProgram *vm.Program
+	// Fast and WhenFast are the same expressions compiled to closures
+	// (see Frame); nil when an expression uses something only expr's VM
+	// evaluates.
+	Fast     BoolFunc
+	WhenFast BoolFunc
 }
 
 // Test is a rule test case with its figures resolved to indicator ids.

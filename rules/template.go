@@ -19,6 +19,36 @@ type Template struct {
 type tmplPart struct {
 	text    string
 	program *vm.Program
+	fast    NumFunc // nil when only the VM can evaluate program
+}
+
+// Render is Execute for an evaluation over a Frame: parts compiled to
+// closures read fr; the others run on machine with the map env returns.
+func (t *Template) Render(fr *Frame, machine *vm.VM, env func() map[string]any) string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		switch {
+		case p.program == nil:
+			b.WriteString(p.text)
+		case p.fast != nil:
+			saved := fr.Err
+			x := p.fast(fr)
+			if fr.Err != saved {
+				fr.Err = saved // a message's error is not the rule's
+				b.WriteString("?")
+				continue
+			}
+			b.WriteString(FormatValue(x))
+		default:
+			out, err := machine.Run(p.program, env())
+			if err != nil {
+				b.WriteString("?")
+				continue
+			}
+			b.WriteString(FormatValue(out))
+		}
+	}
+	return b.String()
 }
 
 // Execute renders the message. An expression that cannot be evaluated

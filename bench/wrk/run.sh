@@ -3,10 +3,12 @@
 #
 #   ceiling     bare gin: read the body, decode it into a map, fixed answer
 #   miss        figcheck serve (defaults, no Redis), a new submission per request
-#   miss+redis  replica A with Redis (default cache settings), new submissions
+#   miss+redis  replica A with Redis (default cache settings: results are
+#               written to Redis, not read), new submissions
 #   memory hit  replica A, the same submission every time
-#   redis hit   replica B sharing A's Redis, its in-process tier disabled
-#               (cache.ttl 1ns), so every answer is read from Redis
+#   redis hit   replica B sharing A's Redis with cache.redis_read on and its
+#               in-process tier disabled (cache.ttl 1ns): every answer is
+#               read from Redis
 #
 # Usage: bench/wrk/run.sh   (env: DURATION=10s CONNS=32 THREADS=1)
 # Needs wrk and redis-server (apt-get install -y wrk redis-server). Starts a
@@ -66,21 +68,22 @@ done
 [ -n "$redis_port" ] || { echo "run.sh: could not start redis-server" >&2; exit 1; }
 redis_url="redis://127.0.0.1:$redis_port/0"
 
-# Every process keeps its state (decision log, dev key) in the work dir.
-export XDG_STATE_HOME="$work/state"
+# Every process keeps its state (decision log, dev key) in a directory of
+# its own in the work dir.
 unset FIGCHECK_ADDR FIGCHECK_RULES FIGCHECK_REDIS_URL FIGCHECK_TOKENS || true
 
 "$work/ceiling" --addr 127.0.0.1:0 2>"$work/ceiling.log" &
 pids+=($!)
-"$work/figcheck" serve --addr 127.0.0.1:0 --rules configs/forms 2>"$work/plain.log" &
+XDG_STATE_HOME="$work/plain" "$work/figcheck" serve --addr 127.0.0.1:0 --rules configs/forms 2>"$work/plain.log" &
 pids+=($!)
-"$work/figcheck" serve --addr 127.0.0.1:0 --rules configs/forms --redis "$redis_url" 2>"$work/a.log" &
+XDG_STATE_HOME="$work/a" "$work/figcheck" serve --addr 127.0.0.1:0 --rules configs/forms --redis "$redis_url" 2>"$work/a.log" &
 pids+=($!)
 cat >"$work/b.yaml" <<YAML
 cache:
-  ttl: 1ns   # every in-process entry is already expired: answers come from Redis
+  redis_read: true   # read Redis on an in-process miss (off by default)
+  ttl: 1ns           # every in-process entry is already expired: answers come from Redis
 YAML
-"$work/figcheck" serve --config "$work/b.yaml" --addr 127.0.0.1:0 --rules configs/forms --redis "$redis_url" 2>"$work/b.log" &
+XDG_STATE_HOME="$work/b" "$work/figcheck" serve --config "$work/b.yaml" --addr 127.0.0.1:0 --rules configs/forms --redis "$redis_url" 2>"$work/b.log" &
 pids+=($!)
 
 ceiling=$(wait_addr "$work/ceiling.log" ceiling)
