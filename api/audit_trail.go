@@ -308,3 +308,41 @@ func knownRoutes() []string {
 	slices.Sort(out)
 	return out
 }
+
+// checkLogger returns a function that puts one check made outside
+// checkOne — an audit row, say — in the decision log, as asked by c's
+// caller, with source "audit" for /v1/audit. It reads c once, here; the
+// function it returns is safe for concurrent use (audit workers) and does
+// nothing when the log is off. Wire it as, for example,
+//
+//	logRow := s.checkLogger(c)
+//	... for each row checked: logRow(f, sub, res)
+func (s *Server) checkLogger(c *gin.Context) func(f *rules.Form, sub *checker.Submission, res *checker.Result) {
+	log := s.trail.decisions
+	if log == nil {
+		return func(*rules.Form, *checker.Submission, *checker.Result) {}
+	}
+	p, src := principal(c), source(c)
+	actor, role := p.Name, p.Role.String()
+	return func(f *rules.Form, sub *checker.Submission, res *checker.Result) {
+		d := checker.SubmissionDigest(sub)
+		e := decisionlog.Entry{
+			CheckID: res.CheckID, Time: time.Now().UTC(), Source: src, Form: f.ID, Unit: sub.Unit, Period: sub.Period,
+			Ruleset: f.Digest, Submission: hex.EncodeToString(d[:]), Verdict: res.Verdict,
+			Violated: make([]decisionlog.Violation, 0, len(res.Violations)), Figures: sub.Figures,
+			Actor: actor, Role: role,
+		}
+		for _, v := range res.Violations {
+			fields := make([]string, 0, len(v.Fields))
+			for k := range v.Fields {
+				fields = append(fields, k)
+			}
+			slices.Sort(fields)
+			e.Violated = append(e.Violated, decisionlog.Violation{Rule: v.Rule, Severity: v.Severity.String(), Fields: fields, Explained: v.Explained})
+		}
+		for _, sk := range res.Skipped {
+			e.Skipped = append(e.Skipped, sk.Rule)
+		}
+		log.Log(e)
+	}
+}

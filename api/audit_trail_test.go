@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/figcheck/figcheck/auth"
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/decisionlog"
 	"github.com/gin-gonic/gin"
 )
@@ -393,5 +396,128 @@ func TestDecisionLogMetrics(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// checkLogger logs checks made outside checkOne (audit rows) with who
+// asked and the source of the route.
+func TestCheckLoggerForAuditRows(t *testing.T) {
+	s := newTrailServer(t, nil)
+	s.engine.POST("/v1/audit-test", func(c *gin.Context) {
+		logRow := s.checkLogger(c)
+		rs := s.Ruleset()
+		f, _ := rs.Form(shippedForm)
+		var wg sync.WaitGroup
+		for _, gold := range []any{11.0, 3.0} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sub, err := checker.DecodeSubmissionBytes(submission(t, "审计单位", map[string]any{"gold_medals": gold}))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				var ck checker.Checker
+				logRow(f, sub, ck.Check(f, sub))
+			}()
+		}
+		wg.Wait()
+		c.Status(http.StatusNoContent)
+	})
+	routeLevels["POST /v1/audit-test"] = auth.Auditor
+	defer delete(routeLevels, "POST /v1/audit-test")
+	if r := s.as("auditor", "POST", "/v1/audit-test", nil); r.Status != http.StatusNoContent {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if err := s.DecisionLog().Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := decisionlog.ReadFiles(filepath.Join(s.dir, "decisions.jsonl"), decisionlog.Filter{Unit: "审计单位"})
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("%d entries, %v", len(entries), err)
+	}
+	verdicts := map[string]bool{}
+	for _, e := range entries {
+		verdicts[e.Verdict] = true
+		if e.Source != "audit" || e.Actor != "auditor" || e.Role != "auditor" || e.Submission == "" || e.Figures["gold_medals"] == nil {
+			t.Fatalf("entry %+v", e)
+		}
+		if e.Verdict == "fail" && (len(e.Violated) != 2 || e.Violated[0].Rule != "sport.gold_le_events" || len(e.Violated[0].Fields) != 2) {
+			t.Fatalf("violated %+v", e.Violated)
+		}
+	}
+	if !verdicts["pass"] || !verdicts["fail"] {
+		t.Fatalf("verdicts %v", verdicts)
+	}
+}
+
+func TestDecisionLogSinks(t *testing.T) {
+	for _, sink := range []string{"stdout", "off"} {
+		t.Run(sink, func(t *testing.T) {
+			s := newTrailServer(t, func(c *Config) { c.DecisionLog.Sink = sink })
+			assertError(t, s.as("auditor", "GET", "/v1/decisions", nil), http.StatusServiceUnavailable, CodeDecisionLogUnavailable)
+			if sink == "off" {
+				if s.DecisionLog() != nil {
+					t.Fatal("log off but DecisionLog() is not nil")
+				}
+				r := s.as("unit", "POST", "/v1/check", submission(t, trailUnit, nil))
+				if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"receipt":{"v":1,`) {
+					t.Fatalf("check with the log off: %d %s", r.Status, trunc(r.Body))
+				}
+			}
+		})
+	}
+	cfg := DefaultConfig()
+	for _, bad := range []func(*Config){
+		func(c *Config) { c.DecisionLog.Sink = "kafka" },
+		func(c *Config) { c.DecisionLog.Sink = "redis" }, // without a redis url
+		func(c *Config) { c.DecisionLog.Fsync = "sometimes" },
+		func(c *Config) { c.DecisionLog.Queue = -1 },
+		func(c *Config) { c.Receipts.Keys = []ReceiptKeyConfig{{ID: "k"}} },
+		func(c *Config) { c.RateLimit.PerSecond = -1 },
+	} {
+		c := cfg
+		bad(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v validated", c.DecisionLog)
+		}
+	}
+}
+
+func TestConfiguredReceiptKeys(t *testing.T) {
+	dir := t.TempDir()
+	secretA := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	secretB := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32))
+	if err := os.WriteFile(filepath.Join(dir, "a.key"), []byte(secretA+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := newTrailServer(t, func(c *Config) {
+		c.Receipts.Keys = []ReceiptKeyConfig{{ID: "2026a", SecretFile: filepath.Join(dir, "a.key")}}
+	})
+	rotated := newTrailServer(t, func(c *Config) {
+		c.Receipts.Keys = []ReceiptKeyConfig{{ID: "2026b", Secret: secretB}, {ID: "2026a", SecretFile: filepath.Join(dir, "a.key")}}
+	})
+	if strings.Contains(old.log.String(), "development key") {
+		t.Fatal("a dev key was used with keys configured")
+	}
+	body := submission(t, trailUnit, nil)
+	var got struct{ Receipt json.RawMessage }
+	_ = json.Unmarshal(old.as("unit", "POST", "/v1/check", body).Body, &got)
+	if !strings.Contains(string(got.Receipt), `"kid":"2026a"`) {
+		t.Fatalf("receipt %s", got.Receipt)
+	}
+	// The rotated server signs with 2026b and still verifies 2026a's receipts.
+	r := rotated.as("unit", "POST", "/v1/receipts/verify", []byte(`{"receipt":`+string(got.Receipt)+`,"submission":`+string(body)+`}`))
+	if m := r.JSON(t); m["valid"] != true || m["kid"] != "2026a" {
+		t.Fatalf("verify on the rotated server: %v", m)
+	}
+	var again struct{ Receipt json.RawMessage }
+	_ = json.Unmarshal(rotated.as("unit", "POST", "/v1/check", body).Body, &again)
+	if !strings.Contains(string(again.Receipt), `"kid":"2026b"`) {
+		t.Fatalf("rotated receipt %s", again.Receipt)
+	}
+	r = old.as("unit", "POST", "/v1/receipts/verify", []byte(`{"receipt":`+string(again.Receipt)+`,"submission":`+string(body)+`}`))
+	if m := r.JSON(t); m["valid"] != false || m["reason"] != "unknown_key" {
+		t.Fatalf("verify of a newer key on the old server: %v", m)
 	}
 }

@@ -82,7 +82,7 @@ func DefaultConfig() Config {
 		Cache: CacheConfig{
 			Size: 10000, TTL: 10 * time.Minute, RedisTimeout: 50 * time.Millisecond,
 			RedisBackoff: time.Second, Prefix: "figcheck:result:",
-			// Off: on the shipped form a Redis GET costs about as much as
+			// Off: on the shipped form a Redis GET costs more than
 			// evaluating every rule (docs/performance.md, "Service").
 			// Results are still written, so turning it on shares them.
 			RedisRead: new(false),

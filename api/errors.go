@@ -22,6 +22,9 @@ const (
 	CodeInternal         = "internal"
 )
 
+// errorCodeKey holds, in the gin context, the code of the error answered.
+const errorCodeKey = "figcheck.error_code"
+
 // ErrorBody is the one shape every error response has.
 type ErrorBody struct {
 	Error ErrorInfo `json:"error"`
@@ -37,6 +40,7 @@ type ErrorInfo struct {
 // fail writes the error response and stops the handler chain. It is the
 // only place an error response is produced.
 func fail(c *gin.Context, status int, code, msg string, details ...any) {
+	c.Set(errorCodeKey, code) // counted by observeHTTP
 	c.Header("Cache-Control", "no-store")
 	c.AbortWithStatusJSON(status, ErrorBody{ErrorInfo{Code: code, Message: msg, Details: details}})
 }

@@ -50,6 +50,9 @@ func (s *Server) observeHTTP(c *gin.Context) {
 	status := c.Writer.Status()
 	s.metrics.httpRequests.WithLabelValues(route, c.Request.Method, statusLabel(status)).Inc()
 	s.metrics.httpDuration.WithLabelValues(route).Observe(elapsed.Seconds())
+	if code := c.GetString(errorCodeKey); code != "" && status < 500 {
+		s.metrics.invalidRequest.WithLabelValues(code).Inc()
+	}
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError

@@ -100,6 +100,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		s.log.Error("ruleset did not load; serving no checks until a reload succeeds", "rules", cfg.Rules, "err", err)
 	}
 	s.engine = s.routes(opts.Gatherer)
+	s.http = s.newHTTPServer() // here, not in Serve: Shutdown may run concurrently with Serve
 	return s, nil
 }
 
@@ -177,14 +178,17 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.engine }
 
-// Serve answers requests on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error {
+func (s *Server) newHTTPServer() *http.Server {
 	t := s.cfg.Timeouts
-	s.http = &http.Server{
+	return &http.Server{
 		Handler: s.engine, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read,
 		WriteTimeout: t.Write, IdleTimeout: t.Idle,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+}
+
+// Serve answers requests on ln until Shutdown (at once, after it).
+func (s *Server) Serve(ln net.Listener) error {
 	err := s.http.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
@@ -220,7 +224,7 @@ func (s *Server) readyz(c *gin.Context) {
 	redisState := "disabled"
 	if configured, _ := s.cache.RedisHealthy(); configured {
 		redisState = "ok"
-		if err := s.cache.Ping(c); err != nil {
+		if err := s.cache.Ping(c.Request.Context()); err != nil {
 			redisState = "degraded"
 		}
 	}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/figcheck/figcheck/rules"
 	"github.com/gin-gonic/gin"
@@ -211,6 +213,15 @@ func TestErrors(t *testing.T) {
 			t.Fatalf("%d %s", r.Status, trunc(r.Body))
 		}
 	})
+	t.Run("refusals are counted by code", func(t *testing.T) {
+		text := s.metricsText()
+		for _, code := range []string{CodeMalformedJSON, CodeMissingForm, CodeUnknownForm, CodeNotFound, CodeMethodNotAllowed,
+			CodeTooLarge, CodeTooManyItems, CodeUnsupportedType} {
+			if metricValue(text, `figcheck_invalid_requests_total{code="`+code+`"}`) < 1 {
+				t.Errorf("no figcheck_invalid_requests_total for %s:\n%s", code, grep(text, "invalid_requests"))
+			}
+		}
+	})
 	t.Run("unknown form lists the forms", func(t *testing.T) {
 		info := assertError(t, s.postJSON("/v1/check", []byte(`{"form":"nope"}`)), 404, CodeUnknownForm)
 		if !strings.Contains(fmt.Sprint(info.Details), shippedForm) {
@@ -311,7 +322,7 @@ func TestLogs(t *testing.T) {
 	s := newTestServer(t, nil)
 	sub := fullSubmission(t)
 	sub["unit"] = "秘密单位UNITNAME"
-	sub["figures"].(map[string]any)["gold_medals"] = 987654
+	sub["figures"].(map[string]any)["gold_medals"] = 97531864
 	sub["explanations"] = map[string]string{"sport.gold_le_events": "EXPLAINTEXT"}
 	req, _ := http.NewRequest("POST", "/v1/check", bytes.NewReader(mustJSON(t, sub)))
 	req.Header.Set("Content-Type", "application/json")
@@ -323,7 +334,7 @@ func TestLogs(t *testing.T) {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	s.postJSON("/v1/check", []byte(`{"form":"nope","unit":"秘密单位UNITNAME"}`))
-	s.postJSON("/v1/check", []byte(`{"form":"edu_sports_halfyear","figures":{"gold_medals":987654,`))
+	s.postJSON("/v1/check", []byte(`{"form":"edu_sports_halfyear","figures":{"gold_medals":97531864,`))
 
 	logs := s.log.String()
 	var requests int
@@ -345,7 +356,7 @@ func TestLogs(t *testing.T) {
 	if !strings.Contains(logs, `"request_id":"req-log-test-1"`) {
 		t.Fatalf("the client's request id is not logged:\n%s", logs)
 	}
-	for _, secret := range []string{"987654", "UNITNAME", "EXPLAINTEXT", "TOKENVALUE", "62.5"} {
+	for _, secret := range []string{"97531864", "UNITNAME", "EXPLAINTEXT", "TOKENVALUE", "62.5"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("logs contain %q:\n%s", secret, logs)
 		}
@@ -385,3 +396,36 @@ func TestAPIDocumented(t *testing.T) {
 // errorCodes are the codes of errors.go.
 var errorCodes = []string{CodeMalformedJSON, CodeInvalidRequest, CodeMissingForm, CodeUnknownForm, CodeNotFound,
 	CodeMethodNotAllowed, CodeTooLarge, CodeTooManyItems, CodeUnsupportedType, CodeNoRuleset, CodeReloadFailed, CodeInternal}
+
+// TestServeShutdown: Shutdown right after Serve starts (or before) stops
+// it without a race, and Serve returns nil.
+func TestServeShutdown(t *testing.T) {
+	for _, before := range []bool{false, true} {
+		s := newTestServer(t, nil)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		if before {
+			if err := s.Shutdown(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		go func() { done <- s.Serve(ln) }()
+		if !before {
+			if err := s.Shutdown(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Serve did not return after Shutdown (shutdown first: %v)", before)
+		}
+		ln.Close()
+	}
+}

@@ -36,8 +36,9 @@ type Options struct {
 	// Workers is the number of goroutines running the checker
 	// (default GOMAXPROCS).
 	Workers int
-	// KeepCells keeps every row's figures as written, for the 原始数据 sheet
-	// of the XLSX report. It costs memory in proportion to the input.
+	// KeepCells lists every row in the 原始数据 sheet of the XLSX report,
+	// from the figures the audit keeps anyway: usable values as numbers,
+	// unusable ones as written.
 	KeepCells bool
 	// Per is a size indicator (id or name, e.g. a number of schools):
 	// peer outliers then compare figures per unit of it.
@@ -116,25 +117,6 @@ type unitRows struct {
 	periods []*record
 }
 
-// find returns the unit's row of a period.
-func (u *unitRows) find(period string) *record {
-	for _, r := range u.periods {
-		if r.period == period {
-			return r
-		}
-	}
-	return nil
-}
-
-// insert adds a row keeping period order.
-func (u *unitRows) insert(r *record) {
-	i := len(u.periods)
-	for i > 0 && u.periods[i-1].period > r.period {
-		i--
-	}
-	u.periods = slices.Insert(u.periods, i, r)
-}
-
 // record is what is kept of one row.
 type record struct {
 	file         string
@@ -142,8 +124,7 @@ type record struct {
 	unit, period string
 	vals         []float64   // by indicator index; NaN when absent or unusable
 	bad          map[int]any // unusable values as written
-	cells        map[string]any
-	prevPeriod   string // the period used as previous when checked
+	prevPeriod   string      // the period used as previous when checked
 	res          rowResult
 }
 
@@ -154,6 +135,37 @@ type rowResult struct {
 	Summary    checker.Summary
 	Violations []checker.Violation
 	EvalErrors []checker.EvalError
+}
+
+// maxPeriods bounds the periods of one unit, so that a hostile batch of
+// one unit in 100,000 periods cannot make every row cost a scan.
+const maxPeriods = 1000
+
+// search returns where period is or would be in the unit's periods.
+func (u *unitRows) search(period string) (int, bool) {
+	return slices.BinarySearchFunc(u.periods, period, func(r *record, p string) int { return strings.Compare(r.period, p) })
+}
+
+// find returns the unit's row of a period.
+func (u *unitRows) find(period string) *record {
+	if i, ok := u.search(period); ok {
+		return u.periods[i]
+	}
+	return nil
+}
+
+// insert adds a row keeping period order.
+func (u *unitRows) insert(r *record) {
+	i, _ := u.search(r.period)
+	u.periods = slices.Insert(u.periods, i, r)
+}
+
+// previous is the unit's latest row of a period before period.
+func (u *unitRows) previous(period string) *record {
+	if i, _ := u.search(period); i > 0 {
+		return u.periods[i-1]
+	}
+	return nil
 }
 
 type job struct {
@@ -247,6 +259,10 @@ func (a *Auditor) add(file string, row Row) {
 		a.problem(file, row, "", "单位「%s」期间 %s 重复出现(首次在%s),该行未检查", row.Unit, row.Period, where)
 		return
 	}
+	if len(u.periods) >= maxPeriods {
+		a.problem(file, row, "期间", "单位「%s」的期间超过%d个,该行未检查", row.Unit, maxPeriods)
+		return
+	}
 	// The unit's name is shared; the period is cloned so that the record
 	// does not keep the whole input line alive.
 	rec := &record{file: file, line: row.Line, unit: u.name, period: strings.Clone(row.Period), vals: make([]float64, len(a.form.Indicators))}
@@ -277,9 +293,6 @@ func (a *Auditor) add(file string, row Row) {
 		}
 		rec.vals[ind.Index] = x
 	}
-	if a.opts.KeepCells {
-		rec.cells = row.Figures
-	}
 	var prev map[string]any
 	if p := u.previous(row.Period); p != nil {
 		rec.prevPeriod = p.period
@@ -288,17 +301,6 @@ func (a *Auditor) add(file string, row Row) {
 	u.insert(rec)
 	a.recs = append(a.recs, rec)
 	a.jobs <- job{rec: rec, sub: &checker.Submission{Form: a.form.ID, Unit: row.Unit, Period: row.Period, Figures: row.Figures, Previous: prev}}
-}
-
-// previous is the unit's latest row of a period before period.
-func (u *unitRows) previous(period string) *record {
-	var best *record
-	for _, r := range u.periods {
-		if r.period < period {
-			best = r
-		}
-	}
-	return best
 }
 
 // figures rebuilds a figure map from the kept vector: usable figures as
@@ -327,12 +329,9 @@ func (a *Auditor) Finish() *Report {
 		if p == nil || p.period == rec.prevPeriod {
 			continue
 		}
-		figs := rec.cells
-		if figs == nil {
-			figs = rec.figures(a.form)
-			for i, v := range rec.bad {
-				figs[a.form.Indicators[i].ID] = v
-			}
+		figs := rec.figures(a.form)
+		for i, v := range rec.bad {
+			figs[a.form.Indicators[i].ID] = v
 		}
 		rec.prevPeriod = p.period
 		rec.res = a.check(&checker.Submission{Form: a.form.ID, Unit: rec.unit, Period: rec.period, Figures: figs, Previous: p.figures(a.form)})

@@ -110,3 +110,34 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
 }
+
+// TestHugeFigures: figures near the float64 limit overflow sums; the report
+// must still encode.
+func TestHugeFigures(t *testing.T) {
+	csv := "单位,期间,金牌数,参赛项目数\n"
+	for _, u := range []string{"甲", "乙", "丙"} {
+		csv += u + ",2025H1,1.7e308,1.7e308\n"
+	}
+	csv += "全市,2025H1,1,1\n"
+	rep := auditBytes(t, []byte(csv), FormatCSV, Options{})
+	var buf bytes.Buffer
+	for _, format := range []string{OutJSON, OutCSV, OutXLSX, OutText} {
+		if err := rep.Write(&buf, format); err != nil {
+			t.Errorf("%s: %v", format, err)
+		}
+	}
+}
+
+// TestManyPeriods: one unit in more periods than allowed is reported, not
+// scanned row by row; the periods still pair up in order for previous.
+func TestManyPeriods(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("unit,period,gold_medals\n")
+	for i := maxPeriods + 5; i > 0; i-- { // newest first: every row inserts at the front
+		fmt.Fprintf(&b, "甲,P%05d,%d\n", i, i)
+	}
+	rep := auditBytes(t, []byte(b.String()), FormatCSV, Options{Workers: 1})
+	if rep.Summary.Rows != maxPeriods || len(rep.Problems) != 5 || !strings.Contains(rep.Problems[0].Message, "期间超过") {
+		t.Errorf("rows %d, problems %d %v", rep.Summary.Rows, len(rep.Problems), rep.Problems[:min(1, len(rep.Problems))])
+	}
+}

@@ -122,6 +122,10 @@ func TestAuditSectionErrors(t *testing.T) {
   - {id: j, name: n, severity: warning, indicators: [gold], max_change: 5}
   - {id: j, name: n, severity: warning, indicators: [events], max_change: 5}`, `duplicate jump id "j"`},
 		{"jumps not a list", `jumps: {id: j}`, "jumps: expected a list"},
+		{"jump id of a batch rule", `rules:
+  - {id: b.x, scope: batch, name: n, severity: error, expr: len(rows) > 0, message: m}
+jumps:
+  - {id: b.x, name: n, severity: warning, indicators: [gold], max_change: 5}`, `jump id "b.x" is already a rule id`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -321,7 +321,8 @@ type xlsxReader struct {
 }
 
 func newXLSXReader(f *rules.Form, r io.Reader) (*xlsxReader, error) {
-	x, err := excelize.OpenReader(r)
+	// A workbook is a zip: bound what it may expand to.
+	x, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 1 << 30})
 	if err != nil {
 		return nil, fmt.Errorf("%w: not an XLSX workbook: %w", ErrFormat, err)
 	}

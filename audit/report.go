@@ -80,7 +80,7 @@ type RowReport struct {
 type rawRow struct {
 	row        RowReport
 	vals       []float64
-	cells      map[string]any
+	bad        map[int]any
 	violations []checker.Violation
 }
 
@@ -95,6 +95,9 @@ func (a *Auditor) report() *Report {
 	}
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}
+	}
+	for i := range rep.Findings {
+		rep.Findings[i].finite()
 	}
 	if rep.Problems == nil {
 		rep.Problems = []Problem{}
@@ -152,7 +155,7 @@ func (a *Auditor) report() *Report {
 			rep.Rows = append(rep.Rows, rr)
 		}
 		if a.opts.KeepCells {
-			rep.raw = append(rep.raw, rawRow{row: rr, vals: r.vals, cells: r.cells, violations: r.res.Violations})
+			rep.raw = append(rep.raw, rawRow{row: rr, vals: r.vals, bad: r.bad, violations: r.res.Violations})
 		}
 	}
 	for _, f := range findings {
@@ -189,4 +192,19 @@ func (a *Auditor) report() *Report {
 		}
 	}
 	return rep
+}
+
+// finite replaces infinities and NaN (a sum of huge figures can overflow)
+// by 0: JSON has no such numbers, and a report must always encode.
+func (f *Finding) finite() {
+	fix := func(x *float64) {
+		if math.IsInf(*x, 0) || math.IsNaN(*x) {
+			*x = 0
+		}
+	}
+	fix(&f.Value)
+	fix(&f.Threshold)
+	for i := range f.Values {
+		fix(&f.Values[i])
+	}
 }

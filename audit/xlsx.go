@@ -267,20 +267,15 @@ func (r *Report) rawSheet(x *xlsxWriter) {
 		clear(cells)
 		cells[0], cells[1], cells[2], cells[3], cells[4] = raw.row.File, raw.row.Row, raw.row.Unit, raw.row.Period, verdictNames[raw.row.Verdict]
 		for j, id := range r.indicators {
-			var v any
-			if c, ok := raw.cells[id]; ok {
-				v = c
-				if s, ok := c.(string); ok && !math.IsNaN(raw.vals[j]) && strings.TrimSpace(s) != "" {
-					v = raw.vals[j] // a number Excel can sum
+			switch v, bad := raw.bad[j]; {
+			case bad:
+				if s, ok := v.(string); ok {
+					cells[col[id]] = s
+				} else {
+					cells[col[id]] = fmt.Sprint(v)
 				}
-			} else if !math.IsNaN(raw.vals[j]) {
-				v = raw.vals[j]
-			}
-			switch t := v.(type) {
-			case nil, float64, string:
-				cells[col[id]] = t
-			default:
-				cells[col[id]] = fmt.Sprint(t)
+			case !math.IsNaN(raw.vals[j]):
+				cells[col[id]] = raw.vals[j]
 			}
 		}
 		// Mark the cells each violation reads; several messages on one cell

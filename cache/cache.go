@@ -196,19 +196,50 @@ func (c *Cache) Ping(ctx context.Context) error {
 	return nil
 }
 
+// maxBatch bounds the writes sent to Redis in one pipeline.
+const maxBatch = 64
+
+// writer sends the queued writes, as many as are waiting (up to maxBatch)
+// in one pipelined round trip: under load one SET per round trip cannot
+// keep up and the queue overflows.
 func (c *Cache) writer() {
 	defer c.wg.Done()
+	batch := make([]write, 0, maxBatch)
 	for w := range c.writes {
-		if !c.redisUp() {
+		batch = append(batch[:0], w)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case w, ok := <-c.writes:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, w)
+			default:
+				break drain
+			}
+		}
+		c.flush(batch)
+	}
+}
+
+func (c *Cache) flush(batch []write) {
+	if !c.redisUp() {
+		for range batch {
 			c.opts.Observe(TierRedis, Skipped)
-			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
-		err := c.opts.Redis.Set(ctx, c.opts.Prefix+w.key, w.val, c.opts.TTL).Err()
-		cancel()
-		if err != nil {
-			c.redisFailed("set", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+	defer cancel()
+	_, err := c.opts.Redis.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, w := range batch {
+			p.Set(ctx, c.opts.Prefix+w.key, w.val, c.opts.TTL)
 		}
+		return nil
+	})
+	if err != nil {
+		c.redisFailed("set", err)
 	}
 }
 

@@ -280,3 +280,42 @@ func BenchmarkRedisGet(b *testing.B) {
 		}
 	}
 }
+
+// TestRedisWritesPipelined: a burst of writes all reach Redis, with their
+// TTL, none dropped.
+func TestRedisWritesPipelined(t *testing.T) {
+	addr := testredis.Addr(t)
+	prefix := testredis.Prefix(t)
+	// Generous timeouts: this test is about every write arriving, not about
+	// a loaded machine answering within 50 ms.
+	client := redis.NewClient(&redis.Options{Addr: addr, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second})
+	t.Cleanup(func() { _ = client.Close() })
+	var n counts
+	c := newCache(t, Options{Redis: client, Prefix: prefix, TTL: time.Minute, Timeout: 5 * time.Second, Observe: n.observe})
+	const count = 300
+	for i := range count {
+		c.Set(fmt.Sprint("k", i), []byte(fmt.Sprint("v", i)))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Close(ctx); err != nil { // drains the queue
+		t.Fatal(err)
+	}
+	keys := make([]string, count)
+	for i := range keys {
+		keys[i] = fmt.Sprint(prefix, "k", i)
+	}
+	vals, err := client.MGet(ctx, keys...).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range vals {
+		if v != fmt.Sprint("v", i) {
+			t.Fatalf("key %d: %v (dropped %d, errors %d)", i, v, n.get("redis/dropped"), n.get("redis/error"))
+		}
+	}
+	if ttl := client.PTTL(ctx, keys[count-1]).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("PTTL %v", ttl)
+	}
+	client.Del(context.Background(), keys...)
+}

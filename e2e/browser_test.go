@@ -102,7 +102,6 @@ func (s *session) watchConsole() {
 	}
 }
 
-
 type shot struct {
 	name string
 	png  []byte
@@ -176,19 +175,27 @@ func emulateViewport(vp viewport) chromedp.Action[chromedp.Void] {
 // keeps one too and stops the test.
 func (s *session) step(name string, actions ...chromedp.Action[chromedp.Void]) {
 	s.t.Helper()
-	run(s, name, chromedp.Steps(actions...))
+	do(s, name, chromedp.Steps(actions...), true)
 }
 
-// run runs one action that gives a value, as a step.
+// run runs one action that reads a value; it keeps a screenshot only when
+// the action fails (reads change nothing on the page).
 func run[T any](s *session, name string, a chromedp.Action[T]) T {
+	s.t.Helper()
+	return do(s, name, a, false)
+}
+
+func do[T any](s *session, name string, a chromedp.Action[T], shotAfter bool) T {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, stepTimeout)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
-	sctx, scancel := context.WithTimeout(s.ctx, stepTimeout)
-	defer scancel()
-	if png, serr := chromedp.Run(sctx, chromedp.CaptureScreenshot()); serr == nil {
-		s.shots = append(s.shots, shot{name, png})
+	if shotAfter || err != nil {
+		sctx, scancel := context.WithTimeout(s.ctx, stepTimeout)
+		defer scancel()
+		if png, serr := chromedp.Run(sctx, chromedp.CaptureScreenshot()); serr == nil {
+			s.shots = append(s.shots, shot{name, png})
+		}
 	}
 	if err != nil {
 		s.t.Fatalf("step %q: %v", name, err)

@@ -71,6 +71,32 @@ func indicatorNames(t *testing.T, base string) map[string]string {
 	return out
 }
 
+// allowDownloads makes the browser save downloads into dir.
+func allowDownloads(dir string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+		})
+		return err
+	})
+}
+
+// waitFile waits for a download to be complete and returns its content.
+func waitFile(t *testing.T, path string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			return b
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(filepath.Dir(path))
+			t.Fatalf("%s was not downloaded (the folder has %v)", path, entries)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // typeInto replaces a field's value by typing, as a person does.
 func typeInto(sel, text string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(
@@ -179,6 +205,23 @@ func TestUnitExplanationChangesVerdict(t *testing.T) {
 	if !evalBool(s, "explained beside field", `!!document.querySelector("#msgs-fitness_trails_km .msg.explained")`) {
 		t.Error("the explained warning is not shown as explained beside its field")
 	}
+	// The result, with the explanation, is saved as JSON.
+	downloads := t.TempDir()
+	s.step("save the result", allowDownloads(downloads), chromedp.Click(css(`#save-btn`)))
+	var saved struct {
+		Submission struct {
+			Explanations map[string]string `json:"explanations"`
+		} `json:"submission"`
+		Result struct {
+			Verdict string `json:"verdict"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(waitFile(t, filepath.Join(downloads, "figcheck.json")), &saved); err != nil {
+		t.Fatal(err)
+	}
+	if saved.Result.Verdict != "pass" || saved.Submission.Explanations["sport.trails_length_unit"] != explanation {
+		t.Errorf("saved %+v", saved)
+	}
 }
 
 // TestUnitReportText: pasting report text fills the table and highlights
@@ -254,17 +297,9 @@ func TestAuditUploadAndDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	downloads := filepath.Join(dir, "downloads")
-	if err := os.MkdirAll(downloads, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	s := newSession(t, desktop)
 	s.step("open auditor page",
-		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-				Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-			})
-			return err
-		}),
+		allowDownloads(downloads),
 		chromedp.Navigate(base+"/audit"),
 		chromedp.WaitVisible(css(`body[data-ready="1"]`)),
 	)
@@ -280,21 +315,8 @@ func TestAuditUploadAndDownload(t *testing.T) {
 		t.Errorf("violations table %q: want 江北区's gold medals only", got)
 	}
 	s.step("download the XLSX", chromedp.Click(css(`#xlsx-btn`)))
-	want := filepath.Join(downloads, "审核报告-units.xlsx")
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		b, err := os.ReadFile(want)
-		if err == nil && len(b) > 0 {
-			if len(b) < 100 || string(b[:2]) != "PK" {
-				t.Errorf("downloaded report is %d bytes, not an XLSX", len(b))
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			entries, _ := os.ReadDir(downloads)
-			t.Fatalf("the XLSX report did not download to %s (found %v)", want, entries)
-		}
-		time.Sleep(100 * time.Millisecond)
+	if b := waitFile(t, filepath.Join(downloads, "审核报告-units.xlsx")); len(b) < 100 || string(b[:2]) != "PK" {
+		t.Errorf("downloaded report is %d bytes, not an XLSX", len(b))
 	}
 }
 

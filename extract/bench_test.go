@@ -39,18 +39,25 @@ func BenchmarkParseNumber(b *testing.B) {
 	}
 }
 
-// BenchmarkExtractHostile is text made of one pattern's words with its
-// closing word far away: every match is long and no figure. The time must
-// grow with the text, not with its square.
+// BenchmarkExtractHostile is text no report has: one pattern's words with
+// the closing word far away (every match long and no figure), thousands of
+// figures of one indicator, thousands of placeholders. The time must grow
+// with the text, not with its square.
 func BenchmarkExtractHostile(b *testing.B) {
 	f := shippedForm(b)
 	for _, n := range []int{16 << 10, 256 << 10} {
-		text := strings.Repeat("金牌竣工", n/12) + "枚所"
-		b.Run(strconv.Itoa(n>>10)+"KiB", func(b *testing.B) {
-			b.SetBytes(int64(len(text)))
-			for b.Loop() {
-				extract.Extract(f, text)
-			}
-		})
+		inputs := map[string]string{
+			"far":          strings.Repeat("金牌竣工", n/12) + "枚所",
+			"figures":      strings.Repeat("获得金牌1枚、银牌2枚。", n/30),
+			"placeholders": strings.Repeat("获得金牌xx枚、xx市。", n/28),
+		}
+		for name, text := range inputs {
+			b.Run(name+"/"+strconv.Itoa(n>>10)+"KiB", func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				for b.Loop() {
+					extract.Extract(f, text)
+				}
+			})
+		}
 	}
 }

@@ -54,6 +54,9 @@ type Ambiguity struct {
 	ID         string   `json:"id"`
 	Reason     string   `json:"reason"`
 	Candidates []Figure `json:"candidates"`
+	// Count is how many candidates there were; Candidates lists at most
+	// ten of them.
+	Count int `json:"count"`
 	// Others lists the other indicators that claimed the same number.
 	Others []string `json:"others,omitempty"`
 }
@@ -62,6 +65,9 @@ type Ambiguity struct {
 type Result struct {
 	Figures      map[string]Figure `json:"figures"`
 	Placeholders []Placeholder     `json:"placeholders"`
+	// PlaceholdersOmitted counts the placeholders past the first 2000,
+	// which are not listed.
+	PlaceholdersOmitted int `json:"placeholders_omitted,omitempty"`
 	// Missing lists, in form order, the indicators with patterns of which
 	// the text holds neither a figure, a placeholder nor an ambiguity.
 	Missing   []string    `json:"missing"`
@@ -127,6 +133,11 @@ func Extract(f *rules.Form, text string) *Result {
 
 	byInd := map[string][]candidate{}
 	shared := map[string][]candidate{}
+	type key struct {
+		id         string
+		start, end int
+	}
+	seen := map[key]bool{}
 	for _, c := range cands {
 		k := [2]int{c.start, c.end}
 		if len(owners[k]) > 1 {
@@ -134,10 +145,10 @@ func Extract(f *rules.Form, text string) *Result {
 			continue
 		}
 		// The same span found by two patterns of one indicator counts once.
-		if slices.ContainsFunc(byInd[c.ind.ID], func(o candidate) bool { return o.start == c.start && o.end == c.end }) {
-			continue
+		if sk := (key{c.ind.ID, c.start, c.end}); !seen[sk] {
+			seen[sk] = true
+			byInd[c.ind.ID] = append(byInd[c.ind.ID], c)
 		}
-		byInd[c.ind.ID] = append(byInd[c.ind.ID], c)
 	}
 
 	placed := map[[2]int]string{} // placeholder capture spans → indicator
@@ -158,14 +169,20 @@ func Extract(f *rules.Form, text string) *Result {
 		case len(nums) > 0 && allEqual(nums):
 			res.Figures[ind.ID] = figure(text, idx, nums[0])
 		case len(nums) > 0:
-			a := Ambiguity{ID: ind.ID, Reason: ReasonConflict}
-			for _, c := range nums {
+			a := Ambiguity{ID: ind.ID, Reason: ReasonConflict, Count: len(nums)}
+			for _, c := range nums[:min(len(nums), maxCandidates)] {
 				a.Candidates = append(a.Candidates, figure(text, idx, c))
 			}
 			res.Ambiguous = append(res.Ambiguous, a)
-		case len(shared[ind.ID]) > 0 && !hasPlaceholder(byInd[ind.ID]):
+		case hasNumber(shared[ind.ID]) && !hasPlaceholder(byInd[ind.ID]):
 			a := Ambiguity{ID: ind.ID, Reason: ReasonShared}
 			for _, c := range shared[ind.ID] {
+				if c.num.Placeholder {
+					continue
+				}
+				if a.Count++; a.Count > maxCandidates {
+					continue
+				}
 				a.Candidates = append(a.Candidates, figure(text, idx, c))
 				for _, o := range owners[[2]int{c.start, c.end}] {
 					if o != ind.ID && !slices.Contains(a.Others, o) {
@@ -179,9 +196,16 @@ func Extract(f *rules.Form, text string) *Result {
 		}
 	}
 
-	res.Placeholders = placeholders(text, idx, placed)
+	res.Placeholders, res.PlaceholdersOmitted = placeholders(text, idx, placed)
 	return res
 }
+
+// Bounds on what one extraction lists: a real report has a few hundred
+// placeholders at most, and an ambiguity is read by a person.
+const (
+	maxPlaceholders = 2000
+	maxCandidates   = 10
+)
 
 func allEqual(cs []candidate) bool {
 	for _, c := range cs[1:] {
@@ -190,6 +214,10 @@ func allEqual(cs []candidate) bool {
 		}
 	}
 	return true
+}
+
+func hasNumber(cs []candidate) bool {
+	return slices.ContainsFunc(cs, func(c candidate) bool { return !c.num.Placeholder })
 }
 
 func hasPlaceholder(cs []candidate) bool {
@@ -292,11 +320,18 @@ func figure(text string, idx *runeIndex, c candidate) Figure {
 // placeholderRE finds template leftovers: two or more placeholder marks.
 var placeholderRE = regexp.MustCompile(`(?:[xXｘＸ×]{2,}|[*＊]{2,}|[?？]{2,}|[_＿]{3,})`)
 
-// placeholders lists every leftover in text, with the indicator whose
-// placeholder capture holds it. Latin words ("xxx.com", "Xbox") are not
-// leftovers: a mark run touching an ASCII letter or digit is skipped.
-func placeholders(text string, idx *runeIndex, placed map[[2]int]string) []Placeholder {
+// placeholders lists every leftover in text (up to maxPlaceholders, and
+// how many more there were), with the indicator whose placeholder capture
+// holds it. Latin words ("xxx.com", "Xbox") are not leftovers: a mark run
+// touching an ASCII letter or digit is skipped.
+func placeholders(text string, idx *runeIndex, placed map[[2]int]string) ([]Placeholder, int) {
+	spans := make([][2]int, 0, len(placed))
+	for span := range placed {
+		spans = append(spans, span)
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
 	out := []Placeholder{}
+	omitted := 0
 	for _, m := range placeholderRE.FindAllStringIndex(text, -1) {
 		if m[0] > 0 {
 			if r, _ := utf8.DecodeLastRuneInString(text[:m[0]]); isASCIIAlnum(r) {
@@ -306,19 +341,28 @@ func placeholders(text string, idx *runeIndex, placed map[[2]int]string) []Place
 		if r, _ := utf8.DecodeRuneInString(text[m[1]:]); isASCIIAlnum(r) {
 			continue
 		}
+		if len(out) == maxPlaceholders {
+			omitted++
+			continue
+		}
+		// The capture holding the mark starts at or before it: the last
+		// capture to start there is the one looked at.
 		id := ""
-		for span, ind := range placed {
-			if span[0] <= m[0] && m[1] <= span[1] {
-				id = ind
-				break
+		i, _ := slices.BinarySearchFunc(spans, m[0], func(s [2]int, x int) int {
+			if s[0] <= x {
+				return -1
 			}
+			return 1
+		})
+		if i > 0 && spans[i-1][0] <= m[0] && m[1] <= spans[i-1][1] {
+			id = placed[spans[i-1]]
 		}
 		out = append(out, Placeholder{
 			ID: id, Raw: text[m[0]:m[1]], Snippet: snippet(text, idx, m[0], m[1]),
 			Offset: idx.at(m[0]), Length: idx.at(m[1]) - idx.at(m[0]),
 		})
 	}
-	return out
+	return out, omitted
 }
 
 // isASCIIAlnum reports whether r belongs to a Latin word, a number or an

@@ -9,9 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/extract"
+	"github.com/figcheck/figcheck/rules"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -97,6 +99,7 @@ type textCase struct {
 	Notes        map[string]string  `yaml:"notes"`
 	Absent       []string           `yaml:"absent"`
 	Ambiguous    []string           `yaml:"ambiguous"`
+	Missing      []string           `yaml:"missing"`
 	Placeholders map[string]int     `yaml:"placeholders"`
 }
 
@@ -150,6 +153,11 @@ func TestCases(t *testing.T) {
 				}
 				if _, ok := res.Figures[id]; ok {
 					t.Errorf("%s is ambiguous and yet has a figure", id)
+				}
+			}
+			for _, id := range tc.Missing {
+				if !slices.Contains(res.Missing, id) {
+					t.Errorf("%s not reported missing (missing: %v)", id, res.Missing)
 				}
 			}
 			if tc.Placeholders != nil {
@@ -297,4 +305,42 @@ func FuzzExtract(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLoosePattern: a pattern written with (\S+?), as docs/rules.md shows,
+// still finds a figure hidden inside a longer wrong match, and never takes
+// a wrong one.
+func TestLoosePattern(t *testing.T) {
+	fsys := fstest.MapFS{"forms/demo.yaml": {Data: []byte(`form: demo
+indicators:
+  - {id: done, name: 竣工数, unit: 所, type: integer, patterns: ['竣工(\S+?)所']}
+  - {id: fund, name: 资金, unit: 万元, type: number, patterns: ['资金(\S+?)元']}
+`)}}
+	rs, err := rules.LoadFS(fsys, "forms", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := rs.Form("demo")
+	tests := []struct {
+		text string
+		want map[string]float64
+	}{
+		{"竣工验收工作稳步推进,幼儿园竣工4所。", map[string]float64{"done": 4}},
+		{"竣工验收工作稳步推进,幼儿园竣工和在建共4所。", map[string]float64{}},
+		{"投入资金2.5亿元", map[string]float64{"fund": 25000}},
+		{"投入资金250万元", map[string]float64{"fund": 250}},
+		{"投入资金和物资折合250万元", map[string]float64{}},
+		{strings.Repeat("竣工", 5000) + "所", map[string]float64{}},
+		{strings.Repeat("竣工", 5000) + "竣工7所", map[string]float64{}}, // past the retry bound: missed, not wrong
+	}
+	for _, tt := range tests {
+		res := extract.Extract(f, tt.text)
+		got := map[string]float64{}
+		for id, fig := range res.Figures {
+			got[id] = fig.Value
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%.40q: figures %v, want %v", tt.text, got, tt.want)
+		}
+	}
 }

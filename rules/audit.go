@@ -274,11 +274,15 @@ func distinct(args ...any) (any, error) {
 // auditChecks compiles the hierarchy and jump sections of a form's files.
 func (c *compiler) auditChecks(f *Form, files []*File) {
 	ids := map[string]Pos{}
+	batch := map[string]bool{}
+	for _, r := range f.BatchRules {
+		batch[r.ID] = true
+	}
 	checkID := func(s Str, what string) {
 		switch {
 		case !ruleIDRe.MatchString(s.Value):
 			c.add(s.Pos, "%s id %q must be lowercase ascii words joined by dots or underscores", what, s.Value)
-		case f.ruleByID[s.Value] != nil:
+		case f.ruleByID[s.Value] != nil || batch[s.Value]:
 			c.add(s.Pos, "%s id %q is already a rule id", what, s.Value)
 		}
 		if p, dup := ids[s.Value]; dup {

@@ -3,6 +3,7 @@
 --   FIGCHECK_WRK_BODY   submission file (default api/testdata/full.json)
 --   FIGCHECK_WRK_MODE   same   - the same body every time (cache hits)
 --                       unique - a new unit name per request (cache misses)
+--                       cycle  - FIGCHECK_WRK_CYCLE (16) bodies, round robin
 --   FIGCHECK_WRK_RUN    a tag that makes unique bodies differ between runs
 --
 -- done() prints one machine-readable RESULT line.
@@ -28,7 +29,21 @@ function setup(thread)
   thread:set("tid", threads)
 end
 
-if mode == "unique" then
+if mode == "cycle" then
+  local k = tonumber(os.getenv("FIGCHECK_WRK_CYCLE") or "16")
+  local bodies = nil
+  local i = 0
+  function request()
+    if not bodies then
+      bodies = {}
+      for j = 1, k do
+        bodies[j] = wrk.format(nil, nil, nil, prefix .. "cycle-" .. j .. suffix)
+      end
+    end
+    i = i % k + 1
+    return bodies[i]
+  end
+elseif mode == "unique" then
   local n = 0
   function request()
     n = n + 1

@@ -95,14 +95,18 @@ func readTextSubmission(name string, stdin io.Reader, form string) (*checker.Sub
 }
 
 // extractInto fills sub's figures from its text; it returns nil when the
-// submission has no text.
-func extractInto(f *rules.Form, sub *checker.Submission) *extract.Result {
+// submission has no text, and an error when it has both text and figures
+// (as the service does).
+func extractInto(f *rules.Form, sub *checker.Submission) (*extract.Result, error) {
 	if sub.Text == "" {
-		return nil
+		return nil, nil
+	}
+	if len(sub.Figures) > 0 {
+		return nil, errors.New(`give "figures" or "text", not both`)
 	}
 	res := extract.Extract(f, sub.Text)
 	sub.Figures = res.Values()
-	return res
+	return res, nil
 }
 
 // checkOutput is a check result with the extraction it was made from.

@@ -39,6 +39,10 @@ func TestExtractCommand(t *testing.T) {
 		{"check text fails", "获得金牌9枚,参赛项目4项", []string{"check", rules, "--text", "--form", "edu_sports_halfyear", "-"}, exitFail,
 			[]string{"不通过", "金牌9枚多于参赛项目4项"}},
 		{"check text needs form", "x", []string{"check", rules, "--text", "-"}, exitBadArgs, []string{"--text needs --form"}},
+		{"check JSON with text", `{"form":"edu_sports_halfyear","text":"获得金牌9枚,参赛项目4项"}`, []string{"check", rules, "-"}, exitFail,
+			[]string{"金牌9枚多于参赛项目4项"}},
+		{"check JSON with text and figures", `{"form":"edu_sports_halfyear","text":"金牌9枚","figures":{"gold_medals":1}}`, []string{"check", rules, "-"}, exitBadArgs,
+			[]string{"not both"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -66,7 +66,11 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "figcheck check: unknown form %q (known: %v)\n", sub.Form, rs.FormIDs())
 		return exitBadArgs
 	}
-	ext := extractInto(f, sub)
+	ext, err := extractInto(f, sub)
+	if err != nil {
+		fmt.Fprintf(stderr, "figcheck check: %v\n", err)
+		return exitBadArgs
+	}
 	var c checker.Checker
 	res := c.Check(f, sub)
 	if *format == "json" {

@@ -340,11 +340,12 @@
     $("amb-out").replaceChildren(...(res.ambiguous.length ? [
       el("h3", { class: "sub", text: `有歧义,未采用(${res.ambiguous.length})` }),
       el("ul", { class: "phlist" }, res.ambiguous.map(a => el("li", {},
-        `${(state.byId.get(a.id) || {}).name || a.id}:` + a.candidates.map(c => `${c.value}「${c.snippet}」`).join(";")))),
+        `${(state.byId.get(a.id) || {}).name || a.id}:` + a.candidates.map(c => `${c.value}「${c.snippet}」`).join(";") +
+        (a.count > a.candidates.length ? ` 等 ${a.count} 处` : "")))),
     ] : []));
     $("extract-out").hidden = false;
     setStatus($("extract-status"),
-      `提取到 ${Object.keys(res.figures).length} 项数字;未填写的占位符 ${res.placeholders.length} 处;有歧义 ${res.ambiguous.length} 项;正文中未找到 ${res.missing.length} 项。`);
+      `提取到 ${Object.keys(res.figures).length} 项数字;未填写的占位符 ${res.placeholders.length + (res.placeholders_omitted || 0)} 处;有歧义 ${res.ambiguous.length} 项;正文中未找到 ${res.missing.length} 项。`);
   }
 
   async function init() {
