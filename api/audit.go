@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/figcheck/figcheck/audit"
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 	"github.com/gin-gonic/gin"
 )
@@ -57,7 +58,11 @@ func (s *Server) audit(c *gin.Context) {
 			"send the batch as the body with its Content-Type (text/csv, application/json, application/x-ndjson, the XLSX type) or as multipart/form-data; got "+quote(ct))
 		return
 	}
-	a, err := audit.New(f, audit.Options{Per: c.Query("per"), KeepCells: format == audit.OutXLSX})
+	logRow := s.checkLogger(c)
+	a, err := audit.New(f, audit.Options{
+		Per: c.Query("per"), KeepCells: format == audit.OutXLSX,
+		OnCheck: func(sub *checker.Submission, res *checker.Result) { logRow(f, sub, res) },
+	})
 	if err != nil {
 		fail(c, http.StatusBadRequest, CodeInvalidRequest, "per: "+err.Error())
 		return
@@ -108,6 +113,10 @@ func (s *Server) audit(c *gin.Context) {
 		err = readBatch(a, f, body, "", mt, input, encoding)
 	}
 	rep := a.Finish()
+	for _, fd := range rep.Findings {
+		// Kind is one of the audit's fixed test names, never client input.
+		s.metrics.auditFindings.WithLabelValues(f.ID, fd.Kind).Inc()
+	}
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		switch {

@@ -110,7 +110,9 @@ func LoadConfigFile(path string) (Config, error) {
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return cfg, fmt.Errorf("%s: %w", path, err)
 	}
-	return cfg, cfg.Validate()
+	// Not validated here: variables and flags may still complete it (a
+	// Redis URL, a tokens file); the caller validates the final settings.
+	return cfg, nil
 }
 
 // Validate reports settings that cannot work.

@@ -63,6 +63,10 @@ type Options struct {
 	// differing figures among those compared (default 0.1).
 	MinSame   int
 	MaxDiffer float64
+	// OnCheck, when set, is told every row check (from the worker
+	// goroutines, so it must be safe for concurrent use): the service
+	// writes audit rows to its decision log with it.
+	OnCheck func(sub *checker.Submission, res *checker.Result)
 }
 
 func (o *Options) defaults() {
@@ -203,8 +207,11 @@ func (a *Auditor) work() {
 // violation or an evaluation error.
 func (a *Auditor) check(sub *checker.Submission) rowResult {
 	r := a.checker.CheckWithID(a.form, sub, "")
-	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 {
+	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 || a.opts.OnCheck != nil {
 		r.CheckID = checker.CheckID(a.form, checker.SubmissionDigest(sub))
+	}
+	if a.opts.OnCheck != nil {
+		a.opts.OnCheck(sub, r)
 	}
 	return rowResult{CheckID: r.CheckID, Verdict: r.Verdict, Summary: r.Summary, Violations: r.Violations, EvalErrors: r.EvalErrors}
 }

@@ -48,12 +48,22 @@ func DevKey(path string) (key Key, created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return Key{}, false, fmt.Errorf("receipt: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	// Write a temporary file, then link it into place: the key appears
+	// whole or not at all, and when two processes race, the loser reads
+	// the winner's key instead of an empty file.
+	f, err := os.CreateTemp(filepath.Dir(path), ".devkey-*")
 	if err != nil {
 		return Key{}, false, fmt.Errorf("receipt: %w", err)
 	}
+	defer os.Remove(f.Name())
 	_, werr := f.WriteString(base64.StdEncoding.EncodeToString(secret) + "\n")
-	if err := errors.Join(werr, f.Close()); err != nil {
+	if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
+		return Key{}, false, fmt.Errorf("receipt: %w", err)
+	}
+	if err := os.Link(f.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return DevKey(path)
+		}
 		return Key{}, false, fmt.Errorf("receipt: %w", err)
 	}
 	return devKey(secret), true, nil
