@@ -152,12 +152,7 @@ func auditForm(c *gin.Context, rs *rules.Ruleset) (*rules.Form, bool) {
 			return nil, false
 		}
 	}
-	f, ok := rs.Form(id)
-	if !ok {
-		fail(c, http.StatusNotFound, CodeUnknownForm, "unknown form "+quote(id), gin.H{"forms": rs.FormIDs()})
-		return nil, false
-	}
-	return f, true
+	return formIn(c, rs, id)
 }
 
 func batchMediaType(mt string) bool {

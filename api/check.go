@@ -63,13 +63,8 @@ func (s *Server) check(c *gin.Context) {
 	if !mayCheckUnit(c, sub.Unit) {
 		return
 	}
-	rs, ok := s.rulesetOr503(c)
+	f, ok := s.formByID(c, sub.Form)
 	if !ok {
-		return
-	}
-	f, ok := rs.Form(sub.Form)
-	if !ok {
-		fail(c, http.StatusNotFound, CodeUnknownForm, "unknown form "+quote(sub.Form), gin.H{"forms": rs.FormIDs()})
 		return
 	}
 	ext, err := textExtraction(f, sub)

@@ -48,13 +48,8 @@ func (s *Server) extractFigures(c *gin.Context) {
 		fail(c, http.StatusBadRequest, CodeMissingForm, `missing "form"`)
 		return
 	}
-	rs, ok := s.rulesetOr503(c)
+	f, ok := s.formByID(c, req.Form)
 	if !ok {
-		return
-	}
-	f, ok := rs.Form(req.Form)
-	if !ok {
-		fail(c, http.StatusNotFound, CodeUnknownForm, "unknown form "+quote(req.Form), gin.H{"forms": rs.FormIDs()})
 		return
 	}
 	c.Header("Cache-Control", "no-store")

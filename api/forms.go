@@ -28,14 +28,26 @@ func (s *Server) listForms(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"ruleset": rs.Digest, "forms": out})
 }
 
+// form is the form named in the path, from the ruleset being served.
 func (s *Server) form(c *gin.Context) (*rules.Form, bool) {
+	return s.formByID(c, c.Param("form"))
+}
+
+// formByID looks a form up in the ruleset being served; on failure it has
+// answered 503 (no ruleset) or 404 (unknown form).
+func (s *Server) formByID(c *gin.Context, id string) (*rules.Form, bool) {
 	rs, ok := s.rulesetOr503(c)
 	if !ok {
 		return nil, false
 	}
-	f, ok := rs.Form(c.Param("form"))
+	return formIn(c, rs, id)
+}
+
+// formIn is formByID for a ruleset the caller already holds.
+func formIn(c *gin.Context, rs *rules.Ruleset, id string) (*rules.Form, bool) {
+	f, ok := rs.Form(id)
 	if !ok {
-		fail(c, http.StatusNotFound, CodeUnknownForm, "unknown form "+quote(c.Param("form")), gin.H{"forms": rs.FormIDs()})
+		fail(c, http.StatusNotFound, CodeUnknownForm, "unknown form "+quote(id), gin.H{"forms": rs.FormIDs()})
 		return nil, false
 	}
 	return f, true

@@ -75,7 +75,7 @@ func parseString(s string, t rules.Type) (float64, error) {
 		return 0, ErrPlaceholder
 	}
 	if strings.ContainsRune(s, ',') {
-		if !validThousands(s) {
+		if !ValidThousands(s) {
 			return 0, ErrNotNumber
 		}
 		s = strings.ReplaceAll(s, ",", "")
@@ -93,11 +93,14 @@ func parseString(s string, t rules.Type) (float64, error) {
 	return f, nil
 }
 
-// validThousands reports whether the commas in s group the integer part in
-// threes, so that "1,200" is accepted and a list like "1,2" is not.
-func validThousands(s string) bool {
+// ValidThousands reports whether the commas in s group the integer part
+// in threes, so that "1,200" is accepted and a list like "1,2" is not.
+func ValidThousands(s string) bool {
 	s = strings.TrimLeft(s, "+-")
-	intPart, _, _ := strings.Cut(s, ".")
+	intPart, frac, _ := strings.Cut(s, ".")
+	if strings.ContainsRune(frac, ',') {
+		return false
+	}
 	groups := strings.Split(intPart, ",")
 	if len(groups[0]) < 1 || len(groups[0]) > 3 {
 		return false

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"errors"
+	"github.com/figcheck/figcheck/checker"
 	"math"
 	"strconv"
 	"strings"
@@ -137,7 +138,7 @@ func ParseNumber(s string) (Number, error) {
 		return Number{}, ErrNotNumber
 	}
 	if strings.ContainsRune(s, ',') {
-		if !validThousands(s) {
+		if !checker.ValidThousands(s) {
 			return Number{}, ErrNotNumber
 		}
 		s = strings.ReplaceAll(s, ",", "")
@@ -163,26 +164,6 @@ func ParseNumber(s string) (Number, error) {
 	}
 	n.Value, n.mantissa, n.exp = f, s, shift
 	return n, nil
-}
-
-// validThousands reports whether the commas in s group the integer part in
-// threes, so that "1,200" is a number and a list like "1,2" is not.
-func validThousands(s string) bool {
-	s = strings.TrimLeft(s, "+-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	if strings.ContainsRune(frac, ',') {
-		return false
-	}
-	groups := strings.Split(intPart, ",")
-	if len(groups[0]) < 1 || len(groups[0]) > 3 {
-		return false
-	}
-	for _, g := range groups[1:] {
-		if len(g) != 3 {
-			return false
-		}
-	}
-	return true
 }
 
 // isPlaceholder reports whether s is made only of the marks a template uses
