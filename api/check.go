@@ -90,9 +90,8 @@ func (s *Server) checkOne(c *gin.Context, f *rules.Form, sub *checker.Submission
 	start := time.Now()
 	res := s.checker.CheckWithID(f, sub, id)
 	s.metrics.checkDuration.Observe(time.Since(start).Seconds())
-	entry := encodeEntry(res)
+	entry, e := encodeEntry(res)
 	s.cache.Set(id, entry)
-	e, _ := decodeEntry(entry)
 	s.metrics.observe(f.ID, res.Verdict, e.violations)
 	s.metrics.observeEvalErrors(f.ID, res)
 	return s.answer(c, f, sub, digest, id, e, false), res.Verdict
@@ -109,7 +108,10 @@ type cacheEntry struct {
 	body       []byte
 }
 
-func encodeEntry(r *checker.Result) []byte {
+// encodeEntry returns the cache entry for r and what decodeEntry would
+// read back from it, so that a miss does not parse what it just wrote.
+func encodeEntry(r *checker.Result) ([]byte, cacheEntry) {
+	e := cacheEntry{verdict: r.Verdict}
 	var b bytes.Buffer
 	b.WriteString("v1 ")
 	b.WriteString(r.Verdict)
@@ -126,12 +128,15 @@ func encodeEntry(r *checker.Result) []byte {
 		b.WriteString(v.Severity.String())
 		b.WriteByte(':')
 		b.WriteString(v.Rule)
+		e.violations = append(e.violations, violationKey{rule: v.Rule, severity: v.Severity.String()})
 	}
 	b.WriteByte('\n')
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(r) // a Result holds only encodable values
-	return bytes.TrimRight(b.Bytes(), "\n")
+	entry := bytes.TrimRight(b.Bytes(), "\n")
+	_, e.body, _ = bytes.Cut(entry, []byte("\n"))
+	return entry, e
 }
 
 var errBadEntry = errors.New("bad cache entry")

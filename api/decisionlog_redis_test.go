@@ -147,7 +147,14 @@ func TestDecisionLogSurvivesRedisOutage(t *testing.T) {
 	waitFor(checks / 3)
 	rd.kill()
 	killedAt := completed.Load()
-	waitFor(2 * checks / 3)
+	// Keep Redis down until the log has seen it fail: counting checks is
+	// not enough, since checks can outrun the log's writer by far.
+	for deadline := time.Now().Add(20 * time.Second); s.DecisionLog().Stats().Errors == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the decision log saw no failed write in 20 s with Redis down")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	rd.start()
 	restartedAt := completed.Load()
 	wg.Wait()
