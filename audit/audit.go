@@ -33,8 +33,8 @@ import (
 
 // Options tune an audit. The zero value uses the defaults.
 type Options struct {
-	// Workers is the number of goroutines running the checker
-	// (default GOMAXPROCS).
+	// Workers is the number of goroutines running the checker and the
+	// batch statistics (default GOMAXPROCS).
 	Workers int
 	// KeepCells lists every row in the 原始数据 sheet of the XLSX report,
 	// from the figures the audit keeps anyway: usable values as numbers,
@@ -44,8 +44,11 @@ type Options struct {
 	// peer outliers then compare figures per unit of it.
 	Per string
 	// Alpha is the significance level of the batch-wide Benford test
-	// (default 0.001); UnitAlpha that of the per-unit tests, which are
-	// run once per unit and so need a stricter level (default 0.0001).
+	// (default 0.001). The per-unit digit tests run once per unit and so
+	// need a stricter level: UnitAlpha (default 0.00001), or Alpha divided
+	// by the number of units tested when that is smaller (Bonferroni), so
+	// that a large batch of clean units is not expected to yield a single
+	// finding by chance.
 	Alpha, UnitAlpha float64
 	// MinBenford and MinBenford2 are the least number of figures (of at
 	// least 10) for a batch-wide first-digit and first-two-digits verdict
@@ -172,9 +175,14 @@ func (u *unitRows) previous(period string) *record {
 	return nil
 }
 
+// job is one row to check: its record, the figures kept in it as written
+// (nil when all are plain numbers) and the unit's previous row, if any.
+// A worker only reads the records, which the reading goroutine no longer
+// writes once they are sent.
 type job struct {
-	rec *record
-	sub *checker.Submission
+	rec  *record
+	raw  []any
+	prev *record
 }
 
 // New starts an audit of rows of form f.
@@ -198,20 +206,30 @@ func New(f *rules.Form, o Options) (*Auditor, error) {
 func (a *Auditor) work() {
 	defer a.wg.Done()
 	for j := range a.jobs {
-		j.rec.res = a.check(j.sub)
+		j.rec.res = a.check(j.rec.values(j.raw, j.prev))
 	}
+}
+
+// values is what the checker reads of a row.
+func (r *record) values(raw []any, prev *record) *checker.Values {
+	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw}
+	if prev != nil {
+		v.Prev = prev.vals
+	}
+	return v
 }
 
 // check runs the checker on one row. The check id (a sha256 over the
 // submission) is computed only for rows the report lists: those with a
 // violation or an evaluation error.
-func (a *Auditor) check(sub *checker.Submission) rowResult {
-	r := a.checker.CheckWithID(a.form, sub, "")
+func (a *Auditor) check(v *checker.Values) rowResult {
+	r := a.checker.CheckValues(a.form, v, "")
 	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 || a.opts.OnCheck != nil {
+		sub := v.Submission(a.form)
 		r.CheckID = checker.CheckID(a.form, checker.SubmissionDigest(sub))
-	}
-	if a.opts.OnCheck != nil {
-		a.opts.OnCheck(sub, r)
+		if a.opts.OnCheck != nil {
+			a.opts.OnCheck(sub, r)
+		}
 	}
 	return rowResult{CheckID: r.CheckID, Verdict: r.Verdict, Summary: r.Summary, Violations: r.Violations, EvalErrors: r.EvalErrors}
 }
@@ -273,53 +291,65 @@ func (a *Auditor) add(file string, row Row) {
 	// The unit's name is shared; the period is cloned so that the record
 	// does not keep the whole input line alive.
 	rec := &record{file: file, line: row.Line, unit: u.name, period: strings.Clone(row.Period), vals: make([]float64, len(a.form.Indicators))}
+	raw := a.read(rec, row)
+	prev := u.previous(row.Period)
+	if prev != nil {
+		rec.prevPeriod = prev.period
+	}
+	u.insert(rec)
+	a.recs = append(a.recs, rec)
+	a.jobs <- job{rec: rec, raw: raw, prev: prev}
+}
+
+// read fills rec.vals (and rec.bad) from a row and returns the figures
+// the checker must read as written, or nil when every figure is a plain
+// number: those are all a spreadsheet row usually holds, and they are
+// passed on as numbers (as a JSON client sends them).
+func (a *Auditor) read(rec *record, row Row) []any {
+	var raw []any
+	keep := func(i int, v any) {
+		if raw == nil {
+			raw = make([]any, len(rec.vals))
+		}
+		raw[i] = v
+	}
 	for i := range rec.vals {
 		rec.vals[i] = math.NaN()
 	}
-	for id, v := range row.Figures {
-		ind, ok := a.form.Indicator(id)
-		if !ok {
+	for i, s := range row.Cells {
+		if s == "" {
 			continue
 		}
-		if s, ok := v.(string); ok {
-			// A cell that is a plain number is passed on as the number
-			// (as a JSON client sends it); anything else (1,200, 85%, xx)
-			// as written, for the checker to read or report.
-			if x, ok := plainNumber(s); ok {
-				row.Figures[id] = x
-				v = x
-			}
+		x, ok := plainNumber(s)
+		switch {
+		case !ok:
+			keep(i, strings.Clone(s)) // the cell, not the line it was cut from
+		case a.form.Indicators[i].Type == rules.Integer && x != math.Trunc(x):
+			keep(i, x)
+		default:
+			rec.vals[i] = x
 		}
-		x, err := checker.Normalize(v, ind.Type)
+	}
+	for i, v := range row.Values {
+		if v != nil {
+			keep(i, v)
+		}
+	}
+	for i, v := range raw {
+		if v == nil {
+			continue
+		}
+		x, err := checker.Normalize(v, a.form.Indicators[i].Type)
 		if err != nil {
 			if rec.bad == nil {
 				rec.bad = map[int]any{}
 			}
-			rec.bad[ind.Index] = v
+			rec.bad[i] = v
 			continue
 		}
-		rec.vals[ind.Index] = x
+		rec.vals[i] = x
 	}
-	var prev map[string]any
-	if p := u.previous(row.Period); p != nil {
-		rec.prevPeriod = p.period
-		prev = p.figures(a.form)
-	}
-	u.insert(rec)
-	a.recs = append(a.recs, rec)
-	a.jobs <- job{rec: rec, sub: &checker.Submission{Form: a.form.ID, Unit: row.Unit, Period: row.Period, Figures: row.Figures, Previous: prev}}
-}
-
-// figures rebuilds a figure map from the kept vector: usable figures as
-// numbers.
-func (r *record) figures(f *rules.Form) map[string]any {
-	m := make(map[string]any, len(r.vals))
-	for i, x := range r.vals {
-		if !math.IsNaN(x) {
-			m[f.Indicators[i].ID] = x
-		}
-	}
-	return m
+	return raw
 }
 
 // Finish waits for the checks, checks again the rows whose previous
@@ -336,12 +366,15 @@ func (a *Auditor) Finish() *Report {
 		if p == nil || p.period == rec.prevPeriod {
 			continue
 		}
-		figs := rec.figures(a.form)
-		for i, v := range rec.bad {
-			figs[a.form.Indicators[i].ID] = v
+		var raw []any
+		if rec.bad != nil {
+			raw = make([]any, len(rec.vals))
+			for i, v := range rec.bad {
+				raw[i] = v
+			}
 		}
 		rec.prevPeriod = p.period
-		rec.res = a.check(&checker.Submission{Form: a.form.ID, Unit: rec.unit, Period: rec.period, Figures: figs, Previous: p.figures(a.form)})
+		rec.res = a.check(rec.values(raw, p))
 	}
 	return a.report()
 }
@@ -351,16 +384,19 @@ func (a *Auditor) Form() *rules.Form { return a.form }
 
 // plainNumber parses s when it is only ASCII digits with at most one dot
 // and an optional leading minus: the strings whose meaning does not depend
-// on the checker's normalisation.
+// on the checker's normalisation. Whole numbers of up to 15 digits, what
+// most cells hold, are read without strconv: they are exact in a float64.
 func plainNumber(s string) (float64, bool) {
 	if s == "" || len(s) > 24 {
 		return 0, false
 	}
 	digits, dots := 0, 0
+	var n int64
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
 			digits++
+			n = n*10 + int64(c-'0')
 		case c == '.':
 			dots++
 		case c == '-' && i == 0:
@@ -370,6 +406,12 @@ func plainNumber(s string) (float64, bool) {
 	}
 	if digits == 0 || dots > 1 {
 		return 0, false
+	}
+	if dots == 0 && digits <= 15 {
+		if s[0] == '-' {
+			return -float64(n), true
+		}
+		return float64(n), true
 	}
 	x, err := strconv.ParseFloat(s, 64)
 	return x, err == nil

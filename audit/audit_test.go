@@ -3,10 +3,12 @@ package audit
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
 )
 
 func auditBytes(t testing.TB, data []byte, format string, o Options) *Report {
@@ -140,4 +142,22 @@ func TestManyPeriods(t *testing.T) {
 	if rep.Summary.Rows != maxPeriods || len(rep.Problems) != 5 || !strings.Contains(rep.Problems[0].Message, "期间超过") {
 		t.Errorf("rows %d, problems %d %v", rep.Summary.Rows, len(rep.Problems), rep.Problems[:min(1, len(rep.Problems))])
 	}
+}
+
+// FuzzPlainNumber: a cell plainNumber reads is a number the checker reads
+// the same, to the bit; the audit passes such cells on as numbers.
+func FuzzPlainNumber(f *testing.F) {
+	for _, s := range []string{"0", "12", "-7", "3.25", "-0", "999999999999999", "1234567890123456789", "1.", ".5", "1e5", "1,200", "--1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		x, ok := plainNumber(s)
+		if !ok {
+			return
+		}
+		y, err := checker.Normalize(s, rules.Number)
+		if err != nil || math.Float64bits(x) != math.Float64bits(y) {
+			t.Fatalf("plainNumber(%q) = %v, checker reads %v, %v", s, x, y, err)
+		}
+	})
 }

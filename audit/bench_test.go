@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strconv"
 	"testing"
@@ -83,4 +84,29 @@ func BenchmarkAuditFile(b *testing.B) {
 		file.Close()
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkWriteXLSX writes the XLSX report of a generated batch of 2,000
+// rows with every row in 原始数据.
+func BenchmarkWriteXLSX(b *testing.B) {
+	g := newGenerator(b, 3)
+	data := g.genBatch(994).csvBytes(g.f)
+	a, err := New(g.f, Options{KeepCells: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rr, err := NewReader(g.f, bytes.NewReader(data), FormatCSV, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := a.Read("bench.csv", rr); err != nil {
+		b.Fatal(err)
+	}
+	rep := a.Finish()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := rep.WriteXLSX(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -64,10 +64,14 @@ jumps:
 	}
 	// The batch rule runs over the rows of a period.
 	a, _ := New(f, Options{})
-	for i, u := range []string{"甲", "乙", "丙"} {
-		a.add("x", Row{Line: i + 2, Unit: u, Period: "2025H1", Figures: map[string]any{"gold": "12", "events": "20"}})
+	add := func(line int, unit, gold, events string) {
+		row, _ := newColumns(f).object(line, map[string]any{"unit": unit, "period": "2025H1", "gold": gold, "events": events})
+		a.add("x", row)
 	}
-	a.add("x", Row{Line: 5, Unit: "全市", Period: "2025H1", Figures: map[string]any{"gold": "30", "events": "60"}})
+	for i, u := range []string{"甲", "乙", "丙"} {
+		add(i+2, u, "12", "20")
+	}
+	add(5, "全市", "30", "60")
 	rep := a.Finish()
 	var kinds []string
 	for _, fd := range rep.Findings {

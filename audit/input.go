@@ -46,9 +46,12 @@ type Row struct {
 	Line   int
 	Unit   string
 	Period string
-	// Figures maps indicator ids to the values as written (strings, or
-	// numbers for JSON). Empty cells are left out.
-	Figures map[string]any
+	// Cells holds a spreadsheet row's text by indicator index, "" for an
+	// empty cell. It is only valid until the next call to Next.
+	Cells []string
+	// Values holds a JSON row's values by indicator index, nil where
+	// absent.
+	Values []any
 }
 
 // Problem is something wrong with the input: a row or cell that cannot be
@@ -161,6 +164,7 @@ type columns struct {
 	unit, per  int
 	ind        []*rules.Indicator // by column; nil for unit, period and unknown
 	labels     []string
+	cells      []string        // Row.Cells, reused from row to row
 	reported   map[string]bool // unknown JSON keys already reported
 	hasUnitCol bool
 }
@@ -211,7 +215,11 @@ func (c *columns) header(cells []string) ([]Problem, error) {
 
 // row turns cells into a Row.
 func (c *columns) row(line int, cells []string) (Row, []Problem) {
-	r := Row{Line: line, Figures: make(map[string]any, len(c.form.Indicators))}
+	if c.cells == nil {
+		c.cells = make([]string, len(c.form.Indicators))
+	}
+	clear(c.cells)
+	r := Row{Line: line, Cells: c.cells}
 	var probs []Problem
 	if len(cells) > len(c.ind) {
 		for i := len(c.ind); i < len(cells); i++ {
@@ -232,7 +240,7 @@ func (c *columns) row(line int, cells []string) (Row, []Problem) {
 			r.Period = strings.TrimSpace(cell)
 		case c.ind[i] != nil:
 			if strings.TrimSpace(cell) != "" {
-				r.Figures[c.ind[i].ID] = cell
+				r.Cells[c.ind[i].Index] = cell
 			}
 		}
 	}
@@ -380,7 +388,7 @@ func (x *xlsxReader) Next() (Row, []Problem, error) {
 // object turns one decoded JSON object into a Row: unit, period, figures
 // (an object) and indicators by id or name at the top level.
 func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
-	r := Row{Line: line, Figures: make(map[string]any, len(obj))}
+	r := Row{Line: line, Values: make([]any, len(c.form.Indicators))}
 	var probs []Problem
 	str := func(k string, v any) string {
 		switch x := v.(type) {
@@ -404,14 +412,14 @@ func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
 			}
 			return
 		}
-		if _, dup := r.Figures[ind.ID]; dup {
+		if r.Values[ind.Index] != nil {
 			probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("指标「%s」在同一行出现两次,只用第一个", ind.Name)})
 			return
 		}
 		if v == nil {
 			return
 		}
-		r.Figures[ind.ID] = v
+		r.Values[ind.Index] = v
 	}
 	for k, v := range obj {
 		switch {

@@ -88,6 +88,9 @@ func TestXLSXReport(t *testing.T) {
 	if got := fill(cell); got != ErrorFill {
 		t.Errorf("%s fill %q, want %s", cell, got, ErrorFill)
 	}
+	if got := x.GetSheetName(x.GetActiveSheetIndex()); got != SheetSummary {
+		t.Errorf("the workbook opens on %q, want %q", got, SheetSummary)
+	}
 	comments, err := x.GetComments(SheetRaw)
 	if err != nil {
 		t.Fatal(err)

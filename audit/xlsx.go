@@ -1,12 +1,15 @@
 package audit
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"fmt"
 	"io"
 	"math"
 	"slices"
 	"strings"
 
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 	"github.com/xuri/excelize/v2"
 )
@@ -77,6 +80,17 @@ func (x *xlsxWriter) header(sheet string, names []string, widths ...float64) {
 	}
 }
 
+// fastZip compresses the workbook at flate's fastest level: with 原始数据
+// holding every row, compression at the default level took most of the
+// time of writing the workbook, for a file not much smaller.
+func fastZip(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
+}
+
 // WriteXLSX writes the report as a workbook with the sheets 汇总, 违规明细,
 // 异常发现 and 原始数据. In 原始数据 the cells a violated rule reads are
 // filled (red for errors, yellow for warnings) and carry a comment with
@@ -85,6 +99,7 @@ func (x *xlsxWriter) header(sheet string, names []string, widths ...float64) {
 func (r *Report) WriteXLSX(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
+	f.SetZipWriter(fastZip)
 	x := &xlsxWriter{f: f}
 	var err error
 	style := func(s *excelize.Style) int {
@@ -112,11 +127,13 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 	r.summarySheet(x)
 	r.violationSheet(x)
 	r.findingSheet(x)
+	// Before the streamed sheet: SetActiveSheet reads every sheet, and
+	// would parse the whole of 原始数据 back.
+	f.SetActiveSheet(0)
 	r.rawSheet(x)
 	if x.err != nil {
 		return x.err
 	}
-	f.SetActiveSheet(0)
 	_, err = f.WriteTo(w)
 	return err
 }
@@ -228,12 +245,31 @@ func (r *Report) rawSheet(x *xlsxWriter) {
 	if x.err != nil {
 		return
 	}
+	header := append(slices.Clone(rawFixed), r.names...)
+	col := make(map[string]int, len(r.indicators))
+	for i, id := range r.indicators {
+		col[id] = len(rawFixed) + i
+	}
+	// The comments go in before the rows are streamed: added after, each
+	// would make excelize read the whole streamed sheet back.
+	marks := make(map[int]map[int]int) // row -> column -> style
+	for i, raw := range r.raw {
+		if len(raw.violations) == 0 {
+			continue
+		}
+		m := x.markViolations(col, i+2, raw.violations)
+		if x.err != nil {
+			return
+		}
+		if len(m) > 0 {
+			marks[i] = m
+		}
+	}
 	sw, err := x.f.NewStreamWriter(sh)
 	if err != nil {
 		x.err = err
 		return
 	}
-	header := append(slices.Clone(rawFixed), r.names...)
 	for i, w := range []float64{10, 6, 16, 10, 8} {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 			x.err = err
@@ -252,60 +288,26 @@ func (r *Report) rawSheet(x *xlsxWriter) {
 		x.err = err
 		return
 	}
-	col := make(map[string]int, len(r.indicators))
-	for i, id := range r.indicators {
-		col[id] = len(rawFixed) + i
-	}
-	type note struct {
-		cell string
-		text string
-	}
-	var notes []note
 	cells := make([]any, len(header))
 	for i, raw := range r.raw {
 		n := i + 2
 		clear(cells)
 		cells[0], cells[1], cells[2], cells[3], cells[4] = raw.row.File, raw.row.Row, raw.row.Unit, raw.row.Period, verdictNames[raw.row.Verdict]
-		for j, id := range r.indicators {
-			switch v, bad := raw.bad[j]; {
-			case bad:
-				if s, ok := v.(string); ok {
-					cells[col[id]] = s
-				} else {
-					cells[col[id]] = fmt.Sprint(v)
-				}
-			case !math.IsNaN(raw.vals[j]):
-				cells[col[id]] = raw.vals[j]
+		figs := cells[len(rawFixed):]
+		for j, x := range raw.vals {
+			if !math.IsNaN(x) {
+				figs[j] = x
 			}
 		}
-		// Mark the cells each violation reads; several messages on one cell
-		// share its comment, an error's colour wins over a warning's.
-		msgs := map[int][]string{}
-		worst := map[int]rules.Severity{}
-		for _, v := range raw.violations {
-			if v.Severity == rules.SevInfo {
-				continue
-			}
-			for field := range v.Fields {
-				c, ok := col[field]
-				if !ok {
-					continue
-				}
-				msgs[c] = append(msgs[c], v.Message)
-				if w, seen := worst[c]; !seen || v.Severity < w {
-					worst[c] = v.Severity
-				}
+		for j, v := range raw.bad {
+			if s, ok := v.(string); ok {
+				figs[j] = s
+			} else {
+				figs[j] = fmt.Sprint(v)
 			}
 		}
-		for c, m := range msgs {
-			st := x.warnFill
-			if worst[c] == rules.SevError {
-				st = x.errFill
-			}
+		for c, st := range marks[i] {
 			cells[c] = excelize.Cell{StyleID: st, Value: cells[c]}
-			slices.Sort(m)
-			name, _ := excelize.CoordinatesToCellName(c+1, n)
-			notes = append(notes, note{name, strings.Join(slices.Compact(m), "\n")})
 		}
 		name, _ := excelize.CoordinatesToCellName(1, n)
 		if err := sw.SetRow(name, cells); err != nil {
@@ -313,12 +315,42 @@ func (r *Report) rawSheet(x *xlsxWriter) {
 			return
 		}
 	}
-	if x.err = sw.Flush(); x.err != nil {
-		return
-	}
-	for _, nt := range notes {
-		if x.err = x.f.AddComment(sh, excelize.Comment{Cell: nt.cell, Author: "figcheck", Paragraph: []excelize.RichTextRun{{Text: nt.text}}}); x.err != nil {
-			return
+	x.err = sw.Flush()
+}
+
+// markViolations adds a comment to each cell of row n that the
+// violations read and returns the cells' fill styles by column: several
+// messages on one cell share its comment, an error's colour wins over a
+// warning's.
+func (x *xlsxWriter) markViolations(col map[string]int, n int, violations []checker.Violation) map[int]int {
+	msgs := map[int][]string{}
+	worst := map[int]rules.Severity{}
+	for _, v := range violations {
+		if v.Severity == rules.SevInfo {
+			continue
+		}
+		for field := range v.Fields {
+			c, ok := col[field]
+			if !ok {
+				continue
+			}
+			msgs[c] = append(msgs[c], v.Message)
+			if w, seen := worst[c]; !seen || v.Severity < w {
+				worst[c] = v.Severity
+			}
 		}
 	}
+	styles := make(map[int]int, len(msgs))
+	for c, m := range msgs {
+		styles[c] = x.warnFill
+		if worst[c] == rules.SevError {
+			styles[c] = x.errFill
+		}
+		slices.Sort(m)
+		name, _ := excelize.CoordinatesToCellName(c+1, n)
+		if x.err = x.f.AddComment(SheetRaw, excelize.Comment{Cell: name, Author: "figcheck", Paragraph: []excelize.RichTextRun{{Text: strings.Join(slices.Compact(m), "\n")}}}); x.err != nil {
+			return nil
+		}
+	}
+	return styles
 }

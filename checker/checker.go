@@ -82,16 +82,28 @@ func (c *Checker) Check(f *rules.Form, s *Submission) *Result {
 // CheckWithID is Check with a check id the caller has already computed
 // (with CheckID), as a cache does to build its key.
 func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Result {
-	st := c.get(len(f.Indicators))
-	st.form = f
+	st, r := c.begin(f, s.Unit, s.Period, checkID)
 	defer c.put(st)
-	r := &Result{
-		CheckID: checkID, Form: f.ID, Unit: s.Unit, Period: s.Period, Ruleset: f.Digest,
-		Violations: []Violation{}, Skipped: []Skip{}, EvalErrors: []EvalError{},
-	}
 	unknown := st.load(f, s.Figures, false, r, nil)
 	unknown = st.load(f, s.Previous, true, r, unknown)
 	addHints(f, r, 0, unknown)
+	st.evaluate(f, s.Explanations, r)
+	return r
+}
+
+// begin borrows a state for f and starts its result.
+func (c *Checker) begin(f *rules.Form, unit, period, checkID string) (*state, *Result) {
+	st := c.get(len(f.Indicators))
+	st.form = f
+	return st, &Result{
+		CheckID: checkID, Form: f.ID, Unit: unit, Period: period, Ruleset: f.Digest,
+		Violations: []Violation{}, Skipped: []Skip{}, EvalErrors: []EvalError{},
+	}
+}
+
+// evaluate runs what comes after the figures are loaded: required figures,
+// explanations that name no rule, every rule, and the summary.
+func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Result) {
 	for _, ind := range f.Indicators {
 		if ind.Required && !st.have[ind.Index] && !st.bad[ind.Index] {
 			r.add(Violation{
@@ -101,7 +113,7 @@ func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Res
 			})
 		}
 	}
-	for id := range s.Explanations {
+	for id := range explanations {
 		if _, ok := f.Rule(id); !ok && !strings.HasPrefix(id, "builtin.") {
 			r.add(Violation{
 				Rule: BuiltinUnknownExplanation, Name: "说明对应的规则不存在", Severity: rules.SevInfo,
@@ -112,21 +124,18 @@ func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Res
 	}
 	r.Summary.Rules = len(f.Rules)
 	for _, rule := range f.Rules {
-		st.eval(rule, s.Explanations, r)
+		st.eval(rule, explanations, r)
 	}
 	r.finish()
-	return r
 }
 
 // load normalises submitted values into the environment, reporting builtin
 // violations for values that are unusable. It returns unknown with the keys
 // the form does not know appended.
 func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, unknown []string) []string {
-	prefix := ""
-	have, bad, raw := st.have, st.bad, st.raw
+	prefix, bad := "", st.bad
 	if prev {
-		prefix = "previous."
-		have, bad, raw = st.havePrev, st.badPrev, st.rawPrev
+		prefix, bad = "previous.", st.badPrev
 	}
 	// Map order is random; finish sorts the violations, using the key as
 	// the last tie-breaker, so the result is stable without sorting here.
@@ -154,28 +163,40 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, 
 		if v == nil {
 			continue // null is the same as not given
 		}
-		raw[ind.Index] = v
-		x, err := Normalize(v, ind.Type)
-		if err != nil {
-			bad[ind.Index] = true
-			r.add(valueViolation(ind, field, v, err))
-			continue
-		}
-		have[ind.Index] = true
-		if prev {
-			st.fr.Prev[ind.Index] = x
-		} else {
-			st.fr.Cur[ind.Index] = x
-		}
-		if !prev && ((ind.Min != nil && x < *ind.Min) || (ind.Max != nil && x > *ind.Max)) {
-			r.add(Violation{
-				Rule: BuiltinRange, Name: "数值超出范围", Severity: rules.SevError,
-				Message: fmt.Sprintf("「%s」为%s%s,超出允许范围%s", ind.Name, rules.FormatValue(x), ind.Unit, bounds(ind)),
-				Fields:  map[string]any{field: v}, order: ind.Index, key: field,
-			})
-		}
+		st.loadValue(ind, field, v, prev, r)
 	}
 	return unknown
+}
+
+// loadValue normalises one submitted value of ind, given as field.
+func (st *state) loadValue(ind *rules.Indicator, field string, v any, prev bool, r *Result) {
+	have, bad, raw, nums := st.have, st.bad, st.raw, st.fr.Cur
+	if prev {
+		have, bad, raw, nums = st.havePrev, st.badPrev, st.rawPrev, st.fr.Prev
+	}
+	raw[ind.Index] = v
+	x, err := Normalize(v, ind.Type)
+	if err != nil {
+		bad[ind.Index] = true
+		r.add(valueViolation(ind, field, v, err))
+		return
+	}
+	have[ind.Index] = true
+	nums[ind.Index] = x
+	if !prev {
+		st.checkRange(ind, field, x, v, r)
+	}
+}
+
+// checkRange reports a usable current value outside the indicator's bounds.
+func (st *state) checkRange(ind *rules.Indicator, field string, x float64, v any, r *Result) {
+	if (ind.Min != nil && x < *ind.Min) || (ind.Max != nil && x > *ind.Max) {
+		r.add(Violation{
+			Rule: BuiltinRange, Name: "数值超出范围", Severity: rules.SevError,
+			Message: fmt.Sprintf("「%s」为%s%s,超出允许范围%s", ind.Name, rules.FormatValue(x), ind.Unit, bounds(ind)),
+			Fields:  map[string]any{field: v}, order: ind.Index, key: field,
+		})
+	}
 }
 
 // boxed holds the small whole numbers, already in an interface: most
@@ -371,12 +392,25 @@ func (st *state) evalError(rule *rules.Rule, msg string) EvalError {
 func (st *state) fields(rule *rules.Rule) map[string]any {
 	m := make(map[string]any, len(rule.Uses)+len(rule.UsesPrevious))
 	for _, ind := range rule.Uses {
-		m[ind.ID] = st.raw[ind.Index]
+		m[ind.ID] = st.value(ind.Index, false)
 	}
 	for _, ind := range rule.UsesPrevious {
-		m[ind.PrevKey] = st.rawPrev[ind.Index]
+		m[ind.PrevKey] = st.value(ind.Index, true)
 	}
 	return m
+}
+
+// value is a figure as submitted: as written, or the number when it was
+// loaded as one (CheckValues), or nil when absent.
+func (st *state) value(i int, prev bool) any {
+	raw, have, nums := st.raw, st.have, st.fr.Cur
+	if prev {
+		raw, have, nums = st.rawPrev, st.havePrev, st.fr.Prev
+	}
+	if raw[i] == nil && have[i] {
+		return box(nums[i])
+	}
+	return raw[i]
 }
 
 func (r *Result) add(v Violation) {

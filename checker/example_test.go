@@ -2,6 +2,7 @@ package checker_test
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/figcheck/figcheck/checker"
@@ -51,4 +52,38 @@ func ExampleChecker_Check() {
 	// skipped edu.delta: missing [previous.pass_rate][]
 	// skipped sport.silver_ge_gold: invalid [][silver]
 	// 6 rules: 2 passed, 2 skipped
+}
+
+// A batch reader keeps each row's figures by indicator index; CheckValues
+// checks them without a map per row. Cells that are not plain numbers go
+// in Raw, as written.
+func ExampleChecker_CheckValues() {
+	rs, err := rules.LoadDir("testdata/form")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	form, _ := rs.Form("demo")
+	nan := math.NaN()
+	idx := func(id string) int { ind, _ := form.Indicator(id); return ind.Index }
+
+	nums := make([]float64, len(form.Indicators))
+	prev := make([]float64, len(form.Indicators))
+	for i := range nums {
+		nums[i], prev[i] = nan, nan
+	}
+	nums[idx("events")], nums[idx("gold")], nums[idx("pass_rate")], nums[idx("pass_rate_delta")] = 12, 15, 81.5, 3
+	prev[idx("pass_rate")] = 79.5
+	raw := make([]any, len(form.Indicators))
+	raw[idx("spend")] = "1,800"
+
+	var c checker.Checker
+	r := c.CheckValues(form, &checker.Values{Unit: "某区", Period: "2025H1", Nums: nums, Raw: raw, Prev: prev}, "")
+	for _, v := range r.Violations {
+		fmt.Printf("%s %s: %s\n", v.Severity, v.Rule, v.Message)
+	}
+	// Output:
+	// error edu.delta: 本科上线率81.5%减去年79.5%为2,与填报的3不符
+	// error sport.gold_le_events: 金牌15枚多于参赛项目12项
+	// warning sport.spend_per_event: 每个项目平均资金150万元,偏高
 }

@@ -67,7 +67,10 @@ func Normalize(v any, t rules.Type) (float64, error) {
 }
 
 func parseString(s string, t rules.Type) (float64, error) {
-	s = strings.TrimSpace(fullWidth.Replace(s))
+	if !isASCII(s) { // every full-width form is outside ASCII
+		s = fullWidth.Replace(s)
+	}
+	s = strings.TrimSpace(s)
 	if t == rules.Percent {
 		s = strings.TrimSpace(strings.TrimSuffix(s, "%"))
 	}
@@ -91,6 +94,15 @@ func parseString(s string, t rules.Type) (float64, error) {
 		return 0, ErrNotNumber
 	}
 	return f, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidThousands reports whether the commas in s group the integer part

@@ -7,6 +7,7 @@ package anomaly
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -76,30 +77,46 @@ func (r BenfordResult) Fails(alpha float64) bool {
 // first digit, 10–99 for the first two).
 func BenfordExpected(d int) float64 { return math.Log10(1 + 1/float64(d)) }
 
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
+
 // LeadingDigits returns the first n significant digits of |x| as a number
 // (n=1: 1–9; n=2: 10–99), or 0 when x is 0 or not finite.
 func LeadingDigits(x float64, n int) int {
 	x = math.Abs(x)
-	if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
-		return 0
-	}
-	// Scale into [10, 100): the first two digits are the integer part. The
-	// checks after the division correct a logarithm that is off by one ulp
-	// at a power of ten.
-	m := x / math.Pow10(int(math.Floor(math.Log10(x)))-1)
-	if m < 10 {
-		m *= 10
-	} else if m >= 100 {
-		m /= 10
-	}
-	d := int(m + 1e-9)
-	if d >= 100 {
-		d = 99
+	var d int
+	if x >= 10 && x < 1e15 {
+		d = leadingTwo(x)
+	} else {
+		if x == 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+			return 0
+		}
+		// Scale into [10, 100): the first two digits are the integer part.
+		// The checks after the division correct a logarithm that is off by
+		// one ulp at a power of ten.
+		m := x / math.Pow10(int(math.Floor(math.Log10(x)))-1)
+		if m < 10 {
+			m *= 10
+		} else if m >= 100 {
+			m /= 10
+		}
+		d = min(int(m+1e-9), 99)
 	}
 	if n == 1 {
 		return d / 10
 	}
 	return d
+}
+
+// leadingTwo is LeadingDigits(x, 2) for 10 ≤ x < 1e15, the figures of a
+// form, without a logarithm. For x's binary exponent k, ⌊log10 2^k⌋ =
+// ⌊k·78913/2^18⌋ is the decimal exponent e of x (10^e ≤ x < 10^(e+1)) or
+// one less, which one comparison corrects; one exact division then scales
+// x into [10, 100], as the logarithm did.
+func leadingTwo(x float64) int {
+	e := (int(math.Float64bits(x)>>52) - 1023) * 78913 >> 18
+	e += b2i(x >= pow10[e+1])
+	return min(int(x/pow10[e-1]+1e-9), 99)
 }
 
 // DigitCounts counts the leading digits of figures of at least 10, for
@@ -113,10 +130,15 @@ type DigitCounts struct {
 // Add counts x when |x| is at least 10 and finite.
 func (c *DigitCounts) Add(x float64) {
 	x = math.Abs(x)
-	if x < 10 || math.IsInf(x, 0) || math.IsNaN(x) {
-		return
+	if !(x >= 10) || math.IsInf(x, 0) {
+		return // also NaN
 	}
-	d := LeadingDigits(x, 2)
+	var d int
+	if x < 1e15 {
+		d = leadingTwo(x)
+	} else {
+		d = LeadingDigits(x, 2)
+	}
 	c.N++
 	c.First[d/10-1]++
 	c.Two[d-10]++
@@ -135,11 +157,27 @@ func Benford(values []float64, digits, minCount int) BenfordResult {
 // Test runs the first-digit (digits 1) or first-two-digits (2) test on the
 // counts. Under minCount figures the result is TooFew, without statistics.
 func (c *DigitCounts) Test(digits, minCount int) BenfordResult {
+	return c.test(digits, minCount, true)
+}
+
+// Fails reports whether Test(digits, minCount).Fails(alpha). It computes
+// the chi-square p-value only when the MAD is in the nonconformity band,
+// which makes it cheaper than Test when most sets conform.
+func (c *DigitCounts) Fails(digits, minCount int, alpha float64) bool {
+	return c.test(digits, minCount, false).Fails(alpha)
+}
+
+// test is Test; without full, the result has no Counts, and no P unless
+// its Conformity is Nonconformity.
+func (c *DigitCounts) test(digits, minCount int, full bool) BenfordResult {
 	lo, hi, bands, counts := 1, 9, FirstDigitBands, c.First[:]
 	if digits == 2 {
 		lo, hi, bands, counts = 10, 99, FirstTwoDigitBands, c.Two[:]
 	}
-	r := BenfordResult{Digits: digits, N: c.N, MinCount: minCount, Counts: append([]int(nil), counts...), Threshold: bands[2], DF: hi - lo}
+	r := BenfordResult{Digits: digits, N: c.N, MinCount: minCount, Threshold: bands[2], DF: hi - lo}
+	if full {
+		r.Counts = append([]int(nil), counts...)
+	}
 	if r.N == 0 || r.N < minCount {
 		r.Conformity = TooFew
 		return r
@@ -147,13 +185,15 @@ func (c *DigitCounts) Test(digits, minCount int) BenfordResult {
 	n := float64(r.N)
 	for d := lo; d <= hi; d++ {
 		p := BenfordExpected(d)
-		o := float64(r.Counts[d-lo])
+		o := float64(counts[d-lo])
 		r.MAD += math.Abs(o/n - p)
 		r.ChiSquare += (o - n*p) * (o - n*p) / (n * p)
 	}
 	r.MAD /= float64(hi - lo + 1)
 	r.Conformity = bands.Level(r.MAD)
-	r.P = distuv.ChiSquared{K: float64(r.DF)}.Survival(r.ChiSquare)
+	if full || r.Conformity == Nonconformity {
+		r.P = distuv.ChiSquared{K: float64(r.DF)}.Survival(r.ChiSquare)
+	}
 	return r
 }
 
@@ -174,14 +214,13 @@ type LastDigitResult struct {
 func LastDigits(values []float64) LastDigitResult {
 	var r LastDigitResult
 	for _, v := range values {
+		// Without branches: the figures are a random mix of integers
+		// and not, round and not.
 		v = math.Abs(v)
-		if v < 10 || v != math.Trunc(v) || v > 1e15 {
-			continue
-		}
-		r.N++
-		if d := int64(v) % 10; d == 0 || d == 5 {
-			r.Round++
-		}
+		ok := b2i(v >= 10) & b2i(v <= 1e15) & b2i(v == math.Trunc(v))
+		d := int64(v) % 10 // meaningless unless ok
+		r.N += ok
+		r.Round += ok & (b2i(d == 0) | b2i(d == 5))
 	}
 	if r.N == 0 {
 		return r
@@ -193,17 +232,79 @@ func LastDigits(values []float64) LastDigitResult {
 	return r
 }
 
-// Median returns the median of xs (which it sorts), or NaN when empty.
+// Median returns the median of xs (which it reorders), or NaN when empty.
+// NaN counts as smaller than any number, as in slices.Sort.
 func Median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}
-	slices.Sort(xs)
 	m := len(xs) / 2
+	v, before := selected(xs, m)
 	if len(xs)%2 == 1 {
-		return xs[m]
+		return v
 	}
-	return (xs[m-1] + xs[m]) / 2
+	return (before + v) / 2
+}
+
+// less orders floats as slices.Sort does: NaN first.
+func less(x, y float64) bool { return x < y || (x != x && y == y) }
+
+// selectNth reorders xs so that xs[k] is the element slices.Sort would put
+// there, with none after it less than it and none before it greater: a
+// quickselect, in linear time on average, that falls back to sorting the
+// part left when it partitions badly.
+func selectNth(xs []float64, k int) {
+	lo, hi := 0, len(xs)-1
+	budget := 2*bits.Len(uint(len(xs))) + 4
+	for hi-lo >= 12 {
+		if budget--; budget < 0 {
+			slices.Sort(xs[lo : hi+1])
+			return
+		}
+		// Hoare partition around the median of three: afterwards
+		// xs[lo..j] ≤ p ≤ xs[i..hi] and anything between equals p.
+		p := median3(xs[lo], xs[lo+(hi-lo)/2], xs[hi])
+		i, j := lo, hi
+		for i <= j {
+			for less(xs[i], p) {
+				i++
+			}
+			for less(p, xs[j]) {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+	for i := lo + 1; i <= hi; i++ {
+		for j := i; j > lo && less(xs[j], xs[j-1]); j-- {
+			xs[j], xs[j-1] = xs[j-1], xs[j]
+		}
+	}
+}
+
+func median3(a, b, c float64) float64 {
+	if less(b, a) {
+		a, b = b, a
+	}
+	if less(c, b) {
+		b = c
+		if less(b, a) {
+			b = a
+		}
+	}
+	return b
 }
 
 // ModifiedZ returns Iglewicz and Hoaglin's modified z-score of each value,
@@ -214,33 +315,143 @@ func Median(xs []float64) float64 {
 // fallback).
 func ModifiedZ(xs []float64, relFloor float64) (z []float64, median, mad float64) {
 	z = make([]float64, len(xs))
+	median, mad = ModifiedZInto(z, xs, relFloor)
+	return z, median, mad
+}
+
+// ModifiedZInto is ModifiedZ writing the scores into z, which must be as
+// long as xs (and not overlap it); it uses z as scratch space and
+// allocates nothing.
+func ModifiedZInto(z, xs []float64, relFloor float64) (median, mad float64) {
+	z = z[:len(xs)]
 	if len(xs) == 0 {
-		return z, math.NaN(), 0
+		return math.NaN(), 0
 	}
-	tmp := slices.Clone(xs)
-	median = Median(tmp)
-	for i, x := range xs {
-		tmp[i] = math.Abs(x - median)
-	}
-	if mad = Median(tmp); mad > 0 {
+	median = medianOf(xs, false, 0, z)
+	if mad = medianOf(xs, true, median, z); mad > 0 {
 		mad = max(mad, relFloor*math.Abs(median))
 		for i, x := range xs {
 			z[i] = 0.6745 * (x - median) / mad
 		}
-		return z, median, mad
+		return median, mad
 	}
+	clear(z)
 	var mean float64
 	for _, x := range xs {
 		mean += math.Abs(x - median)
 	}
 	mean /= float64(len(xs))
 	if mean == 0 {
-		return z, median, 0
+		return median, 0
 	}
 	for i, x := range xs {
 		z[i] = (x - median) / (1.253314 * mean)
 	}
-	return z, median, 0
+	return median, 0
+}
+
+// medianOf is the median of the values x of xs, or |x − center| when dev,
+// as Median computes it; buf, as long as xs, is scratch space.
+func medianOf(xs []float64, dev bool, center float64, buf []float64) float64 {
+	m := len(xs) / 2
+	v, before := selectOrder(xs, m, dev, center, buf)
+	if len(xs)%2 == 1 {
+		return v
+	}
+	return (before + v) / 2
+}
+
+// selectOrder returns the element k (from 0) of the values x of xs, or
+// |x − center| when dev, in the order of slices.Sort, and when k > 0 the
+// element before it. buf, as long as xs, is scratch space; xs is left as
+// it is.
+//
+// It takes an evenly spaced sample of the values, picks from it bounds
+// that very likely enclose element k, and in one pass without branches
+// counts the values below the lower bound and copies those between the
+// bounds to buf; element k is then selected among those few. When the
+// bounds miss, or a value is NaN, it selects among all the values.
+func selectOrder(xs []float64, k int, dev bool, center float64, buf []float64) (kth, before float64) {
+	n := len(xs)
+	buf = buf[:n]
+	if n >= 2048 {
+		// The rank of element k among 512 samples is within ±32 (2.8
+		// standard deviations) but for one run in a few hundred.
+		const samples, margin = 512, 32
+		var sample [samples]float64
+		for i := range sample {
+			y := xs[i*n/samples]
+			if dev {
+				y = math.Abs(y - center)
+			}
+			sample[i] = y
+		}
+		slices.Sort(sample[:])
+		lo, hi := math.Inf(-1), math.Inf(1)
+		if pos := k * samples / n; pos >= margin {
+			lo = sample[pos-margin]
+		}
+		if pos := k * samples / n; pos+margin < samples {
+			hi = sample[pos+margin]
+		}
+		m, below, nan := 0, 0, 0
+		if dev {
+			for _, x := range xs {
+				y := math.Abs(x - center)
+				buf[m] = y
+				le, lt := b2i(y <= hi), b2i(y < lo)
+				m += le - lt
+				below += lt
+				nan |= b2i(y != y)
+			}
+		} else {
+			for _, y := range xs {
+				buf[m] = y
+				le, lt := b2i(y <= hi), b2i(y < lo)
+				m += le - lt
+				below += lt
+				nan |= b2i(y != y)
+			}
+		}
+		// Element k is in buf[:m] after below smaller values; so is the
+		// one before it unless k is the first there.
+		if j := k - below; nan == 0 && j >= 0 && j < m && (j > 0 || k == 0) {
+			return selected(buf[:m], j)
+		}
+	}
+	if dev {
+		for i, x := range xs {
+			buf[i] = math.Abs(x - center)
+		}
+	} else {
+		copy(buf, xs)
+	}
+	return selected(buf, k)
+}
+
+// selected returns element k of xs in sorted order, and the one before it
+// when k > 0, reordering xs.
+func selected(xs []float64, k int) (kth, before float64) {
+	selectNth(xs, k)
+	if k > 0 {
+		// The element before xs[k] in sorted order is the largest of
+		// those selectNth put before it.
+		before = xs[0]
+		for _, x := range xs[1:k] {
+			if less(before, x) {
+				before = x
+			}
+		}
+	}
+	return xs[k], before
+}
+
+// b2i is 1 for true, 0 for false, without a branch.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // CriticalZ is the one-sided standard normal quantile for alpha: a z-score

@@ -1,8 +1,9 @@
 package anomaly
 
 import (
-	"hash/maphash"
 	"math"
+	"math/bits"
+	"slices"
 )
 
 // Pair is two vectors that are identical or nearly so.
@@ -18,6 +19,9 @@ type DuplicateOptions struct {
 	// Trivial reports values that carry no evidence of copying (absent,
 	// zero, small); NaN marks an absent value and is always trivial.
 	Trivial func(pos int, x float64) bool
+	// MinAbs makes values under it in absolute value trivial too: a
+	// cheaper test than Trivial for the common case.
+	MinAbs float64
 	// MinSame is the least number of equal non-trivial positions.
 	MinSame int
 	// MaxDiffer is the largest share (0–1) of differing positions among
@@ -34,7 +38,7 @@ type DuplicateOptions struct {
 // are split into ⌊MaxDiffer·len⌋+1 bands, and by the pigeonhole principle
 // two vectors that differ in no more positions share one band exactly;
 // only vectors sharing a band (with at least two non-trivial values in it)
-// are compared.
+// are compared. Pairs come with A < B, ordered by A then B.
 func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 	if len(vecs) < 2 {
 		return nil
@@ -48,69 +52,188 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 	if nb < 1 {
 		return nil
 	}
-	trivial := func(pos int, x float64) bool { return math.IsNaN(x) || (o.Trivial != nil && o.Trivial(pos, x)) }
-	seed := maphash.MakeSeed()
-	seen := map[[2]int]bool{}
-	var out []Pair
-	for b := range nb {
-		lo, hi := b*width/nb, (b+1)*width/nb
-		buckets := map[uint64][]int{}
-		for i, v := range vecs {
-			var h maphash.Hash
-			h.SetSeed(seed)
-			informative := 0
+	trivial := func(pos int, x float64) bool {
+		return math.IsNaN(x) || math.Abs(x) < o.MinAbs || (o.Trivial != nil && o.Trivial(pos, x))
+	}
+	// One pass over the vectors: the non-trivial positions of each, as a
+	// bit mask, and the hash of each of its bands, informative when the
+	// band has at least two non-trivial values.
+	n, words := len(vecs), (width+63)/64
+	masks := make([]uint64, n*words)
+	hashes := make([]uint64, nb*n) // band b of vector i at b*n+i
+	informative := make([]bool, nb*n)
+	for i, v := range vecs {
+		mask := masks[i*words : (i+1)*words]
+		for b := range nb {
+			lo, hi := b*width/nb, (b+1)*width/nb
+			h, k := uint64(0x243f6a8885a308d3), 0
 			for p := lo; p < hi; p++ {
 				x := v[p]
 				if trivial(p, x) {
-					h.WriteByte(0)
+					h = mix(h, trivialTag)
 					continue
 				}
-				informative++
-				h.WriteByte(1)
-				bits := math.Float64bits(x)
-				for k := range 8 {
-					h.WriteByte(byte(bits >> (8 * k)))
-				}
+				mask[p/64] |= 1 << (p % 64)
+				k++
+				h = mix(h, math.Float64bits(x))
 			}
-			if informative >= 2 {
-				k := h.Sum64()
-				buckets[k] = append(buckets[k], i)
+			hashes[b*n+i], informative[b*n+i] = h&hashMask, k >= 2
+		}
+	}
+	mask := func(i int32) []uint64 { return masks[int(i)*words : int(i+1)*words] }
+	// The pairs sharing a band, as a<<32 | b.
+	t := newBandTable(n)
+	var cand []uint64
+	var members, group, rest []int32
+	for b := range nb {
+		lo, hi := b*width/nb, (b+1)*width/nb
+		t.reset()
+		for i := range n {
+			if informative[b*n+i] {
+				t.add(hashes[b*n+i], int32(i))
 			}
 		}
-		for _, members := range buckets {
-			if len(members) < 2 || len(members) > o.MaxBucket {
+		// A bucket holds the vectors whose band hashes alike; split it
+		// into the groups whose bands are equal (a hash can collide).
+		for s := range t.slots {
+			if t.slots[s].size < 2 {
 				continue
 			}
-			for x := 0; x < len(members); x++ {
-				for y := x + 1; y < len(members); y++ {
-					a, bb := members[x], members[y]
-					if seen[[2]int{a, bb}] {
-						continue
-					}
-					seen[[2]int{a, bb}] = true
-					if p, ok := compare(vecs[a], vecs[bb], trivial, o); ok {
-						p.A, p.B = a, bb
-						out = append(out, p)
+			members = t.members(s, members[:0])
+			for len(members) > 0 {
+				group, rest = group[:0], rest[:0]
+				first := members[0]
+				for _, m := range members {
+					if sameBand(vecs[first], vecs[m], mask(first), mask(m), lo, hi) {
+						group = append(group, m)
+					} else {
+						rest = append(rest, m)
 					}
 				}
+				if len(group) >= 2 && len(group) <= o.MaxBucket {
+					for x := range group {
+						for _, y := range group[x+1:] {
+							cand = append(cand, uint64(group[x])<<32|uint64(y))
+						}
+					}
+				}
+				members = append(members[:0], rest...)
 			}
+		}
+	}
+	slices.Sort(cand)
+	cand = slices.Compact(cand)
+	var out []Pair
+	for _, c := range cand {
+		a, bb := int32(c>>32), int32(uint32(c))
+		if p, ok := compareMasked(vecs[a], vecs[bb], mask(a), mask(bb), o); ok {
+			p.A, p.B = int(a), int(bb)
+			out = append(out, p)
 		}
 	}
 	return out
 }
 
-func compare(a, b []float64, trivial func(int, float64) bool, o DuplicateOptions) (Pair, bool) {
+// compareMasked counts the equal and differing positions of a and b, whose
+// non-trivial positions are the bits of ma and mb, and reports whether
+// they are copies. It stops counting as soon as they cannot be.
+func compareMasked(a, b []float64, ma, mb []uint64, o DuplicateOptions) (Pair, bool) {
 	var p Pair
-	for i := range a {
-		ta, tb := trivial(i, a[i]), trivial(i, b[i])
-		switch {
-		case ta && tb:
-		case !ta && !tb && a[i] == b[i]:
-			p.Same++
-		default:
-			p.Differ++
+	both, total := 0, 0
+	for w := range ma {
+		both += bits.OnesCount64(ma[w] & mb[w])
+		total += bits.OnesCount64(ma[w] | mb[w])
+	}
+	// Same+Differ is total whatever the values: a copy has at most
+	// maxDiffer differences and at least MinSame equal values.
+	maxDiffer := o.MaxDiffer * float64(total)
+	p.Differ = total - both
+	if both < o.MinSame || float64(p.Differ) > maxDiffer {
+		return p, false
+	}
+	for w := range ma {
+		for m := ma[w] & mb[w]; m != 0; m &= m - 1 {
+			i := w*64 + bits.TrailingZeros64(m)
+			if a[i] == b[i] {
+				p.Same++
+			} else if p.Differ++; float64(p.Differ) > maxDiffer {
+				return p, false
+			}
 		}
 	}
-	ok := p.Same >= o.MinSame && float64(p.Differ) <= o.MaxDiffer*float64(p.Same+p.Differ)
-	return p, ok
+	return p, p.Same >= o.MinSame
+}
+
+// hashMask is all ones; tests narrow it to make bands collide.
+var hashMask = ^uint64(0)
+
+// trivialTag stands for a trivial value in a band's hash.
+const trivialTag = 0x9e3779b97f4a7c15
+
+// mix adds v to the hash h.
+func mix(h, v uint64) uint64 {
+	hi, lo := bits.Mul64(h^0xa0761d6478bd642f, v^0xe7037ed1a0b428db)
+	return hi ^ lo
+}
+
+// sameBand reports whether a and b, whose non-trivial positions are the
+// bits of ma and mb, have the same trivial positions and the same
+// non-trivial values (bit for bit) in positions lo to hi−1.
+func sameBand(a, b []float64, ma, mb []uint64, lo, hi int) bool {
+	for p := lo; p < hi; p++ {
+		ta, tb := ma[p/64]&(1<<(p%64)) == 0, mb[p/64]&(1<<(p%64)) == 0
+		if ta != tb || !ta && math.Float64bits(a[p]) != math.Float64bits(b[p]) {
+			return false
+		}
+	}
+	return true
+}
+
+// bandTable groups vectors by the hash of a band: an open-addressing table
+// of hashes, each with the chain of its vectors.
+type bandTable struct {
+	slots []bandSlot
+	next  []int32 // next[i] is the vector after i in its chain, or -1
+	shift uint
+}
+
+type bandSlot struct {
+	h          uint64
+	head, size int32
+}
+
+func newBandTable(n int) *bandTable {
+	size := 1 << bits.Len(uint(2*n))
+	return &bandTable{slots: make([]bandSlot, size), next: make([]int32, n), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+}
+
+func (t *bandTable) reset() { clear(t.slots) }
+
+// add puts vector i under hash h.
+func (t *bandTable) add(h uint64, i int32) {
+	mask := len(t.slots) - 1
+	for s := int((h * 0x9e3779b97f4a7c15) >> t.shift); ; s = (s + 1) & mask {
+		sl := &t.slots[s]
+		switch {
+		case sl.size == 0:
+			*sl = bandSlot{h: h, head: i, size: 1}
+			t.next[i] = -1
+			return
+		case sl.h == h:
+			t.next[i] = sl.head
+			sl.head = i
+			sl.size++
+			return
+		}
+	}
+}
+
+// members appends the vectors of slot s to dst in increasing order.
+func (t *bandTable) members(s int, dst []int32) []int32 {
+	n := len(dst)
+	for i := t.slots[s].head; i >= 0; i = t.next[i] {
+		dst = append(dst, i)
+	}
+	slices.Reverse(dst[n:])
+	return dst
 }
