@@ -61,7 +61,7 @@ func (s *Server) audit(c *gin.Context) {
 	logRow := s.checkLogger(c)
 	a, err := audit.New(f, audit.Options{
 		Per: c.Query("per"), KeepCells: format == audit.OutXLSX,
-		OnCheck: func(sub *checker.Submission, res *checker.Result) { logRow(f, sub, res) },
+		OnCheck: func(sub *checker.Submission, d [32]byte, res *checker.Result) { logRow(f, sub, d, res) },
 	})
 	if err != nil {
 		fail(c, http.StatusBadRequest, CodeInvalidRequest, "per: "+err.Error())

@@ -316,16 +316,15 @@ func knownRoutes() []string {
 // nothing when the log is off. Wire it as, for example,
 //
 //	logRow := s.checkLogger(c)
-//	... for each row checked: logRow(f, sub, res)
-func (s *Server) checkLogger(c *gin.Context) func(f *rules.Form, sub *checker.Submission, res *checker.Result) {
+//	... for each row checked: logRow(f, sub, checker.SubmissionDigest(sub), res)
+func (s *Server) checkLogger(c *gin.Context) func(f *rules.Form, sub *checker.Submission, d [32]byte, res *checker.Result) {
 	log := s.trail.decisions
 	if log == nil {
-		return func(*rules.Form, *checker.Submission, *checker.Result) {}
+		return func(*rules.Form, *checker.Submission, [32]byte, *checker.Result) {}
 	}
 	p, src := principal(c), source(c)
 	actor, role := p.Name, p.Role.String()
-	return func(f *rules.Form, sub *checker.Submission, res *checker.Result) {
-		d := checker.SubmissionDigest(sub)
+	return func(f *rules.Form, sub *checker.Submission, d [32]byte, res *checker.Result) {
 		e := decisionlog.Entry{
 			CheckID: res.CheckID, Time: time.Now().UTC(), Source: src, Form: f.ID, Unit: sub.Unit, Period: sub.Period,
 			Ruleset: f.Digest, Submission: hex.EncodeToString(d[:]), Verdict: res.Verdict,

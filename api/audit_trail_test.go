@@ -418,7 +418,7 @@ func TestCheckLoggerForAuditRows(t *testing.T) {
 					return
 				}
 				var ck checker.Checker
-				logRow(f, sub, ck.Check(f, sub))
+				logRow(f, sub, checker.SubmissionDigest(sub), ck.Check(f, sub))
 			}()
 		}
 		wg.Wait()

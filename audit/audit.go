@@ -66,10 +66,11 @@ type Options struct {
 	// differing figures among those compared (default 0.1).
 	MinSame   int
 	MaxDiffer float64
-	// OnCheck, when set, is told every row check (from the worker
-	// goroutines, so it must be safe for concurrent use): the service
-	// writes audit rows to its decision log with it.
-	OnCheck func(sub *checker.Submission, res *checker.Result)
+	// OnCheck, when set, is told every row check with the row as a
+	// submission and its SubmissionDigest (from the worker goroutines, so
+	// it must be safe for concurrent use): the service writes audit rows
+	// to its decision log with it.
+	OnCheck func(sub *checker.Submission, digest [32]byte, res *checker.Result)
 }
 
 func (o *Options) defaults() {
@@ -225,10 +226,10 @@ func (r *record) values(raw []any, prev *record) *checker.Values {
 func (a *Auditor) check(v *checker.Values) rowResult {
 	r := a.checker.CheckValues(a.form, v, "")
 	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 || a.opts.OnCheck != nil {
-		sub := v.Submission(a.form)
-		r.CheckID = checker.CheckID(a.form, checker.SubmissionDigest(sub))
+		d := v.Digest(a.form)
+		r.CheckID = checker.CheckID(a.form, d)
 		if a.opts.OnCheck != nil {
-			a.opts.OnCheck(sub, r)
+			a.opts.OnCheck(v.Submission(a.form), d, r)
 		}
 	}
 	return rowResult{CheckID: r.CheckID, Verdict: r.Verdict, Summary: r.Summary, Violations: r.Violations, EvalErrors: r.EvalErrors}

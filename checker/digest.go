@@ -78,15 +78,19 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+func appendFloat(b []byte, x float64) []byte {
+	return binary.BigEndian.AppendUint64(append(b, 'f'), math.Float64bits(x))
+}
+
 // appendValue encodes a value with a type tag, so that 12 and "12" differ.
 func appendValue(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case nil:
 		return append(b, 'z')
 	case float64:
-		return binary.BigEndian.AppendUint64(append(b, 'f'), math.Float64bits(x))
+		return appendFloat(b, x)
 	case int:
-		return binary.BigEndian.AppendUint64(append(b, 'f'), math.Float64bits(float64(x)))
+		return appendFloat(b, float64(x))
 	case string:
 		return appendString(append(b, 's'), x)
 	case json.Number:

@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"math"
 
 	"github.com/figcheck/figcheck/rules"
@@ -29,16 +31,16 @@ type Values struct {
 func (v *Values) Submission(f *rules.Form) *Submission {
 	s := &Submission{Form: f.ID, Unit: v.Unit, Period: v.Period, Figures: make(map[string]any)}
 	for i, ind := range f.Indicators {
-		if i < len(v.Raw) && v.Raw[i] != nil {
-			s.Figures[ind.ID] = v.Raw[i]
-		} else if i < len(v.Nums) && !math.IsNaN(v.Nums[i]) {
+		if x := v.raw(i); x != nil {
+			s.Figures[ind.ID] = x
+		} else if v.num(i) {
 			s.Figures[ind.ID] = v.Nums[i]
 		}
 	}
 	if v.Prev != nil {
 		s.Previous = make(map[string]any)
 		for i, ind := range f.Indicators {
-			if i < len(v.Prev) && !math.IsNaN(v.Prev[i]) {
+			if v.prev(i) {
 				s.Previous[ind.ID] = v.Prev[i]
 			}
 		}
@@ -52,14 +54,14 @@ func (c *Checker) CheckValues(f *rules.Form, v *Values, checkID string) *Result 
 	st, r := c.begin(f, v.Unit, v.Period, checkID)
 	defer c.put(st)
 	for i, ind := range f.Indicators {
-		if i < len(v.Raw) && v.Raw[i] != nil {
-			st.loadValue(ind, ind.ID, v.Raw[i], false, r)
-		} else if i < len(v.Nums) && !math.IsNaN(v.Nums[i]) {
+		if x := v.raw(i); x != nil {
+			st.loadValue(ind, ind.ID, x, false, r)
+		} else if v.num(i) {
 			st.loadNumber(ind, v.Nums[i], false, r)
 		}
 	}
 	for i, ind := range f.Indicators {
-		if i < len(v.Prev) && !math.IsNaN(v.Prev[i]) {
+		if v.prev(i) {
 			st.loadNumber(ind, v.Prev[i], true, r)
 		}
 	}
@@ -88,3 +90,65 @@ func (st *state) loadNumber(ind *rules.Indicator, x float64, prev bool, r *Resul
 		st.checkRange(ind, ind.ID, x, x, r)
 	}
 }
+
+// Digest is SubmissionDigest(v.Submission(f)), computed from the vectors:
+// the form lists its indicators in the order the canonical encoding sorts
+// the keys in, so there is no map to build and no key to sort.
+func (v *Values) Digest(f *rules.Form) [32]byte {
+	sc := digestPool.Get().(*digestScratch)
+	buf := sc.buf[:0]
+	buf = appendString(buf, f.ID)
+	buf = appendString(buf, v.Unit)
+	buf = appendString(buf, v.Period)
+	byID := f.IndicatorsByID()
+	n := 0
+	for _, ind := range byID {
+		if v.raw(ind.Index) != nil || v.num(ind.Index) {
+			n++
+		}
+	}
+	buf = binary.AppendUvarint(buf, uint64(n))
+	for _, ind := range byID {
+		if x := v.raw(ind.Index); x != nil {
+			buf = appendValue(appendString(buf, ind.ID), x)
+		} else if v.num(ind.Index) {
+			buf = appendFloat(appendString(buf, ind.ID), v.Nums[ind.Index])
+		}
+	}
+	n = 0
+	for _, ind := range byID {
+		if v.prev(ind.Index) {
+			n++
+		}
+	}
+	buf = binary.AppendUvarint(buf, uint64(n))
+	for _, ind := range byID {
+		if v.prev(ind.Index) {
+			buf = appendFloat(appendString(buf, ind.ID), v.Prev[ind.Index])
+		}
+	}
+	buf = binary.AppendUvarint(buf, 0) // no explanations
+	buf = appendString(buf, "")        // no text
+	d := sha256.Sum256(buf)
+	sc.buf = buf
+	if cap(sc.buf) <= 1<<20 {
+		digestPool.Put(sc)
+	}
+	return d
+}
+
+// raw is figure i as written, or nil.
+func (v *Values) raw(i int) any {
+	if i < len(v.Raw) {
+		return v.Raw[i]
+	}
+	return nil
+}
+
+// num reports whether figure i is a number in Nums (and not in Raw).
+func (v *Values) num(i int) bool {
+	return v.raw(i) == nil && i < len(v.Nums) && !math.IsNaN(v.Nums[i])
+}
+
+// prev reports whether the previous period has figure i.
+func (v *Values) prev(i int) bool { return i < len(v.Prev) && !math.IsNaN(v.Prev[i]) }

@@ -13,7 +13,8 @@ import (
 )
 
 // TestCheckValuesMatchesCheck: checking figures placed by index gives the
-// result that checking the same figures as a submission gives, for the
+// result that checking the same figures as a submission gives, and the
+// same digest, for the
 // figures of every rule test of the shipped form and for random rows with
 // unusable values, strings to read, fractions, infinities and values out
 // of range, with and without a previous period.
@@ -33,8 +34,12 @@ func TestCheckValuesMatchesCheck(t *testing.T) {
 			rows = append(rows, randomValues(rng, f))
 		}
 		for i, v := range rows {
+			sub := v.Submission(f)
+			if got, want := v.Digest(f), checker.SubmissionDigest(sub); got != want {
+				t.Fatalf("form %s row %d: Values.Digest %x, SubmissionDigest %x", id, i, got, want)
+			}
 			got := c.CheckValues(f, v, "id")
-			want := c.CheckWithID(f, v.Submission(f), "id")
+			want := c.CheckWithID(f, sub, "id")
 			if !reflect.DeepEqual(got, want) {
 				g, _ := json.Marshal(got)
 				w, _ := json.Marshal(want)

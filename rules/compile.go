@@ -146,6 +146,7 @@ func (c *compiler) form(id string, files []*File) *Form {
 	if len(f.Indicators) == 0 {
 		c.add(files[0].FormPos, "form %s has no indicators", id)
 	}
+	f.byID = slices.SortedFunc(slices.Values(f.Indicators), func(a, b *Indicator) int { return strings.Compare(a.ID, b.ID) })
 	env := typeEnv(f)
 	batchIDs := map[string]*Rule{}
 	for _, file := range files {

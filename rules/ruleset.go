@@ -105,8 +105,14 @@ type Form struct {
 	Hierarchies []*Hierarchy
 	Jumps       []*Jump
 	byKey       map[string]*Indicator
+	byID        []*Indicator
 	ruleByID    map[string]*Rule
 }
+
+// IndicatorsByID lists the indicators in the byte order of their ids, the
+// order in which a canonical encoding of the figures lists them. The
+// slice is shared: do not modify it.
+func (f *Form) IndicatorsByID() []*Indicator { return f.byID }
 
 // Indicator finds an indicator by its id or its Chinese name.
 func (f *Form) Indicator(key string) (*Indicator, bool) {
