@@ -682,15 +682,17 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, totals map[string]bo
 		if c.Fails(2, a.opts.MinBenford2, alpha) {
 			bf = append(bf, benfordFinding(KindBenford2, u.name, c.Test(2, a.opts.MinBenford2), alpha))
 		}
+		// The exact p-value decides; the z-score, which the normal
+		// approximation compares with crit, is what the report shows.
 		r := anomaly.LastDigits(vals)
-		if r.N < minLastDigits || r.Z <= crit {
+		if r.N < minLastDigits || r.Z <= crit || r.P >= alpha {
 			continue
 		}
 		last = append(last, Finding{
-			Kind: KindLastDigit, Severity: "warning", Unit: u.name, Values: []float64{float64(r.Round), float64(r.N)},
+			Kind: KindLastDigit, Severity: "warning", Unit: u.name, Values: []float64{float64(r.Round), float64(r.N), r.P},
 			Statistic: "z", Value: round(r.Z, 2), Threshold: round(crit, 2),
-			Reason: fmt.Sprintf("「%s」%d个不小于10的整数中有%d个以0或5结尾(%.0f%%,随机应约20%%),z=%s,超过%s,疑似按整数估填",
-				u.name, r.N, r.Round, r.Share*100, fv(round(r.Z, 2)), fv(round(crit, 2))),
+			Reason: fmt.Sprintf("「%s」%d个不小于10的整数中有%d个以0或5结尾(%.0f%%,随机应约20%%),z=%s,超过%s;二项检验p=%.2g,低于%.2g,疑似按整数估填",
+				u.name, r.N, r.Round, r.Share*100, fv(round(r.Z, 2)), fv(round(crit, 2)), r.P, alpha),
 		})
 	}
 	return append(bf, last...)

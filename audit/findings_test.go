@@ -110,8 +110,9 @@ func findingLines(t *testing.T, rep *Report) []string {
 // TestFindingsGolden compares the findings of generated batches, in order
 // and to the last bit, with those of testdata/findings_*.golden. They were
 // first written by the straightforward implementation (one goroutine, full
-// sorts, maps) that the faster one had to agree with, then rewritten once
-// for the per-unit level shared among the units (unitAlpha). Rewrite them
+// sorts, maps) that the faster one had to agree with, then rewritten for
+// two deliberate changes: the per-unit level shared among the units
+// (unitAlpha) and the exact p-value of the round-number test. Rewrite them
 // with -update only after a deliberate change of the findings.
 func TestFindingsGolden(t *testing.T) {
 	for _, c := range goldenCases {

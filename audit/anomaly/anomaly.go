@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"slices"
 
+	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -204,8 +205,10 @@ type LastDigitResult struct {
 	N     int     `json:"n"`
 	Round int     `json:"round"`
 	Share float64 `json:"share"`
-	// Z is the binomial z-score (Round − 0.2N)/√(0.16N); P its one-sided
-	// p-value.
+	// Z is the binomial z-score (Round − 0.2N)/√(0.16N). P is the exact
+	// one-sided p-value, P(X ≥ Round) for X binomial(N, 0.2): with the few
+	// dozen figures of a unit the normal approximation understates it (for
+	// 28 of 69 it gives 1e-5, the exact value is 7e-5).
 	Z float64 `json:"z"`
 	P float64 `json:"p"`
 }
@@ -228,7 +231,11 @@ func LastDigits(values []float64) LastDigitResult {
 	n := float64(r.N)
 	r.Share = float64(r.Round) / n
 	r.Z = (float64(r.Round) - 0.2*n) / math.Sqrt(0.16*n)
-	r.P = distuv.UnitNormal.Survival(r.Z)
+	r.P = 1
+	if r.Round > 0 {
+		// P(X ≥ k) = I(0.2; k, N−k+1), the regularised incomplete beta.
+		r.P = mathext.RegIncBeta(float64(r.Round), float64(r.N-r.Round+1), 0.2)
+	}
 	return r
 }
 

@@ -128,8 +128,36 @@ func TestLastDigitsHandComputed(t *testing.T) {
 	// (4 − 0.2·8)/√(0.16·8) = 2.4/1.13137
 	near(t, "share", r.Share, 0.5, 1e-12)
 	near(t, "z", r.Z, 2.12132, 1e-5)
-	near(t, "p", r.P, 0.016947, 1e-5)
+	// Σ_{j=4..8} C(8,j)·0.2^j·0.8^(8−j)
+	near(t, "p", r.P, 0.0562816, 1e-7)
 	near(t, "critical z at 0.001", CriticalZ(0.001), 3.090232, 1e-5)
+}
+
+// TestLastDigitsExactTail: the p-value is the binomial tail, summed by
+// hand here, also far out where the normal approximation is off by orders
+// of magnitude.
+func TestLastDigitsExactTail(t *testing.T) {
+	for _, c := range []struct {
+		n, round int
+		p        float64
+	}{
+		{69, 28, 7.29633858e-05},
+		{100, 20, 0.53983863},
+		{89, 89, 6.1897002e-63},
+		{30, 0, 1},
+	} {
+		vals := make([]float64, c.n)
+		for i := range vals {
+			vals[i] = 11 // not round
+			if i < c.round {
+				vals[i] = 20
+			}
+		}
+		r := LastDigits(vals)
+		if r.N != c.n || r.Round != c.round || math.Abs(r.P-c.p) > 1e-8*c.p {
+			t.Errorf("%d of %d round: N %d round %d p %.9g, want p %.9g", c.round, c.n, r.N, r.Round, r.P, c.p)
+		}
+	}
 }
 
 func TestModifiedZHandComputed(t *testing.T) {
