@@ -3,6 +3,7 @@ package anomaly
 import (
 	"math"
 	"math/bits"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -58,6 +59,9 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 	// One pass over the vectors: the non-trivial positions of each, as a
 	// bit mask, and the hash of each of its bands, informative when the
 	// band has at least two non-trivial values.
+	// A seed drawn per call keeps a crafted batch from colliding on
+	// purpose (the pairs found do not depend on it).
+	seed := rand.Uint64()
 	n, words := len(vecs), (width+63)/64
 	masks := make([]uint64, n*words)
 	hashes := make([]uint64, nb*n) // band b of vector i at b*n+i
@@ -66,7 +70,7 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 		mask := masks[i*words : (i+1)*words]
 		for b := range nb {
 			lo, hi := b*width/nb, (b+1)*width/nb
-			h, k := uint64(0x243f6a8885a308d3), 0
+			h, k := seed, 0
 			for p := lo; p < hi; p++ {
 				x := v[p]
 				if trivial(p, x) {
