@@ -13,19 +13,26 @@ import (
 
 func auditBytes(t testing.TB, data []byte, format string, o Options) *Report {
 	t.Helper()
-	f := shippedForm(t)
+	_, rep := runAudit(t, shippedForm(t), data, format, o)
+	return rep
+}
+
+// runAudit audits one file's bytes with form f and returns the finished
+// auditor and its report.
+func runAudit(tb testing.TB, f *rules.Form, data []byte, format string, o Options) (*Auditor, *Report) {
+	tb.Helper()
 	a, err := New(f, o)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	rr, err := NewReader(f, bytes.NewReader(data), format, "")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if err := a.Read("batch."+format, rr); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return a.Finish()
+	return a, a.Finish()
 }
 
 func TestPlantedProblems(t *testing.T) {

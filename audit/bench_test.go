@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"strconv"
@@ -42,18 +41,7 @@ func BenchmarkAudit(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		a, err := New(g.f, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		rr, err := NewReader(g.f, bytes.NewReader(data), FormatCSV, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := a.Read("bench.csv", rr); err != nil {
-			b.Fatal(err)
-		}
-		a.Finish()
+		runAudit(b, g.f, data, FormatCSV, Options{})
 	}
 	b.ReportMetric(float64(len(batch.rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
@@ -90,19 +78,7 @@ func BenchmarkAuditFile(b *testing.B) {
 // rows with every row in 原始数据.
 func BenchmarkWriteXLSX(b *testing.B) {
 	g := newGenerator(b, 3)
-	data := g.genBatch(994).csvBytes(g.f)
-	a, err := New(g.f, Options{KeepCells: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	rr, err := NewReader(g.f, bytes.NewReader(data), FormatCSV, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := a.Read("bench.csv", rr); err != nil {
-		b.Fatal(err)
-	}
-	rep := a.Finish()
+	_, rep := runAudit(b, g.f, g.genBatch(994).csvBytes(g.f), FormatCSV, Options{KeepCells: true})
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := rep.WriteXLSX(io.Discard); err != nil {

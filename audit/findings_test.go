@@ -201,18 +201,7 @@ func TestRunTasks(t *testing.T) {
 // findingsAuditor is an audit of a batch read and finished, whose findings
 // can be computed again.
 func findingsAuditor(b *testing.B, data []byte) *Auditor {
-	a, err := New(shippedForm(b), Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	rr, err := NewReader(a.form, bytes.NewReader(data), FormatCSV, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := a.Read("bench.csv", rr); err != nil {
-		b.Fatal(err)
-	}
-	a.Finish()
+	a, _ := runAudit(b, shippedForm(b), data, FormatCSV, Options{})
 	return a
 }
 
