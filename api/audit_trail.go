@@ -132,11 +132,14 @@ func source(c *gin.Context) string {
 	}
 }
 
-// answer finishes one check, cached or not: it signs a fresh receipt
-// (the receipt's time is when this answer was given, so a cached answer
-// gets its own), queues the decision log entry with who asked, and
-// returns the response body with "cached" and "receipt".
-func (s *Server) answer(c *gin.Context, f *rules.Form, sub *checker.Submission, digest [32]byte, checkID string, e cacheEntry, cached bool) []byte {
+// answer finishes one check: it signs a fresh receipt (the receipt's time
+// is when this answer was given, so a cached answer gets its own), queues
+// the decision log entry with who asked, and returns the response body
+// with "cached" and "receipt". res is the result just evaluated, or nil
+// for an answer from the cache, whose entry the log's writer completes
+// from the result JSON.
+func (s *Server) answer(c *gin.Context, f *rules.Form, sub *checker.Submission, digest [32]byte, checkID string, e cacheEntry, res *checker.Result) []byte {
+	cached := res == nil
 	now := time.Now().UTC()
 	subHex := hex.EncodeToString(digest[:])
 	rec := s.trail.keys.Sign(receipt.Receipt{
@@ -152,11 +155,17 @@ func (s *Server) answer(c *gin.Context, f *rules.Form, sub *checker.Submission, 
 	out = append(out, '}')
 	if s.trail.decisions != nil {
 		p := principal(c)
-		s.trail.decisions.Log(decisionlog.Entry{
+		entry := decisionlog.Entry{
 			CheckID: checkID, Time: now, Source: source(c), Form: f.ID, Unit: sub.Unit, Period: sub.Period,
 			Ruleset: f.Digest, Submission: subHex, Verdict: e.verdict, Figures: sub.Figures,
 			Actor: p.Name, Role: p.Role.String(), Cached: cached,
-		}.WithResult(e.body))
+		}
+		if cached {
+			entry = entry.WithResult(e.body)
+		} else {
+			entry.Violated, entry.Skipped = logged(res)
+		}
+		s.trail.decisions.Log(entry)
 	}
 	return out
 }
@@ -327,21 +336,29 @@ func (s *Server) checkLogger(c *gin.Context) func(f *rules.Form, sub *checker.Su
 	return func(f *rules.Form, sub *checker.Submission, d [32]byte, res *checker.Result) {
 		e := decisionlog.Entry{
 			CheckID: res.CheckID, Time: time.Now().UTC(), Source: src, Form: f.ID, Unit: sub.Unit, Period: sub.Period,
-			Ruleset: f.Digest, Submission: hex.EncodeToString(d[:]), Verdict: res.Verdict,
-			Violated: make([]decisionlog.Violation, 0, len(res.Violations)), Figures: sub.Figures,
+			Ruleset: f.Digest, Submission: hex.EncodeToString(d[:]), Verdict: res.Verdict, Figures: sub.Figures,
 			Actor: actor, Role: role,
 		}
-		for _, v := range res.Violations {
-			fields := make([]string, 0, len(v.Fields))
-			for k := range v.Fields {
-				fields = append(fields, k)
-			}
-			slices.Sort(fields)
-			e.Violated = append(e.Violated, decisionlog.Violation{Rule: v.Rule, Severity: v.Severity.String(), Fields: fields, Explained: v.Explained})
-		}
-		for _, sk := range res.Skipped {
-			e.Skipped = append(e.Skipped, sk.Rule)
-		}
+		e.Violated, e.Skipped = logged(res)
 		log.Log(e)
 	}
+}
+
+// logged is what a decision log entry keeps of a result: each violation
+// with the fields it read, and the skipped rules.
+func logged(res *checker.Result) ([]decisionlog.Violation, []string) {
+	violated := make([]decisionlog.Violation, 0, len(res.Violations))
+	for _, v := range res.Violations {
+		fields := make([]string, 0, len(v.Fields))
+		for k := range v.Fields {
+			fields = append(fields, k)
+		}
+		slices.Sort(fields)
+		violated = append(violated, decisionlog.Violation{Rule: v.Rule, Severity: v.Severity.String(), Fields: fields, Explained: v.Explained})
+	}
+	var skipped []string
+	for _, sk := range res.Skipped {
+		skipped = append(skipped, sk.Rule)
+	}
+	return violated, skipped
 }

@@ -79,12 +79,12 @@ func (s *Server) check(c *gin.Context) {
 // checkOne answers one submission from the cache or by evaluating it, and
 // returns the response body with its "cached" flag.
 func (s *Server) checkOne(c *gin.Context, f *rules.Form, sub *checker.Submission) ([]byte, string) {
-	digest := checker.SubmissionDigest(sub)
+	digest := checker.SubmissionDigestFor(f, sub)
 	id := checker.CheckID(f, digest)
 	if entry, _, ok := s.cache.Get(c.Request.Context(), id); ok {
 		if e, err := decodeEntry(entry); err == nil {
 			s.metrics.observe(f.ID, e.verdict, e.violations)
-			return s.answer(c, f, sub, digest, id, e, true), e.verdict
+			return s.answer(c, f, sub, digest, id, e, nil), e.verdict
 		}
 	}
 	start := time.Now()
@@ -94,7 +94,7 @@ func (s *Server) checkOne(c *gin.Context, f *rules.Form, sub *checker.Submission
 	s.cache.Set(id, entry)
 	s.metrics.observe(f.ID, res.Verdict, e.violations)
 	s.metrics.observeEvalErrors(f.ID, res)
-	return s.answer(c, f, sub, digest, id, e, false), res.Verdict
+	return s.answer(c, f, sub, digest, id, e, res), res.Verdict
 }
 
 // A cache entry is a header line with what the metrics need, then the

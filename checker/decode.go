@@ -6,25 +6,52 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // ErrBadSubmission marks a submission that cannot be decoded.
 var ErrBadSubmission = errors.New("bad submission")
 
-// DecodeSubmission reads one submission as JSON. Unknown top-level keys and
-// trailing data are errors; figures may be numbers or strings (other values
-// are reported by the check as builtin.type).
+// decodeOptions are strict: unknown keys are errors, and so (by jsontext's
+// defaults) are a key given twice in one object and invalid UTF-8. Figures
+// keep a number as written (json.Number): a value too large for a float64
+// is then a bad figure, not an unreadable submission.
+var decodeOptions = jsonv2.JoinOptions(
+	jsonv2.RejectUnknownMembers(true),
+	jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *any) error {
+		if dec.PeekKind() != '0' {
+			return jsonv2.SkipFunc // anything but a number: the default
+		}
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		*v = json.Number(tok.String())
+		return nil
+	})),
+)
+
+// DecodeSubmission reads one submission as JSON. Unknown keys, a key given
+// twice and trailing data are errors; figures may be numbers or strings
+// (other values are reported by the check as builtin.type).
 func DecodeSubmission(r io.Reader) (*Submission, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	// Figures keep the number as written (json.Number): a value too large
-	// for a float64 is then a bad figure, not an unreadable submission.
-	dec.UseNumber()
+	return decode(jsontext.NewDecoder(r))
+}
+
+// DecodeSubmissionBytes is DecodeSubmission for a byte slice.
+func DecodeSubmissionBytes(b []byte) (*Submission, error) {
+	return decode(jsontext.NewDecoder(bytes.NewReader(b)))
+}
+
+func decode(dec *jsontext.Decoder) (*Submission, error) {
 	var s Submission
-	if err := dec.Decode(&s); err != nil {
+	if err := jsonv2.UnmarshalDecode(dec, &s, decodeOptions); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadSubmission, describeJSONError(err))
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: unexpected data after the submission", ErrBadSubmission)
 	}
 	if s.Form == "" {
@@ -33,28 +60,60 @@ func DecodeSubmission(r io.Reader) (*Submission, error) {
 	return &s, nil
 }
 
-// DecodeSubmissionBytes is DecodeSubmission for a byte slice.
-func DecodeSubmissionBytes(b []byte) (*Submission, error) {
-	return DecodeSubmission(bytes.NewReader(b))
-}
-
+// describeJSONError says what is wrong in a client's words: where the JSON
+// is malformed, or which key holds the wrong kind of value.
 func describeJSONError(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
+	var se *jsontext.SyntacticError
+	var te *jsonv2.SemanticError
 	switch {
 	case errors.Is(err, io.EOF):
 		return errors.New("empty body")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("JSON ends early")
-	case errors.As(err, &se):
-		return fmt.Errorf("malformed JSON at byte %d: %w", se.Offset, err)
-	case errors.As(err, &te):
-		if te.Field != "" {
-			return fmt.Errorf("%q must be %s, got %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+	case errors.As(err, &te) && errors.Is(te.Err, jsonv2.ErrUnknownName):
+		return fmt.Errorf("unknown field %q", te.JSONPointer.LastToken())
+	case errors.As(err, &te) && te.GoType != nil && te.JSONKind != 0:
+		want := jsonKind(te.GoType.Kind().String())
+		if key := firstToken(te.JSONPointer); key != "" {
+			return fmt.Errorf("%q must be %s, got %s", key, want, kindName(te.JSONKind))
 		}
-		return fmt.Errorf("expected %s, got %s", jsonKind(te.Type.Kind().String()), te.Value)
+		return fmt.Errorf("expected %s, got %s", want, kindName(te.JSONKind))
+	case errors.As(err, &se):
+		msg := strings.TrimPrefix(se.Err.Error(), "jsontext: ")
+		if se.JSONPointer != "" {
+			return fmt.Errorf("malformed JSON at byte %d (%s): %s", se.ByteOffset, se.JSONPointer, msg)
+		}
+		return fmt.Errorf("malformed JSON at byte %d: %s", se.ByteOffset, msg)
 	}
 	return err
+}
+
+// firstToken is the top-level key of a JSON pointer: "figures" for
+// /figures/gold.
+func firstToken(p jsontext.Pointer) string {
+	for tok := range p.Tokens() {
+		return tok
+	}
+	return ""
+}
+
+// kindName names a JSON kind as JSON's grammar does.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return k.String()
 }
 
 func jsonKind(k string) string {

@@ -1,8 +1,12 @@
 package checker_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -33,8 +37,11 @@ func TestDecodeSubmission(t *testing.T) {
 		{"figures is an array", `{"form":"demo","figures":[1]}`, `"figures" must be an object, got array`},
 		{"explanation is a number", `{"form":"demo","explanations":{"r":1}}`, `"explanations" must be a string, got number`},
 		{"truncated", `{"form":"demo",`, "JSON ends early"},
-		{"malformed", `{"form":"demo" "unit":"x"}`, "malformed JSON at byte 16"},
+		{"malformed", `{"form":"demo" "unit":"x"}`, "malformed JSON at byte 15"},
 		{"leading zero", `{"form":"demo","figures":{"a":01}}`, "malformed JSON"},
+		{"a figure given twice", `{"form":"demo","figures":{"gold":1,"gold":2}}`, "malformed JSON at byte 35 (/figures/gold): duplicate object member name"},
+		{"invalid UTF-8", "{\"form\":\"demo\",\"unit\":\"\xff\"}", "invalid UTF-8"},
+		{"keys are lower case", `{"Form":"demo"}`, `unknown field "Form"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := checker.DecodeSubmission(strings.NewReader(tc.in))
@@ -82,13 +89,8 @@ func TestDecodeSubmissionValues(t *testing.T) {
 
 // TestDecodeHugeNumber: a JSON number too large for a float64 is a bad
 // figure, reported as builtin.type on that figure like the string "1e999",
-// not a submission that cannot be read at all.
-//
-// This fails today: DecodeSubmission decodes figures as float64, so the whole
-// submission is rejected with `"figures" must be float64, got number 1e999`,
-// which names neither the figure nor a type a user knows. Calling
-// dec.UseNumber() in DecodeSubmission fixes it (Normalize and the digest
-// already handle json.Number).
+// not a submission that cannot be read at all: figures keep numbers as
+// written (json.Number).
 func TestDecodeHugeNumber(t *testing.T) {
 	s, err := checker.DecodeSubmissionBytes([]byte(`{"form":"demo","figures":{"gold":1e999,"events":10}}`))
 	if err != nil {
@@ -99,4 +101,58 @@ func TestDecodeHugeNumber(t *testing.T) {
 	if len(r.Violations) == 0 || r.Violations[0].Rule != checker.BuiltinType || r.Violations[0].Fields["gold"] == nil {
 		t.Errorf("violations = %v, want builtin.type on gold first", lines(r.Violations, violationLine))
 	}
+}
+
+// decodeV1 is DecodeSubmission as first written, on encoding/json: the
+// reference the faster decoder is held to.
+func decodeV1(b []byte) (*checker.Submission, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	var s checker.Submission
+	if err := dec.Decode(&s); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("trailing data")
+	}
+	if s.Form == "" {
+		return nil, errors.New("no form")
+	}
+	return &s, nil
+}
+
+// FuzzDecodeSubmission: the decoder never panics, accepts nothing the
+// encoding/json decoder it replaced rejected, and decodes what it accepts
+// the same. It is stricter in three ways, all reported as errors: a key
+// given twice, invalid UTF-8 and keys in another case ("Form").
+func FuzzDecodeSubmission(f *testing.F) {
+	for _, s := range []string{
+		`{"form":"demo"}`,
+		`{"form":"demo","unit":"某区","period":"2025H1","figures":{"gold":12,"金牌数":"１２","x":null,"y":true,"z":{"a":[1,"b"]}},"previous":{"gold":11.5},"explanations":{"r":"说明"},"text":"t"}`,
+		`{"form":"demo","figures":{"gold":1e999,"a":-0.5e-3}}`,
+		`{"form":"demo","figures":{"gold":1,"gold":2}}`,
+		`{"Form":"demo"}`,
+		`{"form":"demo"} x`,
+		`[1,2]`,
+		`{"form":"demo","explanations":{"r":1}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := checker.DecodeSubmissionBytes(b)
+		if err != nil {
+			if !errors.Is(err, checker.ErrBadSubmission) {
+				t.Fatalf("error %v is not ErrBadSubmission", err)
+			}
+			return
+		}
+		want, werr := decodeV1(b)
+		if werr != nil {
+			t.Fatalf("%q: accepted, but encoding/json rejects it: %v", b, werr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got  %#v\n want %#v", b, got, want)
+		}
+	})
 }

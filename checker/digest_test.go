@@ -133,3 +133,37 @@ func TestCheckIDDiffers(t *testing.T) {
 		t.Errorf("CheckWithID id %s", r.CheckID)
 	}
 }
+
+// TestSubmissionDigestFor: the digest that walks the form's ids in order
+// is the digest that sorts the keys, whether the figures are keyed by id,
+// by Chinese name, by keys the form does not know, or a mix.
+func TestSubmissionDigestFor(t *testing.T) {
+	f := shipped(t).Forms["edu_sports_halfyear"]
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 300 {
+		figs, prev := map[string]any{}, map[string]any{}
+		for _, ind := range f.Indicators {
+			key := ind.ID
+			switch rng.IntN(10) {
+			case 0:
+				continue
+			case 1:
+				key = ind.Name
+			}
+			figs[key] = float64(rng.IntN(1000))
+			if i%2 == 0 {
+				prev[ind.ID] = "12"
+			}
+		}
+		if i%7 == 0 {
+			figs["not_an_indicator"] = 1.0
+		}
+		if i%5 == 0 {
+			clear(figs) // no figures at all
+		}
+		s := sub(figs, prev, map[string]string{"r": "x"})
+		if got, want := checker.SubmissionDigestFor(f, s), checker.SubmissionDigest(s); got != want {
+			t.Fatalf("submission %d: SubmissionDigestFor %x, SubmissionDigest %x", i, got, want)
+		}
+	}
+}
