@@ -86,25 +86,34 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 	}
 	mask := func(i int32) []uint64 { return masks[int(i)*words : int(i+1)*words] }
 	// The pairs sharing a band, as a<<32 | b.
-	t := newBandTable(n)
 	var cand []uint64
+	// keys are the informative bands' hashes, the high half of each
+	// word, with the vector in the low half: sorted, the vectors whose
+	// bands hash alike form runs, in increasing order.
+	var keys []uint64
 	var members, group, rest []int32
 	for b := range nb {
 		lo, hi := b*width/nb, (b+1)*width/nb
-		t.reset()
+		keys = keys[:0]
 		for i := range n {
 			if informative[b*n+i] {
-				t.add(hashes[b*n+i], int32(i))
+				keys = append(keys, hashes[b*n+i]&^0xffffffff|uint64(i))
 			}
 		}
-		// A bucket holds the vectors whose band hashes alike; split it
-		// into the groups whose bands are equal (a hash can collide).
-		for s := range t.slots {
-			if t.slots[s].size < 2 {
-				continue
+		slices.Sort(keys)
+		for start := 0; start < len(keys); {
+			end := start + 1
+			for end < len(keys) && keys[end]>>32 == keys[start]>>32 {
+				end++
 			}
-			members = t.members(s, members[:0])
-			for len(members) > 0 {
+			members = members[:0]
+			for _, k := range keys[start:end] {
+				members = append(members, int32(uint32(k)))
+			}
+			start = end
+			// The vectors whose band hashes alike, split into the groups
+			// whose bands are equal (a hash can collide).
+			for len(members) > 1 {
 				group, rest = group[:0], rest[:0]
 				first := members[0]
 				for _, m := range members {
@@ -191,53 +200,4 @@ func sameBand(a, b []float64, ma, mb []uint64, lo, hi int) bool {
 		}
 	}
 	return true
-}
-
-// bandTable groups vectors by the hash of a band: an open-addressing table
-// of hashes, each with the chain of its vectors.
-type bandTable struct {
-	slots []bandSlot
-	next  []int32 // next[i] is the vector after i in its chain, or -1
-	shift uint
-}
-
-type bandSlot struct {
-	h          uint64
-	head, size int32
-}
-
-func newBandTable(n int) *bandTable {
-	size := 1 << bits.Len(uint(2*n))
-	return &bandTable{slots: make([]bandSlot, size), next: make([]int32, n), shift: uint(64 - bits.TrailingZeros(uint(size)))}
-}
-
-func (t *bandTable) reset() { clear(t.slots) }
-
-// add puts vector i under hash h.
-func (t *bandTable) add(h uint64, i int32) {
-	mask := len(t.slots) - 1
-	for s := int((h * 0x9e3779b97f4a7c15) >> t.shift); ; s = (s + 1) & mask {
-		sl := &t.slots[s]
-		switch {
-		case sl.size == 0:
-			*sl = bandSlot{h: h, head: i, size: 1}
-			t.next[i] = -1
-			return
-		case sl.h == h:
-			t.next[i] = sl.head
-			sl.head = i
-			sl.size++
-			return
-		}
-	}
-}
-
-// members appends the vectors of slot s to dst in increasing order.
-func (t *bandTable) members(s int, dst []int32) []int32 {
-	n := len(dst)
-	for i := t.slots[s].head; i >= 0; i = t.next[i] {
-		dst = append(dst, i)
-	}
-	slices.Reverse(dst[n:])
-	return dst
 }
