@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -27,7 +26,15 @@ func readJSONBody(c *gin.Context, limit int64) ([]byte, bool) {
 			"the body must be JSON, sent with Content-Type: application/json; got "+quote(ct))
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	// Sized from Content-Length (within the limit) so that reading does
+	// not grow the buffer step by step; MinRead leaves room for the read
+	// that sees the end.
+	var buf bytes.Buffer
+	if n := c.Request.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err = buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	body := buf.Bytes()
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {

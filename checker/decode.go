@@ -41,9 +41,11 @@ func DecodeSubmission(r io.Reader) (*Submission, error) {
 	return decode(jsontext.NewDecoder(r))
 }
 
-// DecodeSubmissionBytes is DecodeSubmission for a byte slice.
+// DecodeSubmissionBytes is DecodeSubmission for a byte slice, which it
+// does not modify.
 func DecodeSubmissionBytes(b []byte) (*Submission, error) {
-	return decode(jsontext.NewDecoder(bytes.NewReader(b)))
+	// From a bytes.Buffer the decoder reads in place, without a copy.
+	return decode(jsontext.NewDecoder(bytes.NewBuffer(b)))
 }
 
 func decode(dec *jsontext.Decoder) (*Submission, error) {

@@ -122,10 +122,11 @@ func decodeV1(b []byte) (*checker.Submission, error) {
 	return &s, nil
 }
 
-// FuzzDecodeSubmission: the decoder never panics, accepts nothing the
-// encoding/json decoder it replaced rejected, and decodes what it accepts
-// the same. It is stricter in three ways, all reported as errors: a key
-// given twice, invalid UTF-8 and keys in another case ("Form").
+// FuzzDecodeSubmission: the decoder never panics nor modifies its input,
+// accepts nothing the encoding/json decoder it replaced rejected, and
+// decodes what it accepts the same. It is stricter in three ways, all
+// reported as errors: a key given twice, invalid UTF-8 and keys in another
+// case ("Form").
 func FuzzDecodeSubmission(f *testing.F) {
 	for _, s := range []string{
 		`{"form":"demo"}`,
@@ -140,7 +141,11 @@ func FuzzDecodeSubmission(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		orig := bytes.Clone(b)
 		got, err := checker.DecodeSubmissionBytes(b)
+		if !bytes.Equal(b, orig) {
+			t.Fatalf("decoding modified its input: %q, was %q", b, orig)
+		}
 		if err != nil {
 			if !errors.Is(err, checker.ErrBadSubmission) {
 				t.Fatalf("error %v is not ErrBadSubmission", err)
