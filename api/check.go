@@ -26,12 +26,14 @@ func readJSONBody(c *gin.Context, limit int64) ([]byte, bool) {
 			"the body must be JSON, sent with Content-Type: application/json; got "+quote(ct))
 		return nil, false
 	}
-	// Sized from Content-Length (within the limit) so that reading does
-	// not grow the buffer step by step; MinRead leaves room for the read
-	// that sees the end.
+	// Sized from Content-Length so that reading does not grow the buffer
+	// step by step (MinRead leaves room for the read that sees the end),
+	// but never more than 64 KiB ahead of the bytes that actually come: a
+	// client cannot make the server hold a limit-sized buffer per request
+	// by announcing a length it does not send.
 	var buf bytes.Buffer
 	if n := c.Request.ContentLength; n > 0 && n <= limit {
-		buf.Grow(int(n) + bytes.MinRead)
+		buf.Grow(int(min(n, 64<<10)) + bytes.MinRead)
 	}
 	_, err = buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	body := buf.Bytes()
