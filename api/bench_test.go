@@ -94,6 +94,11 @@ func BenchmarkEvaluate(b *testing.B) {
 // BenchmarkCheckMiss: every request a new submission, no Redis.
 func BenchmarkCheckMiss(b *testing.B) {
 	s := newTestServer(b, nil)
+	benchMisses(b, s)
+}
+
+// benchMisses sends s a new submission each iteration.
+func benchMisses(b *testing.B, s *testServer) {
 	body, unique := benchBody(b)
 	i := 0
 	done := cpuPerOp(b)
@@ -150,30 +155,14 @@ func BenchmarkCheckRedisHit(b *testing.B) {
 // miss pays a Redis GET before evaluating (and queues a SET).
 func BenchmarkCheckMissRedisRead(b *testing.B) {
 	s := redisBenchServer(b, true)
-	body, unique := benchBody(b)
-	i := 0
-	done := cpuPerOp(b)
-	for b.Loop() {
-		i++
-		unique(i)
-		serveBench(b, s, body)
-	}
-	done()
+	benchMisses(b, s)
 }
 
 // BenchmarkCheckMissRedisWriteOnly: a new submission with Redis read off:
 // evaluate, queue a SET for the other replicas.
 func BenchmarkCheckMissRedisWriteOnly(b *testing.B) {
 	s := redisBenchServer(b, false)
-	body, unique := benchBody(b)
-	i := 0
-	done := cpuPerOp(b)
-	for b.Loop() {
-		i++
-		unique(i)
-		serveBench(b, s, body)
-	}
-	done()
+	benchMisses(b, s)
 }
 
 // BenchmarkRedisGet is one GET of a result-sized value, no handler.

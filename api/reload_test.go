@@ -47,12 +47,7 @@ rules:
 // ruleset keeps serving), then a good one (swapped while requests are in
 // flight). No request fails. Run with -race.
 func TestReloadUnderLoad(t *testing.T) {
-	dir := rulesDir(t, "testdata/forms")
-	path := filepath.Join(dir, "mini", "mini.yaml")
-	good, _ := os.ReadFile(path)
-	cfg := testConfig()
-	cfg.Rules = dir
-	s := newTestServer(t, &cfg)
+	s, path, good := miniServer(t)
 	srv := startHTTP(t, s)
 	oldDigest := s.Ruleset().Digest
 
@@ -176,12 +171,7 @@ func TestConcurrentReloads(t *testing.T) {
 // TestWatch: Server.Watch reloads when a form file changes, and keeps the
 // old ruleset when the new file is broken.
 func TestWatch(t *testing.T) {
-	dir := rulesDir(t, "testdata/forms")
-	path := filepath.Join(dir, "mini", "mini.yaml")
-	good, _ := os.ReadFile(path)
-	cfg := testConfig()
-	cfg.Rules = dir
-	s := newTestServer(t, &cfg)
+	s, path, good := miniServer(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- s.Watch(ctx) }()
@@ -229,6 +219,7 @@ func TestWatch(t *testing.T) {
 		return nil
 	})
 	// A file in a directory created after the watch started is seen too.
+	dir := filepath.Dir(filepath.Dir(path)) // the rules directory
 	if err := os.MkdirAll(filepath.Join(dir, "more"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -246,12 +237,7 @@ func TestWatch(t *testing.T) {
 // TestMetricsRemovedRule: the series of a rule that a reload removes are
 // deleted; those of the remaining rules stay.
 func TestMetricsRemovedRule(t *testing.T) {
-	dir := rulesDir(t, "testdata/forms")
-	path := filepath.Join(dir, "mini", "mini.yaml")
-	good, _ := os.ReadFile(path)
-	cfg := testConfig()
-	cfg.Rules = dir
-	s := newTestServer(t, &cfg)
+	s, path, good := miniServer(t)
 	// Violate both rules.
 	body := []byte(`{"form":"mini","unit":"u","figures":{"schools":2,"inspected":3,"funds":1000}}`)
 	if r := s.postJSON("/v1/check", body); r.Status != 200 {
@@ -306,4 +292,19 @@ func TestMetricsNoClientInput(t *testing.T) {
 	if !strings.Contains(text, `route="unmatched"`) {
 		t.Fatalf("unmatched routes are not folded into one label")
 	}
+}
+
+// miniServer serves a private copy of testdata/forms; it returns the path
+// of the mini form's file, which the test may rewrite, and its content.
+func miniServer(t *testing.T) (*testServer, string, []byte) {
+	t.Helper()
+	dir := rulesDir(t, "testdata/forms")
+	path := filepath.Join(dir, "mini", "mini.yaml")
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Rules = dir
+	return newTestServer(t, &cfg), path, good
 }
