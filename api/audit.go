@@ -181,7 +181,7 @@ func readBatch(a *audit.Auditor, f *rules.Form, r io.Reader, name, contentType, 
 		head, _ := br.Peek(512)
 		format = audit.DetectFormat(name, ct, head)
 	}
-	rr, err := audit.NewReader(f, br, format, encoding)
+	rr, err := a.NewReader(br, format, encoding)
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,13 @@
 // anomaly (Benford's law, round numbers, copied units, peer outliers).
 //
 // Rows are checked as they are read, by a pool of workers. What is kept
-// per row is a compact vector of its figures (one float64 per indicator)
-// and its violations, which is what the batch checks and statistics need:
-// memory grows with units × periods × indicators, not with the file.
+// per row is its figures (one float64 per indicator, NaN where absent,
+// cut from large shared blocks), the cells that were not plain numbers,
+// encoded in a shared byte arena, and the outcome of its check: verdict,
+// counts and the codes of the rules it violates. Violations are rendered
+// (fields, message, check id) only when the report is written, by checking
+// the row again: memory grows with rows × indicators, and what it may hold
+// is bounded by Limits, not by what a client sends.
 //
 // A unit's "previous" figures are those of its latest earlier period.
 // When rows come in period order (as exports do) that period has already
@@ -66,6 +70,9 @@ type Options struct {
 	// differing figures among those compared (default 0.1).
 	MinSame   int
 	MaxDiffer float64
+	// Limits bound what one audit may hold (see Limits; the zero value
+	// of each field is its default).
+	Limits Limits
 	// OnCheck, when set, is told every row check with the row as a
 	// submission and its SubmissionDigest (from the worker goroutines, so
 	// it must be safe for concurrent use): the service writes audit rows
@@ -94,6 +101,7 @@ func (o *Options) defaults() {
 	deff(&o.OutlierZ, 3.5)
 	def(&o.MinSame, 10)
 	deff(&o.MaxDiffer, 0.1)
+	o.Limits.defaults()
 }
 
 // ErrUnknownIndicator is returned by New when Options.Per names no
@@ -110,7 +118,14 @@ type Auditor struct {
 
 	units    map[string]*unitRows
 	recs     []*record
-	problems []Problem
+	store    store
+	problems problems
+
+	periodID map[string]int32 // interned periods
+	periods  []string
+	files    []string
+
+	rules ruleTable
 
 	small []bool // indicators left out of the digit tests (see smallCounts)
 
@@ -125,25 +140,37 @@ type unitRows struct {
 	periods []*record
 }
 
-// record is what is kept of one row.
+// record is what is kept of one row: its figures, the cells that were not
+// plain numbers (encoded, see raw.go), and the outcome of its check. The
+// violations themselves are not kept: the report checks a listed row
+// again when it writes it, from the same figures, and gets the same
+// result.
 type record struct {
-	file         string
-	line         int
-	unit, period string
+	unit, period string      // shared with the unit and the period table
 	vals         []float64   // by indicator index; NaN when absent or unusable
-	bad          map[int]any // unusable values as written
-	prevPeriod   string      // the period used as previous when checked
-	res          rowResult
+	raw          []byte      // the figures kept as written, or nil
+	file, line   int32       // index in Auditor.files; the row in its file
+	prev         int32       // the period id used as previous when checked; -1 for none
+	res          outcome
 }
 
-// rowResult is the part of a checker.Result kept for the report.
-type rowResult struct {
-	CheckID    string
-	Verdict    string
-	Summary    checker.Summary
-	Violations []checker.Violation
-	EvalErrors []checker.EvalError
+// outcome is what the summary needs of a row's check.
+type outcome struct {
+	verdict          uint8 // verdictPass, verdictWarn or verdictFail
+	listed           bool  // a violation or an evaluation error: the report lists the row
+	errors, warnings int32
+	// rules are the codes (see ruleTable) of the rules the row violates,
+	// unexplained, each once.
+	rules []uint16
 }
+
+const (
+	verdictPass uint8 = iota
+	verdictWarn
+	verdictFail
+)
+
+var verdictOf = map[string]uint8{checker.Pass: verdictPass, checker.Warn: verdictWarn, checker.Fail: verdictFail}
 
 // maxPeriods bounds the periods of one unit, so that a hostile batch of
 // one unit in 100,000 periods cannot make every row cost a scan.
@@ -179,7 +206,7 @@ func (u *unitRows) previous(period string) *record {
 // job is one row to check: its record, the figures kept in it as written
 // (nil when all are plain numbers) and the unit's previous row, if any.
 // A worker only reads the records, which the reading goroutine no longer
-// writes once they are sent.
+// writes once they are sent, and writes the record's outcome.
 type job struct {
 	rec  *record
 	raw  []any
@@ -189,7 +216,12 @@ type job struct {
 // New starts an audit of rows of form f.
 func New(f *rules.Form, o Options) (*Auditor, error) {
 	o.defaults()
-	a := &Auditor{form: f, opts: o, units: map[string]*unitRows{}, jobs: make(chan job, 4*o.Workers)}
+	a := &Auditor{
+		form: f, opts: o, units: map[string]*unitRows{}, jobs: make(chan job, 4*o.Workers),
+		periodID: map[string]int32{}, store: newStore(len(f.Indicators)),
+		problems: problems{max: o.Limits.Problems},
+	}
+	a.rules.init()
 	if o.Per != "" {
 		ind, ok := f.Indicator(o.Per)
 		if !ok {
@@ -206,13 +238,14 @@ func New(f *rules.Form, o Options) (*Auditor, error) {
 
 func (a *Auditor) work() {
 	defer a.wg.Done()
+	var codes codeArena
 	for j := range a.jobs {
-		j.rec.res = a.check(j.rec.values(j.raw, j.prev))
+		j.rec.res = a.check(a.values(j.rec, j.raw, j.prev), &codes)
 	}
 }
 
 // values is what the checker reads of a row.
-func (r *record) values(raw []any, prev *record) *checker.Values {
+func (a *Auditor) values(r *record, raw []any, prev *record) *checker.Values {
 	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw}
 	if prev != nil {
 		v.Prev = prev.vals
@@ -220,34 +253,44 @@ func (r *record) values(raw []any, prev *record) *checker.Values {
 	return v
 }
 
-// check runs the checker on one row. The check id (a sha256 over the
-// submission) is computed only for rows the report lists: those with a
-// violation or an evaluation error.
-func (a *Auditor) check(v *checker.Values) rowResult {
+// check runs the checker on one row and keeps its outcome.
+func (a *Auditor) check(v *checker.Values, codes *codeArena) outcome {
 	r := a.checker.CheckValues(a.form, v, "")
-	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 || a.opts.OnCheck != nil {
+	if a.opts.OnCheck != nil {
 		d := v.Digest(a.form)
 		r.CheckID = checker.CheckID(a.form, d)
-		if a.opts.OnCheck != nil {
-			a.opts.OnCheck(v.Submission(a.form), d, r)
+		a.opts.OnCheck(v.Submission(a.form), d, r)
+	}
+	o := outcome{verdict: verdictOf[r.Verdict], listed: len(r.Violations) > 0 || len(r.EvalErrors) > 0,
+		errors: int32(r.Summary.Errors), warnings: int32(r.Summary.Warnings)}
+	codes.begin()
+	for i := range r.Violations {
+		if viol := &r.Violations[i]; !viol.Explained {
+			codes.addOnce(a.rules.codeOf(viol))
 		}
 	}
-	return rowResult{CheckID: r.CheckID, Verdict: r.Verdict, Summary: r.Summary, Violations: r.Violations, EvalErrors: r.EvalErrors}
+	o.rules = codes.end()
+	return o
 }
 
 // Read reads every row of one file. Row problems are recorded and reading
 // goes on; the error is for input that cannot be read any further (it
-// wraps ErrFormat when the input is not what its format says). The rows
-// read before such an error stay in the audit.
-func (a *Auditor) Read(file string, rr RowReader) error {
+// wraps ErrFormat when the input is not what its format says, ErrLimit
+// when the batch goes over a limit). The rows read before such an error
+// stay in the audit.
+func (a *Auditor) Read(file string, rr RowReader) (err error) {
 	if a.done {
 		return errors.New("audit: Read after Finish")
 	}
+	if c, ok := rr.(io.Closer); ok {
+		defer func() { err = errors.Join(err, c.Close()) }()
+	}
+	fi := a.file(file)
 	for {
 		row, probs, err := rr.Next()
 		for _, p := range probs {
 			p.File = file
-			a.problems = append(a.problems, p)
+			a.problems.add(p)
 		}
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -255,22 +298,38 @@ func (a *Auditor) Read(file string, rr RowReader) error {
 		if err != nil {
 			return err
 		}
-		a.add(file, row)
+		if err := a.add(fi, row); err != nil {
+			return err
+		}
 	}
 }
 
-func (a *Auditor) problem(file string, row Row, col, format string, args ...any) {
-	a.problems = append(a.problems, Problem{File: file, Row: row.Line, Column: col, Unit: row.Unit, Period: row.Period, Message: fmt.Sprintf(format, args...)})
+// file numbers a file for the records.
+func (a *Auditor) file(name string) int32 {
+	a.files = append(a.files, name)
+	return int32(len(a.files) - 1)
 }
 
-func (a *Auditor) add(file string, row Row) {
+// Problem kinds of the rows the auditor refuses.
+const (
+	kindNoUnit      = "no_unit"
+	kindNoPeriod    = "no_period"
+	kindDuplicate   = "duplicate_row"
+	kindManyPeriods = "many_periods"
+)
+
+func (a *Auditor) problem(file int32, row Row, kind, col, format string, args ...any) {
+	a.problems.add(Problem{File: a.files[file], Row: row.Line, Column: col, Unit: row.Unit, Period: row.Period, Message: fmt.Sprintf(format, args...), kind: kind})
+}
+
+func (a *Auditor) add(file int32, row Row) error {
 	switch {
 	case row.Unit == "":
-		a.problem(file, row, "单位", "缺少单位名称,该行未检查")
-		return
+		a.problem(file, row, kindNoUnit, "单位", "缺少单位名称,该行未检查")
+		return nil
 	case row.Period == "":
-		a.problem(file, row, "期间", "缺少期间,该行未检查")
-		return
+		a.problem(file, row, kindNoPeriod, "期间", "缺少期间,该行未检查")
+		return nil
 	}
 	u := a.units[row.Unit]
 	if u == nil {
@@ -280,42 +339,55 @@ func (a *Auditor) add(file string, row Row) {
 	if first := u.find(row.Period); first != nil {
 		where := fmt.Sprintf("第%d行", first.line)
 		if first.file != file {
-			where = first.file + " " + where
+			where = a.files[first.file] + " " + where
 		}
-		a.problem(file, row, "", "单位「%s」期间 %s 重复出现(首次在%s),该行未检查", row.Unit, row.Period, where)
-		return
+		a.problem(file, row, kindDuplicate, "", "单位「%s」期间 %s 重复出现(首次在%s),该行未检查", row.Unit, row.Period, where)
+		return nil
 	}
 	if len(u.periods) >= maxPeriods {
-		a.problem(file, row, "期间", "单位「%s」的期间超过%d个,该行未检查", row.Unit, maxPeriods)
-		return
+		a.problem(file, row, kindManyPeriods, "期间", "单位「%s」的期间超过%d个,该行未检查", row.Unit, maxPeriods)
+		return nil
 	}
-	// The unit's name is shared; the period is cloned so that the record
-	// does not keep the whole input line alive.
-	rec := &record{file: file, line: row.Line, unit: u.name, period: strings.Clone(row.Period), vals: make([]float64, len(a.form.Indicators))}
+	if err := a.opts.Limits.admit(len(a.recs)+1, len(a.form.Indicators)); err != nil {
+		return err
+	}
+	rec := a.store.record()
+	rec.file, rec.line, rec.unit, rec.period, rec.prev = file, int32(row.Line), u.name, a.period(row.Period), -1
 	raw := a.read(rec, row)
 	prev := u.previous(row.Period)
 	if prev != nil {
-		rec.prevPeriod = prev.period
+		rec.prev = a.periodID[prev.period]
 	}
 	u.insert(rec)
 	a.recs = append(a.recs, rec)
 	a.jobs <- job{rec: rec, raw: raw, prev: prev}
+	return nil
 }
 
-// read fills rec.vals (and rec.bad) from a row and returns the figures
+// period returns the interned copy of a period, so that records share it
+// and do not keep the input line alive.
+func (a *Auditor) period(p string) string {
+	if id, ok := a.periodID[p]; ok {
+		return a.periods[id]
+	}
+	p = strings.Clone(p)
+	a.periodID[p] = int32(len(a.periods))
+	a.periods = append(a.periods, p)
+	return p
+}
+
+// read fills rec.vals (and rec.raw) from a row and returns the figures
 // the checker must read as written, or nil when every figure is a plain
 // number: those are all a spreadsheet row usually holds, and they are
 // passed on as numbers (as a JSON client sends them).
 func (a *Auditor) read(rec *record, row Row) []any {
+	rec.vals = a.store.vector()
 	var raw []any
 	keep := func(i int, v any) {
 		if raw == nil {
 			raw = make([]any, len(rec.vals))
 		}
 		raw[i] = v
-	}
-	for i := range rec.vals {
-		rec.vals[i] = math.NaN()
 	}
 	for i, s := range row.Cells {
 		if s == "" {
@@ -340,15 +412,12 @@ func (a *Auditor) read(rec *record, row Row) []any {
 		if v == nil {
 			continue
 		}
-		x, err := checker.Normalize(v, a.form.Indicators[i].Type)
-		if err != nil {
-			if rec.bad == nil {
-				rec.bad = map[int]any{}
-			}
-			rec.bad[i] = v
-			continue
+		if x, err := checker.Normalize(v, a.form.Indicators[i].Type); err == nil {
+			rec.vals[i] = x
 		}
-		rec.vals[i] = x
+	}
+	if raw != nil {
+		rec.raw = a.store.keepRaw(raw)
 	}
 	return raw
 }
@@ -361,23 +430,33 @@ func (a *Auditor) Finish() *Report {
 		a.done = true
 		close(a.jobs)
 		a.wg.Wait()
-	}
-	for _, rec := range a.recs {
-		p := a.units[rec.unit].previous(rec.period)
-		if p == nil || p.period == rec.prevPeriod {
-			continue
-		}
-		var raw []any
-		if rec.bad != nil {
-			raw = make([]any, len(rec.vals))
-			for i, v := range rec.bad {
-				raw[i] = v
+		var codes codeArena
+		for _, rec := range a.recs {
+			p := a.units[rec.unit].previous(rec.period)
+			if p == nil || a.periodID[p.period] == rec.prev {
+				continue
 			}
+			rec.prev = a.periodID[p.period]
+			rec.res = a.check(a.values(rec, decodeRaw(rec.raw, len(rec.vals)), p), &codes)
 		}
-		rec.prevPeriod = p.period
-		rec.res = a.check(rec.values(raw, p))
 	}
 	return a.report()
+}
+
+// render checks a kept row again, as it was last checked, for the report.
+func (a *Auditor) render(rec *record) (RowReport, *checker.Values) {
+	var prev *record
+	if rec.prev >= 0 {
+		prev = a.units[rec.unit].previous(rec.period)
+	}
+	v := a.values(rec, decodeRaw(rec.raw, len(rec.vals)), prev)
+	r := a.checker.CheckValues(a.form, v, "")
+	rr := RowReport{File: a.files[rec.file], Row: int(rec.line), Unit: rec.unit, Period: rec.period, Verdict: r.Verdict,
+		Summary: r.Summary, Violations: r.Violations, EvalErrors: r.EvalErrors}
+	if rec.res.listed || a.opts.OnCheck != nil {
+		rr.CheckID = checker.CheckID(a.form, v.Digest(a.form))
+	}
+	return rr, v
 }
 
 // Form is the form the audit checks against.

@@ -81,7 +81,7 @@ func testPlanted(t *testing.T, seed uint64) {
 		}
 	}
 	placeholder := false
-	for _, r := range rep.Rows {
+	for r := range rep.Rows() {
 		for _, v := range r.Violations {
 			if r.Unit == b.plant["placeholder"] && v.Rule == checker.BuiltinPlaceholder {
 				placeholder = true
@@ -100,7 +100,7 @@ func testPlanted(t *testing.T, seed uint64) {
 			t.Errorf("clean control has a finding: [%s] %s: %s", f.Kind, f.Unit, f.Reason)
 		}
 	}
-	for _, r := range rep.Rows {
+	for r := range rep.Rows() {
 		if clean[r.Unit] {
 			t.Errorf("clean control %s %s has violations: %+v", r.Unit, r.Period, r.Violations)
 		}

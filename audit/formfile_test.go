@@ -65,8 +65,8 @@ jumps:
 	// The batch rule runs over the rows of a period.
 	a, _ := New(f, Options{})
 	add := func(line int, unit, gold, events string) {
-		row, _ := newColumns(f).object(line, map[string]any{"unit": unit, "period": "2025H1", "gold": gold, "events": events})
-		a.add("x", row)
+		row, _ := newColumns(f, DefaultLimits()).object(line, map[string]any{"unit": unit, "period": "2025H1", "gold": gold, "events": events})
+		_ = a.add(a.file("x"), row)
 	}
 	for i, u := range []string{"甲", "乙", "丙"} {
 		add(i+2, u, "12", "20")

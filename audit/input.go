@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -63,7 +64,22 @@ type Problem struct {
 	Unit    string `json:"unit,omitempty"`
 	Period  string `json:"period,omitempty"`
 	Message string `json:"message"`
+	// kind groups problems for Limits.Problems; "" means the message.
+	kind string
 }
+
+// Problem kinds whose messages differ from one occurrence to the next.
+const (
+	kindUnknownColumn = "unknown_column"
+	kindSameColumn    = "same_column"
+	kindOutside       = "outside_header"
+	kindCSV           = "csv"
+	kindRowUnreadable = "row_unreadable"
+	kindUnknownKey    = "unknown_key"
+	kindTwice         = "twice"
+	kindNotObject     = "not_object"
+	kindNotText       = "not_text"
+)
 
 // RowReader yields the rows of one file. Next returns io.EOF at the end;
 // any other error ends the file. Problems are per row and do not.
@@ -107,17 +123,28 @@ func DetectFormat(name, contentType string, head []byte) string {
 	return FormatCSV
 }
 
-// NewReader returns the row reader of a format. encoding applies to CSV.
+// NewReader returns the row reader of a format with the default Limits.
+// encoding applies to CSV.
 func NewReader(f *rules.Form, r io.Reader, format, encoding string) (RowReader, error) {
+	return newReader(f, r, format, encoding, DefaultLimits())
+}
+
+// NewReader returns the row reader of a format for this audit, bounded by
+// its Limits. encoding applies to CSV.
+func (a *Auditor) NewReader(r io.Reader, format, encoding string) (RowReader, error) {
+	return newReader(a.form, r, format, encoding, a.opts.Limits)
+}
+
+func newReader(f *rules.Form, r io.Reader, format, encoding string, lim Limits) (RowReader, error) {
 	switch format {
 	case FormatCSV:
-		return newCSVReader(f, r, encoding)
+		return newCSVReader(f, r, encoding, lim)
 	case FormatXLSX:
-		return newXLSXReader(f, r)
+		return newXLSXReader(f, r, lim)
 	case FormatJSON:
-		return newJSONReader(f, r)
+		return newJSONReader(f, r, lim)
 	case FormatNDJSON:
-		return &ndjsonReader{cols: newColumns(f), sc: newScanner(r)}, nil
+		return &ndjsonReader{cols: newColumns(f, lim), sc: newScanner(r, lim.LineBytes), max: lim.LineBytes}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown format %q (csv, xlsx, json or ndjson)", ErrFormat, format)
 }
@@ -165,19 +192,25 @@ type columns struct {
 	ind        []*rules.Indicator // by column; nil for unit, period and unknown
 	labels     []string
 	cells      []string        // Row.Cells, reused from row to row
-	reported   map[string]bool // unknown JSON keys already reported
+	reported   map[string]bool // unknown JSON keys already reported (at most max)
 	hasUnitCol bool
+	max        int // Limits.Columns
 }
 
-func newColumns(f *rules.Form) *columns {
-	return &columns{form: f, unit: -1, per: -1, reported: map[string]bool{}}
+func newColumns(f *rules.Form, lim Limits) *columns {
+	return &columns{form: f, unit: -1, per: -1, reported: map[string]bool{}, max: lim.Columns}
 }
+
+func (c *columns) tooMany() error { return &LimitError{Limit: "columns", Max: int64(c.max)} }
 
 func isUnitKey(k string) bool   { return k == "unit" || k == "单位" }
 func isPeriodKey(k string) bool { return k == "period" || k == "期间" }
 
 // header reads the header row; problems are reported at row 1.
 func (c *columns) header(cells []string) ([]Problem, error) {
+	if len(cells) > c.max {
+		return nil, c.tooMany()
+	}
 	var probs []Problem
 	seen := map[int]string{}
 	c.ind = make([]*rules.Indicator, len(cells))
@@ -196,11 +229,11 @@ func (c *columns) header(cells []string) ([]Problem, error) {
 		default:
 			ind, ok := c.form.Indicator(name)
 			if !ok {
-				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("未知列 %q:表单中没有这个指标,该列被忽略", name)})
+				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("未知列 %q:表单中没有这个指标,该列被忽略", name), kind: kindUnknownColumn})
 				continue
 			}
 			if first, dup := seen[ind.Index]; dup {
-				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("列 %q 与 %s 列是同一指标「%s」,该列被忽略", name, first, ind.Name)})
+				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("列 %q 与 %s 列是同一指标「%s」,该列被忽略", name, first, ind.Name), kind: kindSameColumn})
 				continue
 			}
 			seen[ind.Index] = col
@@ -224,7 +257,7 @@ func (c *columns) row(line int, cells []string) (Row, []Problem) {
 	if len(cells) > len(c.ind) {
 		for i := len(c.ind); i < len(cells); i++ {
 			if strings.TrimSpace(cells[i]) != "" {
-				probs = append(probs, Problem{Row: line, Column: colName(i), Message: "该单元格在表头之外,被忽略"})
+				probs = append(probs, Problem{Row: line, Column: colName(i), Message: "该单元格在表头之外,被忽略", kind: kindOutside})
 				break
 			}
 		}
@@ -261,16 +294,40 @@ type csvReader struct {
 	r    *csv.Reader
 }
 
-func newCSVReader(f *rules.Form, r io.Reader, encoding string) (*csvReader, error) {
+func newCSVReader(f *rules.Form, r io.Reader, encoding string, lim Limits) (*csvReader, error) {
 	text, err := decodeText(r, encoding)
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(text)
+	// encoding/csv holds a whole record, and a slice entry per field: the
+	// lines are bounded before it sees them.
+	cr := csv.NewReader(&lineLimiter{r: text, max: lim.LineBytes})
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
-	return &csvReader{cols: newColumns(f), r: cr}, nil
+	return &csvReader{cols: newColumns(f, lim), r: cr}, nil
+}
+
+// lineLimiter fails a read that would make a line (the bytes between two
+// newlines) longer than max.
+type lineLimiter struct {
+	r   io.Reader
+	max int
+	run int // bytes since the last newline
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			l.run = 0
+			continue
+		}
+		if l.run++; l.run > l.max {
+			return 0, &LimitError{Limit: "line_bytes", Max: int64(l.max)}
+		}
+	}
+	return n, err
 }
 
 func (c *csvReader) Next() (Row, []Problem, error) {
@@ -280,6 +337,9 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return Row{}, nil, fmt.Errorf("%w: the file is empty", ErrFormat)
+			}
+			if errors.Is(err, ErrLimit) {
+				return Row{}, nil, err
 			}
 			return Row{}, nil, fmt.Errorf("%w: header: %w", ErrFormat, err)
 		}
@@ -295,11 +355,14 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				// A broken record: report it and go on with the next line.
-				first = append(first, Problem{Row: pe.StartLine, Message: "CSV 格式错误:" + pe.Err.Error()})
+				first = append(first, Problem{Row: pe.StartLine, Message: "CSV 格式错误:" + pe.Err.Error(), kind: kindCSV})
 				continue
 			}
 			if errors.Is(err, io.EOF) {
 				return Row{}, first, io.EOF
+			}
+			if errors.Is(err, ErrLimit) {
+				return Row{}, first, err
 			}
 			return Row{}, first, fmt.Errorf("%w: %w", ErrFormat, err)
 		}
@@ -322,15 +385,83 @@ func blank(cells []string) bool {
 }
 
 type xlsxReader struct {
-	cols *columns
-	file *excelize.File
-	rows *excelize.Rows
-	line int
+	cols   *columns
+	file   *excelize.File
+	rows   *excelize.Rows
+	line   int
+	closed bool
 }
 
-func newXLSXReader(f *rules.Form, r io.Reader) (*xlsxReader, error) {
-	// A workbook is a zip: bound what it may expand to.
-	x, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 1 << 30})
+// xlsxParts are the members of a workbook a reader needs: the package's
+// and the workbook's relations, the workbook (its sheet list), the shared
+// strings, the styles and the worksheets. The others (images, embedded
+// objects, anything else a zip can hold) are left unread.
+func xlsxPart(name string) bool {
+	switch strings.ToLower(name) {
+	case "[content_types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+		"xl/sharedstrings.xml", "xl/styles.xml":
+		return true
+	}
+	n := strings.ToLower(name)
+	return strings.HasPrefix(n, "xl/worksheets/") && strings.HasSuffix(n, ".xml") && !strings.Contains(n[len("xl/worksheets/"):], "/")
+}
+
+// xlsxMemory is the size above which excelize keeps a worksheet or the
+// shared strings in a temporary file rather than in memory (its default);
+// tests lower it.
+var xlsxMemory int64 = 16 << 20
+
+// workbookParts copies the members of a workbook that xlsxPart keeps into
+// a new zip, compressed bytes as they are (nothing is decompressed), and
+// refuses the workbook when they would expand to more than limit.
+func workbookParts(data []byte, limit int64) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: not an XLSX workbook: %w", ErrFormat, err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	var total uint64
+	for _, f := range zr.File {
+		if !xlsxPart(f.Name) {
+			continue
+		}
+		// The sizes are the ones the zip declares; archive/zip fails a
+		// member that expands to more than it declared.
+		if total += f.UncompressedSize64; total > uint64(limit) {
+			return nil, &LimitError{Limit: "sheet_bytes", Max: limit}
+		}
+		r, err := f.OpenRaw()
+		if err != nil {
+			return nil, fmt.Errorf("%w: not an XLSX workbook: %w", ErrFormat, err)
+		}
+		w, err := zw.CreateRaw(&f.FileHeader)
+		if err == nil {
+			_, err = io.Copy(w, r)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: not an XLSX workbook: %w", ErrFormat, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+func newXLSXReader(f *rules.Form, r io.Reader, lim Limits) (*xlsxReader, error) {
+	// A workbook is a zip, read from its end: it is held in memory (the
+	// server bounds its body); what it may expand to is bounded below.
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if data, err = workbookParts(data, lim.SheetBytes); err != nil {
+		return nil, err
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit: max(lim.SheetBytes, xlsxMemory), UnzipXMLSizeLimit: xlsxMemory, TmpDir: lim.tmpDir,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: not an XLSX workbook: %w", ErrFormat, err)
 	}
@@ -344,7 +475,17 @@ func newXLSXReader(f *rules.Form, r io.Reader) (*xlsxReader, error) {
 		_ = x.Close()
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
-	return &xlsxReader{cols: newColumns(f), file: x, rows: rows}, nil
+	return &xlsxReader{cols: newColumns(f, lim), file: x, rows: rows}, nil
+}
+
+// Close removes the temporary files excelize made for a large sheet; Read
+// calls it whatever happened, and it may be called more than once.
+func (x *xlsxReader) Close() error {
+	if x.closed {
+		return nil
+	}
+	x.closed = true
+	return errors.Join(x.rows.Close(), x.file.Close())
 }
 
 func (x *xlsxReader) Next() (Row, []Problem, error) {
@@ -353,7 +494,7 @@ func (x *xlsxReader) Next() (Row, []Problem, error) {
 		x.line++
 		cells, err := x.rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
-			first = append(first, Problem{Row: x.line, Message: "无法读取该行:" + err.Error()})
+			first = append(first, Problem{Row: x.line, Message: "无法读取该行:" + err.Error(), kind: kindRowUnreadable})
 			continue
 		}
 		if x.cols.ind == nil {
@@ -374,8 +515,7 @@ func (x *xlsxReader) Next() (Row, []Problem, error) {
 		return row, append(first, probs...), nil
 	}
 	err := x.rows.Error()
-	_ = x.rows.Close()
-	_ = x.file.Close()
+	_ = x.Close()
 	if err != nil {
 		return Row{}, first, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
@@ -399,7 +539,7 @@ func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
 		case nil:
 			return ""
 		}
-		probs = append(probs, Problem{Row: line, Column: k, Message: "应为文字"})
+		probs = append(probs, Problem{Row: line, Column: k, Message: "应为文字", kind: kindNotText})
 		return ""
 	}
 	var add func(k string, v any)
@@ -407,13 +547,15 @@ func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
 		ind, ok := c.form.Indicator(k)
 		if !ok {
 			if !c.reported[k] {
-				c.reported[k] = true
-				probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("未知字段 %q:表单中没有这个指标,被忽略", k)})
+				if len(c.reported) < c.max {
+					c.reported[k] = true // beyond max, reported again and counted
+				}
+				probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("未知字段 %q:表单中没有这个指标,被忽略", k), kind: kindUnknownKey})
 			}
 			return
 		}
 		if r.Values[ind.Index] != nil {
-			probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("指标「%s」在同一行出现两次,只用第一个", ind.Name)})
+			probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("指标「%s」在同一行出现两次,只用第一个", ind.Name), kind: kindTwice})
 			return
 		}
 		if v == nil {
@@ -430,7 +572,7 @@ func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
 		case k == "figures":
 			m, ok := v.(map[string]any)
 			if !ok {
-				probs = append(probs, Problem{Row: line, Column: k, Message: "figures 应为对象"})
+				probs = append(probs, Problem{Row: line, Column: k, Message: "figures 应为对象", kind: kindNotObject})
 				continue
 			}
 			for fk, fv := range m {
@@ -444,22 +586,43 @@ func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
 }
 
 type jsonReader struct {
-	cols *columns
-	dec  *json.Decoder
-	n    int
+	cols   *columns
+	dec    *json.Decoder
+	budget *budgetReader
+	n      int
 }
 
-func newJSONReader(f *rules.Form, r io.Reader) (*jsonReader, error) {
-	dec := json.NewDecoder(r)
+// budgetReader fails a read beyond what is left; the JSON reader refills
+// it before each element, so that one element cannot be larger than
+// Limits.LineBytes (give or take the decoder's read-ahead).
+type budgetReader struct {
+	r    io.Reader
+	left int
+	max  int
+}
+
+func (b *budgetReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, &LimitError{Limit: "line_bytes", Max: int64(b.max)}
+	}
+	n, err := b.r.Read(p[:min(len(p), b.left)])
+	b.left -= n
+	return n, err
+}
+
+func newJSONReader(f *rules.Form, r io.Reader, lim Limits) (*jsonReader, error) {
+	budget := &budgetReader{r: r, left: lim.LineBytes, max: lim.LineBytes}
+	dec := json.NewDecoder(budget)
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if d, ok := tok.(json.Delim); err != nil || !ok || d != '[' {
 		return nil, fmt.Errorf("%w: a JSON batch must be an array of objects", ErrFormat)
 	}
-	return &jsonReader{cols: newColumns(f), dec: dec}, nil
+	return &jsonReader{cols: newColumns(f, lim), dec: dec, budget: budget}, nil
 }
 
 func (j *jsonReader) Next() (Row, []Problem, error) {
+	j.budget.left = j.budget.max
 	if !j.dec.More() {
 		if _, err := j.dec.Token(); err != nil {
 			return Row{}, nil, fmt.Errorf("%w: the JSON array is not closed: %w", ErrFormat, err)
@@ -467,18 +630,25 @@ func (j *jsonReader) Next() (Row, []Problem, error) {
 		return Row{}, nil, io.EOF
 	}
 	j.n++
+	j.budget.left = j.budget.max
 	var obj map[string]any
 	if err := j.dec.Decode(&obj); err != nil {
+		if errors.Is(err, ErrLimit) {
+			return Row{}, nil, err
+		}
 		// A syntax error leaves the decoder unusable: the batch ends here.
 		return Row{}, nil, fmt.Errorf("%w: element %d: %w", ErrFormat, j.n, err)
+	}
+	if len(obj) > j.cols.max {
+		return Row{}, nil, j.cols.tooMany()
 	}
 	row, probs := j.cols.object(j.n, obj)
 	return row, probs, nil
 }
 
-func newScanner(r io.Reader) *bufio.Scanner {
+func newScanner(r io.Reader, max int) *bufio.Scanner {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	sc.Buffer(make([]byte, min(64<<10, max)), max)
 	return sc
 }
 
@@ -486,6 +656,7 @@ type ndjsonReader struct {
 	cols *columns
 	sc   *bufio.Scanner
 	line int
+	max  int // Limits.LineBytes
 }
 
 func (n *ndjsonReader) Next() (Row, []Problem, error) {
@@ -507,13 +678,19 @@ func (n *ndjsonReader) Next() (Row, []Problem, error) {
 			if err != nil {
 				msg += ":" + err.Error()
 			}
-			first = append(first, Problem{Row: n.line, Message: msg})
+			first = append(first, Problem{Row: n.line, Message: msg, kind: kindNotObject})
 			continue
+		}
+		if len(obj) > n.cols.max {
+			return Row{}, first, n.cols.tooMany()
 		}
 		row, probs := n.cols.object(n.line, obj)
 		return row, append(first, probs...), nil
 	}
 	if err := n.sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return Row{}, first, &LimitError{Limit: "line_bytes", Max: int64(n.max)}
+		}
 		return Row{}, first, fmt.Errorf("%w: line %d: %w", ErrFormat, n.line+1, err)
 	}
 	return Row{}, first, io.EOF

@@ -44,7 +44,7 @@ func checkProblems(t *testing.T, got []Problem, want []wantProblem) {
 
 func rowOf(t *testing.T, rep *Report, unit, period string) RowReport {
 	t.Helper()
-	for _, r := range rep.Rows {
+	for r := range rep.Rows() {
 		if r.Unit == unit && r.Period == period {
 			return r
 		}
@@ -234,12 +234,14 @@ func FuzzReaders(f *testing.F) {
 					}
 				}
 				if err != nil {
-					if !errors.Is(err, io.EOF) && !errors.Is(err, ErrFormat) {
-						t.Fatalf("%s: error not wrapping ErrFormat: %v", format, err)
+					if !errors.Is(err, io.EOF) && !errors.Is(err, ErrFormat) && !errors.Is(err, ErrLimit) {
+						t.Fatalf("%s: error not wrapping ErrFormat or ErrLimit: %v", format, err)
 					}
 					break
 				}
-				a.add("fuzz", row)
+				if err := a.add(a.file("fuzz"), row); err != nil {
+					t.Fatalf("%s: %v", format, err)
+				}
 			}
 			rep := a.Finish()
 			if err := rep.WriteCSV(io.Discard); err != nil {

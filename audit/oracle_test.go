@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -180,4 +181,43 @@ func readGzip(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestRowOrderDoesNotMatter: a row read before its previous period is
+// checked again at the end with the figures as written, so that its
+// report (fields, check id) is the one it gets when the periods come in
+// order. The row-map audit re-checked such rows from the numbers alone
+// ("42%" became 42, and the check id changed); the oracle files were
+// rewritten for the rows that differed so.
+func TestRowOrderDoesNotMatter(t *testing.T) {
+	f := shippedForm(t)
+	rate := mustInd(f, "benke_rate").Name
+	head := "单位,期间," + rate + "\n"
+	early, late := "甲,2024H2,96.1\n", "甲,2025H1,42%\n"
+	inOrder := rowsOf(t, auditBytes(t, []byte(head+early+late), FormatCSV, Options{}))
+	reversed := rowsOf(t, auditBytes(t, []byte(head+late+early), FormatCSV, Options{}))
+	for period, want := range inOrder {
+		got := reversed[period]
+		if want.CheckID != got.CheckID || !reflect.DeepEqual(want.Violations, got.Violations) {
+			t.Errorf("%s: in order %s %+v\nreversed %s %+v", period, want.CheckID, want.Violations, got.CheckID, got.Violations)
+		}
+	}
+	if v := inOrder["2025H1"]; len(v.Violations) == 0 {
+		t.Fatal("no violation on 2025H1")
+	}
+	for _, v := range reversed["2025H1"].Violations {
+		if x, ok := v.Fields["benke_rate"]; ok && x != "42%" {
+			t.Errorf("%s: benke_rate %v, want it as written", v.Rule, x)
+		}
+	}
+}
+
+func rowsOf(t *testing.T, rep *Report) map[string]RowReport {
+	t.Helper()
+	m := map[string]RowReport{}
+	for r := range rep.Rows() {
+		r.Row = 0
+		m[r.Period] = r
+	}
+	return m
 }

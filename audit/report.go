@@ -2,6 +2,7 @@ package audit
 
 import (
 	"cmp"
+	"iter"
 	"math"
 	"slices"
 
@@ -18,15 +19,16 @@ type Report struct {
 	// Benford holds the batch-wide digit tests, with their verdict or
 	// "too_few" when there were too few figures.
 	Benford []anomaly.BenfordResult `json:"benford"`
-	// Rows lists every row checked that has a violation or an evaluation
-	// error, in input order.
-	Rows     []RowReport `json:"rows"`
-	Findings []Finding   `json:"findings"`
-	Problems []Problem   `json:"problems"`
+	// Findings are the batch checks' and anomaly tests' findings, and
+	// Problems what could not be read. The rows are not held here: Rows
+	// renders them one by one, and the writers stream them.
+	Findings []Finding `json:"findings"`
+	Problems []Problem `json:"problems"`
 
 	indicators []string // ids in form order, for the raw data sheet
 	names      []string
-	raw        []rawRow
+	audit      *Auditor // the rows, for Rows and rawRows
+	keepCells  bool
 }
 
 // Summary counts what the audit found.
@@ -91,7 +93,7 @@ func (a *Auditor) report() *Report {
 	findings, benford := a.findings()
 	rep := &Report{
 		Form: a.form.ID, Title: a.form.Title, Ruleset: a.form.Digest, Benford: benford,
-		Rows: []RowReport{}, Findings: findings, Problems: a.problems,
+		Findings: findings, Problems: a.problems.listed(), audit: a, keepCells: a.opts.KeepCells,
 	}
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}
@@ -107,14 +109,14 @@ func (a *Auditor) report() *Report {
 		rep.names = append(rep.names, ind.Name)
 	}
 	s := &rep.Summary
-	s.Rows, s.Units, s.Problems, s.Findings = len(a.recs), len(a.units), len(a.problems), len(findings)
+	s.Rows, s.Units, s.Problems, s.Findings = len(a.recs), len(a.units), a.problems.total, len(findings)
 	s.ByKind = map[string]int{}
 	periods, _ := a.byPeriod()
 	s.Periods = periods
 	if s.Periods == nil {
 		s.Periods = []string{}
 	}
-	rules := map[string]*RuleCount{}
+	ruleRows := make([]int, len(a.rules.rules))
 	units := map[string]*UnitRank{}
 	unit := func(name string) *UnitRank {
 		u := units[name]
@@ -125,37 +127,21 @@ func (a *Auditor) report() *Report {
 		return u
 	}
 	for _, r := range a.recs {
-		switch r.res.Verdict {
-		case checker.Pass:
+		switch r.res.verdict {
+		case verdictPass:
 			s.Pass++
-		case checker.Warn:
+		case verdictWarn:
 			s.Warn++
 		default:
 			s.Fail++
 		}
-		u := unit(r.unit)
-		u.Errors += r.res.Summary.Errors
-		u.Warnings += r.res.Summary.Warnings
-		seen := map[string]bool{}
-		for _, v := range r.res.Violations {
-			if v.Explained || seen[v.Rule] {
-				continue
-			}
-			seen[v.Rule] = true
-			rc := rules[v.Rule]
-			if rc == nil {
-				rc = &RuleCount{Rule: v.Rule, Name: v.Name, Severity: v.Severity.String()}
-				rules[v.Rule] = rc
-			}
-			rc.Rows++
+		if r.res.errors > 0 || r.res.warnings > 0 {
+			u := unit(r.unit)
+			u.Errors += int(r.res.errors)
+			u.Warnings += int(r.res.warnings)
 		}
-		rr := RowReport{File: r.file, Row: r.line, Unit: r.unit, Period: r.period, CheckID: r.res.CheckID, Verdict: r.res.Verdict,
-			Summary: r.res.Summary, Violations: r.res.Violations, EvalErrors: r.res.EvalErrors}
-		if len(r.res.Violations) > 0 || len(r.res.EvalErrors) > 0 {
-			rep.Rows = append(rep.Rows, rr)
-		}
-		if a.opts.KeepCells {
-			rep.raw = append(rep.raw, rawRow{row: rr, vals: r.vals, bad: r.bad, violations: r.res.Violations})
+		for _, c := range r.res.rules {
+			ruleRows[c]++
 		}
 	}
 	for _, f := range findings {
@@ -164,8 +150,12 @@ func (a *Auditor) report() *Report {
 			unit(f.Unit).Findings++
 		}
 	}
-	for _, rc := range rules {
-		s.TopRules = append(s.TopRules, *rc)
+	for c, n := range ruleRows {
+		if n > 0 {
+			rc := a.rules.rules[c]
+			rc.Rows = n
+			s.TopRules = append(s.TopRules, rc)
+		}
 	}
 	slices.SortFunc(s.TopRules, func(x, y RuleCount) int { return cmp.Or(cmp.Compare(y.Rows, x.Rows), cmp.Compare(x.Rule, y.Rule)) })
 	s.TopRules = s.TopRules[:min(len(s.TopRules), topN)]
@@ -193,6 +183,69 @@ func (a *Auditor) report() *Report {
 	}
 	return rep
 }
+
+// Rows yields every row checked that has a violation or an evaluation
+// error, in input order, each checked again to render its violations.
+func (r *Report) Rows() iter.Seq[RowReport] {
+	return func(yield func(RowReport) bool) {
+		if r.audit == nil {
+			return
+		}
+		for _, rec := range r.audit.recs {
+			if !rec.res.listed {
+				continue
+			}
+			if rr, _ := r.audit.render(rec); !yield(rr) {
+				return
+			}
+		}
+	}
+}
+
+// rawRows yields every row for the 原始数据 sheet when the audit kept the
+// cells (Options.KeepCells).
+func (r *Report) rawRows() iter.Seq2[int, rawRow] {
+	return func(yield func(int, rawRow) bool) {
+		if r.audit == nil || !r.keepCells {
+			return
+		}
+		a := r.audit
+		for i, rec := range a.recs {
+			var raw rawRow
+			if rec.res.listed {
+				rr, v := a.render(rec)
+				raw = rawRow{row: rr, vals: rec.vals, violations: rr.Violations}
+				raw.bad = a.unusable(v.Raw)
+			} else {
+				raw = rawRow{row: RowReport{File: a.files[rec.file], Row: int(rec.line), Unit: rec.unit, Period: rec.period,
+					Verdict: verdictText[rec.res.verdict]}, vals: rec.vals}
+				raw.bad = a.unusable(decodeRaw(rec.raw, len(rec.vals)))
+			}
+			if !yield(i, raw) {
+				return
+			}
+		}
+	}
+}
+
+// unusable are the figures kept as written that are not numbers.
+func (a *Auditor) unusable(raw []any) map[int]any {
+	var bad map[int]any
+	for i, v := range raw {
+		if v == nil {
+			continue
+		}
+		if _, err := checker.Normalize(v, a.form.Indicators[i].Type); err != nil {
+			if bad == nil {
+				bad = map[int]any{}
+			}
+			bad[i] = v
+		}
+	}
+	return bad
+}
+
+var verdictText = [...]string{verdictPass: checker.Pass, verdictWarn: checker.Warn, verdictFail: checker.Fail}
 
 // finite replaces infinities and NaN (a sum of huge figures can overflow)
 // by 0: JSON has no such numbers, and a report must always encode.

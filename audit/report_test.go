@@ -133,7 +133,7 @@ func TestJSONAndCSVReport(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Summary.Rows != len(b.rows) || len(back.Findings) != len(rep.Findings) || len(back.Rows) != len(rep.Rows) {
+	if back.Summary.Rows != len(b.rows) || len(back.Findings) != len(rep.Findings) || len(back.Rows) != len(slices.Collect(rep.Rows())) {
 		t.Errorf("JSON: summary %+v, %d findings, %d rows", back.Summary, len(back.Findings), len(back.Rows))
 	}
 	if back.Summary.Pass+back.Summary.Warn+back.Summary.Fail != back.Summary.Rows || back.Summary.TopUnits[0].Findings == 0 {
@@ -163,7 +163,7 @@ func TestJSONAndCSVReport(t *testing.T) {
 		}
 	}
 	want := 0
-	for _, r := range rep.Rows {
+	for r := range rep.Rows() {
 		want += len(r.Violations)
 	}
 	if violations != want || findings != len(rep.Findings) {

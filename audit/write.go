@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -50,11 +52,54 @@ func (r *Report) Write(w io.Writer, format string) error {
 	return fmt.Errorf("unknown report format %q (text, json, csv or xlsx)", format)
 }
 
-// WriteJSON writes the report as one JSON object.
+// WriteJSON writes the report as one JSON object: the summary, then the
+// rows one by one as they are rendered, then the findings and problems.
+// A row is encoded and written before the next is rendered.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	put := func(prefix string, v any, cut int) error {
+		buf.Reset()
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, _ = bw.WriteString(prefix)
+		_, err := bw.Write(buf.Bytes()[:buf.Len()-cut])
+		return err
+	}
+	// The head is encoded as an object whose "}\n" is cut for the rest to
+	// follow; the keys come in the order of the Report's fields.
+	head := struct {
+		Form    string                  `json:"form"`
+		Title   string                  `json:"title,omitempty"`
+		Ruleset string                  `json:"ruleset"`
+		Summary Summary                 `json:"summary"`
+		Benford []anomaly.BenfordResult `json:"benford"`
+	}{r.Form, r.Title, r.Ruleset, r.Summary, r.Benford}
+	if err := put("", head, 2); err != nil {
+		return err
+	}
+	prefix := `,"rows":[`
+	for row := range r.Rows() {
+		if err := put(prefix, row, 1); err != nil {
+			return err
+		}
+		prefix = ","
+	}
+	if prefix != "," {
+		_, _ = bw.WriteString(prefix)
+	}
+	_, _ = bw.WriteString("]")
+	if err := put(`,"findings":`, r.Findings, 1); err != nil {
+		return err
+	}
+	if err := put(`,"problems":`, r.Problems, 1); err != nil {
+		return err
+	}
+	_, _ = bw.WriteString("}\n")
+	return bw.Flush()
 }
 
 // KindNames are the Chinese names of the finding kinds.
@@ -96,7 +141,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	_, _ = bw.WriteString("\ufeff")
 	cw := csv.NewWriter(bw)
 	_ = cw.Write(csvHeader)
-	for _, row := range r.Rows {
+	for row := range r.Rows() {
 		for _, v := range row.Violations {
 			_ = cw.Write([]string{"违规", row.File, strconv.Itoa(row.Row), row.Unit, row.Period, v.Rule, v.Name,
 				severityNames[v.Severity.String()], fieldNames(v.Fields), "", "", "", "", v.Message})

@@ -207,7 +207,7 @@ func (r *Report) violationSheet(x *xlsxWriter) {
 	const sh = SheetViolations
 	x.header(sh, ViolationHeader, 10, 6, 16, 10, 8, 34, 26, 6, 60, 30)
 	n := 2
-	for _, row := range r.Rows {
+	for row := range r.Rows() {
 		for _, v := range row.Violations {
 			x.row(sh, n, row.File, row.Row, row.Unit, row.Period, verdictNames[row.Verdict], v.Rule, v.Name,
 				severityNames[v.Severity.String()], v.Message, fieldNames(v.Fields))
@@ -253,7 +253,7 @@ func (r *Report) rawSheet(x *xlsxWriter) {
 	// The comments go in before the rows are streamed: added after, each
 	// would make excelize read the whole streamed sheet back.
 	marks := make(map[int]map[int]int) // row -> column -> style
-	for i, raw := range r.raw {
+	for i, raw := range r.rawRows() {
 		if len(raw.violations) == 0 {
 			continue
 		}
@@ -289,7 +289,7 @@ func (r *Report) rawSheet(x *xlsxWriter) {
 		return
 	}
 	cells := make([]any, len(header))
-	for i, raw := range r.raw {
+	for i, raw := range r.rawRows() {
 		n := i + 2
 		clear(cells)
 		cells[0], cells[1], cells[2], cells[3], cells[4] = raw.row.File, raw.row.Row, raw.row.Unit, raw.row.Period, verdictNames[raw.row.Verdict]

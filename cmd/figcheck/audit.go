@@ -137,7 +137,7 @@ func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Rea
 		head, _ := br.Peek(512)
 		format = audit.DetectFormat(strings.TrimPrefix(name, "-"), "", head)
 	}
-	rr, err := audit.NewReader(a.Form(), br, format, encoding)
+	rr, err := a.NewReader(br, format, encoding)
 	if err != nil {
 		return err
 	}
