@@ -146,11 +146,11 @@ type unitRows struct {
 // again when it writes it, from the same figures, and gets the same
 // result.
 type record struct {
-	unit, period string      // shared with the unit and the period table
-	vals         []float64   // by indicator index; NaN when absent or unusable
-	raw          []byte      // the figures kept as written, or nil
-	file, line   int32       // index in Auditor.files; the row in its file
-	prev         int32       // the period id used as previous when checked; -1 for none
+	unit, period string    // shared with the unit and the period table
+	vals         []float64 // by indicator index; NaN when absent or unusable
+	raw          []byte    // the figures kept as written, or nil
+	file, line   int32     // index in Auditor.files; the row in its file
+	prev         int32     // the period id used as previous when checked; -1 for none
 	res          outcome
 }
 

@@ -3,10 +3,10 @@ package audit
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
