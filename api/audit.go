@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -60,7 +59,7 @@ func (s *Server) audit(c *gin.Context) {
 	}
 	logRow := s.checkLogger(c)
 	a, err := audit.New(f, audit.Options{
-		Per: c.Query("per"), KeepCells: format == audit.OutXLSX,
+		Per: c.Query("per"), KeepCells: format == audit.OutXLSX, Limits: s.cfg.Limits.auditLimits(),
 		OnCheck: func(sub *checker.Submission, d [32]byte, res *checker.Result) { logRow(f, sub, d, res) },
 	})
 	if err != nil {
@@ -118,10 +117,16 @@ func (s *Server) audit(c *gin.Context) {
 		s.metrics.auditFindings.WithLabelValues(f.ID, fd.Kind).Inc()
 	}
 	if err != nil {
-		var tooLarge *http.MaxBytesError
+		var (
+			tooLarge *http.MaxBytesError
+			over     *audit.LimitError
+		)
 		switch {
 		case errors.As(err, &tooLarge):
 			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body is larger than the limit of %d bytes", limit))
+		case errors.As(err, &over):
+			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, over.Error()+" (limits."+limitKeys[over.Limit]+")",
+				gin.H{"limit": limitKeys[over.Limit], "max": over.Max})
 		case errors.Is(err, audit.ErrFormat):
 			fail(c, http.StatusBadRequest, CodeInvalidBatch, err.Error())
 		default:
@@ -129,16 +134,23 @@ func (s *Server) audit(c *gin.Context) {
 		}
 		return
 	}
-	var out bytes.Buffer
-	if err := rep.Write(&out, format); err != nil {
-		fail(c, http.StatusInternalServerError, CodeInternal, "writing the report failed")
-		return
-	}
 	if format != audit.OutJSON {
 		c.Header("Content-Disposition", `attachment; filename="audit-`+f.ID+`.`+format+`"`)
 	}
+	// The report is streamed: rows are rendered as they are written, so
+	// an error past this point can only cut the answer short.
 	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, audit.ContentType(format), out.Bytes())
+	c.Header("Content-Type", audit.ContentType(format))
+	c.Status(http.StatusOK)
+	if err := rep.Write(c.Writer, format); err != nil {
+		_ = c.Error(fmt.Errorf("writing the audit report: %w", err))
+	}
+}
+
+// limitKeys are the config keys of the audit limits, by LimitError.Limit.
+var limitKeys = map[string]string{
+	"rows": "audit_rows", "cells": "audit_cells", "columns": "audit_columns", "sheet_bytes": "audit_sheet",
+	"line_bytes": "audit_line_bytes",
 }
 
 // auditForm is the form named by ?form=, or the only form loaded.

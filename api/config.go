@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/figcheck/figcheck/audit"
 	"github.com/figcheck/figcheck/configs"
 	"go.yaml.in/yaml/v3"
 )
@@ -60,6 +61,29 @@ type LimitsConfig struct {
 	BatchItems int   `yaml:"batch_items"`
 	// AuditBody bounds the upload of POST /v1/audit (0: 64 MiB).
 	AuditBody int64 `yaml:"audit_body"`
+	// AuditRows, AuditCells and AuditColumns bound what one audit keeps:
+	// rows, rows × the form's indicators (8 bytes each), and columns of a
+	// header or keys of a JSON row. AuditSheet bounds what an XLSX upload
+	// may expand to (0: 8 × AuditBody). See audit.Limits.
+	AuditRows    int   `yaml:"audit_rows"`
+	AuditCells   int   `yaml:"audit_cells"`
+	AuditColumns int   `yaml:"audit_columns"`
+	AuditSheet   int64 `yaml:"audit_sheet"`
+	// AuditLineBytes bounds a CSV or NDJSON line and a JSON row (0: 1 MiB).
+	AuditLineBytes int `yaml:"audit_line_bytes"`
+}
+
+// auditLimits are the audit.Limits of the service.
+func (l LimitsConfig) auditLimits() audit.Limits {
+	body := l.AuditBody
+	if body <= 0 {
+		body = 64 << 20
+	}
+	sheet := l.AuditSheet
+	if sheet <= 0 {
+		sheet = 8 * body
+	}
+	return audit.Limits{Rows: l.AuditRows, Cells: l.AuditCells, Columns: l.AuditColumns, SheetBytes: sheet, LineBytes: l.AuditLineBytes}
 }
 
 // TimeoutsConfig are the HTTP server's timeouts and the shutdown grace.
@@ -87,7 +111,12 @@ func DefaultConfig() Config {
 			// Results are still written, so turning it on shares them.
 			RedisRead: new(false),
 		},
-		Limits: LimitsConfig{CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000, AuditBody: 64 << 20},
+		Limits: LimitsConfig{
+			CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000, AuditBody: 64 << 20,
+			// 20 million figures are 160 MB: with the rest of an audit, a
+			// server stays under 1 GB whatever is uploaded (docs/security.md).
+			AuditRows: 1_000_000, AuditCells: 20_000_000, AuditColumns: 10_000,
+		},
 		Timeouts: TimeoutsConfig{
 			ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second,
 			Idle: 120 * time.Second, Shutdown: 10 * time.Second,
@@ -124,7 +153,8 @@ func (c Config) Validate() error {
 	if c.Cache.Size < 0 {
 		errs = append(errs, errors.New("cache.size must not be negative"))
 	}
-	if c.Limits.CheckBody <= 0 || c.Limits.BatchBody <= 0 || c.Limits.BatchItems <= 0 || c.Limits.AuditBody < 0 {
+	if l := c.Limits; l.CheckBody <= 0 || l.BatchBody <= 0 || l.BatchItems <= 0 || l.AuditBody < 0 ||
+		l.AuditRows < 0 || l.AuditCells < 0 || l.AuditColumns < 0 || l.AuditSheet < 0 || l.AuditLineBytes < 0 {
 		errs = append(errs, errors.New("limits must be positive"))
 	}
 	errs = append(errs, c.validateAuditTrail())

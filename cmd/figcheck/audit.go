@@ -13,7 +13,7 @@ import (
 	"github.com/figcheck/figcheck/configs"
 )
 
-const auditUsage = "usage: figcheck audit [--rules DIR] [--form ID] [--format text|json|csv|xlsx] [-o OUT] [--input csv|xlsx|json|ndjson] [--encoding utf-8|gb18030] [--per INDICATOR] FILE..."
+const auditUsage = "usage: figcheck audit [--rules DIR] [--form ID] [--format text|json|csv|xlsx] [-o OUT] [--input csv|xlsx|json|ndjson] [--encoding utf-8|gb18030] [--per INDICATOR] [--max-rows N] [--max-cells N] [--max-columns N] FILE..."
 
 // parseInterleaved parses flags that may come before, between or after the
 // positional arguments.
@@ -46,6 +46,11 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	encoding := fs.String("encoding", "", "CSV encoding: utf-8 or gb18030 (default: detect)")
 	per := fs.String("per", "", "size `indicator` for peer outliers (compare figures per school, per student)")
 	workers := fs.Int("workers", 0, "checker goroutines (default: one per CPU)")
+	def := audit.DefaultLimits()
+	var lim audit.Limits
+	fs.IntVar(&lim.Rows, "max-rows", def.Rows, "most rows the audit keeps")
+	fs.IntVar(&lim.Cells, "max-cells", def.Cells, "most figures it keeps (rows × the form's indicators, 8 bytes each)")
+	fs.IntVar(&lim.Columns, "max-columns", def.Columns, "most columns of a header or keys of a JSON row")
 	files, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
@@ -79,7 +84,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "figcheck audit: unknown form %q (known: %v)\n", id, rs.FormIDs())
 		return exitBadArgs
 	}
-	a, err := audit.New(f, audit.Options{Workers: *workers, Per: *per, KeepCells: *format == audit.OutXLSX})
+	a, err := audit.New(f, audit.Options{Workers: *workers, Per: *per, KeepCells: *format == audit.OutXLSX, Limits: lim})
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck audit: --per: %v\n", err)
 		return exitBadArgs
