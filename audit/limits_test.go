@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
@@ -251,4 +252,32 @@ func TestXLSXTempFilesRemoved(t *testing.T) {
 			t.Errorf("unit column %v: %d files left in the temporary directory (%s)", unit, len(entries), entries[0].Name())
 		}
 	}
+}
+
+// FuzzXLSXReader feeds arbitrary bytes, and workbooks, to the XLSX
+// reader under small limits: it may report problems or refuse the input
+// (ErrFormat, ErrLimit), never panic, loop or leave a temporary file.
+func FuzzXLSXReader(f *testing.F) {
+	f.Add(workbook(f, true, 3, nil))
+	f.Add(workbook(f, false, 2, nil))
+	f.Add(workbook(f, true, 2, map[string][]byte{"xl/media/x.bin": {1, 2, 3}}))
+	f.Add([]byte("PK\x03\x04"))
+	form := fuzzForm()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		a, _ := New(form, Options{Workers: 1, Limits: Limits{Rows: 50, SheetBytes: 4 << 20, tmpDir: dir}})
+		rr, err := a.NewReader(bytes.NewReader(data), FormatXLSX, "")
+		if err == nil {
+			err = a.Read("fuzz.xlsx", rr)
+		}
+		if err != nil && !errors.Is(err, ErrFormat) && !errors.Is(err, ErrLimit) {
+			t.Fatalf("error not wrapping ErrFormat or ErrLimit: %v", err)
+		}
+		if err := a.Finish().WriteCSV(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Fatalf("%d temporary files left", len(entries))
+		}
+	})
 }
