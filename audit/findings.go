@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/expr-lang/expr/vm"
 	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -239,58 +238,30 @@ func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 	if len(a.form.BatchRules) == 0 {
 		return nil
 	}
-	var used []int
+	b := &rules.Batch{Period: period, Units: make([]string, len(recs)), Columns: make([][]float64, len(a.form.Indicators))}
 	for _, r := range a.form.BatchRules {
 		for _, ind := range r.Uses {
-			if !slices.Contains(used, ind.Index) {
-				used = append(used, ind.Index)
-			}
-		}
-	}
-	slices.Sort(used) // the figures of a row in form order
-	periodValue := any(period)
-	rows := make([]any, len(recs))
-	for i, r := range recs {
-		m := make(map[string]any, len(used)+2)
-		m["unit"], m["period"] = r.unit, periodValue
-		for _, idx := range used {
-			if x := r.vals[idx]; !math.IsNaN(x) {
-				m[a.form.Indicators[idx].ID] = x
-			}
-		}
-		rows[i] = m
-	}
-	env := rules.BatchEnv(period, rows)
-	var machine vm.VM
-	var out []Finding
-	run := func(p *vm.Program) (bool, error) {
-		v, err := machine.Run(p, env)
-		if err != nil {
-			return false, err
-		}
-		b, ok := v.(bool)
-		if !ok {
-			return false, fmt.Errorf("expression returned %T, not a boolean", v)
-		}
-		return b, nil
-	}
-	for _, r := range a.form.BatchRules {
-		if r.WhenProgram != nil {
-			ok, err := run(r.WhenProgram)
-			if err != nil || !ok {
-				if err != nil {
-					out = append(out, batchError(r, period, err))
+			if b.Columns[ind.Index] == nil {
+				col := make([]float64, len(recs))
+				for i, rec := range recs {
+					col[i] = rec.vals[ind.Index]
 				}
-				continue
+				b.Columns[ind.Index] = col
 			}
 		}
-		ok, err := run(r.Program)
+	}
+	for i, rec := range recs {
+		b.Units[i] = rec.unit
+	}
+	var out []Finding
+	for _, o := range a.form.EvalBatch(b) {
+		r := o.Rule
 		switch {
-		case err != nil:
-			out = append(out, batchError(r, period, err))
-		case !ok:
+		case o.Err != nil:
+			out = append(out, batchError(r, period, o.Err))
+		case !o.OK:
 			f := Finding{Kind: KindBatchRule, Check: r.ID, Severity: r.Severity.String(), Unit: AllUnits, Period: period,
-				Statistic: "规则", Reason: r.Name + ":" + r.Message.Execute(&machine, env)}
+				Statistic: "规则", Reason: r.Name + ":" + o.Message}
 			if len(r.Uses) == 1 {
 				f.Indicator, f.Name = r.Uses[0].ID, r.Uses[0].Name
 			}

@@ -2,11 +2,14 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -110,14 +113,123 @@ func (d *decoder) jump(n *yaml.Node) JumpDef {
 }
 
 // batchEnv is the environment batch expressions are type-checked against.
+// columns holds values(rows, "id") of each indicator: the compiler turns
+// values(rows, "name") into columns["id"] (see batchVisit), which needs
+// no map per row.
 func batchEnv() map[string]any {
-	return map[string]any{"rows": []any{}, "period": ""}
+	return map[string]any{"rows": []any{}, "period": "", "columns": map[string][]any{}}
 }
 
-// BatchEnv builds the evaluation environment of a batch rule: rows holds
-// one map per unit (indicator id to float64, plus "unit" and "period").
-func BatchEnv(period string, rows []any) map[string]any {
-	return map[string]any{"rows": rows, "period": period}
+// Batch is what the batch rules read of one period: the units and, by
+// indicator index, a column of figures, one per unit, NaN where absent.
+// Columns needs only the indicators the batch rules use.
+type Batch struct {
+	Period  string
+	Units   []string
+	Columns [][]float64
+}
+
+// BatchOutcome is one batch rule's verdict on a period.
+type BatchOutcome struct {
+	Rule    *Rule
+	OK      bool
+	Err     error  // the rule could not be evaluated
+	Message string // the rendered message, when !OK
+}
+
+// EvalBatch evaluates the form's batch rules on one period. The rows are
+// built as maps only when a rule reads them (Rule.ReadsRows); values(rows,
+// "name") reads a column.
+func (f *Form) EvalBatch(b *Batch) []BatchOutcome {
+	if len(f.BatchRules) == 0 {
+		return nil
+	}
+	used := map[int]bool{}
+	needRows := false
+	for _, r := range f.BatchRules {
+		for _, ind := range r.Uses {
+			used[ind.Index] = true
+		}
+		needRows = needRows || r.ReadsRows
+	}
+	columns := make(map[string][]any, len(used))
+	for idx := range used {
+		col := b.Columns[idx]
+		list := make([]any, 0, len(col))
+		for _, x := range col {
+			if !math.IsNaN(x) {
+				list = append(list, x)
+			}
+		}
+		columns[f.Indicators[idx].ID] = list
+	}
+	var rows []any
+	if needRows {
+		idxs := slices.Sorted(maps.Keys(used)) // the figures of a row in form order
+		periodValue := any(b.Period)
+		rows = make([]any, len(b.Units))
+		for i, unit := range b.Units {
+			m := make(map[string]any, len(idxs)+2)
+			m["unit"], m["period"] = unit, periodValue
+			for _, idx := range idxs {
+				if x := b.Columns[idx][i]; !math.IsNaN(x) {
+					m[f.Indicators[idx].ID] = x
+				}
+			}
+			rows[i] = m
+		}
+	}
+	env := map[string]any{"rows": rows, "period": b.Period, "columns": columns}
+	var machine vm.VM
+	run := func(p *vm.Program) (bool, error) {
+		v, err := machine.Run(p, env)
+		if err != nil {
+			return false, err
+		}
+		ok, isBool := v.(bool)
+		if !isBool {
+			return false, fmt.Errorf("expression returned %T, not a boolean", v)
+		}
+		return ok, nil
+	}
+	out := make([]BatchOutcome, 0, len(f.BatchRules))
+	for _, r := range f.BatchRules {
+		o := BatchOutcome{Rule: r, OK: true}
+		if r.WhenProgram != nil {
+			ok, err := run(r.WhenProgram)
+			if err != nil || !ok {
+				o.Err = err
+				out = append(out, o)
+				continue
+			}
+		}
+		o.OK, o.Err = run(r.Program)
+		if o.Err == nil && !o.OK {
+			o.Message = r.Message.Execute(&machine, env)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// readsRows reports whether a compiled batch expression still reads rows
+// once values(rows, …) became columns[…].
+func readsRows(p *vm.Program) bool {
+	if p == nil {
+		return false
+	}
+	v := &rowsFinder{}
+	node := p.Node()
+	ast.Walk(&node, v)
+	return v.found
+}
+
+type rowsFinder struct{ found bool }
+
+func (v *rowsFinder) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "rows" {
+		v.found = true
+	}
 }
 
 func (c *compiler) batchRule(f *Form, def RuleDef, seen map[string]*Rule) *Rule {
@@ -154,6 +266,7 @@ func (c *compiler) batchRule(f *Form, def RuleDef, seen map[string]*Rule) *Rule 
 	}
 	r.Message = c.template(r.ID, def.Message, env, uses)
 	r.Uses, _ = uses.sorted()
+	r.ReadsRows = readsRows(r.Program) || readsRows(r.WhenProgram) || r.Message.readsRows()
 	if len(c.list) > n {
 		return nil
 	}
@@ -191,6 +304,10 @@ func (u *usage) batchVisit(node *ast.Node) {
 		}
 		u.mark(&u.cur, ind)
 		name.Value = ind.ID
+		if rows, ok := n.Arguments[0].(*ast.IdentifierNode); ok && rows.Value == "rows" {
+			// The figures of every row: a column, no map per row.
+			ast.Patch(node, &ast.MemberNode{Node: &ast.IdentifierNode{Value: "columns"}, Property: &ast.StringNode{Value: ind.ID}})
+		}
 	case *ast.BinaryNode:
 		if n.Operator == "/" {
 			ast.Patch(node, &ast.CallNode{

@@ -186,6 +186,10 @@ type Rule struct {
 	// evaluates.
 	Fast     BoolFunc
 	WhenFast BoolFunc
+	// ReadsRows marks a batch rule that reads rows other than through
+	// values(rows, "name"): its period needs a map per row (see
+	// Form.EvalBatch).
+	ReadsRows bool
 }
 
 // Test is a rule test case with its figures resolved to indicator ids.

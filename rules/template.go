@@ -143,3 +143,16 @@ func (c *compiler) template(ruleID string, src Str, env map[string]any, uses *us
 }
 
 func runes(s string) int { return len([]rune(s)) }
+
+// readsRows reports whether a part of a batch rule's message reads rows.
+func (t *Template) readsRows() bool {
+	if t == nil {
+		return false
+	}
+	for _, p := range t.parts {
+		if readsRows(p.program) {
+			return true
+		}
+	}
+	return false
+}
