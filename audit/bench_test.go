@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/figcheck/figcheck/rules"
 )
 
 // TestWriteBatchCSV writes a generated batch to the file named by
@@ -47,13 +49,22 @@ func BenchmarkAudit(b *testing.B) {
 }
 
 // BenchmarkAuditFile audits the CSV file named by FIGCHECK_AUDIT_CSV (see
-// TestWriteBatchCSV); it is skipped without it.
+// TestWriteBatchCSV) and writes its JSON report; it is skipped without it.
+// FIGCHECK_AUDIT_RULES names another rules directory with one form (such
+// as testdata/retailers).
 func BenchmarkAuditFile(b *testing.B) {
 	path := os.Getenv("FIGCHECK_AUDIT_CSV")
 	if path == "" {
 		b.Skip("FIGCHECK_AUDIT_CSV is not set")
 	}
 	f := shippedForm(b)
+	if dir := os.Getenv("FIGCHECK_AUDIT_RULES"); dir != "" {
+		rs, err := rules.LoadDir(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, _ = rs.Form(rs.FormIDs()[0])
+	}
 	rows := 0
 	for b.Loop() {
 		file, err := os.Open(path)
@@ -68,7 +79,11 @@ func BenchmarkAuditFile(b *testing.B) {
 		if err := a.Read(path, rr); err != nil {
 			b.Fatal(err)
 		}
-		rows += a.Finish().Summary.Rows
+		rep := a.Finish()
+		if err := rep.WriteJSON(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		rows += rep.Summary.Rows
 		file.Close()
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")

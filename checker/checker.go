@@ -35,6 +35,9 @@ type state struct {
 	badPrev  []bool
 	raw      []any // submitted current values, by indicator index
 	rawPrev  []any
+	// lean leaves out what only a reader of the violations needs:
+	// messages, fields and the list of skipped rules (see Outcome).
+	lean bool
 }
 
 func (c *Checker) get(n int) *state {
@@ -46,7 +49,7 @@ func (c *Checker) get(n int) *state {
 		s.fr.Cur, s.fr.Prev = make([]float64, n), make([]float64, n)
 	}
 	s.fr.Cur, s.fr.Prev, s.fr.Err = s.fr.Cur[:n], s.fr.Prev[:n], nil
-	s.envForm = nil
+	s.envForm, s.lean = nil, false
 	if cap(s.have) < n {
 		s.have, s.bad = make([]bool, n), make([]bool, n)
 		s.havePrev, s.badPrev = make([]bool, n), make([]bool, n)
@@ -106,6 +109,10 @@ func (c *Checker) begin(f *rules.Form, unit, period, checkID string) (*state, *R
 func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Result) {
 	for _, ind := range f.Indicators {
 		if ind.Required && !st.have[ind.Index] && !st.bad[ind.Index] {
+			if st.lean {
+				r.add(Violation{Rule: BuiltinRequired, Name: "必填指标未填写", Severity: rules.SevError, order: ind.Index, key: ind.ID})
+				continue
+			}
 			r.add(Violation{
 				Rule: BuiltinRequired, Name: "必填指标未填写", Severity: rules.SevError,
 				Message: fmt.Sprintf("「%s」为必填指标,尚未填写", ind.Name),
@@ -178,7 +185,8 @@ func (st *state) loadValue(ind *rules.Indicator, field string, v any, prev bool,
 	x, err := Normalize(v, ind.Type)
 	if err != nil {
 		bad[ind.Index] = true
-		r.add(valueViolation(ind, field, v, err))
+		viol := valueViolation(ind, field, v, err, st.lean)
+		r.add(viol)
 		return
 	}
 	have[ind.Index] = true
@@ -191,6 +199,10 @@ func (st *state) loadValue(ind *rules.Indicator, field string, v any, prev bool,
 // checkRange reports a usable current value outside the indicator's bounds.
 func (st *state) checkRange(ind *rules.Indicator, field string, x float64, v any, r *Result) {
 	if (ind.Min != nil && x < *ind.Min) || (ind.Max != nil && x > *ind.Max) {
+		if st.lean {
+			r.add(Violation{Rule: BuiltinRange, Name: "数值超出范围", Severity: rules.SevError, order: ind.Index, key: field})
+			return
+		}
 		r.add(Violation{
 			Rule: BuiltinRange, Name: "数值超出范围", Severity: rules.SevError,
 			Message: fmt.Sprintf("「%s」为%s%s,超出允许范围%s", ind.Name, rules.FormatValue(x), ind.Unit, bounds(ind)),
@@ -227,8 +239,18 @@ func bounds(ind *rules.Indicator) string {
 	return ""
 }
 
-func valueViolation(ind *rules.Indicator, field string, v any, err error) Violation {
-	viol := Violation{Severity: rules.SevError, Fields: map[string]any{field: v}, order: ind.Index, key: field}
+// valueViolation is the violation of an unusable value; lean leaves out
+// the message and fields.
+func valueViolation(ind *rules.Indicator, field string, v any, err error, lean bool) Violation {
+	viol := Violation{Severity: rules.SevError, order: ind.Index, key: field}
+	if lean {
+		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
+		if err == ErrPlaceholder {
+			viol.Rule, viol.Name = BuiltinPlaceholder, "模板占位符未替换"
+		}
+		return viol
+	}
+	viol.Fields = map[string]any{field: v}
 	switch err {
 	case ErrPlaceholder:
 		viol.Rule, viol.Name = BuiltinPlaceholder, "模板占位符未替换"
@@ -267,6 +289,10 @@ func unknownField(f *rules.Form, prefix, key string, v any) Violation {
 
 // eval runs one rule and records its outcome in r.
 func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Result) {
+	if st.lean && st.skips(rule) {
+		r.Summary.Skipped++
+		return
+	}
 	var missing, invalid []string
 	for _, ind := range rule.Uses {
 		if !st.have[ind.Index] {
@@ -301,6 +327,10 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 			return
 		}
 		if !ok {
+			if st.lean {
+				r.Summary.Skipped++
+				return
+			}
 			r.Skipped = append(r.Skipped, Skip{Rule: rule.ID, Name: rule.Name, Reason: SkipCondition})
 			return
 		}
@@ -313,9 +343,9 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 	case ok:
 		r.Summary.Passed++
 	default:
-		v := Violation{
-			Rule: rule.ID, Name: rule.Name, Severity: rule.Severity,
-			Message: rule.Message.Render(&st.fr, &st.vm, st.envMap), Fields: st.fields(rule),
+		v := Violation{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity}
+		if !st.lean {
+			v.Message, v.Fields = rule.Message.Render(&st.fr, &st.vm, st.envMap), st.fields(rule)
 		}
 		if len(rule.Uses) > 0 {
 			v.order = rule.Uses[0].Index
@@ -325,6 +355,21 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 		}
 		r.add(v)
 	}
+}
+
+// skips reports whether a figure the rule reads is absent or unusable.
+func (st *state) skips(rule *rules.Rule) bool {
+	for _, ind := range rule.Uses {
+		if !st.have[ind.Index] {
+			return true
+		}
+	}
+	for _, ind := range rule.UsesPrevious {
+		if !st.havePrev[ind.Index] {
+			return true
+		}
+	}
+	return false
 }
 
 // envMap returns the figures as expr's VM reads them, building the map on
@@ -436,7 +481,7 @@ func (r *Result) finish() {
 			r.Summary.Infos++
 		}
 	}
-	r.Summary.Skipped = len(r.Skipped)
+	r.Summary.Skipped += len(r.Skipped) // a lean check counts them as it goes
 	r.Summary.EvalErrors = len(r.EvalErrors)
 	switch {
 	case r.Summary.Errors > 0:

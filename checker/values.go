@@ -53,6 +53,30 @@ func (v *Values) Submission(f *rules.Form) *Submission {
 func (c *Checker) CheckValues(f *rules.Form, v *Values, checkID string) *Result {
 	st, r := c.begin(f, v.Unit, v.Period, checkID)
 	defer c.put(st)
+	st.loadValues(f, v, r)
+	st.evaluate(f, nil, r)
+	return r
+}
+
+// Outcome is CheckValues without what only a reader of the violations
+// needs, for a batch that renders them later: r gets the verdict, the
+// summary, the violations with their rule, name and severity only (no
+// message, no fields) and the evaluation errors; skipped rules are
+// counted, not listed. r is reset and its slices reused, so that a batch
+// checks row after row without allocating. The verdict, summary and
+// violated rules are those CheckValues gives.
+func (c *Checker) Outcome(f *rules.Form, v *Values, r *Result) {
+	st := c.get(len(f.Indicators))
+	defer c.put(st)
+	st.form, st.lean = f, true
+	*r = Result{Form: f.ID, Unit: v.Unit, Period: v.Period, Ruleset: f.Digest,
+		Violations: r.Violations[:0], Skipped: r.Skipped[:0], EvalErrors: r.EvalErrors[:0]}
+	st.loadValues(f, v, r)
+	st.evaluate(f, nil, r)
+}
+
+// loadValues loads the figures of v.
+func (st *state) loadValues(f *rules.Form, v *Values, r *Result) {
 	for i, ind := range f.Indicators {
 		if x := v.raw(i); x != nil {
 			st.loadValue(ind, ind.ID, x, false, r)
@@ -65,8 +89,6 @@ func (c *Checker) CheckValues(f *rules.Form, v *Values, checkID string) *Result 
 			st.loadNumber(ind, v.Prev[i], true, r)
 		}
 	}
-	st.evaluate(f, nil, r)
-	return r
 }
 
 // loadNumber is loadValue for a number, which needs boxing (an allocation

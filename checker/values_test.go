@@ -14,14 +14,17 @@ import (
 
 // TestCheckValuesMatchesCheck: checking figures placed by index gives the
 // result that checking the same figures as a submission gives, and the
-// same digest, for the
+// same digest, and Outcome the same verdict, summary and rules, for the
 // figures of every rule test of the shipped form and for random rows with
 // unusable values, strings to read, fractions, infinities and values out
 // of range, with and without a previous period.
 func TestCheckValuesMatchesCheck(t *testing.T) {
 	rs := shipped(t)
 	rng := rand.New(rand.NewPCG(7, 11))
-	var c checker.Checker
+	var (
+		c    checker.Checker
+		lean checker.Result // reused by Outcome from row to row
+	)
 	for _, id := range rs.FormIDs() {
 		f, _ := rs.Form(id)
 		var rows []*checker.Values
@@ -45,9 +48,29 @@ func TestCheckValuesMatchesCheck(t *testing.T) {
 				w, _ := json.Marshal(want)
 				t.Fatalf("form %s row %d:\nCheckValues: %s\nCheckWithID: %s", id, i, g, w)
 			}
+			c.Outcome(f, v, &lean)
+			if lean.Verdict != want.Verdict || lean.Summary != want.Summary || !sameRules(&lean, want) {
+				t.Fatalf("form %s row %d: Outcome %s %+v %v, CheckValues %s %+v %v", id, i,
+					lean.Verdict, lean.Summary, ruleList(&lean), want.Verdict, want.Summary, ruleList(want))
+			}
 		}
 	}
 }
+
+// ruleList is the rule and severity of each violation and evaluation
+// error, in order.
+func ruleList(r *checker.Result) []string {
+	var out []string
+	for _, v := range r.Violations {
+		out = append(out, v.Rule+":"+v.Severity.String())
+	}
+	for _, e := range r.EvalErrors {
+		out = append(out, "eval:"+e.Rule)
+	}
+	return out
+}
+
+func sameRules(a, b *checker.Result) bool { return reflect.DeepEqual(ruleList(a), ruleList(b)) }
 
 func nanVector(n int) []float64 {
 	v := make([]float64, n)
