@@ -44,12 +44,12 @@ func TestEmptyRowsKeepLittle(t *testing.T) {
 	var rep *Report
 	after := heapAfter(func() { rep = auditBytes(t, []byte(b.String()), FormatCSV, Options{}) })
 	kept := int64(after) - int64(before.HeapAlloc)
-	// 97 figures are 776 bytes a row, the rest of a row well under 1 KB;
+	// 97 figures are 776 bytes a row, the rest of a row (record, unit,
+	// the form loaded again) under 1.5 KB;
 	// the violations alone were 860 MB and more.
-	if limit := int64(rows * (8*len(f.Indicators) + 1024)); kept > limit {
+	if limit := int64(rows * (8*len(f.Indicators) + 1536)); kept > limit {
 		t.Errorf("the audit keeps %d MB, want under %d MB", kept>>20, limit>>20)
 	}
-	t.Logf("kept %d MB", kept>>20)
 	if rep.Summary.Fail != rows {
 		t.Fatalf("fail %d, want %d", rep.Summary.Fail, rows)
 	}

@@ -21,19 +21,28 @@ type store struct {
 	recs  []record  // the current block of records
 	vals  []float64 // the current block of figures
 	bytes []byte    // the current block of raw cells
+	// rows is the size of the next block, in rows: blocks start small and
+	// double up to blockRows, so that a batch of ten rows stays small.
+	rows int
 }
 
 const (
-	recBlock   = 4096
-	valBlock   = 1 << 16 // figures
+	blockRows  = 4096
 	bytesBlock = 1 << 16
 )
 
-func newStore(n int) store { return store{n: n} }
+func newStore(n int) store { return store{n: n, rows: 16} }
+
+// grow returns the rows of the next block.
+func (s *store) grow() int {
+	n := s.rows
+	s.rows = min(2*s.rows, blockRows)
+	return n
+}
 
 func (s *store) record() *record {
 	if len(s.recs) == 0 {
-		s.recs = make([]record, recBlock)
+		s.recs = make([]record, s.grow())
 	}
 	r := &s.recs[0]
 	s.recs = s.recs[1:]
@@ -43,7 +52,7 @@ func (s *store) record() *record {
 // vector returns a row's figures, all NaN.
 func (s *store) vector() []float64 {
 	if len(s.vals) < s.n {
-		s.vals = make([]float64, max(valBlock, s.n))
+		s.vals = make([]float64, s.n*s.rows)
 	}
 	v := s.vals[:s.n:s.n]
 	s.vals = s.vals[s.n:]
@@ -85,11 +94,11 @@ func (s *store) keepRaw(raw []any) []byte {
 			b = appendText(append(b, 'j'), string(j))
 		}
 	}
-	if len(b) > bytesBlock/4 {
+	if len(b) > min(bytesBlock, 64*s.rows)/4 {
 		return b // a large row gets its own block
 	}
 	if cap(s.bytes)-len(s.bytes) < len(b) {
-		s.bytes = make([]byte, 0, bytesBlock)
+		s.bytes = make([]byte, 0, min(bytesBlock, 64*s.rows))
 	}
 	start := len(s.bytes)
 	s.bytes = append(s.bytes, b...)
