@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,21 +82,50 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	if err := put("", head, 2); err != nil {
 		return err
 	}
-	prefix := `,"rows":[`
-	for row := range r.Rows() {
-		if err := put(prefix, row, 1); err != nil {
+	// Rows, findings and problems go element by element: a batch may have
+	// hundreds of thousands of each, and none is held encoded.
+	list := func(key string, each iter.Seq[any]) error {
+		prefix := `,"` + key + `":[`
+		var err error
+		each(func(v any) bool {
+			err = put(prefix, v, 1)
+			prefix = ","
+			return err == nil
+		})
+		if err != nil {
 			return err
 		}
-		prefix = ","
-	}
-	if prefix != "," {
-		_, _ = bw.WriteString(prefix)
-	}
-	_, _ = bw.WriteString("]")
-	if err := put(`,"findings":`, r.Findings, 1); err != nil {
+		if prefix != "," {
+			_, _ = bw.WriteString(prefix)
+		}
+		_, err = bw.WriteString("]")
 		return err
 	}
-	if err := put(`,"problems":`, r.Problems, 1); err != nil {
+	if err := list("rows", func(yield func(any) bool) {
+		for row := range r.Rows() {
+			if !yield(row) {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if err := list("findings", func(yield func(any) bool) {
+		for i := range r.Findings {
+			if !yield(&r.Findings[i]) {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if err := list("problems", func(yield func(any) bool) {
+		for i := range r.Problems {
+			if !yield(&r.Problems[i]) {
+				return
+			}
+		}
+	}); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString("}\n")
