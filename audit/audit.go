@@ -345,7 +345,7 @@ func (a *Auditor) add(file int32, row Row) error {
 	}
 	u := a.units[row.Unit]
 	if u == nil {
-		u = &unitRows{name: strings.Clone(row.Unit)}
+		u = a.store.unit(strings.Clone(row.Unit))
 		a.units[u.name] = u
 	}
 	if first := u.find(row.Period); first != nil {

@@ -21,6 +21,8 @@ type store struct {
 	recs  []record  // the current block of records
 	vals  []float64 // the current block of figures
 	bytes []byte    // the current block of raw cells
+	units []unitRows
+	ptrs  []*record // room for each unit's first period
 	// rows is the size of the next block, in rows: blocks start small and
 	// double up to blockRows, so that a batch of ten rows stays small.
 	rows int
@@ -47,6 +49,18 @@ func (s *store) record() *record {
 	r := &s.recs[0]
 	s.recs = s.recs[1:]
 	return r
+}
+
+// unit returns a new unit with room for one period.
+func (s *store) unit(name string) *unitRows {
+	if len(s.units) == 0 {
+		s.units = make([]unitRows, s.rows)
+		s.ptrs = make([]*record, s.rows)
+	}
+	u := &s.units[0]
+	u.name, u.periods = name, s.ptrs[:0:1]
+	s.units, s.ptrs = s.units[1:], s.ptrs[1:]
+	return u
 }
 
 // vector returns a row's figures, all NaN.
