@@ -361,10 +361,9 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 			if errors.Is(err, io.EOF) {
 				return Row{}, first, io.EOF
 			}
-			if errors.Is(err, ErrLimit) {
-				return Row{}, first, err
-			}
-			return Row{}, first, fmt.Errorf("%w: %w", ErrFormat, err)
+			// Not a CSV error: the body could not be read (a limit, a
+			// timeout, a cut connection), which is not the file's fault.
+			return Row{}, first, err
 		}
 		line, _ := c.r.FieldPos(0)
 		if blank(rec) {
