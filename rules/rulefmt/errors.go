@@ -1,4 +1,4 @@
-package rules
+package rulefmt
 
 import (
 	"cmp"
@@ -7,9 +7,6 @@ import (
 	"slices"
 	"strings"
 )
-
-// ErrNoForms is returned when a rules directory holds no form file.
-var ErrNoForms = errors.New("no form files found")
 
 // Pos is a position in a form file. Line and Col start at 1.
 type Pos struct {
@@ -22,7 +19,7 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
-// Error is one problem found while loading form files.
+// Error is one problem found in a form file, by the parser or the compiler.
 type Error struct {
 	Pos Pos
 	Msg string
@@ -77,8 +74,7 @@ func Problems(err error) []error {
 	return []error{err}
 }
 
-type errs struct{ list ErrorList }
-
-func (e *errs) add(p Pos, format string, args ...any) {
-	e.list = append(e.list, &Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
+// Add appends a problem at p.
+func (l *ErrorList) Add(p Pos, format string, args ...any) {
+	*l = append(*l, &Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
 }
