@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 // TestEvalBatchColumns: values(rows, "name") reads a column, so a batch
 // rule that reads rows only so needs no map per row (ReadsRows false);
 // one that filters rows does. Both give their verdict and message.
 func TestEvalBatchColumns(t *testing.T) {
-	f, err := rules.Parse("t.yaml", []byte(`form: t
+	f, err := rulefmt.Parse("t.yaml", []byte(`form: t
 indicators:
   - {id: profit, name: 利润, type: number}
   - {id: staff, name: 人数, type: integer}
@@ -32,7 +33,7 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := rules.Compile([]*rules.File{f})
+	rs, err := rules.Compile([]*rulefmt.File{f})
 	if err != nil {
 		t.Fatal(err)
 	}

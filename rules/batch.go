@@ -7,10 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
-	"go.yaml.in/yaml/v3"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 // Rule scopes: a row rule checks one unit's submission; a batch rule checks
@@ -19,32 +18,6 @@ const (
 	ScopeRow   = "row"
 	ScopeBatch = "batch"
 )
-
-// HierarchyDef is a hierarchy check as written in a form file: the total
-// unit's figures must equal the sum of its parts.
-type HierarchyDef struct {
-	Pos              Pos
-	ID               Str
-	Name             Str
-	Severity         Str
-	Total            Str
-	Parts            []Str
-	Indicators       []Str
-	Tolerance        *float64
-	TolerancePercent *float64
-}
-
-// JumpDef is a period-over-period jump threshold as written in a form file.
-type JumpDef struct {
-	Pos        Pos
-	ID         Str
-	Name       Str
-	Severity   Str
-	Indicators []Str
-	MaxChange  *float64
-	MaxPoints  *float64
-	MinValue   *float64
-}
 
 // Hierarchy says that, in every period, the unit named Total reports for
 // each listed indicator the sum of the figures of its parts (Parts, or every
@@ -75,41 +48,6 @@ type Jump struct {
 	MaxPoints  float64
 	MinValue   float64
 	Pos        Pos
-}
-
-func (d *decoder) hierarchy(n *yaml.Node) HierarchyDef {
-	h := HierarchyDef{Pos: d.pos(n)}
-	d.mapping(n, "hierarchy", []string{"id", "name", "severity", "total", "indicators"}, map[string]func(*yaml.Node){
-		"id":       func(v *yaml.Node) { h.ID = d.str(v) },
-		"name":     func(v *yaml.Node) { h.Name = d.str(v) },
-		"severity": func(v *yaml.Node) { h.Severity = d.str(v) },
-		"total":    func(v *yaml.Node) { h.Total = d.str(v) },
-		"parts": func(v *yaml.Node) {
-			d.seq(v, "parts", func(c *yaml.Node) { h.Parts = append(h.Parts, d.str(c)) })
-		},
-		"indicators": func(v *yaml.Node) {
-			d.seq(v, "indicators", func(c *yaml.Node) { h.Indicators = append(h.Indicators, d.str(c)) })
-		},
-		"tolerance":         func(v *yaml.Node) { h.Tolerance = d.number(v) },
-		"tolerance_percent": func(v *yaml.Node) { h.TolerancePercent = d.number(v) },
-	})
-	return h
-}
-
-func (d *decoder) jump(n *yaml.Node) JumpDef {
-	j := JumpDef{Pos: d.pos(n)}
-	d.mapping(n, "jump", []string{"id", "name", "severity", "indicators"}, map[string]func(*yaml.Node){
-		"id":       func(v *yaml.Node) { j.ID = d.str(v) },
-		"name":     func(v *yaml.Node) { j.Name = d.str(v) },
-		"severity": func(v *yaml.Node) { j.Severity = d.str(v) },
-		"indicators": func(v *yaml.Node) {
-			d.seq(v, "indicators", func(c *yaml.Node) { j.Indicators = append(j.Indicators, d.str(c)) })
-		},
-		"max_change": func(v *yaml.Node) { j.MaxChange = d.number(v) },
-		"max_points": func(v *yaml.Node) { j.MaxPoints = d.number(v) },
-		"min_value":  func(v *yaml.Node) { j.MinValue = d.number(v) },
-	})
-	return j
 }
 
 // batchEnv is the environment batch expressions are type-checked against.
@@ -181,36 +119,30 @@ func (f *Form) EvalBatch(b *Batch) []BatchOutcome {
 	}
 	env := map[string]any{"rows": rows, "period": b.Period, "columns": columns}
 	var machine vm.VM
-	run := func(p *vm.Program) (bool, error) {
-		v, err := machine.Run(p, env)
-		if err != nil {
-			return false, err
-		}
-		ok, isBool := v.(bool)
-		if !isBool {
-			return false, fmt.Errorf("expression returned %T, not a boolean", v)
-		}
-		return ok, nil
-	}
+	ev := &Evaluation{VM: &machine, Env: func() map[string]any { return env }}
 	out := make([]BatchOutcome, 0, len(f.BatchRules))
 	for _, r := range f.BatchRules {
 		o := BatchOutcome{Rule: r, OK: true}
-		if r.WhenProgram != nil {
-			ok, err := run(r.WhenProgram)
+		if r.WhenCond != nil {
+			ok, err := r.WhenCond.Eval(ev)
 			if err != nil || !ok {
 				o.Err = err
 				out = append(out, o)
 				continue
 			}
 		}
-		o.OK, o.Err = run(r.Program)
+		o.OK, o.Err = r.Cond.Eval(ev)
 		if o.Err == nil && !o.OK {
-			o.Message = r.Message.Execute(&machine, env)
+			o.Message = r.Message.Render(ev)
 		}
 		out = append(out, o)
 	}
 	return out
 }
+
+// readsRows reports whether a batch condition still reads rows once
+// values(rows, …) became columns[…]; false for nil.
+func (c *Cond) readsRows() bool { return c != nil && readsRows(c.Program) }
 
 // readsRows reports whether a compiled batch expression still reads rows
 // once values(rows, …) became columns[…].
@@ -230,47 +162,6 @@ func (v *rowsFinder) Visit(node *ast.Node) {
 	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "rows" {
 		v.found = true
 	}
-}
-
-func (c *compiler) batchRule(f *Form, def RuleDef, seen map[string]*Rule) *Rule {
-	r := &Rule{
-		ID: def.ID.Value, Name: def.Name.Value, Expr: def.Expr.Value, When: def.When.Value,
-		Tags: def.Tags, Pos: def.Pos, Scope: ScopeBatch,
-	}
-	n := len(c.list)
-	switch {
-	case !ruleIDRe.MatchString(r.ID):
-		c.add(def.ID.Pos, "rule %s: id must be lowercase ascii words joined by dots or underscores", r.ID)
-	case strings.HasPrefix(r.ID, "builtin."):
-		c.add(def.ID.Pos, "rule id %q: the builtin. prefix is reserved", r.ID)
-	}
-	if prev, dup := seen[r.ID]; dup {
-		c.add(def.ID.Pos, "duplicate rule id %q (first defined at %s)", r.ID, prev.Pos)
-	} else if prev, dup := f.ruleByID[r.ID]; dup {
-		c.add(def.ID.Pos, "duplicate rule id %q (first defined at %s)", r.ID, prev.Pos)
-	}
-	if strings.TrimSpace(r.Name) == "" {
-		c.add(def.Name.Pos, "rule %s: name must not be empty", r.ID)
-	}
-	if err := r.Severity.UnmarshalText([]byte(def.Severity.Value)); err != nil {
-		c.add(def.Severity.Pos, "rule %s: severity must be error, warning or info, got %q", r.ID, def.Severity.Value)
-	}
-	if len(def.Tests) > 0 {
-		c.add(def.Tests[0].Pos, "rule %s: tests are not supported on batch rules", r.ID)
-	}
-	env := batchEnv()
-	uses := &usage{form: f, batch: true}
-	r.Program = c.expr(r.ID, "expr", def.Expr, env, uses, expr.AsBool())
-	if strings.TrimSpace(def.When.Value) != "" {
-		r.WhenProgram = c.expr(r.ID, "when", def.When, env, uses, expr.AsBool())
-	}
-	r.Message = c.template(r.ID, def.Message, env, uses)
-	r.Uses, _ = uses.sorted()
-	r.ReadsRows = readsRows(r.Program) || readsRows(r.WhenProgram) || r.Message.readsRows()
-	if len(c.list) > n {
-		return nil
-	}
-	return r
 }
 
 // batchVisit resolves indicator names in a batch expression: a member of a
@@ -316,19 +207,6 @@ func (u *usage) batchVisit(node *ast.Node) {
 			})
 		}
 	}
-}
-
-// batchHelperOptions are the functions of batch expressions: the row
-// helpers except the variadic sum (expr's sum over a list is kept), and
-// the list helpers values, maxrepeat and distinct.
-var batchHelperOptions = []expr.Option{
-	expr.Function("approx", approx, new(func(float64, float64, float64) bool)),
-	expr.Function("between", between, new(func(float64, float64, float64) bool)),
-	expr.Function("ratio", ratio, new(func(float64, float64) float64)),
-	expr.Function("share", share, new(func(float64, float64) float64)),
-	expr.Function("values", values, new(func([]any, string) []any)),
-	expr.Function("maxrepeat", maxrepeat, new(func([]any, float64) float64)),
-	expr.Function("distinct", distinct, new(func([]any) float64)),
 }
 
 // values(rows, "id") lists the figure of every row that has it.
@@ -389,25 +267,8 @@ func distinct(args ...any) (any, error) {
 }
 
 // auditChecks compiles the hierarchy and jump sections of a form's files.
-func (c *compiler) auditChecks(f *Form, files []*File) {
-	ids := map[string]Pos{}
-	batch := map[string]bool{}
-	for _, r := range f.BatchRules {
-		batch[r.ID] = true
-	}
-	checkID := func(s Str, what string) {
-		switch {
-		case !ruleIDRe.MatchString(s.Value):
-			c.add(s.Pos, "%s id %q must be lowercase ascii words joined by dots or underscores", what, s.Value)
-		case f.ruleByID[s.Value] != nil || batch[s.Value]:
-			c.add(s.Pos, "%s id %q is already a rule id", what, s.Value)
-		}
-		if p, dup := ids[s.Value]; dup {
-			c.add(s.Pos, "duplicate %s id %q (first defined at %s)", what, s.Value, p)
-		}
-		ids[s.Value] = s.Pos
-	}
-	inds := func(owner string, list []Str) []*Indicator {
+func (c *compiler) auditChecks(f *Form, ids map[string]Pos, files []*rulefmt.File) {
+	inds := func(owner string, list []rulefmt.Str) []*Indicator {
 		if len(list) == 0 {
 			return nil
 		}
@@ -427,13 +288,6 @@ func (c *compiler) auditChecks(f *Form, files []*File) {
 		}
 		return out
 	}
-	severity := func(owner string, s Str) Severity {
-		var sev Severity
-		if err := sev.UnmarshalText([]byte(s.Value)); err != nil {
-			c.add(s.Pos, "%s: severity must be error, warning or info, got %q", owner, s.Value)
-		}
-		return sev
-	}
 	nonNeg := func(owner, key string, p *float64, at Pos) float64 {
 		if p == nil {
 			return 0
@@ -446,15 +300,14 @@ func (c *compiler) auditChecks(f *Form, files []*File) {
 	for _, file := range files {
 		for _, def := range file.Hierarchy {
 			owner := "hierarchy " + def.ID.Value
-			checkID(def.ID, "hierarchy")
 			h := &Hierarchy{
-				ID: def.ID.Value, Name: def.Name.Value, Severity: severity(owner, def.Severity),
+				ID: def.ID.Value, Name: def.Name.Value, Severity: c.header(ids, "hierarchy", def.ID, def.Name, def.Severity),
 				Total: strings.TrimSpace(def.Total.Value), Indicators: inds(owner, def.Indicators),
 				Tolerance:        nonNeg(owner, "tolerance", def.Tolerance, def.Pos),
 				TolerancePercent: nonNeg(owner, "tolerance_percent", def.TolerancePercent, def.Pos),
 				Pos:              def.Pos,
 			}
-			if h.Total == "" {
+			if h.Total == "" && def.Total.Given() {
 				c.add(def.Total.Pos, "%s: total must name the unit that reports the total", owner)
 			}
 			for _, p := range def.Parts {
@@ -475,9 +328,8 @@ func (c *compiler) auditChecks(f *Form, files []*File) {
 		}
 		for _, def := range file.Jumps {
 			owner := "jump " + def.ID.Value
-			checkID(def.ID, "jump")
 			j := &Jump{
-				ID: def.ID.Value, Name: def.Name.Value, Severity: severity(owner, def.Severity),
+				ID: def.ID.Value, Name: def.Name.Value, Severity: c.header(ids, "jump", def.ID, def.Name, def.Severity),
 				Indicators: inds(owner, def.Indicators),
 				MaxChange:  nonNeg(owner, "max_change", def.MaxChange, def.Pos),
 				MaxPoints:  nonNeg(owner, "max_points", def.MaxPoints, def.Pos),
