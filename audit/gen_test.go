@@ -305,15 +305,21 @@ func mustInd(f *rules.Form, key string) *rules.Indicator {
 	return ind
 }
 
-// csvBytes writes rows as CSV with Chinese headers, periods in order.
-func (b *batch) csvBytes(f *rules.Form) []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+// csvHead is a batch's header row: unit, period and every indicator's
+// Chinese name.
+func csvHead(f *rules.Form) []string {
 	head := []string{"单位", "期间"}
 	for _, ind := range f.Indicators {
 		head = append(head, ind.Name)
 	}
-	_ = w.Write(head)
+	return head
+}
+
+// csvBytes writes rows as CSV with Chinese headers, periods in order.
+func (b *batch) csvBytes(f *rules.Form) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(csvHead(f))
 	for _, r := range b.rows {
 		rec := []string{r.unit, r.period}
 		for _, ind := range f.Indicators {

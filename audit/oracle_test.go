@@ -43,11 +43,7 @@ func randomCSV(f *rules.Form, rows, units int) []byte {
 	rng := rand.New(rand.NewPCG(uint64(rows), uint64(units)))
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	head := []string{"单位", "期间"}
-	for _, ind := range f.Indicators {
-		head = append(head, ind.Name)
-	}
-	_ = w.Write(head)
+	_ = w.Write(csvHead(f))
 	periods := []string{"2023H1", "2023H2", "2024H1", "2024H2", "2025H1", "2025H2"}
 	for i := range rows {
 		rec := []string{fmt.Sprintf("unit%d", rng.IntN(units)+1), periods[rng.IntN(len(periods))]}

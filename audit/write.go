@@ -3,6 +3,7 @@ package audit
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -101,35 +102,29 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		_, err = bw.WriteString("]")
 		return err
 	}
-	if err := list("rows", func(yield func(any) bool) {
+	rows := func(yield func(any) bool) {
 		for row := range r.Rows() {
 			if !yield(row) {
 				return
 			}
 		}
-	}); err != nil {
-		return err
 	}
-	if err := list("findings", func(yield func(any) bool) {
-		for i := range r.Findings {
-			if !yield(&r.Findings[i]) {
-				return
-			}
-		}
-	}); err != nil {
-		return err
-	}
-	if err := list("problems", func(yield func(any) bool) {
-		for i := range r.Problems {
-			if !yield(&r.Problems[i]) {
-				return
-			}
-		}
-	}); err != nil {
+	if err := errors.Join(list("rows", rows), list("findings", elems(r.Findings)), list("problems", elems(r.Problems))); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString("}\n")
 	return bw.Flush()
+}
+
+// elems yields pointers to the elements of s.
+func elems[T any](s []T) iter.Seq[any] {
+	return func(yield func(any) bool) {
+		for i := range s {
+			if !yield(&s[i]) {
+				return
+			}
+		}
+	}
 }
 
 // KindNames are the Chinese names of the finding kinds.
