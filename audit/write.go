@@ -3,9 +3,9 @@ package audit
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
