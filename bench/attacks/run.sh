@@ -7,12 +7,13 @@
 #   sh bench/attacks/run.sh /tmp/figcheck /tmp/attacks
 #
 # Prints: upload, HTTP status, peak RSS (kB), the answer's first bytes.
-# FILES="rows1m.csv" runs some of them.
+# FILES="rows1m.csv" runs some of them; READ_TIMEOUT=10m lengthens the
+# server's read timeout (30s).
 set -eu
 bin=$1 dir=$2 port=${PORT:-18471}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf 'decision_log:\n  path: %s/decisions.jsonl\nreceipts:\n  dev_key_file: %s/receipt.key\n' "$work" "$work" > "$work/config.yaml"
+printf 'decision_log:\n  path: %s/decisions.jsonl\nreceipts:\n  dev_key_file: %s/receipt.key\ntimeouts:\n  read: %s\n' "$work" "$work" "${READ_TIMEOUT:-30s}" > "$work/config.yaml"
 for f in ${FILES:-empty30k.csv rows1m.csv header64m.csv sheet095g.xlsx junk1000m.xlsx}; do
   case $f in *.xlsx) ct=application/vnd.openxmlformats-officedocument.spreadsheetml.sheet ;; *) ct=text/csv ;; esac
   /usr/bin/time -f %M -o "$work/rss" "$bin" serve --addr 127.0.0.1:$port --config "$work/config.yaml" 2>"$work/log" &
