@@ -319,23 +319,17 @@ func (c *compiler) test(f *Form, ruleID string, td TestDef) Test {
 	}
 	resolve := func(vals map[string]any, pos map[string]Pos, what string) map[string]any {
 		out := make(map[string]any, len(vals))
-		keyOf := make(map[string]string, len(vals)) // id → the key that gave it
-		for k, v := range vals {
-			ind, ok := f.Indicator(k)
-			if !ok {
-				c.add(pos[k], "rule %s: test %q: %s: unknown indicator %q", ruleID, t.Name, what, k)
-				continue
+		keys := ResolveKeys(f, vals, func(ind *Indicator, _ string, v any) { out[ind.ID] = v })
+		for _, k := range keys.Unknown {
+			c.add(pos[k], "rule %s: test %q: %s: unknown indicator %q", ruleID, t.Name, what, k)
+		}
+		for _, ind := range keys.Twice {
+			// Reported at the later of the two keys.
+			at, p := pos[ind.ID], pos[ind.Name]
+			if p.Line > at.Line || (p.Line == at.Line && p.Col > at.Col) {
+				at = p
 			}
-			if other, dup := keyOf[ind.ID]; dup {
-				// Map order is random: report at the later of the two keys.
-				at := pos[k]
-				if p := pos[other]; p.Line > at.Line || (p.Line == at.Line && p.Col > at.Col) {
-					at = p
-				}
-				c.add(at, "rule %s: test %q: %s: %q given twice (by id and by name)", ruleID, t.Name, what, ind.ID)
-			}
-			keyOf[ind.ID] = k
-			out[ind.ID] = v
+			c.add(at, "rule %s: test %q: %s: %q given twice (by id and by name)", ruleID, t.Name, what, ind.ID)
 		}
 		return out
 	}
@@ -429,7 +423,7 @@ func (u *usage) Visit(node *ast.Node) {
 	}
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
-		if ind, ok := u.form.Indicator(n.Value); ok {
+		if ind, prev, ok := u.form.Resolve(n.Value); ok && !prev {
 			u.mark(&u.cur, ind)
 			n.Value = ind.ID
 		}
@@ -443,8 +437,8 @@ func (u *usage) Visit(node *ast.Node) {
 			u.fail(n, "previous must be followed by an indicator name, as in previous.金牌数")
 			return
 		}
-		ind, ok := u.form.Indicator(prop.Value)
-		if !ok {
+		ind, prev, ok := u.form.Resolve(prop.Value)
+		if !ok || prev {
 			u.fail(n, "unknown indicator %q in previous.%s", prop.Value, prop.Value)
 			return
 		}
