@@ -60,8 +60,8 @@ type jsonError struct {
 	err  error
 }
 
-func (e *jsonError) Error() string        { return e.what + ": " + e.err.Error() }
-func (e *jsonError) Unwrap() []error      { return []error{ErrBadJSON, e.err} }
+func (e *jsonError) Error() string         { return e.what + ": " + e.err.Error() }
+func (e *jsonError) Unwrap() []error       { return []error{ErrBadJSON, e.err} }
 func badJSON(what string, err error) error { return &jsonError{what, err} }
 
 // DecodeJSON decodes b, one JSON value and nothing after it, into v with
