@@ -109,12 +109,12 @@ func errorFor(err error) *Error {
 		return &Error{Code: CodeTooLarge, Message: fmt.Sprintf("the body is larger than the limit of %d bytes", tooLarge.Limit), Err: err}
 	case errors.Is(err, checker.ErrMissingForm):
 		return &Error{Code: CodeMissingForm, Message: err.Error(), Err: err}
-	case errors.Is(err, checker.ErrBadSubmission), errors.Is(err, checker.ErrBadJSON):
+	case errors.Is(err, audit.ErrFormat): // before ErrBadJSON: a JSON batch that cannot be read wraps both
+		return &Error{Code: CodeInvalidBatch, Message: err.Error(), Err: err}
+	case errors.Is(err, checker.ErrBadJSON):
 		return &Error{Code: CodeMalformedJSON, Message: err.Error(), Err: err}
 	case errors.Is(err, checker.ErrTextAndFigures):
 		return &Error{Code: CodeInvalidRequest, Message: err.Error(), Err: err}
-	case errors.Is(err, audit.ErrFormat):
-		return &Error{Code: CodeInvalidBatch, Message: err.Error(), Err: err}
 	}
 	return &Error{Code: CodeInternal, Message: "internal error; the request id identifies it in the server log", Err: err}
 }

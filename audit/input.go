@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -520,4 +521,28 @@ func (n *ndjsonReader) Next() (Row, []Problem, error) {
 		return Row{}, first, fmt.Errorf("%w: line %d: %w", ErrFormat, n.line+1, err)
 	}
 	return Row{}, first, io.EOF
+}
+
+// ReadInput reads one file of a batch into a, from r: the format is
+// format when given, else guessed from the content type (none for
+// application/octet-stream and text/plain), the file name, then the first
+// bytes. The service's upload and the CLI's files are read this way.
+func (a *Auditor) ReadInput(r io.Reader, name, contentType, format, encoding string) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if format == "" {
+		ct := contentType
+		if mt, _, err := mime.ParseMediaType(contentType); err == nil {
+			ct = mt
+		}
+		if ct == "application/octet-stream" || ct == "text/plain" {
+			ct = ""
+		}
+		head, _ := br.Peek(512)
+		format = DetectFormat(name, ct, head)
+	}
+	rr, err := NewReader(a.form, br, format, encoding)
+	if err != nil {
+		return err
+	}
+	return a.Read(name, rr)
 }

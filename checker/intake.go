@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/figcheck/figcheck/rules"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -228,4 +229,37 @@ func jsonKind(k string) string {
 		return "an array"
 	}
 	return k
+}
+
+// IsPlaceholderRune reports whether r is one of the marks a template uses
+// for a figure still to be filled in ("xx", "××", "**", "？？", "___"): the
+// one set, for submitted values and for report text (package extract).
+func IsPlaceholderRune(r rune) bool {
+	switch r {
+	case 'x', 'X', 'ｘ', 'Ｘ', '×', '*', '＊', '?', '？', '_', '＿':
+		return true
+	}
+	return false
+}
+
+// ErrUnknownForm marks a form id that names no loaded form.
+var ErrUnknownForm = errors.New("unknown form")
+
+// FormOrOnly returns the form id names in rs or, for an empty id, the only
+// form rs holds: the default of the batch audit, of the CLI and of the
+// service. The error wraps ErrMissingForm (no id and not exactly one form)
+// or ErrUnknownForm.
+func FormOrOnly(rs *rules.Ruleset, id string) (*rules.Form, error) {
+	if id == "" {
+		ids := rs.FormIDs()
+		if len(ids) != 1 {
+			return nil, fmt.Errorf("%w (%d forms are loaded: %v)", ErrMissingForm, len(ids), ids)
+		}
+		id = ids[0]
+	}
+	f, ok := rs.Form(id)
+	if !ok {
+		return nil, fmt.Errorf("%w %q (known: %v)", ErrUnknownForm, id, rs.FormIDs())
+	}
+	return f, nil
 }
