@@ -1,0 +1,77 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/figcheck/figcheck/audit"
+	"github.com/figcheck/figcheck/checker"
+)
+
+// TestDocsListEveryErrorCode: the error table of docs/api.md is the code
+// table of errors.go, status and code, no more and no less.
+func TestDocsListEveryErrorCode(t *testing.T) {
+	doc, err := os.ReadFile("../docs/api.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(doc)
+	start := strings.Index(section, "## Errors")
+	if start < 0 {
+		t.Fatal("docs/api.md has no Errors section")
+	}
+	section = section[start:]
+	section = section[:strings.Index(section[3:], "\n## ")+3]
+	documented := map[string]int{}
+	for _, m := range regexp.MustCompile("(?m)^\\| (\\d{3}) \\| `([a-z_]+)` \\|").FindAllStringSubmatch(section, -1) {
+		status, _ := strconv.Atoi(m[1])
+		if _, dup := documented[m[2]]; dup {
+			t.Errorf("docs/api.md lists %s twice", m[2])
+		}
+		documented[m[2]] = status
+	}
+	for code, status := range codes {
+		if got, ok := documented[code]; !ok {
+			t.Errorf("code %s (%d) is not in docs/api.md's error table", code, status)
+		} else if got != status {
+			t.Errorf("code %s: docs/api.md says %d, the table %d", code, got, status)
+		}
+	}
+	for code := range documented {
+		if _, ok := codes[code]; !ok {
+			t.Errorf("docs/api.md lists %s, which errors.go does not have", code)
+		}
+	}
+}
+
+// TestErrorFor: the sentinels of the libraries map to their codes by
+// errors.Is/As, wrapped or not, never by their text.
+func TestErrorFor(t *testing.T) {
+	_, subErr := checker.DecodeSubmissionBytes([]byte(`{"unit":"x"}`))
+	_, badErr := checker.DecodeSubmissionBytes([]byte(`{"form":1}`))
+	for _, c := range []struct {
+		err  error
+		code string
+	}{
+		{subErr, CodeMissingForm},
+		{fmt.Errorf("submission: %w", subErr), CodeMissingForm},
+		{errors.New(`missing "form"`), CodeInternal}, // the text alone is nothing
+		{badErr, CodeMalformedJSON},
+		{&http.MaxBytesError{Limit: 10}, CodeTooLarge},
+		{fmt.Errorf("%w: no header", audit.ErrFormat), CodeInvalidBatch},
+		{checker.ErrTextAndFigures, CodeInvalidRequest},
+		{apiError(CodeForbidden, "no"), CodeForbidden},
+		{fmt.Errorf("wrapped: %w", apiError(CodeRateLimited, "slow")), CodeRateLimited},
+		{errors.New("boom"), CodeInternal},
+	} {
+		if got := errorFor(c.err); got.Code != c.code || got.Status() != codes[c.code] {
+			t.Errorf("errorFor(%v) = %s %d, want %s %d", c.err, got.Code, got.Status(), c.code, codes[c.code])
+		}
+	}
+}
