@@ -36,7 +36,7 @@ type Server struct {
 	engine   *gin.Engine
 	http     *http.Server
 	started  time.Time
-	trail    auditTrail // access control, receipts, decision log (audit_trail.go)
+	trail    auditTrail // access control, receipts, decision log (trail.go, access.go)
 }
 
 // Options are the dependencies a Server is given.

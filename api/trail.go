@@ -77,7 +77,11 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 	default:
 		path := d.Path
 		if path == "" {
-			path = filepath.Join(stateDir(), "decisions.jsonl")
+			dir, err := stateDir()
+			if err != nil {
+				return err
+			}
+			path = filepath.Join(dir, "decisions.jsonl")
 		}
 		fs, err := decisionlog.NewFileSink(decisionlog.FileOptions{
 			Path: path, MaxBytes: d.MaxBytes, MaxBackups: d.MaxBackups, Sync: d.Fsync, SyncEvery: d.FsyncInterval,
