@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -72,6 +73,33 @@ func TestErrorFor(t *testing.T) {
 	} {
 		if got := errorFor(c.err); got.Code != c.code || got.Status() != codes[c.code] {
 			t.Errorf("errorFor(%v) = %s %d, want %s %d", c.err, got.Code, got.Status(), c.code, codes[c.code])
+		}
+	}
+}
+
+// TestErrorCodesInOneTable: every error code constant of the package is
+// in the table codes: none is defined or given a status elsewhere.
+func TestErrorCodesInOneTable(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := regexp.MustCompile(`(?m)^\s*(Code[A-Za-z]+)\s*=\s*"([a-z_]+)"`)
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range def.FindAllStringSubmatch(string(src), -1) {
+			if name != "errors.go" {
+				t.Errorf("%s: error code %s is defined outside errors.go", name, m[1])
+			}
+			if _, ok := codes[m[2]]; !ok {
+				t.Errorf("%s: error code %s (%q) is not in the table codes", name, m[1], m[2])
+			}
 		}
 	}
 }
