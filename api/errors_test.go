@@ -103,3 +103,36 @@ func TestErrorCodesInOneTable(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryBodyStrict: every JSON body of the service is decoded by the
+// one intake: a mis-cased key, a key given twice and trailing data are
+// malformed_json on every endpoint (encoding/json took {"FORM":"a",
+// "form":"b"} as form b on three of them).
+func TestEveryBodyStrict(t *testing.T) {
+	s := newTestServer(t, nil)
+	sub := `{"form":"edu_sports_halfyear","figures":{"gold_medals":1}}`
+	for _, c := range []struct{ path, body string }{
+		{"/v1/check", `{"FORM":"a","form":"edu_sports_halfyear"}`},
+		{"/v1/check", `{"form":"edu_sports_halfyear","form":"edu_sports_halfyear"}`},
+		{"/v1/check/batch", `[` + sub + `] []`},
+		{"/v1/check/batch", `{"items":[]}`},
+		{"/v1/extract", `{"FORM":"a","form":"edu_sports_halfyear","text":""}`},
+		{"/v1/extract", `{"form":"edu_sports_halfyear","text":"a","text":"b"}`},
+		{"/v1/extract", `{"form":"edu_sports_halfyear","text":"\xff"}`},
+		{"/v1/receipts/verify", `{"Receipt":{},"submission":` + sub + `}`},
+		{"/v1/receipts/verify", `{"receipt":{"v":1},"submission":` + sub + `,"submission":` + sub + `}`},
+	} {
+		r := s.postJSON(c.path, []byte(c.body))
+		if r.Status != 400 || r.JSON(t)["error"].(map[string]any)["code"] != CodeMalformedJSON {
+			t.Errorf("%s %s: %d %s, want 400 malformed_json", c.path, c.body, r.Status, trunc(r.Body))
+		}
+	}
+	// A batch item is held to the same decoder, and its error is counted.
+	r := s.postJSON("/v1/check/batch", []byte(`[`+sub+`,{"Form":"x","form":"edu_sports_halfyear"}]`))
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"index":1,"error":{"code":"malformed_json"`) {
+		t.Errorf("batch: %d %s", r.Status, trunc(r.Body))
+	}
+	if !strings.Contains(s.metricsText(), `figcheck_invalid_requests_total{code="malformed_json"} 10`+"\n") {
+		t.Errorf("invalid requests:\n%s", grep(s.metricsText(), "invalid_requests"))
+	}
+}

@@ -18,14 +18,7 @@ THREADS=${THREADS:-1}
 ROUNDS=${ROUNDS:-3}
 command -v wrk >/dev/null || { echo "compare.sh: wrk is not installed" >&2; exit 1; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/wrk/lib.sh # work, pids, cleanup, wait_addr
 
 build() { # build NAME REV
   mkdir -p "$work/src-$1"
@@ -41,14 +34,6 @@ build a "$1"
 build b "${2:-worktree}"
 go build -o "$work/ceiling" ./bench/wrk/ceiling
 
-wait_addr() { # wait_addr LOG NAME
-  for _ in $(seq 1 300); do
-    line=$(grep -m1 "\"$2 listening\"" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "$line" | sed 's/.*"addr":"\([^"]*\)".*/\1/'; return; }
-    sleep 0.1
-  done
-  echo "compare.sh: $2 did not start" >&2; cat "$1" >&2; exit 1
-}
 unset FIGCHECK_ADDR FIGCHECK_RULES FIGCHECK_REDIS_URL FIGCHECK_TOKENS || true
 "$work/ceiling" --addr 127.0.0.1:0 2>"$work/ceiling.log" &
 pids+=($!)
