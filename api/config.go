@@ -36,7 +36,7 @@ type Config struct {
 	Tokens    string          `yaml:"tokens"`
 	Insecure  bool            `yaml:"insecure"`
 	RateLimit RateLimitConfig `yaml:"rate_limit"`
-	// DecisionLog and Receipts: see audit_config.go.
+	// DecisionLog and Receipts: see trail_config.go; RateLimit: access.go.
 	DecisionLog DecisionLogConfig `yaml:"decision_log"`
 	Receipts    ReceiptsConfig    `yaml:"receipts"`
 }
@@ -71,6 +71,13 @@ type LimitsConfig struct {
 	AuditSheet   int64 `yaml:"audit_sheet"`
 	// AuditLineBytes bounds a CSV or NDJSON line and a JSON row (0: 1 MiB).
 	AuditLineBytes int `yaml:"audit_line_bytes"`
+}
+
+// auditLimitKeys are the config keys of the audit limits, by
+// audit.LimitError.Limit, for the 413 that names them.
+var auditLimitKeys = map[string]string{
+	"rows": "audit_rows", "cells": "audit_cells", "columns": "audit_columns", "sheet_bytes": "audit_sheet",
+	"line_bytes": "audit_line_bytes",
 }
 
 // auditLimits are the audit.Limits of the service.

@@ -281,3 +281,22 @@ func FuzzXLSXReader(f *testing.F) {
 		}
 	})
 }
+
+// TestJSONRowLimit: a JSON row or NDJSON line longer than LineBytes is
+// refused, not decoded.
+func TestJSONRowLimit(t *testing.T) {
+	f := shippedForm(t)
+	big := `{"unit":"甲","period":"2025H1","junk":"` + strings.Repeat("x", 2<<20) + `"}`
+	for format, data := range map[string]string{FormatJSON: "[" + big + "]", FormatNDJSON: big + "\n"} {
+		a, _ := New(f, Options{})
+		rr, err := a.NewReader(strings.NewReader(data), format, "")
+		if err == nil {
+			err = a.Read("x."+format, rr)
+		}
+		a.Finish()
+		var le *LimitError
+		if !errors.As(err, &le) || le.Limit != "line_bytes" {
+			t.Errorf("%s: error %v, want the line_bytes limit", format, err)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/figcheck/figcheck/audit"
+	"github.com/figcheck/figcheck/checker"
+	"github.com/gin-gonic/gin"
+)
+
+// audit answers POST /v1/audit?form=ID&format=json|csv|xlsx: a batch of
+// units (CSV, XLSX, JSON array or NDJSON) sent as the body with its content
+// type, or as the files of a multipart/form-data upload. Query parameters
+// input (the input format, when the content type does not say), encoding
+// (utf-8 or gb18030 for CSV) and per (a size indicator for peer outliers)
+// are optional. Rows are read and checked as the body streams in.
+func (s *Server) audit(c *gin.Context) error {
+	format := c.DefaultQuery("format", audit.OutJSON)
+	switch format {
+	case audit.OutJSON, audit.OutCSV, audit.OutXLSX:
+	default:
+		return apiError(CodeInvalidRequest, "format must be json, csv or xlsx, got "+quote(format))
+	}
+	input := c.Query("input")
+	switch input {
+	case "", audit.FormatCSV, audit.FormatXLSX, audit.FormatJSON, audit.FormatNDJSON:
+	default:
+		return apiError(CodeInvalidRequest, "input must be csv, xlsx, json or ndjson, got "+quote(input))
+	}
+	rs, err := s.rulesetOr503()
+	if err != nil {
+		return err
+	}
+	f, err := onlyForm(rs, c.Query("form"), "?form=ID")
+	if err != nil {
+		return err
+	}
+	ct := c.GetHeader("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return apiError(CodeUnsupportedType,
+			"send the batch as the body with its Content-Type (text/csv, application/json, application/x-ndjson, the XLSX type) or as multipart/form-data; got "+quote(ct))
+	}
+	logRow := s.checkLogger(c)
+	a, err := audit.New(f, audit.Options{
+		Per: c.Query("per"), KeepCells: format == audit.OutXLSX, Limits: s.cfg.Limits.auditLimits(),
+		OnCheck: func(sub *checker.Submission, d [32]byte, res *checker.Result) { logRow(f, sub, d, res) },
+	})
+	if err != nil {
+		return &Error{Code: CodeInvalidRequest, Message: "per: " + err.Error(), Err: err}
+	}
+	limit := s.cfg.Limits.AuditBody
+	if limit <= 0 {
+		limit = 64 << 20
+	}
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	encoding := c.Query("encoding")
+	files := 0
+	if mt == "multipart/form-data" {
+		mr := multipartReader(body, params["boundary"])
+		for {
+			part, perr := mr.NextPart()
+			if errors.Is(perr, io.EOF) {
+				break
+			}
+			if perr != nil {
+				err = perr
+				break
+			}
+			if part.FileName() == "" {
+				_ = part.Close()
+				continue
+			}
+			files++
+			name := path.Base(part.FileName())
+			err = a.ReadInput(part, name, part.Header.Get("Content-Type"), input, encoding)
+			_ = part.Close()
+			if err != nil {
+				err = fmt.Errorf("%s: %w", name, err)
+				break
+			}
+		}
+		if err == nil && files == 0 {
+			a.Finish()
+			return apiError(CodeInvalidRequest, "the multipart upload holds no file")
+		}
+	} else {
+		if !batchMediaType(mt) && input == "" {
+			a.Finish()
+			return apiError(CodeUnsupportedType, "the body must be CSV, XLSX, JSON or NDJSON (or multipart/form-data); got "+quote(ct))
+		}
+		err = a.ReadInput(body, "", mt, input, encoding)
+	}
+	rep := a.Finish()
+	s.metrics.observeFindings(f.ID, rep.Findings)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) || errors.Is(err, audit.ErrFormat) || errors.Is(err, audit.ErrLimit) {
+			return err // errorFor: too_large, invalid_batch
+		}
+		return &Error{Code: CodeInvalidRequest, Message: "reading the body: " + err.Error(), Err: err}
+	}
+	if format != audit.OutJSON {
+		c.Header("Content-Disposition", `attachment; filename="audit-`+f.ID+`.`+format+`"`)
+	}
+	// The report is streamed: rows are rendered as they are written, so
+	// an error past this point can only cut the answer short.
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Type", audit.ContentType(format))
+	c.Status(http.StatusOK)
+	if err := rep.Write(c.Writer, format); err != nil {
+		_ = c.Error(fmt.Errorf("writing the audit report: %w", err))
+	}
+	return nil
+}
+
+func batchMediaType(mt string) bool {
+	switch mt {
+	case "text/csv", "text/plain", "application/csv", "application/json", "application/x-ndjson",
+		"application/ndjson", "application/jsonl", "application/json-seq",
+		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel":
+		return true
+	}
+	return strings.HasSuffix(mt, "+json")
+}
+
+func multipartReader(r io.Reader, boundary string) *multipart.Reader {
+	return multipart.NewReader(r, boundary)
+}
