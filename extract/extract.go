@@ -152,6 +152,7 @@ func Extract(f *rules.Form, text string) *Result {
 	}
 
 	placed := map[[2]int]string{} // placeholder capture spans → indicator
+	settled := map[string]bool{}  // indicators the patterns decided
 	for _, ind := range f.Indicators {
 		if len(ind.Patterns) == 0 {
 			continue
@@ -160,44 +161,94 @@ func Extract(f *rules.Form, text string) *Result {
 		for _, c := range byInd[ind.ID] {
 			if c.num.Placeholder {
 				placed[[2]int{c.start, c.end}] = ind.ID
+				settled[ind.ID] = true
 			} else {
 				nums = append(nums, c)
 			}
 		}
-		slices.SortFunc(nums, func(a, b candidate) int { return a.start - b.start })
 		switch {
-		case len(nums) > 0 && allEqual(nums):
-			res.Figures[ind.ID] = figure(text, idx, nums[0])
 		case len(nums) > 0:
-			a := Ambiguity{ID: ind.ID, Reason: ReasonConflict, Count: len(nums)}
-			for _, c := range nums[:min(len(nums), maxCandidates)] {
-				a.Candidates = append(a.Candidates, figure(text, idx, c))
-			}
-			res.Ambiguous = append(res.Ambiguous, a)
+			settled[ind.ID] = true
+			decide(res, text, idx, ind.ID, nums)
 		case hasNumber(shared[ind.ID]) && !hasPlaceholder(byInd[ind.ID]):
-			a := Ambiguity{ID: ind.ID, Reason: ReasonShared}
-			for _, c := range shared[ind.ID] {
-				if c.num.Placeholder {
-					continue
-				}
-				if a.Count++; a.Count > maxCandidates {
-					continue
-				}
-				a.Candidates = append(a.Candidates, figure(text, idx, c))
-				for _, o := range owners[[2]int{c.start, c.end}] {
-					if o != ind.ID && !slices.Contains(a.Others, o) {
-						a.Others = append(a.Others, o)
-					}
-				}
+			settled[ind.ID] = true
+			res.Ambiguous = append(res.Ambiguous, sharedAmbiguity(text, idx, ind.ID, shared[ind.ID], func(c candidate) []string {
+				return owners[[2]int{c.start, c.end}]
+			}))
+		}
+	}
+
+	// The words pass fills what the patterns left, from the numbers no
+	// pattern claimed.
+	claimed := make([]bool, len(text)+1)
+	for _, c := range cands {
+		for b := c.start; b < c.end; b++ {
+			claimed[b] = true
+		}
+	}
+	byWords, sharedWords, others := wordsPass(f, text, claimed, settled)
+	for _, ind := range f.Indicators {
+		if settled[ind.ID] {
+			continue
+		}
+		var nums []candidate
+		for _, c := range byWords[ind.ID] {
+			if c.num.Placeholder {
+				placed[[2]int{c.start, c.end}] = ind.ID
+			} else {
+				nums = append(nums, c)
 			}
-			res.Ambiguous = append(res.Ambiguous, a)
-		case !hasPlaceholder(byInd[ind.ID]):
+		}
+		switch {
+		case len(nums) > 0:
+			decide(res, text, idx, ind.ID, nums)
+		case hasNumber(sharedWords[ind.ID]) && !hasPlaceholder(byWords[ind.ID]):
+			res.Ambiguous = append(res.Ambiguous, sharedAmbiguity(text, idx, ind.ID, sharedWords[ind.ID], func(c candidate) []string {
+				return others[[2]int{c.start, c.end}]
+			}))
+		case !hasPlaceholder(byWords[ind.ID]):
 			res.Missing = append(res.Missing, ind.ID)
 		}
 	}
 
 	res.Placeholders, res.PlaceholdersOmitted = placeholders(text, idx, placed)
 	return res
+}
+
+// decide makes one indicator's candidates a figure when they agree and an
+// ambiguity when they do not.
+func decide(res *Result, text string, idx *runeIndex, id string, nums []candidate) {
+	slices.SortFunc(nums, func(a, b candidate) int { return a.start - b.start })
+	if allEqual(nums) {
+		res.Figures[id] = figure(text, idx, nums[0])
+		return
+	}
+	a := Ambiguity{ID: id, Reason: ReasonConflict, Count: len(nums)}
+	for _, c := range nums[:min(len(nums), maxCandidates)] {
+		a.Candidates = append(a.Candidates, figure(text, idx, c))
+	}
+	res.Ambiguous = append(res.Ambiguous, a)
+}
+
+// sharedAmbiguity is an indicator whose only figures other indicators
+// claimed too; owners names who claimed each.
+func sharedAmbiguity(text string, idx *runeIndex, id string, cs []candidate, owners func(candidate) []string) Ambiguity {
+	a := Ambiguity{ID: id, Reason: ReasonShared}
+	for _, c := range cs {
+		if c.num.Placeholder {
+			continue
+		}
+		if a.Count++; a.Count > maxCandidates {
+			continue
+		}
+		a.Candidates = append(a.Candidates, figure(text, idx, c))
+		for _, o := range owners(c) {
+			if o != id && !slices.Contains(a.Others, o) {
+				a.Others = append(a.Others, o)
+			}
+		}
+	}
+	return a
 }
 
 // Bounds on what one extraction lists: a real report has a few hundred
