@@ -326,10 +326,20 @@ done:
 			end += len(w)
 		}
 	}
+	// A table row read from a document may put the unit in a cell of its
+	// own ("64\t所"): a little white space may stand before it.
+	gapEnd := end
+	for k := 0; k < 2 && gapEnd < len(s) && strings.ContainsAny(s[gapEnd:gapEnd+1], " \t"); k++ {
+		gapEnd++
+	}
 	unit := ""
 	for _, u := range units {
 		if strings.HasPrefix(s[end:], u) {
 			unit = u
+			break
+		}
+		if gapEnd > end && strings.HasPrefix(s[gapEnd:], u) {
+			unit, end = u, gapEnd
 			break
 		}
 	}

@@ -1,0 +1,175 @@
+package extract_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"errors"
+	"hash/crc32"
+	"strings"
+	"testing"
+
+	"github.com/figcheck/figcheck/extract"
+)
+
+const wordNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"`
+
+// para is one Word paragraph of runs.
+func para(runs ...string) string {
+	var b strings.Builder
+	b.WriteString("<w:p><w:pPr><w:jc w:val=\"both\"/></w:pPr>")
+	for _, r := range runs {
+		b.WriteString("<w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">" + r + "</w:t></w:r>")
+	}
+	return b.String() + "</w:p>"
+}
+
+// table is a Word table; each row's cells hold one paragraph each.
+func table(rows ...[]string) string {
+	var b strings.Builder
+	b.WriteString("<w:tbl><w:tblPr/>")
+	for _, row := range rows {
+		b.WriteString("<w:tr>")
+		for _, cell := range row {
+			b.WriteString("<w:tc><w:tcPr/>" + para(cell) + "</w:tc>")
+		}
+		b.WriteString("</w:tr>")
+	}
+	return b.String() + "</w:tbl>"
+}
+
+// docx packs body (the children of w:body) as a minimal .docx.
+func docx(t testing.TB, body string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	files := []struct{ name, data string }{
+		{"[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`},
+		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ` + wordNS + `><w:body>` + body + `</w:body></w:document>`},
+	}
+	for _, f := range files {
+		w, err := zw.Create(f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(f.data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+var docxLimits = extract.DocxLimits{XML: 1 << 20, Text: 1 << 20}
+
+// TestReadDocx: a report's paragraphs and its table both give figures.
+func TestReadDocx(t *testing.T) {
+	body := para("一、安全稳定") +
+		para("开展校园安全专项检查", "15次，检查学校64所。") +
+		table([]string{"项目", "数量", "单位"}, []string{"应急演练", "142", "次"}, []string{"高考考点", "2个"}) +
+		para("新开工幼儿园7所，其中已竣工4所。")
+	b := docx(t, body)
+	text, err := extract.ReadDocx(bytes.NewReader(b), int64(len(b)), docxLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "一、安全稳定\n开展校园安全专项检查15次，检查学校64所。\n项目\t数量\t单位\n应急演练\t142\t次\n高考考点\t2个\n新开工幼儿园7所，其中已竣工4所。\n"
+	if text != want {
+		t.Fatalf("text %q\nwant %q", text, want)
+	}
+	res := extract.Extract(shippedForm(t), text)
+	for id, v := range map[string]float64{"safety_inspections": 15, "schools_inspected": 64, "drills": 142, "gaokao_sites": 2, "kindergartens_started": 7, "kindergartens_completed": 4} {
+		if got, ok := res.Figures[id]; !ok || got.Value != v {
+			t.Errorf("%s = %+v (found %v), want %v", id, got, ok, v)
+		}
+	}
+}
+
+// TestReadDocxBad: what is no document, or too large, gets its error.
+func TestReadDocxBad(t *testing.T) {
+	var bomb bytes.Buffer
+	{
+		zw := zip.NewWriter(&bomb)
+		w, _ := zw.Create("word/document.xml")
+		w.Write([]byte(`<w:document ` + wordNS + `><w:body>`))
+		w.Write(bytes.Repeat([]byte(" "), 4<<20)) // 4 MiB that packs to a few KiB
+		w.Write([]byte(`</w:body></w:document>`))
+		zw.Close()
+	}
+	// A header that says the body is small while it unpacks large.
+	var liar bytes.Buffer
+	{
+		data := append([]byte(`<w:document `+wordNS+`><w:body>`), bytes.Repeat([]byte(" "), 4<<20)...)
+		var packed bytes.Buffer
+		fw, _ := flate.NewWriter(&packed, flate.BestCompression)
+		fw.Write(data)
+		fw.Close()
+		zw := zip.NewWriter(&liar)
+		w, _ := zw.CreateRaw(&zip.FileHeader{Name: "word/document.xml", Method: zip.Deflate,
+			CRC32: crc32.ChecksumIEEE(data), CompressedSize64: uint64(packed.Len()), UncompressedSize64: 100})
+		w.Write(packed.Bytes())
+		zw.Close()
+	}
+	var noBody bytes.Buffer
+	{
+		zw := zip.NewWriter(&noBody)
+		w, _ := zw.Create("word/other.xml")
+		w.Write([]byte("<x/>"))
+		zw.Close()
+	}
+	long := docx(t, para(strings.Repeat("字", 1000)))
+	tests := []struct {
+		name string
+		data []byte
+		lim  extract.DocxLimits
+		want error
+	}{
+		{"plain text", []byte("开工建设幼儿园5所"), docxLimits, extract.ErrNotDocx},
+		{"empty", nil, docxLimits, extract.ErrNotDocx},
+		{"zip without document", noBody.Bytes(), docxLimits, extract.ErrNotDocx},
+		{"not a Word body", notWord(t), docxLimits, extract.ErrNotDocx},
+		{"bad XML", docx(t, "<w:p><w:t>1</w:p>"), docxLimits, extract.ErrNotDocx},
+		{"zip bomb", bomb.Bytes(), docxLimits, extract.ErrDocxTooLarge},
+		// archive/zip stops reading at the size the header gives.
+		{"lying header", liar.Bytes(), docxLimits, extract.ErrNotDocx},
+		{"text past the limit", long, extract.DocxLimits{XML: 1 << 20, Text: 1000}, extract.ErrDocxTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := extract.ReadDocx(bytes.NewReader(tt.data), int64(len(tt.data)), tt.lim)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("error %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzReadDocx(f *testing.F) {
+	f.Add(docx(f, para("开展集中学习16次")+table([]string{"金牌", "3枚"})))
+	f.Add(docx(f, ""))
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		text, err := extract.ReadDocx(bytes.NewReader(b), int64(len(b)), extract.DocxLimits{XML: 1 << 16, Text: 1 << 12})
+		if err != nil {
+			if !errors.Is(err, extract.ErrNotDocx) && !errors.Is(err, extract.ErrDocxTooLarge) {
+				t.Fatalf("error %v is neither sentinel", err)
+			}
+			return
+		}
+		if len(text) > 1<<12+1 {
+			t.Fatalf("text of %d bytes past the limit", len(text))
+		}
+	})
+}
+
+// notWord is a zip whose word/document.xml is some other XML.
+func notWord(t testing.TB) []byte {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("word/document.xml")
+	w.Write([]byte("<html><p>开工建设幼儿园5所</p></html>"))
+	zw.Close()
+	return b.Bytes()
+}
