@@ -162,10 +162,10 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	e.GET("/ui/*filepath", consoleAsset)
 
 	v1 := e.Group("/v1")
-	v1.POST("/check", s.check)
+	v1.POST("/check", s.docxUpload(true), s.check)
 	v1.POST("/check/batch", s.checkBatch)
 	v1.POST("/audit", s.audit)
-	v1.POST("/extract", s.extractFigures)
+	v1.POST("/extract", s.docxUpload(false), s.extractFigures)
 	v1.GET("/forms", s.listForms)
 	v1.GET("/forms/:form", s.getForm)
 	v1.GET("/forms/:form/rules", s.getRules)

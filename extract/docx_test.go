@@ -10,67 +10,18 @@ import (
 	"testing"
 
 	"github.com/figcheck/figcheck/extract"
+	"github.com/figcheck/figcheck/internal/docxtest"
 )
-
-const wordNS = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"`
-
-// para is one Word paragraph of runs.
-func para(runs ...string) string {
-	var b strings.Builder
-	b.WriteString("<w:p><w:pPr><w:jc w:val=\"both\"/></w:pPr>")
-	for _, r := range runs {
-		b.WriteString("<w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">" + r + "</w:t></w:r>")
-	}
-	return b.String() + "</w:p>"
-}
-
-// table is a Word table; each row's cells hold one paragraph each.
-func table(rows ...[]string) string {
-	var b strings.Builder
-	b.WriteString("<w:tbl><w:tblPr/>")
-	for _, row := range rows {
-		b.WriteString("<w:tr>")
-		for _, cell := range row {
-			b.WriteString("<w:tc><w:tcPr/>" + para(cell) + "</w:tc>")
-		}
-		b.WriteString("</w:tr>")
-	}
-	return b.String() + "</w:tbl>"
-}
-
-// docx packs body (the children of w:body) as a minimal .docx.
-func docx(t testing.TB, body string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	files := []struct{ name, data string }{
-		{"[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`},
-		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ` + wordNS + `><w:body>` + body + `</w:body></w:document>`},
-	}
-	for _, f := range files {
-		w, err := zw.Create(f.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(f.data)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 var docxLimits = extract.DocxLimits{XML: 1 << 20, Text: 1 << 20}
 
 // TestReadDocx: a report's paragraphs and its table both give figures.
 func TestReadDocx(t *testing.T) {
-	body := para("一、安全稳定") +
-		para("开展校园安全专项检查", "15次，检查学校64所。") +
-		table([]string{"项目", "数量", "单位"}, []string{"应急演练", "142", "次"}, []string{"高考考点", "2个"}) +
-		para("新开工幼儿园7所，其中已竣工4所。")
-	b := docx(t, body)
+	body := docxtest.Para("一、安全稳定") +
+		docxtest.Para("开展校园安全专项检查", "15次，检查学校64所。") +
+		docxtest.Table([]string{"项目", "数量", "单位"}, []string{"应急演练", "142", "次"}, []string{"高考考点", "2个"}) +
+		docxtest.Para("新开工幼儿园7所，其中已竣工4所。")
+	b := docxtest.Docx(body)
 	text, err := extract.ReadDocx(bytes.NewReader(b), int64(len(b)), docxLimits)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +44,7 @@ func TestReadDocxBad(t *testing.T) {
 	{
 		zw := zip.NewWriter(&bomb)
 		w, _ := zw.Create("word/document.xml")
-		w.Write([]byte(`<w:document ` + wordNS + `><w:body>`))
+		w.Write([]byte(`<w:document ` + docxtest.NS + `><w:body>`))
 		w.Write(bytes.Repeat([]byte(" "), 4<<20)) // 4 MiB that packs to a few KiB
 		w.Write([]byte(`</w:body></w:document>`))
 		zw.Close()
@@ -101,7 +52,7 @@ func TestReadDocxBad(t *testing.T) {
 	// A header that says the body is small while it unpacks large.
 	var liar bytes.Buffer
 	{
-		data := append([]byte(`<w:document `+wordNS+`><w:body>`), bytes.Repeat([]byte(" "), 4<<20)...)
+		data := append([]byte(`<w:document `+docxtest.NS+`><w:body>`), bytes.Repeat([]byte(" "), 4<<20)...)
 		var packed bytes.Buffer
 		fw, _ := flate.NewWriter(&packed, flate.BestCompression)
 		fw.Write(data)
@@ -119,7 +70,7 @@ func TestReadDocxBad(t *testing.T) {
 		w.Write([]byte("<x/>"))
 		zw.Close()
 	}
-	long := docx(t, para(strings.Repeat("字", 1000)))
+	long := docxtest.Docx(docxtest.Para(strings.Repeat("字", 1000)))
 	tests := []struct {
 		name string
 		data []byte
@@ -130,7 +81,7 @@ func TestReadDocxBad(t *testing.T) {
 		{"empty", nil, docxLimits, extract.ErrNotDocx},
 		{"zip without document", noBody.Bytes(), docxLimits, extract.ErrNotDocx},
 		{"not a Word body", notWord(t), docxLimits, extract.ErrNotDocx},
-		{"bad XML", docx(t, "<w:p><w:t>1</w:p>"), docxLimits, extract.ErrNotDocx},
+		{"bad XML", docxtest.Docx("<w:p><w:t>1</w:p>"), docxLimits, extract.ErrNotDocx},
 		{"zip bomb", bomb.Bytes(), docxLimits, extract.ErrDocxTooLarge},
 		// archive/zip stops reading at the size the header gives.
 		{"lying header", liar.Bytes(), docxLimits, extract.ErrNotDocx},
@@ -147,8 +98,8 @@ func TestReadDocxBad(t *testing.T) {
 }
 
 func FuzzReadDocx(f *testing.F) {
-	f.Add(docx(f, para("开展集中学习16次")+table([]string{"金牌", "3枚"})))
-	f.Add(docx(f, ""))
+	f.Add(docxtest.Docx(docxtest.Para("开展集中学习16次") + docxtest.Table([]string{"金牌", "3枚"})))
+	f.Add(docxtest.Docx(""))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		text, err := extract.ReadDocx(bytes.NewReader(b), int64(len(b)), extract.DocxLimits{XML: 1 << 16, Text: 1 << 12})

@@ -1,0 +1,140 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/figcheck/figcheck/extract"
+	"github.com/gin-gonic/gin"
+)
+
+// maxDocxField bounds one plain field of a multipart upload (form, unit,
+// period, previous).
+const maxDocxField = 64 << 10
+
+// docxUpload lets /v1/extract and /v1/check take a Word document: a
+// multipart form with the .docx in "file" (and "form", "unit", "period",
+// "previous" as fields), or the .docx itself as the body with the Word
+// content type (and form, unit, period in the query). It reads the text
+// with extract.ReadDocx and hands the handler the JSON body it reads for
+// text ({form, text} for extract; unit, period and previous too for a
+// check), so that decoding and checking stay in one place. Other requests
+// pass through untouched.
+func (s *Server) docxUpload(check bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		mt, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+		if mt != extract.DocxContentType && mt != "multipart/form-data" {
+			return
+		}
+		limit := s.cfg.Limits.DocxBody
+		if limit <= 0 {
+			limit = 16 << 20
+		}
+		body := http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		fields := map[string]string{}
+		var doc []byte
+		var err error
+		if mt == extract.DocxContentType {
+			q := c.Request.URL.Query()
+			for _, k := range []string{"form", "unit", "period"} {
+				if v := q.Get(k); v != "" {
+					fields[k] = v
+				}
+			}
+			doc, err = io.ReadAll(body)
+		} else {
+			doc, err = readMultipartDocx(body, params["boundary"], fields)
+		}
+		if !docxReadOK(c, err, limit) {
+			return
+		}
+		text, err := extract.ReadDocx(bytes.NewReader(doc), int64(len(doc)), extract.DocxLimits{XML: 8 * limit, Text: int(s.cfg.Limits.CheckBody)})
+		switch {
+		case errors.Is(err, extract.ErrDocxTooLarge):
+			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, err.Error())
+			return
+		case err != nil:
+			fail(c, http.StatusBadRequest, CodeInvalidRequest, err.Error())
+			return
+		}
+		req := map[string]any{"form": fields["form"], "text": text}
+		if check {
+			req["unit"], req["period"] = fields["unit"], fields["period"]
+			if p := fields["previous"]; p != "" {
+				req["previous"] = json.RawMessage(p)
+			}
+		}
+		out, err := json.Marshal(req)
+		if err != nil {
+			fail(c, http.StatusBadRequest, CodeMalformedJSON, `"previous" must be a JSON object: `+err.Error())
+			return
+		}
+		c.Request.Body = io.NopCloser(bytes.NewReader(out))
+		c.Request.ContentLength = int64(len(out))
+		c.Request.Header.Set("Content-Type", "application/json")
+	}
+}
+
+// docxReadOK answers a failed read of the upload.
+func docxReadOK(c *gin.Context, err error, limit int64) bool {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooLarge):
+		fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the upload is larger than the limit of %d bytes", limit))
+	default:
+		fail(c, http.StatusBadRequest, CodeInvalidRequest, "reading the upload: "+err.Error())
+	}
+	return false
+}
+
+// errNoDocx is a multipart upload without its "file".
+var errNoDocx = errors.New(`the multipart form has no "file" part with the .docx`)
+
+// readMultipartDocx reads the "file" part and the small fields of a
+// multipart upload.
+func readMultipartDocx(r io.Reader, boundary string, fields map[string]string) ([]byte, error) {
+	if boundary == "" {
+		return nil, errors.New("multipart/form-data without a boundary")
+	}
+	mr := multipartReader(r, boundary)
+	var doc []byte
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		name := p.FormName()
+		switch {
+		case name == "file":
+			if doc, err = io.ReadAll(p); err != nil {
+				return nil, err
+			}
+		case name == "form" || name == "unit" || name == "period" || name == "previous":
+			b, err := io.ReadAll(io.LimitReader(p, maxDocxField+1))
+			if err != nil {
+				return nil, err
+			}
+			if len(b) > maxDocxField {
+				return nil, fmt.Errorf("field %q is longer than %d bytes", name, maxDocxField)
+			}
+			fields[name] = strings.TrimSpace(string(b))
+		default:
+			return nil, fmt.Errorf("unknown field %q: a .docx upload takes file, form, unit, period and previous", name)
+		}
+	}
+	if doc == nil {
+		return nil, errNoDocx
+	}
+	return doc, nil
+}
