@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,7 +61,9 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// readText reads a report: a file, or stdin for "-".
+// readText reads a report: a file, or stdin for "-". A Word document
+// (.docx, told by its zip signature) gives the text of its paragraphs and
+// tables.
 func readText(name string, stdin io.Reader) (string, error) {
 	r := stdin
 	if name != "-" {
@@ -71,15 +74,28 @@ func readText(name string, stdin io.Reader) (string, error) {
 		defer f.Close()
 		r = f
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxTextBytes+1))
+	b, err := io.ReadAll(io.LimitReader(r, maxDocxBytes+1))
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	if bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+		if len(b) > maxDocxBytes {
+			return "", fmt.Errorf("%s: larger than %d bytes", name, maxDocxBytes)
+		}
+		text, err := extract.ReadDocx(bytes.NewReader(b), int64(len(b)), extract.DocxLimits{XML: 8 * maxDocxBytes, Text: maxTextBytes})
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		return text, nil
 	}
 	if len(b) > maxTextBytes {
 		return "", fmt.Errorf("%s: larger than %d bytes", name, maxTextBytes)
 	}
 	return strings.TrimPrefix(string(b), "\ufeff"), nil
 }
+
+// maxDocxBytes bounds a Word document read by the commands.
+const maxDocxBytes = 16 << 20
 
 // readTextSubmission makes a submission of form from report text; the
 // figures are filled by extractInto once the form is loaded.
