@@ -175,7 +175,7 @@ func (st *state) loadValue(ind *rules.Indicator, field string, v any, prev bool,
 		have, bad, raw, nums = st.havePrev, st.badPrev, st.rawPrev, st.fr.Prev
 	}
 	raw[ind.Index] = v
-	x, err := Normalize(v, ind.Type)
+	x, err := NormalizeFor(v, ind)
 	if err != nil {
 		bad[ind.Index] = true
 		r.add(valueViolation(ind, field, v, err))
@@ -229,6 +229,12 @@ func bounds(ind *rules.Indicator) string {
 
 func valueViolation(ind *rules.Indicator, field string, v any, err error) Violation {
 	viol := Violation{Severity: rules.SevError, Fields: map[string]any{field: v}, order: ind.Index, key: field}
+	var ue *UnitError
+	if errors.As(err, &ue) {
+		viol.Rule, viol.Name = BuiltinType, "单位不符"
+		viol.Message = fmt.Sprintf("「%s」填写的单位是“%s”，本项以“%s”填报，请换算成%s后填写", ind.Name, ue.Given, ue.Want, ue.Want)
+		return viol
+	}
 	switch err {
 	case ErrPlaceholder:
 		viol.Rule, viol.Name = BuiltinPlaceholder, "模板占位符未替换"
