@@ -14,6 +14,10 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+// docxTextKey holds, in the gin context, the text read from an uploaded
+// document, which /v1/extract gives back so that its offsets can be shown.
+const docxTextKey = "figcheck.docx_text"
+
 // maxDocxField bounds one plain field of a multipart upload (form, unit,
 // period, previous).
 const maxDocxField = 64 << 10
@@ -63,6 +67,7 @@ func (s *Server) docxUpload(check bool) gin.HandlerFunc {
 			fail(c, http.StatusBadRequest, CodeInvalidRequest, err.Error())
 			return
 		}
+		c.Set(docxTextKey, text)
 		req := map[string]any{"form": fields["form"], "text": text}
 		if check {
 			req["unit"], req["period"] = fields["unit"], fields["period"]

@@ -60,6 +60,9 @@ func TestDocxUpload(t *testing.T) {
 					t.Errorf("%s = %v, want %v (figures %v)", id, out.Figures[id].Value, v, out.Figures)
 				}
 			}
+			if !strings.Contains(out.Text, "参赛项目\t4项") {
+				t.Errorf("text %q: want the document's text with its table row", out.Text)
+			}
 			if len(out.Placeholders) != 1 || out.Placeholders[0].ID != "silver_medals" {
 				t.Errorf("placeholders %+v, want silver_medals", out.Placeholders)
 			}

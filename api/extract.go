@@ -22,6 +22,8 @@ type extractRequest struct {
 type extractResponse struct {
 	Form    string `json:"form"`
 	Version string `json:"version"`
+	// Text is the text read from an uploaded document, which offsets index.
+	Text string `json:"text,omitempty"`
 	*extract.Result
 }
 
@@ -53,7 +55,7 @@ func (s *Server) extractFigures(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, extractResponse{Form: f.ID, Version: f.Digest, Result: extract.Extract(f, req.Text)})
+	c.JSON(http.StatusOK, extractResponse{Form: f.ID, Version: f.Digest, Text: c.GetString(docxTextKey), Result: extract.Extract(f, req.Text)})
 }
 
 // errTextAndFigures rejects a check that gives both text and figures.

@@ -172,6 +172,7 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	v1.GET("/decisions", s.decisions)
 	v1.GET("/decisions/flagged", s.flagged)
 	v1.POST("/receipts/verify", s.verifyReceipt)
+	v1.POST("/receipts/qr", s.receiptQR)
 	return e
 }
 

@@ -1,0 +1,51 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+
+	"github.com/figcheck/figcheck/receipt"
+	"github.com/gin-gonic/gin"
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// qrPixels is the side of the receipt's QR code image.
+const qrPixels = 320
+
+// receiptQR answers POST /v1/receipts/qr {receipt}: a PNG QR code of the
+// receipt as compact JSON, for the printed 自查回执. Scanning it gives the
+// receipt that /v1/receipts/verify checks against the submission; the code
+// itself proves nothing, so it is drawn for any well-formed receipt.
+func (s *Server) receiptQR(c *gin.Context) {
+	body, ok := readJSONBody(c, s.cfg.Limits.CheckBody)
+	if !ok {
+		return
+	}
+	var req struct {
+		Receipt *receipt.Receipt `json:"receipt"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		fail(c, http.StatusBadRequest, CodeMalformedJSON, `the body must be {"receipt": {...}}: `+err.Error())
+		return
+	}
+	if req.Receipt == nil || req.Receipt.Sig == "" || req.Receipt.KeyID == "" {
+		fail(c, http.StatusBadRequest, CodeInvalidRequest, "receipt with kid and sig is required")
+		return
+	}
+	payload, err := json.Marshal(req.Receipt)
+	if err != nil {
+		fail(c, http.StatusBadRequest, CodeInvalidRequest, err.Error())
+		return
+	}
+	png, err := qrcode.Encode(string(payload), qrcode.Medium, qrPixels)
+	if err != nil {
+		// Only a receipt too long for any QR code gets here.
+		fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the receipt does not fit in a QR code: "+err.Error())
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, "image/png", png)
+}
