@@ -51,6 +51,7 @@ func TestDocxUpload(t *testing.T) {
 			var out struct {
 				Figures      map[string]struct{ Value float64 } `json:"figures"`
 				Placeholders []struct{ ID string }              `json:"placeholders"`
+				Text         string                             `json:"text"`
 			}
 			if err := json.Unmarshal(r.Body, &out); err != nil {
 				t.Fatal(err)
