@@ -1,6 +1,7 @@
 package checker_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,5 +60,24 @@ func TestShippedPack(t *testing.T) {
 			}
 			t.Logf("%d rules, %d tests", len(f.Rules), len(results))
 		})
+	}
+}
+
+// TestShippedSignedChange: a decrease reads 下降, never 提高-.
+func TestShippedSignedChange(t *testing.T) {
+	f, _ := shipped(t).Form("edu_sports_halfyear")
+	var c checker.Checker
+	r := c.Check(f, &checker.Submission{Form: f.ID, Figures: map[string]any{"benke_rate": 60.0, "benke_rate_delta": -20.0}})
+	found := false
+	for _, v := range r.Violations {
+		if strings.Contains(v.Message, "提高-") {
+			t.Errorf("%s: %s", v.Rule, v.Message)
+		}
+		if strings.Contains(v.Message, "较去年下降20个百分点") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no message reads 较去年下降20个百分点: %+v", r.Violations)
 	}
 }

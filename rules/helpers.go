@@ -12,7 +12,7 @@ import (
 // whose divisor is zero. It makes the rule an evaluation error, never a pass.
 var ErrDivisionByZero = errors.New("division by zero")
 
-var helperNames = []string{"approx", "between", "sum", "ratio", "share"}
+var helperNames = []string{"approx", "between", "sum", "ratio", "share", "change"}
 
 // helperOptions are the functions available in every expression. Their
 // declared types let expr type-check calls at load time.
@@ -23,6 +23,7 @@ var helperOptions = []expr.Option{
 	expr.Function("sum", sum, new(func(...float64) float64)),
 	expr.Function("ratio", ratio, new(func(float64, float64) float64)),
 	expr.Function("share", share, new(func(float64, float64) float64)),
+	expr.Function("change", change, new(func(float64) string)),
 }
 
 func num(v any) (float64, error) {
@@ -124,4 +125,20 @@ func share(args ...any) (any, error) {
 		return nil, ErrDivisionByZero
 	}
 	return a / b * 100, nil
+}
+
+// change(x) words a signed change for a message: 提高0.7 for 0.7 and
+// 下降0.7 for -0.7, so that a decrease never reads 提高-0.7.
+func change(args ...any) (any, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("change: expected 1 argument, got %d", len(args))
+	}
+	x, err := num(args[0])
+	if err != nil {
+		return nil, fmt.Errorf("change: %w", err)
+	}
+	if x < 0 {
+		return "下降" + FormatValue(-x), nil
+	}
+	return "提高" + FormatValue(x), nil
 }
