@@ -246,7 +246,7 @@ func TestUnitReportText(t *testing.T) {
 	)
 	titles := run(s, "read the marks", chromedp.Evaluate[[]string](
 		`Array.from(document.querySelectorAll("#highlighted mark.ph")).map(m => m.textContent + "|" + m.title)`))
-	want := []string{"xx|未填写:未对应指标", "xx|未填写:新建健身步道长度", "xx|未填写:金牌数"}
+	want := []string{"xx|未填写：未对应指标", "xx|未填写：新建健身步道长度", "xx|未填写：金牌数"}
 	if strings.Join(titles, ",") != strings.Join(want, ",") {
 		t.Errorf("placeholder marks %q, want %q", titles, want)
 	}
