@@ -1,18 +1,22 @@
-// Package extract finds a form's figures in the text of a report.
+// Package extract finds a form's figures in the text of a report, and
+// reads that text out of a Word document (ReadDocx).
 //
-// Each indicator of a form may carry patterns: regular expressions around
-// the figure as reports word it, with one capturing group around the value
-// (`开工建设幼儿园(\S+?)所`). Extract runs them over the text, reads each
-// capture as a number (ParseNumber), and returns the figures it is sure of,
-// the template placeholders ("xx") still in the text with the indicator
-// each one stands for, the indicators it did not find, and those it found
-// with conflicting values. It prefers giving no figure to giving a wrong
-// one: a capture that is not cleanly a number is ignored, an indicator
-// found twice with different values is ambiguous, and a number claimed by
-// two indicators goes to neither.
+// It reads figures two ways. An indicator's patterns, regular expressions
+// around the figure as one template words it (`开工建设幼儿园(\S+?)所`),
+// run first and win: they are the override for wording no general rule
+// reads. What they leave is read by the words pass (words.go): every
+// number with a unit in a clause goes to the indicator whose name, aliases
+// and unit fit it best, so that a report in its own words
+// ("新开工幼儿园7所，其中已竣工4所") is read too. It prefers giving no
+// figure to giving a wrong one: a capture that is not cleanly a number is
+// ignored, an indicator found twice with different values is ambiguous,
+// and a number two indicators fit equally goes to neither.
 //
-// Offsets and lengths count Unicode code points from the start of the text,
-// so that a browser can index the same text with Array.from.
+// Extract returns the figures it is sure of, the template placeholders
+// ("xx") still in the text with the indicator each one stands for, the
+// indicators it did not find, and the ambiguities. Offsets and lengths
+// count Unicode code points from the start of the text, so that a browser
+// can index the same text with Array.from.
 package extract
 
 import (
@@ -68,13 +72,10 @@ type Result struct {
 	// PlaceholdersOmitted counts the placeholders past the first 2000,
 	// which are not listed.
 	PlaceholdersOmitted int `json:"placeholders_omitted,omitempty"`
-	// Missing lists, in form order, the indicators with patterns of which
-	// the text holds neither a figure, a placeholder nor an ambiguity.
+	// Missing lists, in form order, the indicators of which the text holds
+	// neither a figure, a placeholder nor an ambiguity.
 	Missing   []string    `json:"missing"`
 	Ambiguous []Ambiguity `json:"ambiguous"`
-	// NoPatterns lists the indicators that text cannot fill: they have no
-	// patterns.
-	NoPatterns []string `json:"no_patterns,omitempty"`
 }
 
 // Values returns the figures as a submission's figures map.
@@ -113,10 +114,6 @@ func Extract(f *rules.Form, text string) *Result {
 
 	var cands []candidate
 	for _, ind := range f.Indicators {
-		if len(ind.Patterns) == 0 {
-			res.NoPatterns = append(res.NoPatterns, ind.ID)
-			continue
-		}
 		for _, re := range ind.Patterns {
 			cands = appendMatches(cands, ind, re, text)
 		}
