@@ -129,6 +129,11 @@ const stepTimeout = 20 * time.Second
 var (
 	desktop = viewport{1280, 800, false}
 	phone   = viewport{390, 844, true}
+	// screens are both, named for subtests, with the button that checks.
+	screens = []struct {
+		name, button string
+		vp           viewport
+	}{{"desktop", "#check-btn", desktop}, {"phone", "#check-fab", phone}}
 )
 
 type viewport struct {

@@ -131,10 +131,7 @@ func TestUnitViolationBesideField(t *testing.T) {
 	base := startServer(t)
 	figures := filledFigures(t)
 	names := indicatorNames(t, base)
-	for _, vp := range []struct {
-		name, button string
-		vp           viewport
-	}{{"desktop", "#check-btn", desktop}, {"phone", "#check-fab", phone}} {
+	for _, vp := range screens {
 		t.Run(vp.name, func(t *testing.T) {
 			s := newSession(t, vp.vp)
 			openUnitPage(s, base)
@@ -325,10 +322,7 @@ func TestAuditUploadAndDownload(t *testing.T) {
 // through the page in order.
 func TestLayout(t *testing.T) {
 	base := startServer(t)
-	for _, vp := range []struct {
-		name string
-		vp   viewport
-	}{{"desktop", desktop}, {"phone", phone}} {
+	for _, vp := range screens {
 		t.Run(vp.name, func(t *testing.T) {
 			s := newSession(t, vp.vp)
 			for _, page := range []string{"/", "/audit"} {

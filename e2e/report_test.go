@@ -150,10 +150,7 @@ const annotatedReport = "北山区上半年参加自治区级青少年锦标赛4
 // list; a Word document gives the same.
 func TestUnitAnnotatedReport(t *testing.T) {
 	base := startServer(t)
-	for _, vp := range []struct {
-		name string
-		vp   viewport
-	}{{"desktop", desktop}, {"phone", phone}} {
+	for _, vp := range screens {
 		t.Run(vp.name, func(t *testing.T) {
 			s := newSession(t, vp.vp)
 			openUnitPage(s, base)
@@ -213,10 +210,7 @@ func TestUnitAnnotatedReport(t *testing.T) {
 // a phone's screen; submitting without a store says so.
 func TestUnitReceipt(t *testing.T) {
 	base := startServer(t)
-	for _, vp := range []struct {
-		name, button string
-		vp           viewport
-	}{{"desktop", "#check-btn", desktop}, {"phone", "#check-fab", phone}} {
+	for _, vp := range screens {
 		t.Run(vp.name, func(t *testing.T) {
 			s := newSession(t, vp.vp)
 			allowMissingStore(s, base)
