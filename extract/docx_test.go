@@ -36,6 +36,10 @@ func TestReadDocx(t *testing.T) {
 			t.Errorf("%s = %+v (found %v), want %v", id, got, ok, v)
 		}
 	}
+	// A unit in a cell of its own: the figure is the number, not the tab.
+	if got := res.Figures["drills"]; got.Raw != "142" || got.Length != 3 {
+		t.Errorf("drills raw %q length %d, want 142 and 3", got.Raw, got.Length)
+	}
 }
 
 // TestReadDocxBad: what is no document, or too large, gets its error.

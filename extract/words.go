@@ -301,7 +301,6 @@ func skipNumber(s string, i int) int {
 // mention (offsets within s), where to go on, and whether it is one.
 func readMention(s string, i int, units []string) (mention, int, bool) {
 	j := i
-	placeholder := false
 	for j < len(s) {
 		r, size := utf8.DecodeRuneInString(s[j:])
 		switch {
@@ -312,7 +311,6 @@ func readMention(s string, i int, units []string) (mention, int, bool) {
 				goto done
 			}
 		case isPlaceholderRune(r) && r != '?' && r != '？' && r != '_' && r != '＿':
-			placeholder = true
 		default:
 			goto done
 		}
@@ -332,14 +330,14 @@ done:
 	for k := 0; k < 2 && gapEnd < len(s) && strings.ContainsAny(s[gapEnd:gapEnd+1], " \t"); k++ {
 		gapEnd++
 	}
-	unit := ""
+	unit, unitStart := "", end
 	for _, u := range units {
 		if strings.HasPrefix(s[end:], u) {
 			unit = u
 			break
 		}
 		if gapEnd > end && strings.HasPrefix(s[gapEnd:], u) {
-			unit, end = u, gapEnd
+			unit, unitStart = u, gapEnd
 			break
 		}
 	}
@@ -350,6 +348,7 @@ done:
 			break
 		}
 		end -= size
+		unitStart = end
 		for _, u := range units {
 			if strings.HasPrefix(s[end:], u) {
 				unit = u
@@ -360,7 +359,7 @@ done:
 	if unit == "" {
 		return mention{}, max(j, i+1), false
 	}
-	unitEnd := end + len(unit)
+	unitEnd := unitStart + len(unit)
 	for _, w := range timeAfterUnit {
 		if strings.HasPrefix(s[unitEnd:], w) {
 			return mention{}, unitEnd, false
@@ -391,7 +390,6 @@ done:
 	if err != nil {
 		return mention{}, unitEnd, false
 	}
-	_ = placeholder
 	return mention{start: start, end: end, unitEnd: unitEnd, unit: unit, num: num}, unitEnd, true
 }
 
