@@ -140,7 +140,7 @@ func writeJSON(w io.Writer, v any) error {
 
 // writeExtraction prints what was found for people.
 func writeExtraction(w io.Writer, f *rules.Form, res *extract.Result) {
-	fmt.Fprintf(w, "从正文中找到 %d 个数字,未填写的占位符 %d 处,未找到 %d 项,有歧义 %d 项\n",
+	fmt.Fprintf(w, "从正文中找到 %d 个数字，未填写的占位符 %d 处，未找到 %d 项，有歧义 %d 项\n",
 		len(res.Figures), len(res.Placeholders), len(res.Missing), len(res.Ambiguous))
 	name := func(id string) string {
 		if ind, ok := f.Indicator(id); ok {
@@ -149,7 +149,7 @@ func writeExtraction(w io.Writer, f *rules.Form, res *extract.Result) {
 		return "未对应指标"
 	}
 	if len(res.Figures) > 0 {
-		fmt.Fprintln(w, "\n数字:")
+		fmt.Fprintln(w, "\n数字：")
 		for _, ind := range f.Indicators {
 			fig, ok := res.Figures[ind.ID]
 			if !ok {
@@ -157,29 +157,29 @@ func writeExtraction(w io.Writer, f *rules.Form, res *extract.Result) {
 			}
 			note := ""
 			if fig.Note != "" {
-				note = "(" + fig.Note + ")"
+				note = "（" + fig.Note + "）"
 			}
 			fmt.Fprintf(w, "  %-28s %s = %v %s%s  「%s」\n", ind.ID, ind.Name, fig.Value, ind.Unit, note, fig.Snippet)
 		}
 	}
 	if len(res.Placeholders) > 0 {
-		fmt.Fprintln(w, "\n未填写的占位符:")
+		fmt.Fprintln(w, "\n未填写的占位符：")
 		for _, p := range res.Placeholders {
 			fmt.Fprintf(w, "  第 %d 字  %s  「%s」\n", p.Offset+1, name(p.ID), p.Snippet)
 		}
 	}
 	if len(res.Ambiguous) > 0 {
-		fmt.Fprintln(w, "\n有歧义(未采用):")
+		fmt.Fprintln(w, "\n有歧义（未采用）：")
 		for _, a := range res.Ambiguous {
 			var vals []string
 			for _, c := range a.Candidates {
 				vals = append(vals, fmt.Sprintf("%v「%s」", c.Value, c.Snippet))
 			}
-			fmt.Fprintf(w, "  %s %s: %s\n", a.ID, name(a.ID), strings.Join(vals, ";"))
+			fmt.Fprintf(w, "  %s %s：%s\n", a.ID, name(a.ID), strings.Join(vals, "；"))
 		}
 	}
 	if len(res.Missing) > 0 {
-		fmt.Fprintln(w, "\n正文中未找到:")
+		fmt.Fprintln(w, "\n正文中未找到：")
 		for _, id := range res.Missing {
 			fmt.Fprintf(w, "  %s %s\n", id, name(id))
 		}

@@ -30,7 +30,7 @@ func TestExtractCommand(t *testing.T) {
 		contains []string
 	}{
 		{"filled report", "", []string{"extract", rules, "--form", "edu_sports_halfyear", filledReport}, exitOK,
-			[]string{"从正文中找到 97 个数字,未填写的占位符 0 处", "gold_medals", "= 11 枚"}},
+			[]string{"从正文中找到 97 个数字，未填写的占位符 0 处", "gold_medals", "= 11 枚"}},
 		{"placeholders exit 1", "获得金牌xx枚、银牌3枚。", []string{"extract", rules, "--form", "edu_sports_halfyear", "-"}, exitFail,
 			[]string{"未填写的占位符 1 处", "金牌数", "silver_medals"}},
 		{"json", "获得金牌2枚", []string{"extract", rules, "--form", "edu_sports_halfyear", "--format", "json", "-"}, exitOK,
