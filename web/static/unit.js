@@ -284,6 +284,8 @@
         setStatus($("check-status"), "未能提交：" + e.message + "请先修改错误、说明警告。", true);
       } else if (e.status === 404 || e.status === 405) {
         setStatus($("check-status"), "服务未开启提交功能，可先检查并保存结果（JSON）。", true);
+      } else if (e.status === 503) {
+        setStatus($("check-status"), "提交服务暂不可用：" + e.message, true);
       } else {
         setStatus($("check-status"), "提交失败：" + e.message, true);
       }
