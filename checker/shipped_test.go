@@ -1,6 +1,7 @@
 package checker_test
 
 import (
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -79,5 +80,20 @@ func TestShippedSignedChange(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no message reads 较去年下降20个百分点: %+v", r.Violations)
+	}
+}
+
+// TestShippedMessagesFullWidth: the shipped rules' messages, which units
+// read, use full-width punctuation (outside the {{ }} expressions).
+func TestShippedMessagesFullWidth(t *testing.T) {
+	expr := regexp.MustCompile(`\{\{.*?\}\}`)
+	for _, id := range shipped(t).FormIDs() {
+		f, _ := shipped(t).Form(id)
+		for _, r := range f.Rules {
+			text := expr.ReplaceAllString(r.Message.Source, "")
+			if i := strings.IndexAny(text, ",;:()!?"); i >= 0 {
+				t.Errorf("%s: message %q has the half-width %q", r.ID, r.Message.Source, text[i:i+1])
+			}
+		}
 	}
 }
