@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/figcheck/figcheck/internal/docxtest"
 )
@@ -42,6 +45,37 @@ func allowMissingStore(s *session, base string) {
 	}
 	// Submitting a failing check is refused with 422 either way.
 	s.allow("status of 422")
+}
+
+// printAs shows the page as it prints with body[data-print=which] (the
+// console sets it before window.print), or as on screen for "".
+func printAs(which string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		media := "print"
+		if which == "" {
+			media = ""
+		}
+		if _, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media}); err != nil {
+			return err
+		}
+		_, err := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(w => { if (w) document.body.dataset.print = w; else delete document.body.dataset.print; })(%q)`, which))(ctx, t)
+		return err
+	})
+}
+
+// shown lists which of the selectors are displayed.
+func shown(s *session, sels ...string) map[string]bool {
+	s.t.Helper()
+	js := fmt.Sprintf(`Object.fromEntries(%s.map(q => { const e = document.querySelector(q); return [q, !!e && e.getClientRects().length > 0]; }))`, jsList(sels))
+	return run(s, "what is shown", chromedp.Evaluate[map[string]bool](js))
+}
+
+func jsList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, x := range ss {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return "[" + strings.Join(q, ",") + "]"
 }
 
 func values(s *session, sels ...string) []string {
@@ -179,6 +213,15 @@ func TestUnitAnnotatedReport(t *testing.T) {
 				t.Errorf("at %s the annotated page is wider than the screen", vp.name)
 			}
 			s.fullShot("annotated-" + vp.name)
+
+			// Printed, the marked report and its problems are all there is.
+			s.step("print the annotated report", printAs("annotated"))
+			printed := map[string]bool{"#highlighted": true, "#annot-out": true, "#figures": false, ".side": false, "#report-text": false, "#annot-print": false}
+			if got := shown(s, "#highlighted", "#annot-out", "#figures", ".side", "#report-text", "#annot-print"); fmt.Sprint(got) != fmt.Sprint(printed) {
+				t.Errorf("printed annotated report shows %v, want %v", got, printed)
+			}
+			s.fullShot("annotated-print-" + vp.name)
+			s.step("back to the screen", printAs(""))
 		})
 	}
 
@@ -252,6 +295,13 @@ func TestUnitReceipt(t *testing.T) {
 			}
 			s.step("show the receipt", chromedp.Evaluate[chromedp.Void](`document.querySelector("#receipt-view").scrollIntoView()`))
 			s.fullShot("receipt-" + vp.name)
+			s.step("print the receipt", printAs("receipt"))
+			printed := map[string]bool{"#receipt-view": true, "#receipt-qr": true, ".layout": false, ".setup": false, "#receipt-print": false}
+			if got := shown(s, "#receipt-view", "#receipt-qr", ".layout", ".setup", "#receipt-print"); fmt.Sprint(got) != fmt.Sprint(printed) {
+				t.Errorf("printed receipt shows %v, want %v", got, printed)
+			}
+			s.fullShot("receipt-print-" + vp.name)
+			s.step("back to the screen", printAs(""))
 
 			s.step("submit", chromedp.Click(css(`#submit-btn`)),
 				chromedp.Poll[chromedp.Void](`(t => t !== "" && !t.startsWith("正在"))(document.querySelector("#check-status").textContent)`))
