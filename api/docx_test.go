@@ -109,6 +109,9 @@ func TestDocxUploadBad(t *testing.T) {
 			assertError(t, r, tt.status, tt.code)
 		})
 	}
+	// A check's "previous" must be a JSON object.
+	ct, body := multipartDocx(t, map[string]string{"form": shippedForm, "unit": "示例区", "period": "2025H1", "previous": "{金牌"}, reportDocx)
+	assertError(t, s.do(http.MethodPost, "/v1/check", ct, body), http.StatusBadRequest, CodeMalformedJSON)
 	// Without a form the handler's own error answers.
 	r := s.do(http.MethodPost, "/v1/extract", extract.DocxContentType, reportDocx)
 	assertError(t, r, http.StatusBadRequest, CodeMissingForm)
