@@ -30,11 +30,11 @@ const maxDocxField = 64 << 10
 // text ({form, text} for extract; unit, period and previous too for a
 // check), so that decoding and checking stay in one place. Other requests
 // pass through untouched.
-func (s *Server) docxUpload(check bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (s *Server) docxUpload(check bool) func(c *gin.Context) error {
+	return func(c *gin.Context) error {
 		mt, params, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
 		if mt != extract.DocxContentType && mt != "multipart/form-data" {
-			return
+			return nil
 		}
 		limit := s.cfg.Limits.DocxBody
 		if limit <= 0 {
@@ -55,17 +55,15 @@ func (s *Server) docxUpload(check bool) gin.HandlerFunc {
 		} else {
 			doc, err = readMultipartDocx(body, params["boundary"], fields)
 		}
-		if !docxReadOK(c, err, limit) {
-			return
+		if err != nil {
+			return uploadError(err, limit)
 		}
 		text, err := extract.ReadDocx(bytes.NewReader(doc), int64(len(doc)), extract.DocxLimits{XML: 8 * limit, Text: int(s.cfg.Limits.CheckBody)})
 		switch {
 		case errors.Is(err, extract.ErrDocxTooLarge):
-			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, err.Error())
-			return
+			return apiError(CodeTooLarge, err.Error())
 		case err != nil:
-			fail(c, http.StatusBadRequest, CodeInvalidRequest, err.Error())
-			return
+			return apiError(CodeInvalidRequest, err.Error())
 		}
 		c.Set(docxTextKey, text)
 		req := map[string]any{"form": fields["form"], "text": text}
@@ -77,27 +75,22 @@ func (s *Server) docxUpload(check bool) gin.HandlerFunc {
 		}
 		out, err := json.Marshal(req)
 		if err != nil {
-			fail(c, http.StatusBadRequest, CodeMalformedJSON, `"previous" must be a JSON object: `+err.Error())
-			return
+			return apiError(CodeMalformedJSON, `"previous" must be a JSON object: `+err.Error())
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(out))
 		c.Request.ContentLength = int64(len(out))
 		c.Request.Header.Set("Content-Type", "application/json")
+		return nil
 	}
 }
 
-// docxReadOK answers a failed read of the upload.
-func docxReadOK(c *gin.Context, err error, limit int64) bool {
+// uploadError is the answer to a failed read of the upload.
+func uploadError(err error, limit int64) error {
 	var tooLarge *http.MaxBytesError
-	switch {
-	case err == nil:
-		return true
-	case errors.As(err, &tooLarge):
-		fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the upload is larger than the limit of %d bytes", limit))
-	default:
-		fail(c, http.StatusBadRequest, CodeInvalidRequest, "reading the upload: "+err.Error())
+	if errors.As(err, &tooLarge) {
+		return apiErrorf(CodeTooLarge, "the upload is larger than the limit of %d bytes", limit)
 	}
-	return false
+	return apiError(CodeInvalidRequest, "reading the upload: "+err.Error())
 }
 
 // errNoDocx is a multipart upload without its "file".

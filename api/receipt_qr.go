@@ -1,10 +1,10 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/receipt"
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
@@ -17,35 +17,30 @@ const qrPixels = 320
 // receipt as compact JSON, for the printed 自查回执. Scanning it gives the
 // receipt that /v1/receipts/verify checks against the submission; the code
 // itself proves nothing, so it is drawn for any well-formed receipt.
-func (s *Server) receiptQR(c *gin.Context) {
-	body, ok := readJSONBody(c, s.cfg.Limits.CheckBody)
-	if !ok {
-		return
+func (s *Server) receiptQR(c *gin.Context) error {
+	body, err := readJSONBody(c, s.cfg.Limits.CheckBody)
+	if err != nil {
+		return err
 	}
 	var req struct {
 		Receipt *receipt.Receipt `json:"receipt"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		fail(c, http.StatusBadRequest, CodeMalformedJSON, `the body must be {"receipt": {...}}: `+err.Error())
-		return
+	if err := checker.DecodeJSON(body, &req, `the body must be {"receipt": {...}}`); err != nil {
+		return err
 	}
 	if req.Receipt == nil || req.Receipt.Sig == "" || req.Receipt.KeyID == "" {
-		fail(c, http.StatusBadRequest, CodeInvalidRequest, "receipt with kid and sig is required")
-		return
+		return apiError(CodeInvalidRequest, "receipt with kid and sig is required")
 	}
 	payload, err := json.Marshal(req.Receipt)
 	if err != nil {
-		fail(c, http.StatusBadRequest, CodeInvalidRequest, err.Error())
-		return
+		return apiError(CodeInvalidRequest, err.Error())
 	}
 	png, err := qrcode.Encode(string(payload), qrcode.Medium, qrPixels)
 	if err != nil {
 		// Only a receipt too long for any QR code gets here.
-		fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, "the receipt does not fit in a QR code: "+err.Error())
-		return
+		return apiError(CodeTooLarge, "the receipt does not fit in a QR code: "+err.Error())
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "image/png", png)
+	return nil
 }
