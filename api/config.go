@@ -71,6 +71,9 @@ type LimitsConfig struct {
 	AuditSheet   int64 `yaml:"audit_sheet"`
 	// AuditLineBytes bounds a CSV or NDJSON line and a JSON row (0: 1 MiB).
 	AuditLineBytes int `yaml:"audit_line_bytes"`
+	// DocxBody bounds a .docx upload to /v1/extract and /v1/check (0:
+	// 16 MiB); its text still counts against CheckBody.
+	DocxBody int64 `yaml:"docx_body"`
 }
 
 // auditLimitKeys are the config keys of the audit limits, by
@@ -119,7 +122,7 @@ func DefaultConfig() Config {
 			RedisRead: new(false),
 		},
 		Limits: LimitsConfig{
-			CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000, AuditBody: 64 << 20,
+			CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000, AuditBody: 64 << 20, DocxBody: 16 << 20,
 			// 20 million figures are 160 MB: with the rest of an audit, a
 			// server stays under 1 GB whatever is uploaded (docs/security.md).
 			AuditRows: 1_000_000, AuditCells: 20_000_000, AuditColumns: 10_000,
@@ -160,7 +163,7 @@ func (c Config) Validate() error {
 	if c.Cache.Size < 0 {
 		errs = append(errs, errors.New("cache.size must not be negative"))
 	}
-	if l := c.Limits; l.CheckBody <= 0 || l.BatchBody <= 0 || l.BatchItems <= 0 || l.AuditBody < 0 ||
+	if l := c.Limits; l.CheckBody <= 0 || l.BatchBody <= 0 || l.BatchItems <= 0 || l.AuditBody < 0 || l.DocxBody < 0 ||
 		l.AuditRows < 0 || l.AuditCells < 0 || l.AuditColumns < 0 || l.AuditSheet < 0 || l.AuditLineBytes < 0 {
 		errs = append(errs, errors.New("limits must be positive"))
 	}

@@ -424,7 +424,7 @@ func (a *Auditor) read(rec *record, row Row) []any {
 		if v == nil {
 			continue
 		}
-		if x, err := checker.Normalize(v, a.form.Indicators[i].Type); err == nil {
+		if x, err := checker.NormalizeFor(v, a.form.Indicators[i]); err == nil {
 			rec.vals[i] = x
 		}
 	}

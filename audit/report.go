@@ -235,7 +235,7 @@ func (a *Auditor) unusable(raw []any) map[int]any {
 		if v == nil {
 			continue
 		}
-		if _, err := checker.Normalize(v, a.form.Indicators[i].Type); err != nil {
+		if _, err := checker.NormalizeFor(v, a.form.Indicators[i]); err != nil {
 			if bad == nil {
 				bad = map[int]any{}
 			}
