@@ -143,6 +143,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, "本福特%s: %d个数字, MAD=%s (%s), 卡方=%s 自由度%d p=%.3g\n", name, b.N,
 			rules.FormatValue(b.MAD), conformityNames[b.Conformity], rules.FormatValue(b.ChiSquare), b.DF, b.P)
 	}
+	r.writeCases(bw)
 	if len(s.TopRules) > 0 {
 		fmt.Fprintln(bw, "\n违规最多的规则:")
 		for _, rc := range s.TopRules {
