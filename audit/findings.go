@@ -201,7 +201,9 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 		}
 	}
 	for k := range chunks {
-		add(func() []Finding { return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust) })
+		add(func() []Finding {
+			return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust)
+		})
 	}
 	for _, g := range groups {
 		add(func() []Finding { return a.hierarchies(g) })
@@ -1156,7 +1158,7 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 				u.name, rr.N, rr.Zeros, fv(round(rr.Expected, 1)), rr.P, alpha),
 		})
 	}
-		return append(bf, last...)
+	return append(bf, last...)
 }
 
 // sizeAware reports whether indicator i is a count compared with units of

@@ -286,7 +286,7 @@ func (g *generator) genBatch(n int) *batch {
 		b.plant[what] = name
 		b.rows = append(b.rows, rows...)
 	}
-	g.stratum = -1 // planted units of any size
+	g.stratum = -1              // planted units of any size
 	counts := func() []string { // the scaled counts, in form order
 		var ids []string
 		for _, ind := range g.f.Indicators {
