@@ -95,8 +95,11 @@ type periodRows struct {
 	// in the order of recs; vecs their figures.
 	peers []*record
 	vecs  [][]float64
-	// sizes are the peers' sizes, when peer outliers were compared.
-	sizes func() sizes
+	// sizes are the peers' sizes, when peer outliers were compared;
+	// medians the peers' median of each indicator (by form index, NaN
+	// when not compared), written by the outliers calls.
+	sizes   func() sizes
+	medians []float64
 }
 
 // periodRows groups the records by period, in period order.
@@ -194,9 +197,13 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 		if len(g.peers) >= a.opts.MinPeers {
 			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.vecs) })
 			g.sizes = sz
+			g.medians = make([]float64, len(a.form.Indicators))
+			for i := range g.medians {
+				g.medians[i] = math.NaN()
+			}
 			for lo := 0; lo < len(inds); lo += outlierBlock {
 				block := inds[lo:min(lo+outlierBlock, len(inds))]
-				add(func() []Finding { return a.outliers(g.period, g.peers, g.vecs, block, sz, len(inds)*len(groups)) })
+				add(func() []Finding { return a.outliers(g, block, len(inds)*len(groups)) })
 			}
 		}
 	}
@@ -212,23 +219,11 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 		add(func() []Finding { return a.jumps(chunk(k)) })
 	}
 	results := runTasks(tasks, a.opts.Workers)
-	a.scales = map[string]map[string]float64{}
-	for _, g := range groups {
-		if g.sizes == nil || a.per != nil {
-			continue
-		}
-		m := map[string]float64{}
-		for k, s := range g.sizes().scale {
-			if !math.IsNaN(s) {
-				m[g.peers[k].unit] = s
-			}
-		}
-		a.scales[g.period] = m
-	}
 	var out []Finding
 	for _, r := range results {
 		out = append(out, r...)
 	}
+	a.periods = groups
 	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, alpha, dupLevel, pairs, len(inds)*len(groups))
 	// Kind, unit, period and check or indicator tell findings apart, but
 	// for the duplicates of a unit with several others.
@@ -539,6 +534,7 @@ var outlierPool = sync.Pool{New: func() any { return new(outlierScratch) }}
 // form index, NaN for the others), from LogScales.
 type sizes struct {
 	scale, logMed []float64
+	size          []float64 // exp(scale)
 }
 
 // periodSizes estimates the sizes of a period's units from their count
@@ -567,7 +563,11 @@ func (a *Auditor) periodSizes(vecs [][]float64) sizes {
 	for j, i := range idx {
 		logMed[i] = lm[j]
 	}
-	return sizes{scale: scale, logMed: logMed}
+	size := make([]float64, len(scale))
+	for k, s := range scale {
+		size[k] = math.Exp(s)
+	}
+	return sizes{scale: scale, logMed: logMed, size: size}
 }
 
 // outlierLevel is the two-sided p-value below which a figure is a peer
@@ -584,7 +584,8 @@ func (a *Auditor) outlierLevel(cells int) (level, crit float64) {
 // report (sz); a rate, a per-capita figure or, with --per, a figure per
 // unit of the size indicator, as it is, by the modified z-score. cells is
 // the number of cells compared per unit, for the level.
-func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds []*rules.Indicator, sz func() sizes, cells int) []Finding {
+func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []Finding {
+	period, recs, vecs, sz := g.period, g.peers, g.vecs, g.sizes
 	if len(recs) < a.opts.MinPeers {
 		return nil
 	}
@@ -617,7 +618,9 @@ func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds
 	for j, ind := range inds {
 		col := cols[j*n : (j+1)*n]
 		if a.per == nil && a.sizeAware(ind.Index) {
-			out = append(out, a.sizeOutliers(period, recs, col, ind, sz(), crit, cells)...)
+			s := sz()
+			g.medians[ind.Index] = math.Exp(s.logMed[ind.Index]) // each call writes its own indicators
+			out = append(out, a.sizeOutliers(period, recs, col, ind, s, crit, cells)...)
 			continue
 		}
 		xs, z := sc.xs[:0], sc.z
@@ -633,6 +636,7 @@ func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds
 		// reports a rate at its bound (巩固率 99.9 %), a tenth of a point is
 		// no outlier.
 		med, mad := anomaly.ModifiedZInto(z, xs, 0.01)
+		g.medians[ind.Index] = med
 		if ind.Type != rules.Percent && a.per == nil && math.Abs(med) < 10 {
 			// Small counts (a few schools) move by whole units: one more
 			// is a large z but no anomaly.
@@ -698,7 +702,7 @@ func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind
 		return nil // too few units, or a small count
 	}
 	z := make([]float64, len(col))
-	scored := anomaly.SizeResidualZ(z, col, sz.scale, lm, minSizeSpread)
+	scored := anomaly.SizeResidualZ(z, col, sz.scale, sz.size, lm, minSizeSpread)
 	if scored < a.opts.MinPeers {
 		return nil
 	}
@@ -996,18 +1000,9 @@ func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScra
 	for range base {
 		own = append(own, anomaly.ZeroTails{})
 	}
-	sc.own = own
-	for _, r := range u.periods {
-		for i, z := range base {
-			if z == nil {
-				continue
-			}
-			if t, d := anomaly.TrailingZeros(r.vals[i]); d > 0 {
-				own[i].Add(t)
-			}
-		}
-	}
-	sc.t, sc.tails, sc.flat = sc.t[:0], sc.tails[:0], sc.flat[:0]
+	sc.own, sc.figs = own, sc.figs[:0]
+	// One pass over the unit's figures: its own tails (which the
+	// baseline leaves out) and the figures scored.
 	for k, r := range u.periods {
 	next:
 		for i, z := range base {
@@ -1019,25 +1014,39 @@ func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScra
 			if d == 0 {
 				continue
 			}
+			own[i].Add(t)
 			for _, earlier := range u.periods[:k] {
 				if earlier.vals[i] == x {
 					continue next
 				}
 			}
-			start := len(sc.flat)
-			for k := 0; k < min(d, anomaly.MaxZeros+1); k++ {
-				tl := z.Tail(&own[i], k, d)
-				if k > 0 {
-					tl = min(tl, sc.flat[len(sc.flat)-1]) // at least k+1 zeros is rarer than k
-				}
-				sc.flat = append(sc.flat, tl)
-			}
-			sc.t = append(sc.t, min(t, d-1))
-			sc.tails = append(sc.tails, sc.flat[start:len(sc.flat):len(sc.flat)])
+			sc.figs = append(sc.figs, scoredFigure{i, t, d})
 		}
+	}
+	sc.t, sc.tails, sc.flat = sc.t[:0], sc.tails[:0], sc.flat[:0]
+	for _, f := range sc.figs {
+		for k := 0; k < min(f.d, anomaly.MaxZeros+1); k++ {
+			tl := base[f.ind].Tail(&own[f.ind], k, f.d)
+			if k > 0 {
+				tl = min(tl, sc.flat[len(sc.flat)-1]) // at least k+1 zeros is rarer than k
+			}
+			sc.flat = append(sc.flat, tl)
+		}
+		sc.t = append(sc.t, min(f.t, f.d-1))
+	}
+	// The tails are cut from flat once it no longer grows.
+	start := 0
+	for _, f := range sc.figs {
+		n := min(f.d, anomaly.MaxZeros+1)
+		sc.tails = append(sc.tails, sc.flat[start:start+n:start+n])
+		start += n
 	}
 	return anomaly.Rounding(sc.t, sc.tails)
 }
+
+// scoredFigure is a figure of the rounding test: its indicator, trailing
+// zeros and digits.
+type scoredFigure struct{ ind, t, d int }
 
 // dispersionSample bounds the units from which digitDispersion estimates
 // the overdispersion.
@@ -1045,12 +1054,11 @@ const dispersionSample = 2000
 
 // digitDispersion estimates how much more the leading digits of a unit's
 // figures stray from Benford's law than independent draws would, from up
-// to dispersionSample evenly spaced units: the median chi-square of the
-// first-digit and of the first-two-digits tests over that of the
-// chi-square law (at least 1). A unit's figures all grow with its size,
-// so its digits are shifted together: on a batch of 40 clean districts
-// whose sizes span 40×, the largest gave p = 5e-7 against Benford's law.
-// The per-unit tests divide their chi-squares by it.
+// to dispersionSample evenly spaced units (see anomaly.Dispersion). A
+// unit's figures all grow with its size, so its digits shift together:
+// on a batch of 40 clean districts whose sizes span 40×, the largest gave
+// p = 5e-7 against Benford's law. The per-unit tests divide their
+// chi-squares by it.
 func (a *Auditor) digitDispersion(units []*unitRows, inds []int, totals map[string]bool) [2]float64 {
 	step := max(1, len(units)/dispersionSample)
 	var chi1, chi2, vals []float64
@@ -1072,8 +1080,8 @@ func (a *Auditor) digitDispersion(units []*unitRows, inds []int, totals map[stri
 	return [2]float64{anomaly.Dispersion(chi1, 8), anomaly.Dispersion(chi2, 89)}
 }
 
-// minRounding is the least number of figures of at least 10 a unit needs
-// for the rounding test.
+// minRounding is the least number of whole figures of at least 10 a unit
+// needs for the rounding test.
 const minRounding = 5
 
 // unitStats count what the per-unit tests were run on, for the report's
@@ -1086,6 +1094,7 @@ type unitStats struct {
 // roundScratch is the memory of the rounding tests of a chunk of units.
 type roundScratch struct {
 	own   []anomaly.ZeroTails
+	figs  []scoredFigure
 	t     []int
 	tails [][]float64
 	flat  []float64

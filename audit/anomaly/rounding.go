@@ -20,15 +20,13 @@ func TrailingZeros(x float64) (t, d int) {
 	if !(x >= 10) || x >= 1e15 {
 		return 0, 0
 	}
-	d = int(math.Floor(math.Log10(x))) + 1
-	if x >= pow10[d] { // a logarithm off by one ulp
-		d++
-	} else if x < pow10[d-1] {
-		d--
-	}
 	if x != math.Trunc(x) {
 		return 0, 0
 	}
+	// The decimal exponent from the binary one, as in leadingTwo.
+	e := (int(math.Float64bits(x)>>52) - 1023) * 78913 >> 18
+	e += b2i(x >= pow10[e+1])
+	d = e + 1
 	v := int64(x)
 	for v%10 == 0 && t < MaxZeros {
 		v /= 10

@@ -60,9 +60,10 @@ func LogScales(cols []float64, n, minUnits int, minMedian float64, buf []float64
 // the residuals' MAD/0.6745 (at least minSpread) with the chance variation
 // of a small count added: a count near c varies by about 1/√c in log, as
 // a Poisson count does, so a district reporting 3 where its size predicts
-// 2 is no outlier. z[k] is NaN where x ≤ 0 or scale is NaN; z must be as
-// long as xs. It returns the number of figures scored.
-func SizeResidualZ(z, xs, scale []float64, logMed, minSpread float64) int {
+// 2 is no outlier. size[k] is exp(scale[k]). z[k] is NaN where x ≤ 0 or
+// scale is NaN; z must be as long as xs. It returns the number of figures
+// scored.
+func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64) int {
 	r := make([]float64, 0, len(xs))
 	for k, x := range xs {
 		z[k] = math.NaN()
@@ -77,12 +78,12 @@ func SizeResidualZ(z, xs, scale []float64, logMed, minSpread float64) int {
 	buf := make([]float64, len(r))
 	med := medianOf(r, false, 0, buf)
 	spread := max(medianOf(r, true, med, buf)/0.6745, minSpread)
+	typical := math.Exp(logMed + med)
 	for k, res := range z {
 		if math.IsNaN(res) {
 			continue
 		}
-		expected := math.Exp(logMed + scale[k] + med)
-		c := max(xs[k], expected, 1)
+		c := max(xs[k], typical*size[k], 1)
 		z[k] = (res - med) / math.Sqrt(spread*spread+1/c)
 	}
 	return len(r)
