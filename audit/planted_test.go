@@ -39,6 +39,9 @@ type sweepStats struct {
 	// test found, by kind.
 	planted, found map[string]int
 	byTest         map[string]int
+	// caught counts, by kind, the planted units (of any plant) whose case
+	// file holds a finding of that kind.
+	caught map[string]int
 	// clean is the number of clean units; accused those with a case file,
 	// flagged those with any finding (a case file not significant
 	// included), falseByTest the findings on clean units by kind; batch
@@ -50,7 +53,7 @@ type sweepStats struct {
 }
 
 func newSweepStats() *sweepStats {
-	return &sweepStats{planted: map[string]int{}, found: map[string]int{}, byTest: map[string]int{}, falseByTest: map[string]int{}}
+	return &sweepStats{planted: map[string]int{}, found: map[string]int{}, byTest: map[string]int{}, falseByTest: map[string]int{}, caught: map[string]int{}}
 }
 
 // add audits a planted batch and counts what was found.
@@ -98,6 +101,11 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 				}
 			}
 		}
+		if c := cases[unit]; c != nil && c.Significant && pc.kind != checker.BuiltinPlaceholder {
+			for _, k := range c.Tests {
+				s.caught[k]++
+			}
+		}
 		if found {
 			s.found[pc.what]++
 		} else {
@@ -142,7 +150,8 @@ func (s *sweepStats) report(t *testing.T) string {
 	}
 	kinds := []string{KindDuplicate, KindLastDigit, KindOutlier, KindJump, KindHierarchy, KindBenford1, KindBenford2, KindBatchRule}
 	for _, k := range kinds {
-		fmt.Fprintf(&b, "  test %-26s plants found %3d, findings on clean units %d\n", k, s.byTest[k], s.falseByTest[k])
+		fmt.Fprintf(&b, "  test %-26s plants it targets found %3d, planted units with its finding %3d, findings on clean units %d\n",
+			k, s.byTest[k], s.caught[k], s.falseByTest[k])
 	}
 	for k, n := range s.falseByTest {
 		if !slices.Contains(kinds, k) {
