@@ -831,6 +831,17 @@ func unitValues(vals []float64, u *unitRows, digitInds []int) []float64 {
 	return vals
 }
 
+// unitDigitCounts appends a unit's figures for the digit tests to vals
+// (see unitValues) and counts their leading digits.
+func unitDigitCounts(vals []float64, u *unitRows, inds []int) ([]float64, anomaly.DigitCounts) {
+	vals = unitValues(vals, u, inds)
+	var c anomaly.DigitCounts
+	for _, v := range vals {
+		c.Add(v)
+	}
+	return vals, c
+}
+
 // digitInds lists the indicators of the digit tests: not percentages, not
 // small counts.
 func (a *Auditor) digitInds() []int {
@@ -1057,11 +1068,8 @@ func (a *Auditor) digitDispersion(units []*unitRows, inds []int, totals map[stri
 		if totals[u.name] {
 			continue
 		}
-		vals = unitValues(vals[:0], u, inds)
 		var c anomaly.DigitCounts
-		for _, v := range vals {
-			c.Add(v)
-		}
+		vals, c = unitDigitCounts(vals[:0], u, inds)
 		if c.N >= a.opts.MinUnitBenford {
 			chi1 = append(chi1, c.Test(1, a.opts.MinUnitBenford).ChiSquare)
 			chi2 = append(chi2, c.Test(2, 1).ChiSquare)
@@ -1118,11 +1126,8 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		if totals[u.name] {
 			continue
 		}
-		vals = unitValues(vals[:0], u, inds)
 		var c anomaly.DigitCounts
-		for _, v := range vals {
-			c.Add(v)
-		}
+		vals, c = unitDigitCounts(vals[:0], u, inds)
 		if c.N < a.opts.MinUnitBenford {
 			st.benfordFew.Add(1)
 		} else {
