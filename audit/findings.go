@@ -514,7 +514,7 @@ const outlierBlock = 49
 
 // outlierScratch is the memory of an outliers call, kept for the next.
 type outlierScratch struct {
-	cols, xs, z []float64
+	cols, xs, z, buf []float64
 }
 
 var outlierPool = sync.Pool{New: func() any { return new(outlierScratch) }}
@@ -538,14 +538,7 @@ func (a *Auditor) periodSizes(vecs [][]float64) sizes {
 			idx = append(idx, i)
 		}
 	}
-	n := len(vecs)
-	cols := make([]float64, len(idx)*n)
-	for k, v := range vecs {
-		for j, i := range idx {
-			cols[j*n+k] = v[i]
-		}
-	}
-	scale, lm := anomaly.LogScales(cols, n, a.opts.MinPeers, 10, nil)
+	scale, lm := anomaly.LogScales(vecs, idx, a.opts.MinPeers, 10)
 	logMed := make([]float64, len(a.form.Indicators))
 	for i := range logMed {
 		logMed[i] = math.NaN()
@@ -610,7 +603,7 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 		if a.per == nil && a.sizeAware(ind.Index) {
 			s := sz()
 			g.medians[ind.Index] = math.Exp(s.logMed[ind.Index]) // each call writes its own indicators
-			out = append(out, a.sizeOutliers(period, recs, col, ind, s, crit, cells)...)
+			out = append(out, a.sizeOutliers(period, recs, col, ind, s, crit, cells, sc)...)
 			continue
 		}
 		xs, z := sc.xs[:0], sc.z
@@ -686,13 +679,14 @@ const minSizeSpread = 0.05
 // sizeOutliers finds the figures col of a count indicator that stray from
 // what units of their size report: the robust z-score of the residual
 // log x − log median − the unit's log size.
-func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int) []Finding {
+func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) []Finding {
 	lm := sz.logMed[ind.Index]
 	if math.IsNaN(lm) {
 		return nil // too few units, or a small count
 	}
-	z := make([]float64, len(col))
-	scored := anomaly.SizeResidualZ(z, col, sz.scale, sz.size, lm, minSizeSpread)
+	z := sc.z[:len(col)]
+	sc.buf = slices.Grow(sc.buf[:0], 2*len(col))[:2*len(col)]
+	scored := anomaly.SizeResidualZ(z, col, sz.scale, sz.size, lm, minSizeSpread, sc.buf)
 	if scored < a.opts.MinPeers {
 		return nil
 	}

@@ -8,26 +8,20 @@ import (
 
 // LogScales estimates each unit's size from its count figures, robustly:
 // the median over the indicators of log x − log(the indicator's median).
-// cols holds the figures column by column, cols[j*n+k] being indicator j
-// of unit k (NaN when absent). logMed[j] is the log of indicator j's
+// rows[k] holds the figures of unit k, of which the indicators cols are
+// counts (NaN when absent). logMed[j] is the log of indicator cols[j]'s
 // median over the units with a figure above 0, NaN when fewer than
 // minUnits report one or the median is below minMedian; scale[k] is NaN
-// for a unit with no figure above 0 of an indicator with a logMed. buf is
-// scratch space as long as cols, or nil.
-func LogScales(cols []float64, n, minUnits int, minMedian float64, buf []float64) (scale, logMed []float64) {
-	m := 0
-	if n > 0 {
-		m = len(cols) / n
-	}
-	if len(buf) < max(n, m) {
-		buf = make([]float64, max(n, m))
-	}
-	logMed = make([]float64, m)
+// for a unit with no figure above 0 of an indicator with a logMed.
+func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64) {
+	n, m := len(rows), len(cols)
+	buf := make([]float64, max(n, m))
 	tmp := make([]float64, max(n, m))
-	for j := range m {
+	logMed = make([]float64, m)
+	for j, c := range cols {
 		xs := buf[:0]
-		for _, x := range cols[j*n : (j+1)*n] {
-			if x > 0 {
+		for _, r := range rows {
+			if x := r[c]; x > 0 {
 				xs = append(xs, x)
 			}
 		}
@@ -39,10 +33,10 @@ func LogScales(cols []float64, n, minUnits int, minMedian float64, buf []float64
 		}
 	}
 	scale = make([]float64, n)
-	for k := range n {
+	for k, r := range rows {
 		rs := buf[:0]
-		for j := range m {
-			if x := cols[j*n+k]; x > 0 && !math.IsNaN(logMed[j]) {
+		for j, c := range cols {
+			if x := r[c]; x > 0 && !math.IsNaN(logMed[j]) {
 				rs = append(rs, math.Log(x)-logMed[j])
 			}
 		}
@@ -61,10 +55,13 @@ func LogScales(cols []float64, n, minUnits int, minMedian float64, buf []float64
 // of a small count added: a count near c varies by about 1/√c in log, as
 // a Poisson count does, so a district reporting 3 where its size predicts
 // 2 is no outlier. size[k] is exp(scale[k]). z[k] is NaN where x ≤ 0 or
-// scale is NaN; z must be as long as xs. It returns the number of figures
-// scored.
-func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64) int {
-	r := make([]float64, 0, len(xs))
+// scale is NaN; z must be as long as xs, and buf (scratch space) twice as
+// long. It returns the number of figures scored.
+func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64, buf []float64) int {
+	if len(buf) < 2*len(xs) {
+		buf = make([]float64, 2*len(xs))
+	}
+	r := buf[:0:len(xs)]
 	for k, x := range xs {
 		z[k] = math.NaN()
 		if x > 0 && !math.IsNaN(scale[k]) {
@@ -75,7 +72,7 @@ func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64) int 
 	if len(r) == 0 {
 		return 0
 	}
-	buf := make([]float64, len(r))
+	buf = buf[len(xs) : len(xs)+len(r)]
 	med := medianOf(r, false, 0, buf)
 	spread := max(medianOf(r, true, med, buf)/0.6745, minSpread)
 	typical := math.Exp(logMed + med)
