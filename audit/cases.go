@@ -224,7 +224,9 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 	cases := make([]Case, 0, len(order))
 	for _, u := range order {
 		c := byUnit[u]
-		c.P = min(1, c.P*statFamilies)
+		if c.P > minP { // else it underflowed: it stays the smallest written
+			c.P = min(1, c.P*statFamilies)
+		}
 		c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
 		slices.SortStableFunc(c.Items, func(x, y Evidence) int {
 			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(x.Period, y.Period), cmp.Compare(x.Indicator, y.Indicator))

@@ -224,7 +224,7 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 		out = append(out, r...)
 	}
 	a.periods = groups
-	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, alpha, dupLevel, pairs, len(inds)*len(groups))
+	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, dispersion(), alpha, dupLevel, pairs, len(inds)*len(groups))
 	// Kind, unit, period and check or indicator tell findings apart, but
 	// for the duplicates of a unit with several others.
 	kindOrder := map[string]int{KindHierarchy: 0, KindBatchRule: 1, KindBatchError: 2, KindJump: 3, KindDuplicate: 4,
@@ -239,7 +239,7 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 
 // testStatus says what each statistical test was run on, or why it does
 // not apply.
-func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, groups []*periodRows, st *unitStats, alpha, dupLevel, pairs float64, cells int) []TestStatus {
+func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, groups []*periodRows, st *unitStats, phi [2]float64, alpha, dupLevel, pairs float64, cells int) []TestStatus {
 	var out []TestStatus
 	for _, b := range global {
 		kind := KindBenford1
@@ -259,7 +259,7 @@ func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, g
 	}
 	tested, few, narrow := int(st.benfordTested.Load()), int(st.benfordFew.Load()), int(st.benfordNarrow.Load())
 	t := TestStatus{Kind: KindBenford1, Scope: "unit", Tested: tested, Skipped: few + narrow, Level: alpha, Applicable: tested > 0}
-	t.Reason = fmt.Sprintf("逐单位:检验%d个单位(水平%.2g)", tested, alpha)
+	t.Reason = fmt.Sprintf("逐单位:检验%d个单位(水平%.2g,卡方按全批各单位的离散度%s校正)", tested, alpha, fv(round(phi[0], 2)))
 	if few > 0 {
 		t.Reason += fmt.Sprintf(";%d个单位不小于10的数字不足%d个,不适用", few, a.opts.MinUnitBenford)
 	}
