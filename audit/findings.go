@@ -741,15 +741,22 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 			}
 		}
 	}
+	var shared []int // the indicators with a figure shared by a pair
+	for j, w := range wanted {
+		if w != nil {
+			shared = append(shared, j)
+		}
+	}
 	reporting := make([]int, width)
 	for _, v := range vecs {
-		for j, w := range wanted {
-			if w == nil || math.IsNaN(v[j]) {
+		for _, j := range shared {
+			x := v[j]
+			if math.IsNaN(x) {
 				continue
 			}
 			reporting[j]++
-			if _, ok := w[v[j]]; ok {
-				w[v[j]]++
+			if c, ok := wanted[j][x]; ok {
+				wanted[j][x] = c + 1
 			}
 		}
 	}

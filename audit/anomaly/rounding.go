@@ -70,6 +70,9 @@ func (z *ZeroTails) Tail(own *ZeroTails, t, d int) float64 {
 		return honest
 	}
 	share := float64(z.N[t]-own.N[t]) / others
+	if share <= honest {
+		return honest
+	}
 	q := pow10neg(t)
 	perUnit := float64(max(own.N[0], 1))
 	return max(honest, share-3*math.Sqrt(q*(1-q)/others)-2*perUnit/others)
@@ -123,14 +126,14 @@ func rounding(t []int, tails [][]float64) RoundingResult {
 		tl := tails[i]
 		r.Zeros += ti
 		if ti < len(tl) && tl[ti] > 0 {
-			r.Score -= math.Log(tl[ti])
+			r.Score += negLog(tl, ti)
 		}
 		// X takes −ln tl[k] with probability tl[k] − tl[k+1].
 		var m1, m2 float64
 		for k := 1; k < len(tl) && tl[k] > 0; k++ {
 			r.Expected += tl[k]
 			pk := tl[k] - nextTail(tl, k)
-			x := -math.Log(tl[k])
+			x := negLog(tl, k)
 			m1 += pk * x
 			m2 += pk * x * x
 		}
@@ -201,6 +204,15 @@ func tail1(tl []float64) float64 {
 		return tl[1]
 	}
 	return 0
+}
+
+// negLog is −ln tl[k]: k·ln 10 for the honest tail 10^−k, which most
+// are, without a logarithm.
+func negLog(tl []float64, k int) float64 {
+	if tl[k] == pow10neg(k) {
+		return float64(k) * math.Ln10
+	}
+	return -math.Log(tl[k])
 }
 
 func nextTail(tl []float64, k int) float64 {

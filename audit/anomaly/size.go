@@ -32,17 +32,23 @@ func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (s
 			}
 		}
 	}
+	// The median of the log-ratios is the log of the median of the
+	// ratios: one logarithm per unit.
+	med := make([]float64, m)
+	for j := range m {
+		med[j] = math.Exp(logMed[j])
+	}
 	scale = make([]float64, n)
 	for k, r := range rows {
 		rs := buf[:0]
 		for j, c := range cols {
 			if x := r[c]; x > 0 && !math.IsNaN(logMed[j]) {
-				rs = append(rs, math.Log(x)-logMed[j])
+				rs = append(rs, x/med[j])
 			}
 		}
 		scale[k] = math.NaN()
 		if len(rs) > 0 {
-			scale[k] = medianOf(rs, false, 0, tmp)
+			scale[k] = math.Log(medianOf(rs, false, 0, tmp))
 		}
 	}
 	return scale, logMed
