@@ -727,38 +727,46 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		return nil
 	}
 	// How many units report each figure the pairs share, in one pass over
-	// the period per indicator concerned.
+	// the period per indicator concerned: shared[j] lists the values of
+	// indicator j some pair shares (few: a slice, not a map).
 	width := len(vecs[0])
-	wanted := make([]map[float64]int, width)
+	shared := make([][]sharedValue, width)
 	for _, p := range pairs {
 		va, vb := vecs[p.A], vecs[p.B]
 		for j := range width {
-			if x := va[j]; x == vb[j] {
-				if wanted[j] == nil {
-					wanted[j] = map[float64]int{}
-				}
-				wanted[j][x] = 0
+			if x := va[j]; x == vb[j] && !slices.ContainsFunc(shared[j], func(s sharedValue) bool { return s.x == x }) {
+				shared[j] = append(shared[j], sharedValue{x: x})
 			}
 		}
 	}
-	var shared []int // the indicators with a figure shared by a pair
-	for j, w := range wanted {
-		if w != nil {
-			shared = append(shared, j)
+	var inds []int
+	for j, sv := range shared {
+		if sv != nil {
+			inds = append(inds, j)
 		}
 	}
 	reporting := make([]int, width)
 	for _, v := range vecs {
-		for _, j := range shared {
+		for _, j := range inds {
 			x := v[j]
 			if math.IsNaN(x) {
 				continue
 			}
 			reporting[j]++
-			if c, ok := wanted[j][x]; ok {
-				wanted[j][x] = c + 1
+			for k := range shared[j] {
+				if shared[j][k].x == x {
+					shared[j][k].units++
+				}
 			}
 		}
+	}
+	units := func(j int, x float64) int {
+		for _, s := range shared[j] {
+			if s.x == x {
+				return s.units
+			}
+		}
+		return 0
 	}
 	logLevel := math.Log10(level)
 	out := make([]Finding, 0, len(pairs))
@@ -772,7 +780,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 			switch {
 			case math.IsNaN(x) || math.IsNaN(y):
 			case x == y:
-				chances = append(chances, anomaly.MatchChance(wanted[j][x]-2, reporting[j]-2, x))
+				chances = append(chances, anomaly.MatchChance(units(j, x)-2, reporting[j]-2, x))
 			default:
 				differ++
 			}
@@ -798,6 +806,12 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		})
 	}
 	return out
+}
+
+// sharedValue is a figure two units share and how many units report it.
+type sharedValue struct {
+	x     float64
+	units int
 }
 
 // pow10Text writes 10^l for a log10 l far below 0.

@@ -78,7 +78,7 @@ func (z *ZeroTails) Tail(own *ZeroTails, t, d int) float64 {
 	return max(honest, share-3*math.Sqrt(q*(1-q)/others)-2*perUnit/others)
 }
 
-func pow10neg(t int) float64 { return 1 / pow10[t] }
+func pow10neg(t int) float64 { return negPow10[t] }
 
 // RoundingResult is the test of one unit's figures for rounding.
 type RoundingResult struct {
@@ -143,14 +143,24 @@ func rounding(t []int, tails [][]float64) RoundingResult {
 	if r.Score <= r.Mean+3*math.Sqrt(variance) {
 		return r
 	}
+	// Any λ in (0, 1) gives a bound; a few spread over the range come
+	// within a small factor of the best.
 	best := 0.0
-	for l := 0.05; l < 1; l += 0.05 {
+	var honest [MaxZeros + 1]float64 // 10^(kλ), tl[k]^−λ for an honest tail
+	for _, l := range chernoffLambdas {
+		for k := range honest {
+			honest[k] = math.Exp(l * float64(k) * math.Ln10)
+		}
 		logb := -l * r.Score
 		for _, tl := range tails {
 			// E[exp(λX)] = Σ_k (tl[k] − tl[k+1])·tl[k]^−λ
 			m := 1 - nextTail(tl, 0)
 			for k := 1; k < len(tl) && tl[k] > 0; k++ {
-				m += (tl[k] - nextTail(tl, k)) * math.Pow(tl[k], -l)
+				w := honest[k]
+				if tl[k] != negPow10[k] {
+					w = math.Exp(l * negLog(tl, k))
+				}
+				m += (tl[k] - nextTail(tl, k)) * w
 			}
 			logb += math.Log(m)
 		}
@@ -206,10 +216,21 @@ func tail1(tl []float64) float64 {
 	return 0
 }
 
+// chernoffLambdas are the λ of Chernoff's bound tried by rounding.
+var chernoffLambdas = [...]float64{0.2, 0.4, 0.6, 0.75, 0.85, 0.92, 0.97}
+
+// negPow10 holds 10^−k, the honest tails.
+var negPow10 = func() (t [MaxZeros + 1]float64) {
+	for k := range t {
+		t[k] = 1 / pow10[k]
+	}
+	return t
+}()
+
 // negLog is −ln tl[k]: k·ln 10 for the honest tail 10^−k, which most
 // are, without a logarithm.
 func negLog(tl []float64, k int) float64 {
-	if tl[k] == pow10neg(k) {
+	if tl[k] == negPow10[k] {
 		return float64(k) * math.Ln10
 	}
 	return -math.Log(tl[k])
