@@ -11,22 +11,29 @@ import (
 // rows[k] holds the figures of unit k, of which the indicators cols are
 // counts (NaN when absent). logMed[j] is the log of indicator cols[j]'s
 // median over the units with a figure above 0, NaN when fewer than
-// minUnits report one or the median is below minMedian; scale[k] is NaN
+// minUnits report one (estimated from the sample below) or the median is
+// below minMedian; scale[k] is NaN
 // for a unit with no figure above 0 of an indicator with a logMed.
+//
+// With more than scaleSample units the medians are those of evenly spaced
+// units: an indicator's median only sets the level its residuals are
+// centred on again (SizeResidualZ), and reading one column of every row
+// costs a pass over the batch per indicator.
 func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64) {
 	n, m := len(rows), len(cols)
 	buf := make([]float64, max(n, m))
 	tmp := make([]float64, max(n, m))
 	logMed = make([]float64, m)
+	step := max(1, n/scaleSample)
 	for j, c := range cols {
 		xs := buf[:0]
-		for _, r := range rows {
-			if x := r[c]; x > 0 {
+		for k := 0; k < n; k += step {
+			if x := rows[k][c]; x > 0 {
 				xs = append(xs, x)
 			}
 		}
 		logMed[j] = math.NaN()
-		if len(xs) >= minUnits {
+		if len(xs)*step >= minUnits && len(xs) > 0 {
 			if med := medianOf(xs, false, 0, tmp); med >= minMedian && med > 0 {
 				logMed[j] = math.Log(med)
 			}
@@ -53,6 +60,9 @@ func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (s
 	}
 	return scale, logMed
 }
+
+// scaleSample bounds the units LogScales takes an indicator's median from.
+const scaleSample = 4096
 
 // SizeResidualZ scores the figures xs of one indicator against what units
 // of their size report: the residual r = log x − logMed − scale, centred
