@@ -1042,7 +1042,14 @@ func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScra
 			sc.figs = append(sc.figs, scoredFigure{i, t, d})
 		}
 	}
-	sc.t, sc.tails, sc.flat = sc.t[:0], sc.tails[:0], sc.flat[:0]
+	sc.t, sc.d, sc.tails, sc.flat = sc.t[:0], sc.d[:0], sc.tails[:0], sc.flat[:0]
+	for _, f := range sc.figs {
+		sc.t, sc.d = append(sc.t, f.t), append(sc.d, f.d)
+	}
+	if !anomaly.MaybeRounded(sc.t, sc.d) {
+		return anomaly.RoundingResult{N: len(sc.figs), P: 1}
+	}
+	sc.t = sc.t[:0]
 	for _, f := range sc.figs {
 		for k := 0; k < min(f.d, anomaly.MaxZeros+1); k++ {
 			tl := base[f.ind].Tail(&own[f.ind], k, f.d)
@@ -1111,7 +1118,7 @@ type unitStats struct {
 type roundScratch struct {
 	own   []anomaly.ZeroTails
 	figs  []scoredFigure
-	t     []int
+	t, d  []int
 	tails [][]float64
 	flat  []float64
 }

@@ -170,6 +170,44 @@ func rounding(t []int, tails [][]float64) RoundingResult {
 	return r
 }
 
+// honestMoments are, for a figure of d digits with honest last digits,
+// the mean and variance of its score −ln 10^−t = t·ln 10.
+var honestMoments = func() (m [16][2]float64) {
+	for d := 2; d < len(m); d++ {
+		for k := 1; k < d; k++ {
+			p := negPow10[min(k, MaxZeros)]
+			if k+1 < d {
+				p -= negPow10[min(k+1, MaxZeros)]
+			}
+			x := float64(k) * math.Ln10
+			m[d][0] += p * x
+			m[d][1] += p * x * x
+		}
+		m[d][1] -= m[d][0] * m[d][0]
+	}
+	return m
+}()
+
+// MaybeRounded is a cheap gate before Rounding: whether figures with t[i]
+// trailing zeros of d[i] digits have more zeros than honest last digits
+// give, by more than 3 standard deviations, by either of Rounding's
+// statistics. Rounding's tails are at least the honest ones (a batch
+// where round figures are common only raises them), which makes its
+// evidence weaker still: a unit the gate turns away would not be found.
+func MaybeRounded(t, d []int) bool {
+	var score, mean, variance float64
+	count := 0
+	for i, ti := range t {
+		di := min(d[i], len(honestMoments)-1)
+		score += float64(ti) * math.Ln10
+		mean += honestMoments[di][0]
+		variance += honestMoments[di][1]
+		count += b2i(ti > 0)
+	}
+	n := float64(len(t)) // each figure of 2 digits or more ends in 0 one time in ten
+	return score > mean+3*math.Sqrt(variance) || float64(count) > 0.1*n+3*math.Sqrt(0.09*n)
+}
+
 // roundCount is the tail of the number of figures ending in at least one
 // 0, whose chances are tails[i][1]: exact (a Poisson-binomial
 // convolution) when the count is more than 3 standard deviations above

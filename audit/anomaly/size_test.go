@@ -264,3 +264,26 @@ func TestDispersion(t *testing.T) {
 		t.Errorf("Dispersion of nothing = %v, want 1", d)
 	}
 }
+
+func TestMaybeRounded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	ts, ds := make([]int, 80), make([]int, 80)
+	gated := 0
+	for range 1000 {
+		for i := range ts {
+			ts[i], ds[i] = TrailingZeros(float64(100 + rng.IntN(90000)))
+		}
+		if MaybeRounded(ts, ds) {
+			gated++
+		}
+	}
+	if gated > 30 {
+		t.Errorf("%d of 1,000 honest units pass the gate, want a few", gated)
+	}
+	for i := range ts {
+		ts[i], ds[i] = 1, 4 // every figure ends in one 0
+	}
+	if !MaybeRounded(ts, ds) {
+		t.Error("figures all ending in 0 do not pass the gate")
+	}
+}
