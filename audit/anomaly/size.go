@@ -40,17 +40,32 @@ func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (s
 		}
 	}
 	// The median of the log-ratios is the log of the median of the
-	// ratios: one logarithm per unit.
-	med := make([]float64, m)
+	// ratios: one logarithm per unit. On a large form, scaleIndicators
+	// evenly spaced indicators with a median are enough for a median.
+	var use []int
 	for j := range m {
-		med[j] = math.Exp(logMed[j])
+		if !math.IsNaN(logMed[j]) {
+			use = append(use, j)
+		}
+	}
+	if len(use) > scaleIndicators {
+		picked := make([]int, scaleIndicators)
+		for i := range picked {
+			picked[i] = use[i*len(use)/scaleIndicators]
+		}
+		use = picked
+	}
+	med := make([]float64, len(use))
+	at := make([]int, len(use))
+	for i, j := range use {
+		med[i], at[i] = math.Exp(logMed[j]), cols[j]
 	}
 	scale = make([]float64, n)
 	for k, r := range rows {
 		rs := buf[:0]
-		for j, c := range cols {
-			if x := r[c]; x > 0 && !math.IsNaN(logMed[j]) {
-				rs = append(rs, x/med[j])
+		for i, c := range at {
+			if x := r[c]; x > 0 {
+				rs = append(rs, x/med[i])
 			}
 		}
 		scale[k] = math.NaN()
@@ -61,8 +76,12 @@ func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (s
 	return scale, logMed
 }
 
-// scaleSample bounds the units LogScales takes an indicator's median from.
-const scaleSample = 4096
+// scaleSample bounds the units LogScales takes an indicator's median from;
+// scaleIndicators the indicators a unit's size is the median over.
+const (
+	scaleSample     = 4096
+	scaleIndicators = 24
+)
 
 // SizeResidualZ scores the figures xs of one indicator against what units
 // of their size report: the residual r = log x − logMed − scale, centred
