@@ -65,14 +65,19 @@ type Options struct {
 	// OutlierZ is the modified z-score above which a figure is a peer
 	// outlier (default 3.5).
 	OutlierZ float64
-	// MinSame is the least number of equal non-trivial figures for two
-	// units to be copies (default 10); MaxDiffer the largest share of
-	// differing figures among those compared (default 0.1).
+	// MinSame is the least number of equal figures of at least 10 for two
+	// units to be compared as possible copies (default 5; whether they are
+	// copies is decided by the chance of so many equal figures); MaxDiffer
+	// the largest share of differing figures among those compared
+	// (default 0.1).
 	MinSame   int
 	MaxDiffer float64
 	// Limits bound what one audit may hold (see Limits; the zero value
 	// of each field is its default).
 	Limits Limits
+	// FDR is the false discovery rate at which case files are significant
+	// (Benjamini–Hochberg over the units' combined evidence, default 0.01).
+	FDR float64
 	// OnCheck, when set, is told every row check with the row as a
 	// submission and its SubmissionDigest (from the worker goroutines, so
 	// it must be safe for concurrent use): the service writes audit rows
@@ -99,9 +104,10 @@ func (o *Options) defaults() {
 	def(&o.MinUnitBenford, 60)
 	def(&o.MinPeers, 10)
 	deff(&o.OutlierZ, 3.5)
-	def(&o.MinSame, 10)
+	def(&o.MinSame, 5)
 	deff(&o.MaxDiffer, 0.1)
 	o.Limits.defaults()
+	deff(&o.FDR, 0.01)
 }
 
 // ErrUnknownIndicator is returned by New when Options.Per names no
@@ -121,13 +127,19 @@ type Auditor struct {
 	store    store
 	problems problems
 
-	periodID map[string]int32 // interned periods
-	periods  []string
-	files    []string
+	periodID    map[string]int32 // interned periods
+	periodNames []string
+	files       []string
 
 	rules ruleTable
 
 	small []bool // indicators left out of the digit tests (see smallCounts)
+
+	// periods are the batch's periods with what the peer comparison
+	// learnt of them (sizes, medians); tests the applicability of the
+	// statistical tests. Both are written by findings, for the case files.
+	periods []*periodRows
+	tests   []TestStatus
 
 	jobs chan job
 	wg   sync.WaitGroup
@@ -380,11 +392,11 @@ func (a *Auditor) add(file int32, row Row) error {
 // and do not keep the input line alive.
 func (a *Auditor) period(p string) string {
 	if id, ok := a.periodID[p]; ok {
-		return a.periods[id]
+		return a.periodNames[id]
 	}
 	p = strings.Clone(p)
-	a.periodID[p] = int32(len(a.periods))
-	a.periods = append(a.periods, p)
+	a.periodID[p] = int32(len(a.periodNames))
+	a.periodNames = append(a.periodNames, p)
 	return p
 }
 

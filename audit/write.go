@@ -79,7 +79,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		Ruleset string                  `json:"ruleset"`
 		Summary Summary                 `json:"summary"`
 		Benford []anomaly.BenfordResult `json:"benford"`
-	}{r.Form, r.Title, r.Ruleset, r.Summary, r.Benford}
+		Tests   []TestStatus            `json:"tests"`
+		Cases   []Case                  `json:"cases"`
+	}{r.Form, r.Title, r.Ruleset, r.Summary, r.Benford, r.Tests, r.Cases}
 	if err := put("", head, 2); err != nil {
 		return err
 	}
@@ -131,7 +133,7 @@ func elems[T any](s []T) iter.Seq[any] {
 var KindNames = map[string]string{
 	KindBatchRule: "批量规则", KindBatchError: "批量规则无法计算", KindHierarchy: "上下级合计不符",
 	KindJump: "环比异常变动", KindBenford1: "本福特首位数字", KindBenford2: "本福特前两位数字",
-	KindLastDigit: "尾数偏好(0/5)", KindDuplicate: "疑似照抄", KindOutlier: "同类单位离群值",
+	KindLastDigit: "凑整(结尾的0)", KindDuplicate: "疑似照抄", KindOutlier: "同类单位离群值",
 }
 
 var verdictNames = map[string]string{checker.Pass: "通过", checker.Warn: "警告", checker.Fail: "不通过"}
@@ -206,6 +208,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		if b.Digits == 2 {
 			name = "前两位数字"
 		}
+		if b.Reason != "" {
+			fmt.Fprintf(bw, "本福特%s: %d个数字,%s\n", name, b.N, b.Reason)
+			continue
+		}
 		if b.Conformity == "too_few" {
 			fmt.Fprintf(bw, "本福特%s: %d个数字,数据太少(至少%d个),无法判断\n", name, b.N, b.MinCount)
 			continue
@@ -213,6 +219,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, "本福特%s: %d个数字, MAD=%s (%s), 卡方=%s 自由度%d p=%.3g\n", name, b.N,
 			rules.FormatValue(b.MAD), conformityNames[b.Conformity], rules.FormatValue(b.ChiSquare), b.DF, b.P)
 	}
+	r.writeCases(bw)
 	if len(s.TopRules) > 0 {
 		fmt.Fprintln(bw, "\n违规最多的规则:")
 		for _, rc := range s.TopRules {
