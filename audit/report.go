@@ -15,6 +15,22 @@ import (
 
 // Report is everything an audit found.
 type Report struct {
+	ReportHead
+	// Findings are the batch checks' and anomaly tests' findings, and
+	// Problems what could not be read. The rows are not held here: Rows
+	// renders them one by one, and the writers stream them.
+	Findings []Finding `json:"findings"`
+	Problems []Problem `json:"problems"`
+
+	indicators []string // ids in form order, for the raw data sheet
+	names      []string
+	audit      *Auditor // the rows, for Rows and rawRows
+	keepCells  bool
+}
+
+// ReportHead is what a report says before its rows: the JSON report
+// writes it, then streams the rows, findings and problems.
+type ReportHead struct {
 	Form    string  `json:"form"`
 	Title   string  `json:"title,omitempty"`
 	Ruleset string  `json:"ruleset"`
@@ -28,16 +44,6 @@ type Report struct {
 	// Cases are the case files, one per unit with findings, the most
 	// deserving of a look first; Findings are the detail they group.
 	Cases []Case `json:"cases"`
-	// Findings are the batch checks' and anomaly tests' findings, and
-	// Problems what could not be read. The rows are not held here: Rows
-	// renders them one by one, and the writers stream them.
-	Findings []Finding `json:"findings"`
-	Problems []Problem `json:"problems"`
-
-	indicators []string // ids in form order, for the raw data sheet
-	names      []string
-	audit      *Auditor // the rows, for Rows and rawRows
-	keepCells  bool
 }
 
 // Summary counts what the audit found.
@@ -101,8 +107,8 @@ const topN = 20
 func (a *Auditor) report() *Report {
 	findings, benford := a.findings()
 	rep := &Report{
-		Form: a.form.ID, Title: a.form.Title, Ruleset: a.form.Digest, Benford: benford,
-		Findings: findings, Problems: a.problems.listed(), audit: a, keepCells: a.opts.KeepCells,
+		ReportHead: ReportHead{Form: a.form.ID, Title: a.form.Title, Ruleset: a.form.Digest, Benford: benford},
+		Findings:   findings, Problems: a.problems.listed(), audit: a, keepCells: a.opts.KeepCells,
 	}
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -72,17 +71,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		return err
 	}
 	// The head is encoded as an object whose "}\n" is cut for the rest to
-	// follow; the keys come in the order of the Report's fields.
-	head := struct {
-		Form    string                  `json:"form"`
-		Title   string                  `json:"title,omitempty"`
-		Ruleset string                  `json:"ruleset"`
-		Summary Summary                 `json:"summary"`
-		Benford []anomaly.BenfordResult `json:"benford"`
-		Tests   []TestStatus            `json:"tests"`
-		Cases   []Case                  `json:"cases"`
-	}{r.Form, r.Title, r.Ruleset, r.Summary, r.Benford, r.Tests, r.Cases}
-	if err := put("", head, 2); err != nil {
+	// follow.
+	if err := put("", r.ReportHead, 2); err != nil {
 		return err
 	}
 	// Rows, findings and problems go element by element: a batch may have
