@@ -69,6 +69,9 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 		return nil
 	case "stdout":
 		sink = decisionlog.NewWriterSink(os.Stdout)
+	case "db":
+		ds := s.decisionSink()
+		sink, t.reader = ds, ds
 	case "redis":
 		client, err := newRedisClientWith(cfg.RedisURL, time.Second, 2*time.Second)
 		if err != nil {
@@ -171,8 +174,9 @@ func (s *Server) answer(c *gin.Context, f *rules.Form, sub *checker.Submission, 
 }
 
 // readDecisions flushes the log briefly (so a caller sees its own last
-// check) and reads the entries matching f.
-func (s *Server) readDecisions(c *gin.Context, f decisionlog.Filter) ([]decisionlog.Entry, bool) {
+// check) and reads the entries matching f; with flagged, only those of the
+// series that may be flagged when the reader can tell (flaggedReader).
+func (s *Server) readDecisions(c *gin.Context, f decisionlog.Filter, flagged bool) ([]decisionlog.Entry, bool) {
 	if s.trail.reader == nil {
 		fail(c, http.StatusServiceUnavailable, CodeDecisionLogUnavailable,
 			"the decision log cannot be read back with this sink (decision_log.sink is "+s.cfg.decisionSink()+")")
@@ -181,7 +185,11 @@ func (s *Server) readDecisions(c *gin.Context, f decisionlog.Filter) ([]decision
 	fctx, cancel := context.WithTimeout(c.Request.Context(), 500*time.Millisecond)
 	_ = s.trail.decisions.Flush(fctx)
 	cancel()
-	entries, err := s.trail.reader.Entries(c.Request.Context(), f)
+	read := s.trail.reader.Entries
+	if fr, ok := s.trail.reader.(flaggedReader); ok && flagged {
+		read = fr.FlaggedEntries
+	}
+	entries, err := read(c.Request.Context(), f)
 	if err != nil {
 		s.log.Error("reading the decision log", "err", err)
 		fail(c, http.StatusServiceUnavailable, CodeDecisionLogUnavailable, "the decision log could not be read; try again")
@@ -200,7 +208,7 @@ func (s *Server) decisions(c *gin.Context) {
 	if !mayCheckUnit(c, f.Unit) {
 		return
 	}
-	entries, ok := s.readDecisions(c, f)
+	entries, ok := s.readDecisions(c, f, false)
 	if !ok {
 		return
 	}
@@ -226,7 +234,7 @@ type flaggedCheck struct {
 // changed-to-pass attempt.
 func (s *Server) flagged(c *gin.Context) {
 	f := decisionlog.Filter{Form: c.Query("form"), Period: c.Query("period")}
-	entries, ok := s.readDecisions(c, f)
+	entries, ok := s.readDecisions(c, f, true)
 	if !ok {
 		return
 	}

@@ -81,8 +81,12 @@ func (s *Server) check(c *gin.Context) {
 		fail(c, http.StatusBadRequest, CodeInvalidRequest, err.Error())
 		return
 	}
+	prev, ok := s.previous(c, f, sub) // the period normalised; previous from the store (store.go)
+	if !ok {
+		return
+	}
 	out, _ := s.checkOne(c, f, sub)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", withExtraction(out, ext))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", withMember(withExtraction(out, ext), "previous_source", prev))
 }
 
 // checkOne answers one submission from the cache or by evaluating it, and
@@ -222,8 +226,15 @@ func (s *Server) checkBatch(c *gin.Context) {
 			sum.Invalid++
 			continue
 		}
+		src, err := s.resolvePrevious(c.Request.Context(), f, sub)
+		if err != nil {
+			results[i] = itemError(i, CodeInvalidPeriod, err.Error())
+			sum.Invalid++
+			continue
+		}
+		prev, _ := json.Marshal(src)
 		out, verdict := s.checkOne(c, f, sub)
-		results[i] = withExtraction(out, ext)
+		results[i] = withMember(withExtraction(out, ext), "previous_source", prev)
 		switch verdict {
 		case checker.Pass:
 			sum.Pass++

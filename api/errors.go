@@ -20,6 +20,11 @@ const (
 	CodeNoRuleset        = "no_ruleset"
 	CodeReloadFailed     = "reload_failed"
 	CodeInternal         = "internal"
+	// The system of record (submissions.go, store.go).
+	CodeInvalidPeriod     = "invalid_period"
+	CodeSubmissionBlocked = "submission_blocked"
+	CodeUnknownSubmission = "unknown_submission"
+	CodeStoreUnavailable  = "store_unavailable"
 )
 
 // errorCodeKey holds, in the gin context, the code of the error answered.

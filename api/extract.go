@@ -84,10 +84,5 @@ func withExtraction(body []byte, res *extract.Result) []byte {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(res) // a Result holds only encodable values
-	ext := bytes.TrimRight(b.Bytes(), "\n")
-	out := make([]byte, 0, len(body)+len(ext)+16)
-	out = append(out, body[:len(body)-1]...)
-	out = append(out, `,"extraction":`...)
-	out = append(out, ext...)
-	return append(out, '}')
+	return withMember(body, "extraction", bytes.TrimRight(b.Bytes(), "\n"))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/store"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,7 +37,8 @@ type Server struct {
 	engine   *gin.Engine
 	http     *http.Server
 	started  time.Time
-	trail    auditTrail // access control, receipts, decision log (audit_trail.go)
+	trail    auditTrail  // access control, receipts, decision log (audit_trail.go)
+	store    store.Store // the system of record (store.go)
 }
 
 // Options are the dependencies a Server is given.
@@ -93,8 +95,11 @@ func New(cfg Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.cache = c
-	if err := s.setupAuditTrail(opts.Registerer); err != nil {
+	if err := s.openStore(); err != nil { // before the audit trail: the db sink writes to it
 		return nil, errors.Join(err, c.Close(context.Background()))
+	}
+	if err := s.setupAuditTrail(opts.Registerer); err != nil {
+		return nil, errors.Join(err, c.Close(context.Background()), s.store.Close())
 	}
 	if _, err := s.Reload(); err != nil {
 		s.log.Error("ruleset did not load; serving no checks until a reload succeeds", "rules", cfg.Rules, "err", err)
@@ -172,6 +177,9 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	v1.GET("/decisions", s.decisions)
 	v1.GET("/decisions/flagged", s.flagged)
 	v1.POST("/receipts/verify", s.verifyReceipt)
+	v1.POST("/submissions", s.submit)
+	v1.GET("/submissions", s.listSubmissions)
+	v1.GET("/submissions/:id", s.getSubmission)
 	return e
 }
 
@@ -205,6 +213,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, s.http.Shutdown(ctx))
 	}
 	errs = append(errs, s.closeAuditTrail(ctx)) // flushes the decision log
+	errs = append(errs, s.store.Close())        // after the log: its db sink writes here
 	errs = append(errs, s.cache.Close(ctx))
 	if s.redis != nil {
 		errs = append(errs, s.redis.Close())

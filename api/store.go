@@ -1,0 +1,145 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/decisionlog"
+	"github.com/figcheck/figcheck/period"
+	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/store"
+	"github.com/gin-gonic/gin"
+)
+
+// DefaultDBFile is the SQLite file of the store when no database is
+// configured, in the state directory.
+const DefaultDBFile = "figcheck.db"
+
+// dbURL is the store's URL: Config.DB, or the SQLite file in the state
+// directory.
+func (c Config) dbURL() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return "sqlite:" + filepath.Join(stateDir(), DefaultDBFile)
+}
+
+// openStore opens the system of record and migrates it. On PostgreSQL
+// the migrations wait for another replica's (advisory lock), hence the
+// generous bound.
+func (s *Server) openStore() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st, err := store.Open(ctx, s.cfg.dbURL(), store.Options{Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.store = st
+	return nil
+}
+
+// decisionSink is the db sink of the decision log, over the store.
+func (s *Server) decisionSink() *store.DecisionSink {
+	days := s.cfg.DecisionLog.RetentionDays
+	if days > 0 {
+		s.log.Info("decision log retention", "days", days)
+	} else {
+		s.log.Info("decision log retention off: entries are kept until deleted by hand")
+	}
+	return store.NewDecisionSink(s.store, store.SinkOptions{Retention: time.Duration(days) * 24 * time.Hour, Logger: s.log})
+}
+
+// flaggedReader is a decision log reader that can narrow a flagged query
+// to the candidate series itself (store.DecisionSink).
+type flaggedReader interface {
+	FlaggedEntries(ctx context.Context, f decisionlog.Filter) ([]decisionlog.Entry, error)
+}
+
+// previousSource says where a check's previous-period figures came from:
+// "request" (sent with it), "store" (the unit's current submission of the
+// period before: its id and version), "none" (nothing stored for that
+// period, or the form has no period scheme), or "unavailable" (the store
+// could not be read; the check goes on without them).
+type previousSource struct {
+	From       string `json:"from"`
+	Period     string `json:"period,omitempty"`
+	Submission string `json:"submission,omitempty"`
+	Version    int    `json:"version,omitempty"`
+}
+
+// resolvePrevious normalises sub.Period by the form's period scheme and,
+// when the submission comes without previous, takes the unit's current
+// submission of the period before from the store. The error wraps
+// period.ErrInvalid for a period the scheme does not accept.
+func (s *Server) resolvePrevious(ctx context.Context, f *rules.Form, sub *checker.Submission) (previousSource, error) {
+	scheme, err := period.Lookup(f.PeriodScheme)
+	if err != nil {
+		return previousSource{From: "none"}, nil // the form was validated at load
+	}
+	if sub.Period != "" {
+		p, err := scheme.Normalize(sub.Period)
+		if err != nil {
+			return previousSource{}, err
+		}
+		sub.Period = p
+	}
+	if sub.Previous != nil {
+		return previousSource{From: "request"}, nil
+	}
+	prev := scheme.Previous(sub.Period)
+	if prev == "" || sub.Unit == "" {
+		return previousSource{From: "none"}, nil
+	}
+	cur, err := s.store.Current(ctx, store.Query{Form: f.ID, Unit: sub.Unit, Period: prev, Limit: 1})
+	if err != nil {
+		s.log.Warn("previous period not read from the store; checking without it", "err", err)
+		return previousSource{From: "unavailable", Period: prev}, nil
+	}
+	if len(cur) == 0 {
+		return previousSource{From: "none", Period: prev}, nil
+	}
+	sub.Previous = cur[0].Figures
+	return previousSource{From: "store", Period: prev, Submission: cur[0].ID, Version: cur[0].Version}, nil
+}
+
+// previous is resolvePrevious for one request: a period the scheme does
+// not accept is answered 400 invalid_period. It returns the encoded
+// previous_source member for the result.
+func (s *Server) previous(c *gin.Context, f *rules.Form, sub *checker.Submission) ([]byte, bool) {
+	src, err := s.resolvePrevious(c.Request.Context(), f, sub)
+	if err != nil {
+		invalidPeriod(c, f, err)
+		return nil, false
+	}
+	b, _ := json.Marshal(src)
+	return b, true
+}
+
+func invalidPeriod(c *gin.Context, f *rules.Form, err error) {
+	scheme, _ := period.Lookup(f.PeriodScheme)
+	fail(c, http.StatusBadRequest, CodeInvalidPeriod, err.Error(), gin.H{"scheme": scheme.Name(), "accepted": scheme.Accepted()})
+}
+
+// withMember appends "name": value to an encoded JSON object.
+func withMember(body []byte, name string, value []byte) []byte {
+	if len(value) == 0 || len(body) < 2 || body[len(body)-1] != '}' {
+		return body
+	}
+	out := make([]byte, 0, len(body)+len(name)+len(value)+4)
+	out = append(out, body[:len(body)-1]...)
+	out = append(out, ',', '"')
+	out = append(out, name...)
+	out = append(out, '"', ':')
+	out = append(out, value...)
+	return append(out, '}')
+}
+
+// storeUnavailable answers 503 when the store cannot be read or written.
+func (s *Server) storeUnavailable(c *gin.Context, err error) {
+	s.log.Error("store", "err", err)
+	fail(c, http.StatusServiceUnavailable, CodeStoreUnavailable, "the database could not be reached; nothing was stored; try again")
+}
