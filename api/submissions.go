@@ -28,17 +28,11 @@ type submitted struct {
 	Receipt json.RawMessage `json:"receipt"`
 }
 
-// blocked is the answer to a submission that may not be stored: the error
-// and the check result that blocks it.
-type blocked struct {
-	ErrorBody
-	Check json.RawMessage `json:"check"`
-}
-
 // submit: POST /v1/submissions takes a submission as POST /v1/check does,
 // checks it, and stores it as the next version of its form, unit and
 // period only when the verdict is pass: no unexplained error and every
-// warning explained. Otherwise 422 submission_blocked with the result.
+// warning explained. Otherwise 422 submission_blocked, the result in
+// error.details[0].check.
 func (s *Server) submit(c *gin.Context) {
 	body, ok := readJSONBody(c, s.cfg.Limits.CheckBody)
 	if !ok {
@@ -82,12 +76,8 @@ func (s *Server) submit(c *gin.Context) {
 	}
 	_ = json.Unmarshal(out, &view) // the body checkOne just encoded
 	if verdict != checker.Pass {
-		c.Set(errorCodeKey, CodeSubmissionBlocked) // counted by observeHTTP, as fail does
-		c.Header("Cache-Control", "no-store")
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, blocked{
-			ErrorBody: ErrorBody{ErrorInfo{Code: CodeSubmissionBlocked, Message: blockedMessage(view.Summary)}},
-			Check:     out,
-		})
+		// The one error shape; the result that blocks it is its detail.
+		fail(c, http.StatusUnprocessableEntity, CodeSubmissionBlocked, blockedMessage(view.Summary), gin.H{"check": json.RawMessage(out)})
 		return
 	}
 	p := principal(c)
