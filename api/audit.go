@@ -51,6 +51,15 @@ func (s *Server) audit(c *gin.Context) {
 	if !ok {
 		return
 	}
+	switch src := c.Query("source"); src {
+	case "db":
+		s.auditStore(c, f, format)
+		return
+	case "", "upload":
+	default:
+		fail(c, http.StatusBadRequest, CodeInvalidRequest, "source must be upload (the default) or db, got "+quote(src))
+		return
+	}
 	ct := c.GetHeader("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
@@ -58,13 +67,8 @@ func (s *Server) audit(c *gin.Context) {
 			"send the batch as the body with its Content-Type (text/csv, application/json, application/x-ndjson, the XLSX type) or as multipart/form-data; got "+quote(ct))
 		return
 	}
-	logRow := s.checkLogger(c)
-	a, err := audit.New(f, audit.Options{
-		Per: c.Query("per"), KeepCells: format == audit.OutXLSX,
-		OnCheck: func(sub *checker.Submission, d [32]byte, res *checker.Result) { logRow(f, sub, d, res) },
-	})
-	if err != nil {
-		fail(c, http.StatusBadRequest, CodeInvalidRequest, "per: "+err.Error())
+	a, ok := s.auditor(c, f, format)
+	if !ok {
 		return
 	}
 	limit := s.cfg.Limits.AuditBody
@@ -112,21 +116,51 @@ func (s *Server) audit(c *gin.Context) {
 		}
 		err = readBatch(a, f, body, "", mt, input, encoding)
 	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		err = &answerError{http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body is larger than the limit of %d bytes", limit)}
+	case errors.Is(err, audit.ErrFormat):
+		err = &answerError{http.StatusBadRequest, CodeInvalidBatch, err.Error()}
+	case err != nil:
+		err = &answerError{http.StatusBadRequest, CodeInvalidRequest, "reading the body: " + err.Error()}
+	}
+	s.auditAnswer(c, f, a, format, err)
+}
+
+// auditor starts the audit of a request, its rows logged as checks.
+func (s *Server) auditor(c *gin.Context, f *rules.Form, format string) (*audit.Auditor, bool) {
+	logRow := s.checkLogger(c)
+	a, err := audit.New(f, audit.Options{
+		Per: c.Query("per"), KeepCells: format == audit.OutXLSX,
+		OnCheck: func(sub *checker.Submission, d [32]byte, res *checker.Result) { logRow(f, sub, d, res) },
+	})
+	if err != nil {
+		fail(c, http.StatusBadRequest, CodeInvalidRequest, "per: "+err.Error())
+		return nil, false
+	}
+	return a, true
+}
+
+// answerError is an error response decided before the audit finishes.
+type answerError struct {
+	status    int
+	code, msg string
+}
+
+func (e *answerError) Error() string { return e.msg }
+
+// auditAnswer finishes the audit and answers with its report, or with err
+// (an *answerError) once the findings are counted.
+func (s *Server) auditAnswer(c *gin.Context, f *rules.Form, a *audit.Auditor, format string, err error) {
 	rep := a.Finish()
 	for _, fd := range rep.Findings {
 		// Kind is one of the audit's fixed test names, never client input.
 		s.metrics.auditFindings.WithLabelValues(f.ID, fd.Kind).Inc()
 	}
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body is larger than the limit of %d bytes", limit))
-		case errors.Is(err, audit.ErrFormat):
-			fail(c, http.StatusBadRequest, CodeInvalidBatch, err.Error())
-		default:
-			fail(c, http.StatusBadRequest, CodeInvalidRequest, "reading the body: "+err.Error())
-		}
+	var ae *answerError
+	if errors.As(err, &ae) {
+		fail(c, ae.status, ae.code, ae.msg)
 		return
 	}
 	var out bytes.Buffer

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -142,4 +144,25 @@ func withMember(body []byte, name string, value []byte) []byte {
 func (s *Server) storeUnavailable(c *gin.Context, err error) {
 	s.log.Error("store", "err", err)
 	fail(c, http.StatusServiceUnavailable, CodeStoreUnavailable, "the database could not be reached; nothing was stored; try again")
+}
+
+// auditStore: POST /v1/audit?source=db&form=F&period=P audits the current
+// submissions of a period, with those of the period before, from the store.
+func (s *Server) auditStore(c *gin.Context, f *rules.Form, format string) {
+	p := c.Query("period")
+	scheme, _ := period.Lookup(f.PeriodScheme)
+	if _, err := scheme.Normalize(p); err != nil || p == "" {
+		invalidPeriod(c, f, errors.Join(fmt.Errorf("%w: give the period to audit as ?period=", period.ErrInvalid), err))
+		return
+	}
+	a, ok := s.auditor(c, f, format)
+	if !ok {
+		return
+	}
+	if _, _, err := store.AuditPeriod(c.Request.Context(), s.store, a, p); err != nil {
+		s.log.Error("audit from the store", "err", err)
+		s.auditAnswer(c, f, a, format, &answerError{http.StatusServiceUnavailable, CodeStoreUnavailable, "the database could not be read; try again"})
+		return
+	}
+	s.auditAnswer(c, f, a, format, nil)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -149,6 +150,26 @@ func TestSubmissions(t *testing.T) {
 	}
 	if r := s.as("auditor", "GET", "/v1/submissions", nil); r.Status != http.StatusBadRequest {
 		t.Errorf("list without a form: %d", r.Status)
+	}
+
+	// The audit of a period from the store reads its current submissions
+	// and those of the period before: two rows of one unit.
+	r = s.as("auditor", "POST", "/v1/audit?source=db&form="+shippedForm+"&period=2025年上半年", nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("audit from the store: %d %s", r.Status, trunc(r.Body))
+	}
+	sum := decode(t, r)["summary"].(map[string]any)
+	if sum["rows"] != 2.0 || sum["units"] != 1.0 || fmt.Sprint(sum["periods"]) != "[2024H2 2025H1]" {
+		t.Fatalf("audit summary %v", sum)
+	}
+	for q, code := range map[string]string{"&period=2025Q1": CodeInvalidPeriod, "": CodeInvalidPeriod} {
+		r := s.as("auditor", "POST", "/v1/audit?source=db&form="+shippedForm+q, nil)
+		if errorShape(t, r).Code != code {
+			t.Errorf("audit %q: %d %s", q, r.Status, r.Body)
+		}
+	}
+	if r := s.as("unit", "POST", "/v1/audit?source=db&form="+shippedForm+"&period=2025H1", nil); r.Status != http.StatusForbidden {
+		t.Errorf("a unit audits from the store: %d", r.Status)
 	}
 }
 

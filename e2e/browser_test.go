@@ -52,6 +52,7 @@ func startServer(t *testing.T) string {
 	cfg := api.DefaultConfig()
 	cfg.Rules = filepath.Join("..", "configs", "forms")
 	cfg.Addr = "127.0.0.1:0"
+	cfg.DB = "sqlite:" + filepath.Join(t.TempDir(), "figcheck.db") // not the state directory
 	reg := prometheus.NewRegistry()
 	s, err := api.New(cfg, api.Options{Registerer: reg, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
