@@ -58,21 +58,28 @@ func submissionError(err error) (int, string) {
 	return http.StatusBadRequest, CodeMalformedJSON
 }
 
-func (s *Server) check(c *gin.Context) {
+// readSubmission reads one submission from the body, for a caller who may
+// act for its unit, with its form. On failure it has answered.
+func (s *Server) readSubmission(c *gin.Context) (*checker.Submission, *rules.Form, bool) {
 	body, ok := readJSONBody(c, s.cfg.Limits.CheckBody)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	sub, err := checker.DecodeSubmissionBytes(body)
 	if err != nil {
 		status, code := submissionError(err)
 		fail(c, status, code, err.Error())
-		return
+		return nil, nil, false
 	}
 	if !mayCheckUnit(c, sub.Unit) {
-		return
+		return nil, nil, false
 	}
 	f, ok := s.formByID(c, sub.Form)
+	return sub, f, ok
+}
+
+func (s *Server) check(c *gin.Context) {
+	sub, f, ok := s.readSubmission(c)
 	if !ok {
 		return
 	}

@@ -34,25 +34,12 @@ type submitted struct {
 // warning explained. Otherwise 422 submission_blocked, the result in
 // error.details[0].check.
 func (s *Server) submit(c *gin.Context) {
-	body, ok := readJSONBody(c, s.cfg.Limits.CheckBody)
+	sub, f, ok := s.readSubmission(c)
 	if !ok {
-		return
-	}
-	sub, err := checker.DecodeSubmissionBytes(body)
-	if err != nil {
-		status, code := submissionError(err)
-		fail(c, status, code, err.Error())
 		return
 	}
 	if sub.Unit == "" {
 		fail(c, http.StatusBadRequest, CodeInvalidRequest, `a submission needs its "unit"`)
-		return
-	}
-	if !mayCheckUnit(c, sub.Unit) {
-		return
-	}
-	f, ok := s.formByID(c, sub.Form)
-	if !ok {
 		return
 	}
 	if sub.Period == "" {

@@ -144,7 +144,7 @@ func TestSubmissions(t *testing.T) {
 		{"form": shippedForm, "unit": trailUnit, "figures": map[string]any{}},                     // no period
 		{"form": shippedForm, "unit": trailUnit, "period": "2025Q1", "figures": map[string]any{}}, // bad period
 	} {
-		if r := s.as("unit", "POST", "/v1/submissions", mustJSON(t, bad)); r.Status != http.StatusBadRequest {
+		if r := s.as("auditor", "POST", "/v1/submissions", mustJSON(t, bad)); r.Status != http.StatusBadRequest {
 			t.Errorf("%v: %d %s", bad, r.Status, r.Body)
 		}
 	}
