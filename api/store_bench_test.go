@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -17,7 +18,8 @@ import (
 // history with its diffs and changed-to-pass flags) and GET
 // /v1/decisions/flagged?period=P with 1,000,000 entries in PostgreSQL,
 // bulk-loaded with COPY: 5,000 units, each with 50 attempts in each of 4
-// periods, every tenth attempt failing. Entries carry 10 figures (the
+// periods; one unit in 20 fails every tenth attempt and then passes
+// (flagged), the others pass. Entries carry 10 figures (the
 // shipped form's 97 would make the table 3 GB on a shared machine; the
 // indexed history query reads one unit's rows whatever their size).
 //
@@ -62,7 +64,7 @@ func BenchmarkDecisionsHistory(b *testing.B) {
 						"fitness_events": 35.0, "fitness_participants": 120000.0, "sports_area_per_capita": 2.6},
 					Actor: "bench", Role: "unit",
 				}
-				if i%10 == 0 {
+				if u%20 == 0 && i%10 == 0 {
 					e.Verdict, e.Violated = "fail", failing
 					e.Figures["gold_medals"] = 12.0
 				}
@@ -106,4 +108,50 @@ func BenchmarkDecisionsHistory(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkPreviousFromStore is what taking last period's figures from
+// the store adds to a check (answered from the cache, the cheapest path):
+// the same submission with previous sent, and without it, on SQLite and
+// on PostgreSQL (skipped without one).
+//
+//	go test -run '^$' -bench PreviousFromStore -benchtime 3000x ./api
+func BenchmarkPreviousFromStore(b *testing.B) {
+	for _, backend := range []struct {
+		name string
+		db   func() string
+	}{
+		{"sqlite", func() string { return "sqlite:" + filepath.Join(b.TempDir(), "f.db") }},
+		{"postgres", func() string { return testpg.DB(b) }},
+	} {
+		b.Run(backend.name, func(b *testing.B) {
+			cfg := testConfig()
+			cfg.DB = backend.db()
+			cfg.DecisionLog.Sink = "off"
+			s := newTestServer(b, &cfg)
+			prev := fullSubmission(b)
+			figures := prev["figures"].(map[string]any)
+			for k, v := range prev["previous"].(map[string]any) {
+				figures[k] = v
+			}
+			prev["period"] = "2024H2"
+			delete(prev, "previous")
+			if r := s.postJSON("/v1/submissions", mustJSON(b, prev)); r.Status != http.StatusCreated {
+				b.Fatalf("%d %s", r.Status, r.Body)
+			}
+			sent := mustJSON(b, fullSubmission(b))
+			cur := fullSubmission(b)
+			delete(cur, "previous")
+			fromStore := mustJSON(b, cur)
+			for name, body := range map[string][]byte{"sent": sent, "store": fromStore} {
+				b.Run(name, func(b *testing.B) {
+					for b.Loop() {
+						if r := s.postJSON("/v1/check", body); r.Status != http.StatusOK {
+							b.Fatal(r.Status)
+						}
+					}
+				})
+			}
+		})
+	}
 }

@@ -240,17 +240,18 @@ func (d *db) Decisions(ctx context.Context, f decisionlog.Filter) ([]decisionlog
 }
 
 // flaggedQuery finds the series (form, unit, period) in which a failed
-// attempt is followed by one that does not fail, with LAG over the
-// period index, and reads only their entries, series by series in the
-// index's order (History orders each series by time). Whether such a series is
+// attempt is followed by one that does not fail — there is then such a
+// pair next to each other — starting from the failures (a partial index)
+// and looking for a later non-failing attempt through the period index;
+// then it reads only those series' entries, series by series in the
+// index's order (History orders each series by time). Whether a series is
 // flagged (the figures of the failed rules changed) decisionlog.History
 // decides, as it does for every sink.
 const flaggedQuery = `WITH candidates AS (
-  SELECT DISTINCT form, unit, period FROM (
-    SELECT form, unit, period, verdict,
-      LAG(verdict) OVER (PARTITION BY period, form, unit ORDER BY time_ns, id) AS before
-    FROM decisions WHERE %s TRUE
-  ) attempts WHERE before = 'fail' AND verdict <> 'fail'
+  SELECT DISTINCT f.form, f.unit, f.period FROM decisions f
+  WHERE %s f.verdict = 'fail' AND EXISTS (
+    SELECT 1 FROM decisions n WHERE n.period = f.period AND n.form = f.form AND n.unit = f.unit
+      AND n.time_ns >= f.time_ns AND n.id <> f.id AND n.verdict <> 'fail')
 )
 SELECT d.entry FROM decisions d JOIN candidates c ON d.form = c.form AND d.unit = c.unit AND d.period = c.period
 WHERE %s TRUE ORDER BY d.period, d.form, d.unit, d.time_ns, d.id`
@@ -258,7 +259,7 @@ WHERE %s TRUE ORDER BY d.period, d.form, d.unit, d.time_ns, d.id`
 func (d *db) FlaggedDecisions(ctx context.Context, f decisionlog.Filter) ([]decisionlog.Entry, error) {
 	// The filter again on the outer query lets the planner reach each
 	// candidate series through an index instead of scanning for it.
-	where, args := conditions("", f.Form, f.Unit, f.Period)
+	where, args := conditions("f.", f.Form, f.Unit, f.Period)
 	outer, _ := conditions("d.", f.Form, f.Unit, f.Period)
 	return d.entries(ctx, fmt.Sprintf(flaggedQuery, where, outer), append(args, args...))
 }
