@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"strconv"
 	"strings"
 	"time"
 
@@ -122,7 +121,8 @@ func (d *db) Current(ctx context.Context, q Query) ([]*Submission, error) {
 		` s.version = (SELECT MAX(t.version) FROM submissions t WHERE t.form = s.form AND t.unit = s.unit AND t.period = s.period)
 ORDER BY s.unit, s.period`
 	if q.Limit > 0 {
-		sql += " LIMIT " + strconv.Itoa(q.Limit)
+		sql += " LIMIT ?" // a parameter: one prepared statement for every limit
+		args = append(args, q.Limit)
 	}
 	out := []*Submission{}
 	err := d.b.query(ctx, d.b.rebind(sql), args, func(scan func(...any) error) error {

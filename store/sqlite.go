@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -18,7 +19,8 @@ import (
 // serialised by SQLite (transactions begin IMMEDIATE and wait on a busy
 // timeout rather than fail).
 type sqliteBackend struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts sync.Map // query text → *sql.Stmt: preparing costs more than a lookup by key
 }
 
 func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
@@ -53,8 +55,28 @@ func openSQLite(ctx context.Context, path string, opts Options) (Store, error) {
 func (*sqliteBackend) name() string           { return "sqlite" }
 func (*sqliteBackend) rebind(q string) string { return q }
 
+// stmt returns the prepared statement of q, preparing it once.
+func (b *sqliteBackend) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := b.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := b.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := b.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
 func (b *sqliteBackend) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	r, err := b.db.ExecContext(ctx, q, args...)
+	st, err := b.stmt(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	r, err := st.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -62,7 +84,11 @@ func (b *sqliteBackend) exec(ctx context.Context, q string, args ...any) (int64,
 }
 
 func (b *sqliteBackend) query(ctx context.Context, q string, args []any, each func(scan func(...any) error) error) error {
-	rows, err := b.db.QueryContext(ctx, q, args...)
+	st, err := b.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return err
 	}
@@ -105,4 +131,10 @@ func (*sqliteBackend) isUnique(err error) bool {
 }
 
 func (b *sqliteBackend) ping(ctx context.Context) error { return b.db.PingContext(ctx) }
-func (b *sqliteBackend) close() error                   { return b.db.Close() }
+func (b *sqliteBackend) close() error {
+	b.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
+	return b.db.Close()
+}

@@ -227,4 +227,3 @@ func TestOpenBadURL(t *testing.T) {
 		}
 	}
 }
-
