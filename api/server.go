@@ -237,9 +237,10 @@ func (s *Server) readyz(c *gin.Context) {
 			redisState = "degraded"
 		}
 	}
+	storeState := s.storeState(c.Request.Context()) // store.go
 	if rs == nil {
-		fail(c, http.StatusServiceUnavailable, CodeNoRuleset, "no ruleset is loaded", gin.H{"redis": redisState})
+		fail(c, http.StatusServiceUnavailable, CodeNoRuleset, "no ruleset is loaded", gin.H{"redis": redisState, "store": storeState})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "ruleset": rs.Digest, "forms": len(rs.Forms), "redis": redisState})
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "ruleset": rs.Digest, "forms": len(rs.Forms), "redis": redisState, "store": storeState})
 }

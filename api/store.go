@@ -44,6 +44,18 @@ func (s *Server) openStore() error {
 	return nil
 }
 
+// storeState is /readyz's "store": "ok", or "degraded" when the database
+// does not answer within 500 ms. Like Redis it does not make the server
+// unready: checks are still answered, and the log's queue waits for it.
+func (s *Server) storeState(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return "degraded"
+	}
+	return "ok"
+}
+
 // decisionSink is the db sink of the decision log, over the store.
 func (s *Server) decisionSink() *store.DecisionSink {
 	days := s.cfg.DecisionLog.RetentionDays

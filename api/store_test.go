@@ -287,6 +287,9 @@ func TestPostgresOutageUnderLoad(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	pg.Stop()
 	down := answered.Load()
+	if state := getJSON(t, base+"/readyz")["store"]; state != "degraded" { // and still ready
+		t.Errorf("readyz store %v while PostgreSQL is down", state)
+	}
 	time.Sleep(10 * time.Second)
 	pg.Start()
 	duringOutage := answered.Load() - down
