@@ -70,7 +70,7 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 	case "stdout":
 		sink = decisionlog.NewWriterSink(os.Stdout)
 	case "db":
-		ds := s.decisionSink()
+		ds := s.dbSink()
 		sink, t.reader = ds, ds
 	case "redis":
 		client, err := newRedisClientWith(cfg.RedisURL, time.Second, 2*time.Second)

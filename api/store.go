@@ -56,8 +56,8 @@ func (s *Server) storeState(ctx context.Context) string {
 	return "ok"
 }
 
-// decisionSink is the db sink of the decision log, over the store.
-func (s *Server) decisionSink() *store.DecisionSink {
+// dbSink is the db sink of the decision log, over the store.
+func (s *Server) dbSink() *store.DecisionSink {
 	days := s.cfg.DecisionLog.RetentionDays
 	if days > 0 {
 		s.log.Info("decision log retention", "days", days)
