@@ -2,10 +2,8 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -23,11 +21,15 @@ const DefaultDBFile = "figcheck.db"
 
 // dbURL is the store's URL: Config.DB, or the SQLite file in the state
 // directory.
-func (c Config) dbURL() string {
+func (c Config) dbURL() (string, error) {
 	if c.DB != "" {
-		return c.DB
+		return c.DB, nil
 	}
-	return "sqlite:" + filepath.Join(stateDir(), DefaultDBFile)
+	dir, err := stateDir()
+	if err != nil {
+		return "", fmt.Errorf("db: %w", err)
+	}
+	return "sqlite:" + filepath.Join(dir, DefaultDBFile), nil
 }
 
 // openStore opens the system of record and migrates it. On PostgreSQL
@@ -36,7 +38,11 @@ func (c Config) dbURL() string {
 func (s *Server) openStore() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	st, err := store.Open(ctx, s.cfg.dbURL(), store.Options{Logger: s.log})
+	url, err := s.cfg.dbURL()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, url, store.Options{Logger: s.log})
 	if err != nil {
 		return err
 	}
@@ -87,8 +93,8 @@ type previousSource struct {
 
 // resolvePrevious normalises sub.Period by the form's period scheme and,
 // when the submission comes without previous, takes the unit's current
-// submission of the period before from the store. The error wraps
-// period.ErrInvalid for a period the scheme does not accept.
+// submission of the period before from the store. A period the scheme
+// does not accept is invalid_period.
 func (s *Server) resolvePrevious(ctx context.Context, f *rules.Form, sub *checker.Submission) (previousSource, error) {
 	scheme, err := period.Lookup(f.PeriodScheme)
 	if err != nil {
@@ -97,7 +103,7 @@ func (s *Server) resolvePrevious(ctx context.Context, f *rules.Form, sub *checke
 	if sub.Period != "" {
 		p, err := scheme.Normalize(sub.Period)
 		if err != nil {
-			return previousSource{}, err
+			return previousSource{}, invalidPeriod(f, err)
 		}
 		sub.Period = p
 	}
@@ -120,61 +126,34 @@ func (s *Server) resolvePrevious(ctx context.Context, f *rules.Form, sub *checke
 	return previousSource{From: "store", Period: prev, Submission: cur[0].ID, Version: cur[0].Version}, nil
 }
 
-// previous is resolvePrevious for one request: a period the scheme does
-// not accept is answered 400 invalid_period. It returns the encoded
-// previous_source member for the result.
-func (s *Server) previous(c *gin.Context, f *rules.Form, sub *checker.Submission) ([]byte, bool) {
-	src, err := s.resolvePrevious(c.Request.Context(), f, sub)
-	if err != nil {
-		invalidPeriod(c, f, err)
-		return nil, false
-	}
-	b, _ := json.Marshal(src)
-	return b, true
-}
-
-func invalidPeriod(c *gin.Context, f *rules.Form, err error) {
+// invalidPeriod is the invalid_period error of f, with the accepted forms.
+func invalidPeriod(f *rules.Form, err error) *Error {
 	scheme, _ := period.Lookup(f.PeriodScheme)
-	fail(c, http.StatusBadRequest, CodeInvalidPeriod, err.Error(), gin.H{"scheme": scheme.Name(), "accepted": scheme.Accepted()})
+	return &Error{Code: CodeInvalidPeriod, Message: err.Error(), Err: err,
+		Details: []any{gin.H{"scheme": scheme.Name(), "accepted": scheme.Accepted()}}}
 }
 
-// withMember appends "name": value to an encoded JSON object.
-func withMember(body []byte, name string, value []byte) []byte {
-	if len(value) == 0 || len(body) < 2 || body[len(body)-1] != '}' {
-		return body
-	}
-	out := make([]byte, 0, len(body)+len(name)+len(value)+4)
-	out = append(out, body[:len(body)-1]...)
-	out = append(out, ',', '"')
-	out = append(out, name...)
-	out = append(out, '"', ':')
-	out = append(out, value...)
-	return append(out, '}')
-}
-
-// storeUnavailable answers 503 when the store cannot be read or written.
-func (s *Server) storeUnavailable(c *gin.Context, err error) {
+// storeUnavailable is the error of a store that could not be read or
+// written.
+func (s *Server) storeUnavailable(err error) *Error {
 	s.log.Error("store", "err", err)
-	fail(c, http.StatusServiceUnavailable, CodeStoreUnavailable, "the database could not be reached; nothing was stored; try again")
+	return &Error{Code: CodeStoreUnavailable, Message: "the database could not be reached; nothing was stored; try again", Err: err}
 }
 
 // auditStore: POST /v1/audit?source=db&form=F&period=P audits the current
 // submissions of a period, with those of the period before, from the store.
-func (s *Server) auditStore(c *gin.Context, f *rules.Form, format string) {
+func (s *Server) auditStore(c *gin.Context, f *rules.Form, format string) error {
 	p := c.Query("period")
 	scheme, _ := period.Lookup(f.PeriodScheme)
 	if _, err := scheme.Normalize(p); err != nil || p == "" {
-		invalidPeriod(c, f, errors.Join(fmt.Errorf("%w: give the period to audit as ?period=", period.ErrInvalid), err))
-		return
+		return invalidPeriod(f, errors.Join(fmt.Errorf("%w: give the period to audit as ?period=", period.ErrInvalid), err))
 	}
-	a, ok := s.auditor(c, f, format)
-	if !ok {
-		return
+	a, err := s.auditor(c, f, format)
+	if err != nil {
+		return err
 	}
 	if _, _, err := store.AuditPeriod(c.Request.Context(), s.store, a, p); err != nil {
-		s.log.Error("audit from the store", "err", err)
-		s.auditAnswer(c, f, a, format, &answerError{http.StatusServiceUnavailable, CodeStoreUnavailable, "the database could not be read; try again"})
-		return
+		return s.auditReport(c, f, a, format, s.storeUnavailable(err))
 	}
-	s.auditAnswer(c, f, a, format, nil)
+	return s.auditReport(c, f, a, format, nil)
 }
