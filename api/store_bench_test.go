@@ -129,14 +129,7 @@ func BenchmarkPreviousFromStore(b *testing.B) {
 			cfg.DB = backend.db()
 			cfg.DecisionLog.Sink = "off"
 			s := newTestServer(b, &cfg)
-			prev := fullSubmission(b)
-			figures := prev["figures"].(map[string]any)
-			for k, v := range prev["previous"].(map[string]any) {
-				figures[k] = v
-			}
-			prev["period"] = "2024H2"
-			delete(prev, "previous")
-			if r := s.postJSON("/v1/submissions", mustJSON(b, prev)); r.Status != http.StatusCreated {
+			if r := s.postJSON("/v1/submissions", mustJSON(b, lastPeriod(b))); r.Status != http.StatusCreated {
 				b.Fatalf("%d %s", r.Status, r.Body)
 			}
 			sent := mustJSON(b, fullSubmission(b))

@@ -35,18 +35,7 @@ type submitted struct {
 // error and every warning explained. Otherwise 422 submission_blocked, the
 // answer in error.details[0].check.
 func (s *Server) submit(c *gin.Context) error {
-	body, err := readJSONBody(c, s.cfg.Limits.CheckBody)
-	if err != nil {
-		return err
-	}
-	sub, err := checker.DecodeSubmissionBytes(body)
-	if err != nil {
-		return err
-	}
-	if err := mayCheckUnit(c, sub.Unit); err != nil {
-		return err
-	}
-	f, err := s.formByID(sub.Form)
+	sub, f, err := s.readSubmission(c)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 // full.json's figures with its previous-period figures in their place, so
 // that a 2025H1 check taking previous from the store sees what full.json
 // sends as previous.
-func lastPeriod(t *testing.T) map[string]any {
+func lastPeriod(t testing.TB) map[string]any {
 	t.Helper()
 	sub := fullSubmission(t)
 	figures := sub["figures"].(map[string]any)
