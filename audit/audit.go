@@ -132,6 +132,7 @@ type record struct {
 	unit, period string
 	vals         []float64   // by indicator index; NaN when absent or unusable
 	bad          map[int]any // unusable values as written
+	explain      map[string]string
 	prevPeriod   string      // the period used as previous when checked
 	res          rowResult
 }
@@ -213,7 +214,7 @@ func (a *Auditor) work() {
 
 // values is what the checker reads of a row.
 func (r *record) values(raw []any, prev *record) *checker.Values {
-	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw}
+	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw, Explanations: r.explain}
 	if prev != nil {
 		v.Prev = prev.vals
 	}
@@ -292,6 +293,12 @@ func (a *Auditor) add(file string, row Row) {
 	// The unit's name is shared; the period is cloned so that the record
 	// does not keep the whole input line alive.
 	rec := &record{file: file, line: row.Line, unit: u.name, period: strings.Clone(row.Period), vals: make([]float64, len(a.form.Indicators))}
+	for id, text := range row.Explanations {
+		if rec.explain == nil {
+			rec.explain = make(map[string]string, len(row.Explanations))
+		}
+		rec.explain[id] = strings.Clone(text)
+	}
 	raw := a.read(rec, row)
 	prev := u.previous(row.Period)
 	if prev != nil {
