@@ -133,7 +133,7 @@ type record struct {
 	vals         []float64   // by indicator index; NaN when absent or unusable
 	bad          map[int]any // unusable values as written
 	explain      map[string]string
-	prevPeriod   string      // the period used as previous when checked
+	prevPeriod   string // the period used as previous when checked
 	res          rowResult
 }
 
