@@ -168,7 +168,7 @@ func batchMediaType(mt string) bool {
 // readBatch reads one file of the batch; the format comes from input, the
 // content type, the file name, then the first bytes.
 func readBatch(a *audit.Auditor, f *rules.Form, r io.Reader, name, contentType, input, encoding string) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(a.Track(name, r), 64<<10)
 	format := input
 	if format == "" {
 		ct := contentType

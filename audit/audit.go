@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
@@ -71,6 +72,8 @@ type Options struct {
 	// it must be safe for concurrent use): the service writes audit rows
 	// to its decision log with it.
 	OnCheck func(sub *checker.Submission, digest [32]byte, res *checker.Result)
+	// Now is the clock stamping the report (default time.Now).
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -111,6 +114,7 @@ type Auditor struct {
 	units    map[string]*unitRows
 	recs     []*record
 	problems []Problem
+	inputs   []*tracked // the files read through Track
 
 	small []bool // indicators left out of the digit tests (see smallCounts)
 
@@ -251,6 +255,7 @@ func (a *Auditor) Read(file string, rr RowReader) error {
 			a.problems = append(a.problems, p)
 		}
 		if errors.Is(err, io.EOF) {
+			a.drainInputs()
 			return nil
 		}
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/figcheck/figcheck/audit"
@@ -132,7 +133,10 @@ func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Rea
 		defer file.Close()
 		r = file
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	// The report names the file without its directory; its size and
+	// SHA-256 tell it apart.
+	base := filepath.Base(name)
+	br := bufio.NewReaderSize(a.Track(base, r), 64<<10)
 	if format == "" {
 		head, _ := br.Peek(512)
 		format = audit.DetectFormat(strings.TrimPrefix(name, "-"), "", head)
@@ -141,5 +145,5 @@ func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Rea
 	if err != nil {
 		return err
 	}
-	return a.Read(name, rr)
+	return a.Read(base, rr)
 }
