@@ -1,10 +1,15 @@
 package audit
 
 import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/figcheck/figcheck/rules"
 )
 
 // TestWriteBatchCSV writes a generated batch to the file named by
@@ -85,4 +90,49 @@ func BenchmarkWriteXLSX(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// violatingBatch is n rows of a clean unit's figures with two errors each
+// (more gold medals than events, a placeholder left): every row is in
+// 违规明细 and has marked cells and comments in 原始数据.
+func violatingBatch(tb testing.TB, n int) (*rules.Form, []byte) {
+	f := shippedForm(tb)
+	base := baseFigures(tb, f)
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	head := []string{"单位", "期间"}
+	for _, ind := range f.Indicators {
+		head = append(head, ind.ID)
+	}
+	_ = w.Write(head)
+	for i := range n {
+		rec := []string{fmt.Sprintf("单位%05d", i), "2025H1"}
+		for _, ind := range f.Indicators {
+			cell := strconv.FormatFloat(base[ind.ID], 'f', -1, 64)
+			switch ind.ID {
+			case "gold_medals":
+				cell = "90"
+			case "party_brands":
+				cell = "xx"
+			}
+			rec = append(rec, cell)
+		}
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	return f, buf.Bytes()
+}
+
+// BenchmarkWriteXLSXViolations writes the XLSX report of 10,000 rows that
+// all have violations (see violatingBatch); ns/row is the figure.
+func BenchmarkWriteXLSXViolations(b *testing.B) {
+	f, data := violatingBatch(b, 10000)
+	_, rep := runAudit(b, f, data, FormatCSV, Options{KeepCells: true})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := rep.WriteXLSX(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rep.Rows)), "ns/row")
 }

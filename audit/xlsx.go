@@ -343,13 +343,13 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 			return err
 		}
 	}
+	// Before the streamed sheets: SetActiveSheet reads every sheet, and
+	// would parse them back.
+	f.SetActiveSheet(0)
 	r.summarySheet(x)
 	r.violationSheet(x)
 	r.findingSheet(x)
 	r.chartSheet(x)
-	// Before the streamed sheets: SetActiveSheet reads every sheet, and
-	// would parse them back.
-	f.SetActiveSheet(0)
 	r.rawSheet(x)
 	if x.err != nil {
 		return x.err
@@ -375,13 +375,15 @@ func (r *Report) summarySheet(x *xlsxWriter) {
 	line("报表编号", r.Form)
 	line("规则版本", r.Ruleset)
 	n++
+	x.do(x.f.MergeCell(sh, fmt.Sprintf("C%d", n), fmt.Sprintf("G%d", n)))
 	line("输入文件", "大小(字节)", "SHA-256")
-	x.do(x.f.SetCellStyle(sh, fmt.Sprintf("A%d", n-1), fmt.Sprintf("C%d", n-1), x.head))
+	x.do(x.f.SetCellStyle(sh, fmt.Sprintf("A%d", n-1), fmt.Sprintf("G%d", n-1), x.head))
 	for _, in := range r.Inputs {
 		name := in.Name
 		if name == "" || name == "-" {
 			name = "(标准输入或请求正文)"
 		}
+		x.do(x.f.MergeCell(sh, fmt.Sprintf("C%d", n), fmt.Sprintf("G%d", n)))
 		line(name, in.Size, in.SHA256)
 	}
 	n++
@@ -402,7 +404,11 @@ func (r *Report) summarySheet(x *xlsxWriter) {
 		line("  "+KindNames[k], s.ByKind[k])
 	}
 	n++
-	line("本福特检验", "数字个数", "MAD", "结论", "卡方", "自由度", "p值")
+	heading := func(vals ...any) {
+		x.do(x.f.SetCellStyle(sh, fmt.Sprintf("A%d", n), cellRef(len(vals), n), x.head))
+		line(vals...)
+	}
+	heading("本福特检验", "数字个数", "MAD", "结论", "卡方", "自由度", "p值")
 	for _, b := range r.Benford {
 		name := "首位数字"
 		if b.Digits == 2 {
@@ -415,29 +421,28 @@ func (r *Report) summarySheet(x *xlsxWriter) {
 		line(name, b.N, b.MAD, conformityNames[b.Conformity], b.ChiSquare, b.DF, b.P)
 	}
 	n++
-	line("违规最多的规则", "规则名称", "级别", "行数")
+	heading("违规最多的规则", "规则名称", "级别", "行数")
 	for _, rc := range s.TopRules {
 		line(rc.Rule, rc.Name, severityNames[rc.Severity], rc.Rows)
 	}
 	n++
-	line("问题最多的单位", "错误", "警告", "异常发现")
+	heading("问题最多的单位", "错误", "警告", "异常发现")
 	for _, u := range s.TopUnits {
 		line(u.Unit, u.Errors, u.Warnings, u.Findings)
 	}
 	if len(r.Problems) > 0 {
 		n++
-		line("输入问题", "文件", "行", "列", "说明")
+		heading("输入问题", "文件", "行", "列", "说明")
 		for _, p := range r.Problems {
 			line("", p.File, p.Row, p.Column, p.Message)
 		}
 	}
 	n++
-	line("审核人:", "", "复核人:", "", "日期:")
-	x.do(x.f.SetRowHeight(sh, n-1, 30))
-	x.do(x.f.SetColWidth(sh, "A", "A", 30))
-	x.do(x.f.SetColWidth(sh, "B", "B", 28))
-	x.do(x.f.SetColWidth(sh, "C", "C", 66))
-	x.do(x.f.SetColWidth(sh, "D", "G", 12))
+	line("审核人:____________", "", "复核人:____________", "", "日期:__________")
+	x.do(x.f.SetRowHeight(sh, n-1, 36))
+	x.do(x.f.SetColWidth(sh, "A", "A", 42))
+	x.do(x.f.SetColWidth(sh, "B", "B", 30))
+	x.do(x.f.SetColWidth(sh, "C", "G", 13))
 	x.pageSetup(sh, 7, n-1, 1, "", "")
 }
 
