@@ -169,6 +169,7 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	v1.GET("/forms", s.listForms)
 	v1.GET("/forms/:form", s.getForm)
 	v1.GET("/forms/:form/rules", s.getRules)
+	v1.GET("/forms/:form/template.xlsx", s.template)
 	v1.GET("/decisions", s.decisions)
 	v1.GET("/decisions/flagged", s.flagged)
 	v1.POST("/receipts/verify", s.verifyReceipt)

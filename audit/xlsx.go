@@ -51,10 +51,12 @@ const (
 )
 
 type xlsxWriter struct {
-	r                 *Report
-	f                 *excelize.File
-	head, wrap, top   int
-	title             int
+	f               *excelize.File
+	head, wrap, top int
+	titleStyle      int
+	// doc and stamp head and foot every printed page: the document's
+	// title, the audit time (empty for a template).
+	doc, stamp        string
 	errFill, warnFill int
 	err               error
 	notes             []note // the comments of 原始数据, written by notesZip
@@ -195,10 +197,10 @@ func (x *xlsxWriter) pageSetup(sheet string, cols, rows, pagesWide int, titleRow
 	x.do(x.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}))
 	l, r, t, b, h, f := 0.4, 0.4, 0.6, 0.6, 0.3, 0.3
 	x.do(x.f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Left: &l, Right: &r, Top: &t, Bottom: &b, Header: &h, Footer: &f}))
-	title := strings.ReplaceAll(x.r.Title+" 审核报告", "&", "&&")
+	esc := func(s string) string { return strings.ReplaceAll(s, "&", "&&") }
 	x.do(x.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
-		OddHeader: "&L" + title + "&R" + sheet,
-		OddFooter: "&L审核时间 " + x.r.AuditedAt.Format(timeLayout) + "&R第 &P 页,共 &N 页",
+		OddHeader: "&L" + esc(x.doc) + "&R" + esc(sheet),
+		OddFooter: "&L" + esc(x.stamp) + "&R第 &P 页,共 &N 页",
 	}))
 	q := "'" + sheet + "'!"
 	var titles []string
@@ -313,7 +315,7 @@ func fastZip(w io.Writer) *zip.Writer {
 func (r *Report) WriteXLSX(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	x := &xlsxWriter{r: r, f: f}
+	x := &xlsxWriter{f: f, doc: r.Title + " 审核报告", stamp: "审核时间 " + r.AuditedAt.Format(timeLayout)}
 	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
 		return &notesZip{Writer: fastZip(w), x: x}
 	})
@@ -329,7 +331,7 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 		Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
 	x.wrap = style(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	x.top = style(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
-	x.title = style(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
+	x.titleStyle = style(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
 	x.errFill = style(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{ErrorFill}}})
 	x.warnFill = style(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{WarningFill}}})
 	if err != nil {
@@ -367,7 +369,7 @@ func (r *Report) summarySheet(x *xlsxWriter) {
 		n++
 	}
 	line(r.Title + " 审核报告")
-	x.do(x.f.SetCellStyle(sh, "A1", "A1", x.title))
+	x.do(x.f.SetCellStyle(sh, "A1", "A1", x.titleStyle))
 	x.do(x.f.SetRowHeight(sh, 1, 24))
 	n++
 	line("审核时间", r.AuditedAt.Format(timeLayout))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/figcheck/figcheck/audit"
 	"github.com/figcheck/figcheck/configs"
+	"github.com/figcheck/figcheck/rules"
 )
 
 const auditUsage = "usage: figcheck audit [--rules DIR] [--form ID] [--format text|json|csv|xlsx] [-o OUT] [--input csv|xlsx|json|ndjson] [--encoding utf-8|gb18030] [--per INDICATOR] FILE..."
@@ -66,18 +67,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "figcheck audit: loading rules:\n%v\n", err)
 		return exitBadArgs
 	}
-	id := *formID
-	if id == "" {
-		if ids := rs.FormIDs(); len(ids) == 1 {
-			id = ids[0]
-		} else {
-			fmt.Fprintf(stderr, "figcheck audit: give --form (known: %v)\n", ids)
-			return exitBadArgs
-		}
-	}
-	f, ok := rs.Form(id)
-	if !ok {
-		fmt.Fprintf(stderr, "figcheck audit: unknown form %q (known: %v)\n", id, rs.FormIDs())
+	f, err := selectForm(rs, *formID)
+	if err != nil {
+		fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
 		return exitBadArgs
 	}
 	a, err := audit.New(f, audit.Options{Workers: *workers, Per: *per, KeepCells: *format == audit.OutXLSX})
@@ -121,6 +113,22 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitOK
+}
+
+// selectForm is the form named id, or the only form of the ruleset.
+func selectForm(rs *rules.Ruleset, id string) (*rules.Form, error) {
+	if id == "" {
+		ids := rs.FormIDs()
+		if len(ids) != 1 {
+			return nil, fmt.Errorf("give --form (known: %v)", ids)
+		}
+		id = ids[0]
+	}
+	f, ok := rs.Form(id)
+	if !ok {
+		return nil, fmt.Errorf("unknown form %q (known: %v)", id, rs.FormIDs())
+	}
+	return f, nil
 }
 
 func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Reader) error {
