@@ -67,6 +67,9 @@ type Options struct {
 	// differing figures among those compared (default 0.1).
 	MinSame   int
 	MaxDiffer float64
+	// FDR is the false discovery rate at which case files are significant
+	// (Benjamini–Hochberg over the units' combined evidence, default 0.01).
+	FDR float64
 	// OnCheck, when set, is told every row check with the row as a
 	// submission and its SubmissionDigest (from the worker goroutines, so
 	// it must be safe for concurrent use): the service writes audit rows
@@ -97,6 +100,7 @@ func (o *Options) defaults() {
 	deff(&o.OutlierZ, 3.5)
 	def(&o.MinSame, 10)
 	deff(&o.MaxDiffer, 0.1)
+	deff(&o.FDR, 0.01)
 }
 
 // ErrUnknownIndicator is returned by New when Options.Per names no
@@ -117,6 +121,12 @@ type Auditor struct {
 	inputs   []*tracked // the files read through Track
 
 	small []bool // indicators left out of the digit tests (see smallCounts)
+
+	// scales are the units' log sizes of each period, from the size-aware
+	// peer comparison; tests the applicability of the statistical tests.
+	// Both are written by findings.
+	scales map[string]map[string]float64
+	tests  []TestStatus
 
 	jobs chan job
 	wg   sync.WaitGroup

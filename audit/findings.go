@@ -52,6 +52,11 @@ type Finding struct {
 	Statistic string  `json:"statistic"`
 	Value     float64 `json:"value"`
 	Threshold float64 `json:"threshold"`
+	// P is the p-value of a statistical test's finding: the chance that a
+	// unit with honest figures gives evidence this strong in this test,
+	// adjusted for the number of such tests run on the unit (cells,
+	// pairs). 0 for a rule broken.
+	P float64 `json:"p"`
 	// Reason says in plain Chinese what was found.
 	Reason string `json:"reason"`
 }
@@ -696,4 +701,20 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, totals map[string]bo
 		})
 	}
 	return append(bf, last...)
+}
+
+// sizeAware reports whether indicator i is a count compared with units of
+// the same size: not a rate, a per-capita figure or a difference, which
+// are compared as they are.
+func (a *Auditor) sizeAware(i int) bool {
+	ind := a.form.Indicators[i]
+	if ind.Type == rules.Percent || strings.Contains(ind.Unit, "/") || strings.Contains(ind.Unit, "百分点") {
+		return false
+	}
+	for _, w := range []string{"均", "率", "比", "每"} {
+		if strings.Contains(ind.Name, w) {
+			return false
+		}
+	}
+	return ind.Min == nil || *ind.Min >= 0
 }

@@ -196,8 +196,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 }
 
 // WriteText writes the report for a terminal or a plain-text file: the
-// summary, then each unit (in the order of TopUnits, then by name) with
-// its violations and findings, then what concerns the whole batch.
+// summary, the case files, then each unit (in the order of the case
+// files, then of TopUnits, then by name) with its violations and
+// findings, then what concerns the whole batch.
 func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	s := r.Summary
@@ -211,6 +212,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, b := range r.Benford {
 		fmt.Fprintf(bw, "%s\n", benfordLine(b))
 	}
+	r.writeCases(bw)
 	if len(s.TopRules) > 0 {
 		fmt.Fprintln(bw, "\n违规最多的规则:")
 		for _, rc := range s.TopRules {
