@@ -21,6 +21,7 @@ import (
 // Sheet names of the XLSX report.
 const (
 	SheetSummary    = "汇总"
+	SheetCases      = "问题线索"
 	SheetViolations = "违规明细"
 	SheetFindings   = "异常发现"
 	SheetCharts     = "图表"
@@ -28,7 +29,7 @@ const (
 )
 
 // Sheets are the sheets of the XLSX report, in order.
-var Sheets = []string{SheetSummary, SheetViolations, SheetFindings, SheetCharts, SheetRaw}
+var Sheets = []string{SheetSummary, SheetCases, SheetViolations, SheetFindings, SheetCharts, SheetRaw}
 
 // Headers of the XLSX report's table sheets.
 var (
@@ -307,7 +308,9 @@ func fastZip(w io.Writer) *zip.Writer {
 // audited, when, from which files, the counts, a line for the signatures),
 // 违规明细 (each violation with the figures it read), 异常发现, 图表
 // (native charts: Benford's law for the batch and for each unit with a
-// digit finding, the units ranked) and 原始数据. In 原始数据 the cells a
+// digit finding, the case files' units by the strength of their evidence)
+// and 原始数据. 问题线索, the case files one row per unit in their rank,
+// comes before the detail. In 原始数据 the cells a
 // violated rule reads are filled (red for errors, yellow for warnings) and
 // carry a comment with the rule's message; it lists rows only when the
 // audit kept them (Options.KeepCells). Every sheet is set up for A4
@@ -349,6 +352,7 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 	// would parse them back.
 	f.SetActiveSheet(0)
 	r.summarySheet(x)
+	r.caseSheet(x)
 	r.violationSheet(x)
 	r.findingSheet(x)
 	r.chartSheet(x)
@@ -448,6 +452,81 @@ func (r *Report) summarySheet(x *xlsxWriter) {
 	x.pageSetup(sh, 7, n-1, 1, "", "")
 }
 
+// CaseHeader is the header of 问题线索.
+var CaseHeader = []string{"排名", "单位", "级别", "证据", "综合p值", "检验", "发现数", "行错误", "行警告", "摘要", "主要证据"}
+
+// maxCaseItems bounds the evidence items listed in one case's cell.
+const maxCaseItems = 8
+
+// caseSheet writes the case files, one row per unit in their rank: what
+// an inspector reads first.
+func (r *Report) caseSheet(x *xlsxWriter) {
+	x.writeTable(table{
+		sheet: SheetCases, filter: true, pagesWide: 1,
+		cols: []column{{"排名", 4, 6}, {"单位", 8, 16}, {"级别", 6, 8}, {"证据", 8, 12}, {"综合p值", 8, 10}, {"检验", 10, 20},
+			{"发现数", 6, 8}, {"行错误", 6, 8}, {"行警告", 6, 8}, {"摘要", 24, 40}, {"主要证据", 30, 60}},
+		rows: func(yield func([]any) bool) {
+			for _, c := range r.Cases {
+				tests := make([]string, len(c.Tests))
+				for i, k := range c.Tests {
+					tests[i] = KindNames[k]
+				}
+				if !yield([]any{c.Rank, c.Unit, severityNames[c.Severity], caseStrength(&c), pValue(c.P, c.Certain), strings.Join(tests, "、"),
+					c.Findings, c.RowErrors, c.RowWarnings, c.Summary, caseItems(&c)}) {
+					return
+				}
+			}
+		},
+	})
+}
+
+// caseStrength says in words how a case stands.
+func caseStrength(c *Case) string {
+	switch {
+	case c.Certain:
+		return "规则不符"
+	case c.Significant:
+		return "证据充分"
+	}
+	return "证据不足"
+}
+
+// pValue prints a case's combined p-value ("—" when only rules were
+// broken).
+func pValue(p float64, certain bool) string {
+	switch {
+	case certain && p >= 1:
+		return "—"
+	case p <= 0:
+		return "<1e-300"
+	}
+	return strconv.FormatFloat(p, 'g', 2, 64)
+}
+
+// caseItems lists a case's strongest evidence, one line each.
+func caseItems(c *Case) string {
+	var b strings.Builder
+	for i := range c.Items {
+		if i == maxCaseItems {
+			fmt.Fprintf(&b, "\n……另有%d项", len(c.Items)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		it := &c.Items[i]
+		b.WriteString(evidenceText(it))
+		kinds := make([]string, 0, len(it.Reasons))
+		for _, rs := range it.Reasons {
+			kinds = append(kinds, KindNames[rs.Kind])
+		}
+		if len(kinds) > 0 {
+			b.WriteString("(" + strings.Join(slices.Compact(kinds), "、") + ")")
+		}
+	}
+	return b.String()
+}
+
 func (r *Report) violationSheet(x *xlsxWriter) {
 	x.writeTable(table{
 		sheet: SheetViolations, filter: true, pagesWide: 1,
@@ -531,13 +610,14 @@ func (r *Report) chartSheet(x *xlsxWriter) {
 			}
 		}
 	}
-	// The ranked units below the digits.
-	top := r.Summary.TopUnits
+	// The case files' units below the digits, by the strength of their
+	// statistical evidence (−log10 p).
+	top := r.Cases[:min(len(r.Cases), topN)]
 	base := 13
-	x.row(sh, base, "单位", "错误", "警告", "异常发现")
-	x.do(x.f.SetCellStyle(sh, fmt.Sprintf("A%d", base), fmt.Sprintf("D%d", base), x.head))
-	for i, u := range top {
-		x.row(sh, base+1+i, u.Unit, u.Errors, u.Warnings, u.Findings)
+	x.row(sh, base, "单位(按线索排名)", "证据强度(-lg p)")
+	x.do(x.f.SetCellStyle(sh, fmt.Sprintf("A%d", base), fmt.Sprintf("B%d", base), x.head))
+	for i, c := range top {
+		x.row(sh, base+1+i, fmt.Sprintf("%d. %s", c.Rank, c.Unit), round(c.Score, 1))
 	}
 	dataCols := 3 + len(units)
 	x.do(x.f.SetColWidth(sh, "A", "A", 16))
@@ -572,22 +652,18 @@ func (r *Report) chartSheet(x *xlsxWriter) {
 	}
 	if len(top) > 0 {
 		end := base + len(top)
-		cats := fmt.Sprintf("%s$A$%d:$A$%d", q, base+1, end)
-		ser := func(col string) excelize.ChartSeries {
-			return excelize.ChartSeries{Name: fmt.Sprintf("%s$%s$%d", q, col, base), Categories: cats, Values: fmt.Sprintf("%s$%s$%d:$%s$%d", q, col, base+1, col, end)}
-		}
 		place(&excelize.Chart{
-			Type: excelize.BarStacked, Series: []excelize.ChartSeries{ser("B"), ser("D"), ser("C")},
-			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "问题最多的单位(错误、异常发现、警告)"}}},
-			Legend:    excelize.ChartLegend{Position: "bottom"},
+			Type: excelize.Bar,
+			Series: []excelize.ChartSeries{{Name: fmt.Sprintf("%s$B$%d", q, base), Categories: fmt.Sprintf("%s$A$%d:$A$%d", q, base+1, end),
+				Values: fmt.Sprintf("%s$B$%d:$B$%d", q, base+1, end)}},
+			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "问题线索:各单位的证据强度(-lg p,越长越可疑)"}}},
+			Legend:    excelize.ChartLegend{Position: "none"},
 			Dimension: excelize.ChartDimension{Width: 560, Height: uint(max(280, 22*len(top)+90))},
 			XAxis:     excelize.ChartAxis{ReverseOrder: true},
 			YAxis:     excelize.ChartAxis{MajorGridLines: true},
 		})
 		at += max(0, (22*len(top)+90-280)/20)
 	}
-	lastCol, _ := excelize.ColumnNumberToName(dataCols + 11)
-	_ = lastCol
 	x.pageSetup(sh, dataCols+11, max(at, base+len(top)), 1, "", "")
 }
 

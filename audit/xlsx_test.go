@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,20 @@ func TestXLSXPrints(t *testing.T) {
 	}
 	if !signed {
 		t.Error("no 审核人/复核人 line")
+	}
+
+	// 问题线索 comes before the detail, one row per unit in rank order.
+	if ci, _ := x.GetSheetIndex(SheetCases); ci != 1 {
+		t.Errorf("问题线索 is sheet %d, want 1: right after 汇总", ci)
+	}
+	crows, _ := x.GetRows(SheetCases)
+	if len(rep.Cases) == 0 || len(crows) != len(rep.Cases)+1 || !slices.Equal(crows[0], CaseHeader) {
+		t.Fatalf("问题线索: %d rows for %d cases, header %v", len(crows)-1, len(rep.Cases), crows[0])
+	}
+	for i, c := range rep.Cases {
+		if crows[i+1][0] != strconv.Itoa(i+1) || crows[i+1][1] != c.Unit {
+			t.Errorf("问题线索 row %d: %v, want case %d %s", i+2, crows[i+1][:2], c.Rank, c.Unit)
+		}
 	}
 
 	// 违规明细 gives the values of the fields involved, by name.
