@@ -6,8 +6,8 @@ import (
 	"io"
 	"math"
 	"slices"
-	"time"
 	"strings"
+	"time"
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
