@@ -284,7 +284,7 @@ func (x *xlsxWriter) writeTable(t table) {
 		// Wrapped text needs the height set: a streamed row has no height
 		// for the spreadsheet to fit.
 		if lines > 1 {
-			x.do(sw.SetRow(name, out, excelize.RowOpts{Height: min(409, 15*float64(lines))}))
+			x.do(sw.SetRow(name, out, excelize.RowOpts{Height: min(409, 16*float64(lines)+4)}))
 		} else {
 			x.do(sw.SetRow(name, out))
 		}
