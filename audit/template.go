@@ -37,18 +37,7 @@ func TemplateHeader(ind *rules.Indicator) string {
 func WriteTemplate(f *rules.Form, w io.Writer) error {
 	x := excelize.NewFile()
 	defer x.Close()
-	xw := &xlsxWriter{f: x, doc: f.Title + " 填报模板"}
-	var err error
-	style := func(s *excelize.Style) int {
-		id, e := x.NewStyle(s)
-		if e != nil && err == nil {
-			err = e
-		}
-		return id
-	}
-	xw.head = style(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-		Alignment: &excelize.Alignment{WrapText: true, Vertical: "center", Horizontal: "center"}})
-	xw.wrap = style(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	xw, err := newXLSXWriter(x, f.Title+" 填报模板", "")
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package audit
 import (
 	"archive/zip"
 	"compress/flate"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -73,6 +74,26 @@ func (x *xlsxWriter) do(err error) {
 	if x.err == nil {
 		x.err = err
 	}
+}
+
+// newXLSXWriter makes the styles of a workbook; doc and stamp head and
+// foot its printed pages.
+func newXLSXWriter(f *excelize.File, doc, stamp string) (*xlsxWriter, error) {
+	x := &xlsxWriter{f: f, doc: doc, stamp: stamp}
+	var err error
+	style := func(s *excelize.Style) int {
+		id, e := f.NewStyle(s)
+		err = errors.Join(err, e)
+		return id
+	}
+	x.head = style(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
+	x.wrap = style(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	x.top = style(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
+	x.titleStyle = style(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
+	x.errFill = style(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{ErrorFill}}})
+	x.warnFill = style(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{WarningFill}}})
+	return x, err
 }
 
 // value is v as a cell holds it: text through SafeCell.
@@ -149,6 +170,16 @@ func cellText(v any) string {
 type column struct {
 	name     string
 	min, max float64
+}
+
+// headed makes the columns of a header from their width bounds, a least
+// and a largest width per column.
+func headed(names []string, bounds ...float64) []column {
+	cols := make([]column, len(names))
+	for i, n := range names {
+		cols[i] = column{name: n, min: bounds[2*i], max: bounds[2*i+1]}
+	}
+	return cols
 }
 
 // table is a sheet of one header row and rows, written by a stream
@@ -318,28 +349,13 @@ func fastZip(w io.Writer) *zip.Writer {
 func (r *Report) WriteXLSX(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	x := &xlsxWriter{f: f, doc: r.Title + " 审核报告", stamp: "审核时间 " + r.AuditedAt.Format(timeLayout)}
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
-		return &notesZip{Writer: fastZip(w), x: x}
-	})
-	var err error
-	style := func(s *excelize.Style) int {
-		id, e := f.NewStyle(s)
-		if e != nil && err == nil {
-			err = e
-		}
-		return id
-	}
-	x.head = style(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-		Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
-	x.wrap = style(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-	x.top = style(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
-	x.titleStyle = style(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}})
-	x.errFill = style(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{ErrorFill}}})
-	x.warnFill = style(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{WarningFill}}})
+	x, err := newXLSXWriter(f, r.Title+" 审核报告", "审核时间 "+r.AuditedAt.Format(timeLayout))
 	if err != nil {
 		return err
 	}
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		return &notesZip{Writer: fastZip(w), x: x}
+	})
 	if err := f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return err
 	}
@@ -463,8 +479,7 @@ const maxCaseItems = 8
 func (r *Report) caseSheet(x *xlsxWriter) {
 	x.writeTable(table{
 		sheet: SheetCases, filter: true, pagesWide: 1,
-		cols: []column{{"排名", 4, 6}, {"单位", 8, 16}, {"级别", 6, 8}, {"证据", 8, 12}, {"综合p值", 8, 10}, {"检验", 10, 20},
-			{"发现数", 6, 8}, {"行错误", 6, 8}, {"行警告", 6, 8}, {"摘要", 24, 40}, {"主要证据", 30, 60}},
+		cols: headed(CaseHeader, 4, 6, 8, 16, 6, 8, 8, 12, 8, 10, 10, 20, 6, 8, 6, 8, 6, 8, 24, 40, 30, 60),
 		rows: func(yield func([]any) bool) {
 			for _, c := range r.Cases {
 				tests := make([]string, len(c.Tests))
@@ -530,8 +545,7 @@ func caseItems(c *Case) string {
 func (r *Report) violationSheet(x *xlsxWriter) {
 	x.writeTable(table{
 		sheet: SheetViolations, filter: true, pagesWide: 1,
-		cols: []column{{"文件", 6, 16}, {"行", 4, 6}, {"单位", 8, 16}, {"期间", 8, 12}, {"结论", 6, 8}, {"规则", 12, 24},
-			{"规则名称", 14, 26}, {"级别", 6, 12}, {"说明", 20, 48}, {"涉及指标及数值", 16, 36}},
+		cols: headed(ViolationHeader, 6, 16, 4, 6, 8, 16, 8, 12, 6, 8, 12, 24, 14, 26, 6, 12, 20, 48, 16, 36),
 		rows: func(yield func([]any) bool) {
 			for _, row := range r.Rows {
 				for _, v := range row.Violations {
@@ -558,8 +572,7 @@ func (r *Report) violationSheet(x *xlsxWriter) {
 func (r *Report) findingSheet(x *xlsxWriter) {
 	x.writeTable(table{
 		sheet: SheetFindings, filter: true, pagesWide: 1,
-		cols: []column{{"类型", 8, 16}, {"单位", 8, 16}, {"期间", 6, 12}, {"对照单位", 8, 16}, {"指标", 8, 20}, {"数值", 8, 20},
-			{"统计量", 6, 10}, {"统计值", 6, 12}, {"阈值", 6, 12}, {"级别", 6, 8}, {"说明", 30, 60}},
+		cols: headed(FindingHeader, 8, 16, 8, 16, 6, 12, 8, 16, 8, 20, 8, 20, 6, 10, 6, 12, 6, 12, 6, 8, 30, 60),
 		rows: func(yield func([]any) bool) {
 			for _, f := range r.Findings {
 				unit := f.Unit

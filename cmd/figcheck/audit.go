@@ -62,12 +62,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, auditUsage)
 		return exitBadArgs
 	}
-	rs, err := configs.LoadRules(*dir)
-	if err != nil {
-		fmt.Fprintf(stderr, "figcheck audit: loading rules:\n%v\n", err)
-		return exitBadArgs
-	}
-	f, err := selectForm(rs, *formID)
+	f, err := loadForm(*dir, *formID)
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
 		return exitBadArgs
@@ -115,8 +110,13 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// selectForm is the form named id, or the only form of the ruleset.
-func selectForm(rs *rules.Ruleset, id string) (*rules.Form, error) {
+// loadForm loads the rules of dir and returns the form named id, or the
+// only form of the rules.
+func loadForm(dir, id string) (*rules.Form, error) {
+	rs, err := configs.LoadRules(dir)
+	if err != nil {
+		return nil, fmt.Errorf("loading rules:\n%w", err)
+	}
 	if id == "" {
 		ids := rs.FormIDs()
 		if len(ids) != 1 {

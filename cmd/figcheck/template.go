@@ -23,12 +23,7 @@ func runTemplate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: figcheck template [--rules DIR] [--form ID] [-o FILE]")
 		return exitBadArgs
 	}
-	rs, err := configs.LoadRules(*dir)
-	if err != nil {
-		fmt.Fprintf(stderr, "figcheck template: loading rules:\n%v\n", err)
-		return exitBadArgs
-	}
-	f, err := selectForm(rs, *formID)
+	f, err := loadForm(*dir, *formID)
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck template: %v\n", err)
 		return exitBadArgs
