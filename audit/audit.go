@@ -122,11 +122,11 @@ type Auditor struct {
 
 	small []bool // indicators left out of the digit tests (see smallCounts)
 
-	// scales are the units' log sizes of each period, from the size-aware
-	// peer comparison; tests the applicability of the statistical tests.
-	// Both are written by findings.
-	scales map[string]map[string]float64
-	tests  []TestStatus
+	// periods are the batch's periods with what the peer comparison
+	// learnt of them (sizes, medians); tests the applicability of the
+	// statistical tests. Both are written by findings, for the case files.
+	periods []*periodRows
+	tests   []TestStatus
 
 	jobs chan job
 	wg   sync.WaitGroup

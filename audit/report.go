@@ -135,7 +135,7 @@ func (a *Auditor) report() *Report {
 			tested--
 		}
 	}
-	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, &caseLookup{a: a, medians: map[cellKey]float64{}, totals: totals},
+	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, &caseLookup{a: a, medians: map[cellKey]float64{}},
 		func(id string) (int, bool) {
 			ind, ok := a.form.Indicator(id)
 			if !ok {
@@ -254,7 +254,6 @@ func (a *Auditor) report() *Report {
 // median of a period and indicator is computed once, when a case needs it.
 type caseLookup struct {
 	a       *Auditor
-	totals  map[string]bool
 	medians map[cellKey]float64
 }
 
@@ -277,21 +276,46 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	if p := u.previous(period); p != nil {
 		prev, prevPeriod = p.vals[ind], p.period
 	}
+	// The peers' median and the unit's size, as the peer comparison had
+	// them; a median it did not compute is computed here.
+	var g *periodRows
+	for _, p := range l.a.periods {
+		if p.period == period {
+			g = p
+		}
+	}
+	if g == nil {
+		return
+	}
 	k := cellKey{period, ind}
 	m, ok := l.medians[k]
 	if !ok {
-		var xs []float64
-		for _, o := range l.a.recs {
-			if o.period == period && !l.totals[o.unit] && !math.IsNaN(o.vals[ind]) {
-				xs = append(xs, o.vals[ind])
-			}
+		if g.medians != nil {
+			m = g.medians[ind]
 		}
-		m = anomaly.Median(xs)
+		if math.IsNaN(m) {
+			xs := make([]float64, 0, len(g.vecs))
+			for _, v := range g.vecs {
+				if !math.IsNaN(v[ind]) {
+					xs = append(xs, v[ind])
+				}
+			}
+			m = anomaly.Median(xs)
+		}
 		l.medians[k] = m
 	}
 	median = m
-	if s, ok := l.a.scales[period][unit]; ok && !math.IsNaN(m) && m > 0 && l.a.sizeAware(ind) {
-		expected = m * math.Exp(s)
+	if g.sizes == nil || l.a.per != nil || !l.a.sizeAware(ind) || math.IsNaN(m) {
+		return
+	}
+	sz := g.sizes()
+	if math.IsNaN(sz.logMed[ind]) {
+		return
+	}
+	for i, p := range g.peers {
+		if p == r && !math.IsNaN(sz.scale[i]) {
+			expected = math.Exp(sz.logMed[ind] + sz.scale[i])
+		}
 	}
 	return
 }

@@ -64,7 +64,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 var KindNames = map[string]string{
 	KindBatchRule: "批量规则", KindBatchError: "批量规则无法计算", KindHierarchy: "上下级合计不符",
 	KindJump: "环比异常变动", KindBenford1: "本福特首位数字", KindBenford2: "本福特前两位数字",
-	KindLastDigit: "尾数偏好(0/5)", KindDuplicate: "疑似照抄", KindOutlier: "同类单位离群值",
+	KindLastDigit: "凑整(结尾的0)", KindDuplicate: "疑似照抄", KindOutlier: "同类单位离群值",
 }
 
 var verdictNames = map[string]string{checker.Pass: "通过", checker.Warn: "警告", checker.Fail: "不通过"}
@@ -285,11 +285,19 @@ func violationSeverity(v checker.Violation) string {
 	return severityNames[v.Severity.String()]
 }
 
+// benfordName names a digit test.
+func benfordName(b anomaly.BenfordResult) string {
+	if b.Digits == 2 {
+		return "前两位数字"
+	}
+	return "首位数字"
+}
+
 // benfordLine is one batch-wide digit test in words.
 func benfordLine(b anomaly.BenfordResult) string {
-	name := "首位数字"
-	if b.Digits == 2 {
-		name = "前两位数字"
+	name := benfordName(b)
+	if b.Reason != "" {
+		return fmt.Sprintf("本福特%s:%d个数字,%s", name, b.N, b.Reason)
 	}
 	if b.Conformity == anomaly.TooFew {
 		return fmt.Sprintf("本福特%s:%d个数字,数据太少(至少%d个),无法判断", name, b.N, b.MinCount)

@@ -432,15 +432,15 @@ func (r *Report) summarySheet(x *xlsxWriter) {
 	}
 	heading("本福特检验", "数字个数", "MAD", "结论", "卡方", "自由度", "p值")
 	for _, b := range r.Benford {
-		name := "首位数字"
-		if b.Digits == 2 {
-			name = "前两位数字"
-		}
-		if b.Conformity == anomaly.TooFew {
+		name := benfordName(b)
+		switch {
+		case b.Reason != "":
+			line(name, b.N, "", b.Reason)
+		case b.Conformity == anomaly.TooFew:
 			line(name, b.N, "", fmt.Sprintf("数据太少(至少%d个),无法判断", b.MinCount))
-			continue
+		default:
+			line(name, b.N, b.MAD, conformityNames[b.Conformity], b.ChiSquare, b.DF, b.P)
 		}
-		line(name, b.N, b.MAD, conformityNames[b.Conformity], b.ChiSquare, b.DF, b.P)
 	}
 	n++
 	heading("违规最多的规则", "规则名称", "级别", "行数")
