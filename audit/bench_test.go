@@ -1,9 +1,6 @@
 package audit
 
 import (
-	"bytes"
-	"encoding/csv"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -92,35 +89,20 @@ func BenchmarkWriteXLSX(b *testing.B) {
 	}
 }
 
-// violatingBatch is n rows of a clean unit's figures with two errors each
-// (more gold medals than events, a placeholder left): every row is in
-// 违规明细 and has marked cells and comments in 原始数据.
+// violatingBatch is about n rows of the generator's clean units (two
+// periods each) with two errors each (more gold medals than events, a
+// placeholder left): every row is in 违规明细 and has marked cells and
+// comments in 原始数据.
 func violatingBatch(tb testing.TB, n int) (*rules.Form, []byte) {
-	f := shippedForm(tb)
-	base := baseFigures(tb, f)
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	head := []string{"单位", "期间"}
-	for _, ind := range f.Indicators {
-		head = append(head, ind.ID)
+	g := newGenerator(tb, 5)
+	b := g.genBatch(n / 2)
+	for i := range b.rows {
+		r := &b.rows[i]
+		r.vals["gold_medals"] = 90
+		delete(r.vals, "party_brands")
+		r.text = map[string]string{"party_brands": "xx"}
 	}
-	_ = w.Write(head)
-	for i := range n {
-		rec := []string{fmt.Sprintf("单位%05d", i), "2025H1"}
-		for _, ind := range f.Indicators {
-			cell := strconv.FormatFloat(base[ind.ID], 'f', -1, 64)
-			switch ind.ID {
-			case "gold_medals":
-				cell = "90"
-			case "party_brands":
-				cell = "xx"
-			}
-			rec = append(rec, cell)
-		}
-		_ = w.Write(rec)
-	}
-	w.Flush()
-	return f, buf.Bytes()
+	return g.f, b.csvBytes(g.f)
 }
 
 // BenchmarkWriteXLSXViolations writes the XLSX report of 10,000 rows that

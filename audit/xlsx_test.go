@@ -160,8 +160,35 @@ func TestXLSXPrints(t *testing.T) {
 			charts++
 		}
 	}
-	if want := 2 + min(len(rep.UnitBenford), maxUnitCharts); charts != want || len(rep.UnitBenford) == 0 {
+	if want := 2 + min(len(rep.UnitBenford), maxUnitCharts); charts != want {
 		t.Errorf("%d chart parts, want %d (%d units with a digit finding)", charts, want, len(rep.UnitBenford))
+	}
+}
+
+// TestXLSXUnitCharts: a unit with a first-digit finding gets its chart.
+func TestXLSXUnitCharts(t *testing.T) {
+	rep, _ := plantedReport(t, Options{})
+	counts := []int{10, 10, 10, 10, 10, 10, 10, 10, 10}
+	for _, u := range []string{"甲县", "乙县"} {
+		rep.UnitBenford = append(rep.UnitBenford, UnitDigits{Unit: u, N: 90, Counts: counts})
+	}
+	x, data := writeBook(t, rep)
+	rows, _ := x.GetRows(SheetCharts)
+	if len(rows) < 2 || len(rows[0]) < 5 || rows[0][3] != "甲县(%)" || rows[1][3] != "11.1" {
+		t.Errorf("图表 data %v", rows[:2])
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts := 0
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "xl/charts/chart") {
+			charts++
+		}
+	}
+	if want := 1 + min(len(rep.UnitBenford), maxUnitCharts) + min(1, len(rep.Cases)); charts != want {
+		t.Errorf("%d chart parts, want %d", charts, want)
 	}
 }
 
@@ -170,7 +197,7 @@ func TestXLSXPrints(t *testing.T) {
 // 53 s and 2,000 not finish), and each marked cell has its comment.
 func TestXLSXCommentsLinear(t *testing.T) {
 	if testing.Short() {
-		t.Skip("times workbooks of 300 and 1,200 rows")
+		t.Skip("times workbooks of 100 and 400 rows")
 	}
 	timeOf := func(n int) (time.Duration, *Report) {
 		f, data := violatingBatch(t, n)
@@ -185,12 +212,12 @@ func TestXLSXCommentsLinear(t *testing.T) {
 		}
 		return best, rep
 	}
-	small, _ := timeOf(300)
-	large, rep := timeOf(1200)
+	small, _ := timeOf(100)
+	large, rep := timeOf(400)
 	// Linear is 4×, quadratic 16×; the machine is shared, so the margin
 	// is wide.
 	if ratio := float64(large) / float64(small); ratio > 9 {
-		t.Errorf("1,200 rows took %v, 300 rows %v: %.1f×, want about 4×", large, small, ratio)
+		t.Errorf("400 rows took %v, 100 rows %v: %.1f×, want about 4×", large, small, ratio)
 	}
 	x, _ := writeBook(t, rep)
 	comments, err := x.GetComments(SheetRaw)
