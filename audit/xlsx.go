@@ -656,8 +656,13 @@ func (r *Report) chartSheet(x *xlsxWriter) {
 		x.do(x.f.AddChart(sh, fmt.Sprintf("%s%d", chartCol, at), c))
 		at += 16
 	}
-	place(bars("全部数据首位数字:本福特期望与实际", expected,
-		excelize.ChartSeries{Name: q + "$C$1", Categories: digits, Values: q + "$C$2:$C$10"}))
+	if first != nil && first.N > 0 {
+		place(bars("全部数据首位数字:本福特期望与实际", expected,
+			excelize.ChartSeries{Name: q + "$C$1", Categories: digits, Values: q + "$C$2:$C$10"}))
+	} else if first != nil && first.Reason != "" {
+		// No figures were tested: say why where the chart would be.
+		x.set(sh, dataCols+2, 1, "本福特首位数字:"+first.Reason)
+	}
 	for i, u := range units {
 		col, _ := excelize.ColumnNumberToName(4 + i)
 		place(bars("「"+u.Unit+"」首位数字:本福特期望与实际", expected,

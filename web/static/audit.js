@@ -141,8 +141,9 @@
     const out = [];
     const b1 = (rep.benford || []).find(b => b.digits === 1);
     if (b1 && b1.n) {
-      out.push(columns("全部数据首位数字:本福特期望与实际(%)", digits,
-        [{ name: "本福特期望", values: expected }, { name: "实际", values: shares(b1.counts, b1.n) }]));
+      const c = columns("全部数据首位数字:本福特期望与实际(%)", digits,
+        [{ name: "本福特期望", values: expected }, { name: "实际", values: shares(b1.counts, b1.n) }]);
+      out.push(b1.reason ? [c, el("figcaption", { class: "status", text: b1.reason })] : c);
     }
     for (const u of (rep.unit_benford || []).slice(0, 12)) {
       out.push(columns(`「${u.unit}」首位数字(%)`, digits, [{ name: "本福特期望", values: expected }, { name: u.unit, values: shares(u.counts, u.n) }]));
@@ -151,7 +152,7 @@
     if (cases.length) {
       out.push(bars("问题线索:证据强度(-lg p)", cases.map(c => `${c.rank}. ${c.unit}`), cases.map(c => Math.round(c.score * 10) / 10)));
     }
-    $("charts").replaceChildren(...out.map(c => el("figure", {}, c)));
+    $("charts").replaceChildren(...out.map(c => el("figure", {}, ...[c].flat())));
     if (!out.length) $("charts").replaceChildren(el("p", { class: "status", text: "数据太少,无图表" }));
   }
 
