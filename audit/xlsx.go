@@ -435,7 +435,11 @@ func (r *Report) summarySheet(x *xlsxWriter) {
 		name := benfordName(b)
 		switch {
 		case b.Reason != "":
-			line(name, b.N, "", b.Reason)
+			// A long reason: wrapped over the table's width.
+			x.do(x.f.MergeCell(sh, fmt.Sprintf("C%d", n), fmt.Sprintf("G%d", n)))
+			x.do(x.f.SetCellStyle(sh, fmt.Sprintf("C%d", n), fmt.Sprintf("G%d", n), x.wrap))
+			x.do(x.f.SetRowHeight(sh, n, 16*float64(wrappedLines(b.Reason, 5*13))+4))
+			line(name, b.N, b.Reason)
 		case b.Conformity == anomaly.TooFew:
 			line(name, b.N, "", fmt.Sprintf("数据太少(至少%d个),无法判断", b.MinCount))
 		default:
@@ -660,8 +664,8 @@ func (r *Report) chartSheet(x *xlsxWriter) {
 		place(bars("全部数据首位数字:本福特期望与实际", expected,
 			excelize.ChartSeries{Name: q + "$C$1", Categories: digits, Values: q + "$C$2:$C$10"}))
 	} else if first != nil && first.Reason != "" {
-		// No figures were tested: say why where the chart would be.
-		x.set(sh, dataCols+2, 1, "本福特首位数字:"+first.Reason)
+		// No figures were tested: say why, below the digits.
+		x.set(sh, 1, 11, "本福特首位数字:"+first.Reason)
 	}
 	for i, u := range units {
 		col, _ := excelize.ColumnNumberToName(4 + i)
