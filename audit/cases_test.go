@@ -158,7 +158,7 @@ func TestBenfordNotApplicable(t *testing.T) {
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "本福特首位数字: ") || !strings.Contains(buf.String(), "不适用:") {
+	if !strings.Contains(buf.String(), "本福特首位数字:") || !strings.Contains(buf.String(), "不适用:") {
 		t.Errorf("text report without the reason:\n%s", buf.String())
 	}
 }
