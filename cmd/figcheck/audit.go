@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/figcheck/figcheck/audit"
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -117,20 +118,15 @@ func loadForm(dir, id string) (*rules.Form, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading rules:\n%w", err)
 	}
-	if id == "" {
-		ids := rs.FormIDs()
-		if len(ids) != 1 {
-			return nil, fmt.Errorf("give --form (known: %v)", ids)
-		}
-		id = ids[0]
+	f, err := checker.FormOrOnly(rs, id)
+	if errors.Is(err, checker.ErrMissingForm) {
+		return nil, fmt.Errorf("give --form (known: %v)", rs.FormIDs())
 	}
-	f, ok := rs.Form(id)
-	if !ok {
-		return nil, fmt.Errorf("unknown form %q (known: %v)", id, rs.FormIDs())
-	}
-	return f, nil
+	return f, err
 }
 
+// readAuditFile reads one file of the batch, or stdin for "-", as the
+// service reads an upload (audit.Auditor.ReadInput).
 func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Reader) error {
 	var r io.Reader = stdin
 	if name != "-" {
@@ -143,15 +139,8 @@ func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Rea
 	}
 	// The report names the file without its directory; its size and
 	// SHA-256 tell it apart.
-	base := filepath.Base(name)
-	br := bufio.NewReaderSize(a.Track(base, r), 64<<10)
-	if format == "" {
-		head, _ := br.Peek(512)
-		format = audit.DetectFormat(strings.TrimPrefix(name, "-"), "", head)
+	if name != "-" {
+		name = filepath.Base(name)
 	}
-	rr, err := audit.NewReader(a.Form(), br, format, encoding)
-	if err != nil {
-		return err
-	}
-	return a.Read(base, rr)
+	return a.ReadInput(r, strings.TrimPrefix(name, "-"), "", format, encoding)
 }
