@@ -23,9 +23,10 @@ var routeLevels = map[string]auth.Level{
 	"POST /v1/extract":                  auth.Unit,
 	"GET /v1/forms":                     auth.Unit,
 	"GET /v1/forms/:form":               auth.Unit,
-	"GET /v1/forms/:form/rules":         auth.Unit,
 	"GET /v1/forms/:form/template.xlsx": auth.Unit,
+	"GET /v1/forms/:form/rules":         auth.Unit,
 	"POST /v1/receipts/verify":          auth.Unit,
+	"POST /v1/receipts/qr":              auth.Unit,
 	"GET /v1/decisions":                 auth.Unit, // a unit sees its own unit only
 	"GET /v1/decisions/flagged":         auth.Auditor,
 	"POST /v1/audit":                    auth.Auditor,

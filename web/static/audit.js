@@ -11,13 +11,13 @@
   // The messages of an unreadable batch (audit.ErrFormat), in Chinese;
   // the service's own words stay under 技术详情.
   const batchText = [
-    [/unit \(单位\) and a period \(期间\) column/, "表头缺少“单位”或“期间”列(第一行应为表头)"],
+    [/unit \(单位\) and a period \(期间\) column/, "表头缺少“单位”或“期间”列（第一行应为表头）"],
     [/file is empty|first sheet is empty/, "文件是空的"],
     [/not an XLSX workbook|no sheet/, "不是有效的 XLSX 工作簿"],
     [/JSON batch must be an array/, "JSON 数据应为对象数组"],
     [/JSON array is not closed|element \d+/, "JSON 数据格式错误"],
-    [/unknown encoding/, "无法识别的编码(应为 UTF-8 或 GB18030)"],
-    [/unknown format/, "无法识别的文件格式(应为 CSV、XLSX、JSON 或 NDJSON)"],
+    [/unknown encoding/, "无法识别的编码（应为 UTF-8 或 GB18030）"],
+    [/unknown format/, "无法识别的文件格式（应为 CSV、XLSX、JSON 或 NDJSON）"],
     [/header/, "表头无法读取"],
   ];
 
@@ -26,7 +26,7 @@
     if (e.code === "invalid_batch") {
       const hit = batchText.find(([re]) => re.test(e.message));
       const file = (e.message.match(/^([^:]+\.(?:csv|xlsx|xlsm|json|ndjson|jsonl|txt)): /i) || [])[1];
-      msg = "文件无法读取" + (file ? "(" + file + ")" : "") + ":" + (hit ? hit[1] : "请检查文件格式");
+      msg = "文件无法读取" + (file ? "（" + file + "）" : "") + "：" + (hit ? hit[1] : "请检查文件格式");
     }
     if (e.code === "invalid_request" && /^per:/.test(e.message)) msg = "所选规模指标不存在";
     return msg;
@@ -54,7 +54,7 @@
   const sev = s => FC.severityText[s] || s;
   const kindText = {
     batch_rule: "批量规则", hierarchy: "上下级合计不符", jump: "环比异常变动", benford_first_digit: "本福特首位数字",
-    benford_first_two_digits: "本福特前两位数字", last_digit: "尾数偏好(0/5)", duplicate: "疑似照抄",
+    benford_first_two_digits: "本福特前两位数字", last_digit: "尾数偏好（0/5）", duplicate: "疑似照抄",
     peer_outlier: "同类单位离群值", batch_rule_error: "批量规则无法计算",
   };
   const verdictShort = { pass: "通过", warn: "警告", fail: "不通过" };
@@ -141,19 +141,19 @@
     const out = [];
     const b1 = (rep.benford || []).find(b => b.digits === 1);
     if (b1 && b1.n) {
-      const c = columns("全部数据首位数字:本福特期望与实际(%)", digits,
+      const c = columns("全部数据首位数字：本福特期望与实际（%）", digits,
         [{ name: "本福特期望", values: expected }, { name: "实际", values: shares(b1.counts, b1.n) }]);
       out.push(b1.reason ? [c, el("figcaption", { class: "status", text: b1.reason })] : c);
     }
     for (const u of (rep.unit_benford || []).slice(0, 12)) {
-      out.push(columns(`「${u.unit}」首位数字(%)`, digits, [{ name: "本福特期望", values: expected }, { name: u.unit, values: shares(u.counts, u.n) }]));
+      out.push(columns(`「${u.unit}」首位数字（%）`, digits, [{ name: "本福特期望", values: expected }, { name: u.unit, values: shares(u.counts, u.n) }]));
     }
     const cases = (rep.cases || []).slice(0, 20);
     if (cases.length) {
-      out.push(bars("问题线索:证据强度(-lg p)", cases.map(c => `${c.rank}. ${c.unit}`), cases.map(c => Math.round(c.score * 10) / 10)));
+      out.push(bars("问题线索：证据强度（-lg p）", cases.map(c => `${c.rank}. ${c.unit}`), cases.map(c => Math.round(c.score * 10) / 10)));
     }
     $("charts").replaceChildren(...out.map(c => el("figure", {}, ...[c].flat())));
-    if (!out.length) $("charts").replaceChildren(el("p", { class: "status", text: "数据太少,无图表" }));
+    if (!out.length) $("charts").replaceChildren(el("p", { class: "status", text: "数据太少，无图表" }));
   }
 
   // ---- case files ----
@@ -162,9 +162,9 @@
     s += it.indicator_name ? `「${it.indicator_name}」` : it.peer ? `与「${it.peer}」` : "全部数字";
     if (it.value !== undefined && it.value !== null) {
       s += ` 填报${fmt(it.value)}`;
-      if (it.peer_median !== undefined) s += `,同期各单位中位数${fmt(it.peer_median)}`;
-      if (it.expected !== undefined) s += `,同等规模单位约${fmt(Math.round(it.expected))}`;
-      if (it.previous !== undefined) s += `,上期(${it.previous_period})${fmt(it.previous)}`;
+      if (it.peer_median !== undefined) s += `，同期各单位中位数${fmt(it.peer_median)}`;
+      if (it.expected !== undefined) s += `，同等规模单位约${fmt(Math.round(it.expected))}`;
+      if (it.previous !== undefined) s += `，上期（${it.previous_period}）${fmt(it.previous)}`;
     }
     return s;
   }
@@ -178,11 +178,11 @@
   function violationList(rows) {
     return el("ul", { class: "vlist" }, rows.flatMap(r => [...(r.violations || []).map(v =>
       el("li", { class: "msg " + (v.explained ? "explained" : v.severity) },
-        el("span", { class: "rule", text: `${r.period} 第${r.row}行 ${sev(v.severity)}${v.explained ? "(已说明)" : ""} ${v.rule}` }), el("br"),
-        `${v.name}:${v.message}`,
+        el("span", { class: "rule", text: `${r.period} 第${r.row}行 ${sev(v.severity)}${v.explained ? "（已说明）" : ""} ${v.rule}` }), el("br"),
+        `${v.name}：${v.message}`,
         fieldValues(v.fields) ? el("div", { class: "fields", text: fieldValues(v.fields) }) : null,
-        v.explained ? el("div", { class: "fields", text: "单位说明:" + v.explanation }) : null)),
-    ...(r.eval_errors || []).map(e => el("li", { class: "msg info", text: `${r.period} 第${r.row}行 无法计算 ${e.name}:${e.error}` }))]));
+        v.explained ? el("div", { class: "fields", text: "单位说明：" + v.explanation }) : null)),
+    ...(r.eval_errors || []).map(e => el("li", { class: "msg info", text: `${r.period} 第${r.row}行 无法计算 ${e.name}：${e.error}` }))]));
   }
 
   // shownItems is how many evidence items a case shows before 另有….
@@ -195,7 +195,7 @@
 
   function renderCases(rep, rowsByUnit) {
     const cases = rep.cases || [];
-    $("cases-note").textContent = cases.length ? `${cases.length} 个单位有异常发现;证据充分的单位在前。` : "没有单位有异常发现。";
+    $("cases-note").textContent = cases.length ? `${cases.length} 个单位有异常发现；证据充分的单位在前。` : "没有单位有异常发现。";
     $("cases").replaceChildren(...cases.map(c => {
       const [st, cls] = strength(c);
       const rows = rowsByUnit.get(c.unit) || [];
@@ -207,7 +207,7 @@
         evidenceList((c.items || []).slice(0, shownItems)),
         (c.items || []).length > shownItems ? el("details", { class: "more" }, el("summary", { text: `另有 ${c.items.length - shownItems} 项证据` }),
           evidenceList(c.items.slice(shownItems))) : null,
-        nv ? el("details", { class: "unit-detail" }, el("summary", { text: `该单位的违规明细(${nv} 条)` }), violationList(rows)) : null);
+        nv ? el("details", { class: "unit-detail" }, el("summary", { text: `该单位的违规明细（${nv} 条）` }), violationList(rows)) : null);
     }));
   }
 
@@ -216,9 +216,9 @@
     state.title = rep.title || state.form;
     $("report-title").textContent = (rep.title || rep.form) + " 审核报告";
     const when = rep.audited_at ? new Date(rep.audited_at).toLocaleString("zh-CN", { hour12: false }) : "";
-    $("meta").replaceChildren(...[["审核时间", when], ["报表", `${rep.title || ""}(${rep.form})`], ["规则版本", rep.ruleset], ["期间", (s.periods || []).join("、")]]
+    $("meta").replaceChildren(...[["审核时间", when], ["报表", `${rep.title || ""}（${rep.form}）`], ["规则版本", rep.ruleset], ["期间", (s.periods || []).join("、")]]
       .flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
-    table($("inputs"), ["输入文件", "大小(字节)", "SHA-256"], (rep.inputs || []).map(i => [i.name || "(请求正文)", i.size, i.sha256]), [1]);
+    table($("inputs"), ["输入文件", "大小（字节）", "SHA-256"], (rep.inputs || []).map(i => [i.name || "（请求正文）", i.size, i.sha256]), [1]);
     $("kpis").replaceChildren(...[
       ["行数", s.rows], ["单位", s.units], ["通过", s.pass], ["警告", s.warn], ["不通过", s.fail],
       ["问题线索", (rep.cases || []).length], ["异常发现", s.findings], ["读取问题", s.problems],
@@ -233,7 +233,7 @@
     renderCharts(rep);
     $("tests").replaceChildren(...(rep.tests || []).map(t => el("li", { class: t.applicable ? "" : "na" },
       el("span", { class: "kind", text: kindText[t.kind] || t.kind }), " ", t.reason)));
-    table($("top-rules"), ["规则", "级别", "行数"], (s.top_rules || []).map(r => [`${r.name}(${r.rule})`, sev(r.severity), r.rows]), [2]);
+    table($("top-rules"), ["规则", "级别", "行数"], (s.top_rules || []).map(r => [`${r.name}（${r.rule}）`, sev(r.severity), r.rows]), [2]);
 
     // Detail by unit: the case files' order first, then the others.
     const order = [...(rep.cases || []).map(c => c.unit), ...[...rowsByUnit.keys()].sort()];
@@ -245,16 +245,16 @@
       seen.add(u);
       const rows = rowsByUnit.get(u);
       const vrows = rows.flatMap(r => (r.violations || []).map(v => [r.period, r.row, verdictShort[r.verdict] || r.verdict,
-        sev(v.severity) + (v.explained ? "(已说明)" : ""), v.name, v.message + (v.explained ? " 单位说明:" + v.explanation : ""), fieldValues(v.fields)]));
+        sev(v.severity) + (v.explained ? "（已说明）" : ""), v.name, v.message + (v.explained ? " 单位说明：" + v.explanation : ""), fieldValues(v.fields)]));
       count += vrows.length;
       const t = el("table", { class: "data stack" });
       table(t, ["期间", "行", "结论", "级别", "规则", "说明", "涉及指标及数值"], vrows, [1]);
       blocks.push(el("section", { class: "unit-block" }, el("h3", { class: "sub", text: u }), el("div", { class: "scroll" }, t)));
     }
     $("violations").replaceChildren(...(blocks.length ? blocks : [el("p", { text: "无" })]));
-    $("viol-count").textContent = `(${count} 条,${blocks.length} 个单位)`;
+    $("viol-count").textContent = `（${count} 条，${blocks.length} 个单位）`;
     const findings = rep.findings || [];
-    $("find-count").textContent = `(${findings.length} 项)`;
+    $("find-count").textContent = `（${findings.length} 项）`;
     table($("findings"), ["单位", "期间", "指标", "类型", "统计量", "阈值", "说明"],
       findings.map(f => [f.unit === "all" ? "全部单位" : f.unit + (f.peer ? " ↔ " + f.peer : ""), f.period || "", f.indicator_name || f.indicator || "",
         kindText[f.kind] || f.kind, `${f.statistic} = ${fmt(f.value)}`, fmt(f.threshold), f.reason]));
@@ -284,9 +284,9 @@
       const rep = await api("POST", auditURL("json"), upload());
       render(rep);
       for (const b of ["xlsx-btn", "csv-btn", "print-btn"]) $(b).disabled = false;
-      setStatus($("audit-status"), `已审核 ${fileLabel()}:${rep.summary.rows} 行`);
+      setStatus($("audit-status"), `已审核 ${fileLabel()}：${rep.summary.rows} 行`);
     } catch (e) {
-      showError("审核失败:", e);
+      showError("审核失败：", e);
     } finally {
       $("audit-btn").disabled = false;
     }
@@ -301,7 +301,7 @@
       FC.download(await resp.blob(), `审核报告-${base}.${format}`);
       setStatus($("audit-status"), `已下载 ${format.toUpperCase()} 报告`);
     } catch (e) {
-      showError("报告下载失败:", e);
+      showError("报告下载失败：", e);
     }
   }
 
@@ -313,8 +313,8 @@
       const f = await api("GET", "/v1/forms/" + encodeURIComponent(form));
       state.names = Object.fromEntries(f.indicators.map(i => [i.id, i.name]));
       const keep = $("per").value;
-      $("per").replaceChildren(el("option", { value: "", text: "不按规模(直接比较数值)" }),
-        ...f.indicators.filter(i => i.type !== "percent").map(i => el("option", { value: i.id, text: `按${i.name}(每${i.unit || "单位"})` })));
+      $("per").replaceChildren(el("option", { value: "", text: "不按规模（直接比较数值）" }),
+        ...f.indicators.filter(i => i.type !== "percent").map(i => el("option", { value: i.id, text: `按${i.name}（每${i.unit || "单位"}）` })));
       $("per").value = keep;
     } catch (_) { /* the audit still runs; the names stay ids */ }
   }

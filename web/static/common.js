@@ -42,10 +42,11 @@ const FC = (() => {
   // the Chinese text of the code followed by the service's own words
   // (rawMessage).
   class ApiError extends Error {
-    constructor(status, code, message, rawMessage) {
+    constructor(status, code, message, body, rawMessage) {
       super(message);
       this.status = status;
       this.code = code;
+      this.body = body; // the parsed error answer, when it was JSON
       this.rawMessage = rawMessage || message;
     }
   }
@@ -59,16 +60,16 @@ const FC = (() => {
     unknown_form: "报表不存在",
     not_found: "请求的地址不存在",
     method_not_allowed: "不支持该请求方法",
-    too_large: "内容太大,超过服务允许的上限",
+    too_large: "内容太大，超过服务允许的上限",
     too_many_items: "一次提交的条目太多",
-    unsupported_media_type: "文件类型不受支持(应为 CSV、XLSX、JSON 或 NDJSON)",
+    unsupported_media_type: "文件类型不受支持（应为 CSV、XLSX、JSON 或 NDJSON）",
     no_ruleset: "服务尚未加载规则",
     reload_failed: "规则重新加载失败",
-    internal: "服务内部错误,请联系管理员",
+    internal: "服务内部错误，请联系管理员",
     invalid_batch: "文件无法读取",
-    unauthorized: "需要有效的访问令牌(在页面上方“访问令牌”中填写)",
+    unauthorized: "需要有效的访问令牌（在页面上方“访问令牌”中填写）",
     forbidden: "当前令牌无权进行此操作",
-    rate_limited: "请求过于频繁,请稍后再试",
+    rate_limited: "请求过于频繁，请稍后再试",
     decision_log_unavailable: "审核记录暂时无法读取",
     network: "无法连接服务",
   };
@@ -79,8 +80,8 @@ const FC = (() => {
   }
 
   // api sends a request and returns the response: parsed JSON, or the
-  // Response itself when raw is set. Errors become ApiError. A Blob, a
-  // string or FormData is sent as it is; anything else as JSON.
+  // Response itself when raw is set. A Blob, FormData or string body goes
+  // as it is; anything else as JSON. Errors become ApiError.
   async function api(method, path, body, opts = {}) {
     const headers = Object.assign({}, opts.headers || {});
     const t = token();
@@ -94,15 +95,15 @@ const FC = (() => {
     try {
       resp = await fetch(path, { method, headers, body: payload });
     } catch (e) {
-      throw new ApiError(0, "network", "无法连接服务:" + e.message);
+      throw new ApiError(0, "network", "无法连接服务：" + e.message);
     }
     if (!resp.ok) {
-      let code = "http_" + resp.status, msg = resp.statusText;
+      let code = "http_" + resp.status, msg = resp.statusText, j;
       try {
-        const j = await resp.json();
+        j = await resp.json();
         if (j && j.error) { code = j.error.code; msg = j.error.message; }
       } catch (_) { /* not JSON */ }
-      throw new ApiError(resp.status, code, (codeText[code] ? codeText[code] + "。" : "") + msg, msg);
+      throw new ApiError(resp.status, code, (codeText[code] ? codeText[code] + "。" : "") + msg, j, msg);
     }
     return opts.raw ? resp : resp.json();
   }
@@ -112,11 +113,11 @@ const FC = (() => {
     try {
       const data = await api("GET", "/v1/forms");
       select.replaceChildren(...data.forms.map(f =>
-        el("option", { value: f.id, "data-title": f.title || f.id, text: `${f.title || f.id}(${f.indicators} 项指标,${f.rules} 条规则)` })));
+        el("option", { value: f.id, "data-title": f.title || f.id, text: `${f.title || f.id}（${f.indicators} 项指标，${f.rules} 条规则）` })));
       if (status) status.textContent = "";
       return data.forms;
     } catch (e) {
-      if (status) { status.textContent = "报表列表加载失败:" + e.message; status.classList.add("err"); }
+      if (status) { status.textContent = "报表列表加载失败：" + e.message; status.classList.add("err"); }
       return [];
     }
   }
@@ -152,14 +153,14 @@ const FC = (() => {
           download(await resp.blob(), title + "填报模板.xlsx");
           if (status) setStatus(status, "已下载填报模板");
         } catch (e) {
-          if (status) setStatus(status, "模板下载失败:" + e.message, true);
+          if (status) setStatus(status, "模板下载失败：" + e.message, true);
         }
       });
     }
   }
   document.addEventListener("DOMContentLoaded", wireTemplateButtons);
 
-  const verdictText = { pass: "通过", warn: "有警告,需填写情况说明", fail: "不通过" };
+  const verdictText = { pass: "通过", warn: "有警告，需填写情况说明", fail: "不通过" };
   const severityText = { error: "错误", warning: "警告", info: "提示" };
 
   return { el, api, ApiError, codeMessage, loadForms, download, setStatus, initToken, verdictText, severityText };
