@@ -62,9 +62,11 @@ type Options struct {
 	// OutlierZ is the modified z-score above which a figure is a peer
 	// outlier (default 3.5).
 	OutlierZ float64
-	// MinSame is the least number of equal non-trivial figures for two
-	// units to be copies (default 10); MaxDiffer the largest share of
-	// differing figures among those compared (default 0.1).
+	// MinSame is the least number of equal figures of at least 10 for two
+	// units to be compared as possible copies (default 5; whether they are
+	// copies is decided by the chance of so many equal figures); MaxDiffer
+	// the largest share of differing figures among those compared
+	// (default 0.1).
 	MinSame   int
 	MaxDiffer float64
 	// FDR is the false discovery rate at which case files are significant
@@ -98,7 +100,7 @@ func (o *Options) defaults() {
 	def(&o.MinUnitBenford, 60)
 	def(&o.MinPeers, 10)
 	deff(&o.OutlierZ, 3.5)
-	def(&o.MinSame, 10)
+	def(&o.MinSame, 5)
 	deff(&o.MaxDiffer, 0.1)
 	deff(&o.FDR, 0.01)
 }

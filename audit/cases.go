@@ -133,6 +133,10 @@ type TestStatus struct {
 // P is a p-value; the others are rules broken.
 var statistical = map[string]bool{KindOutlier: true, KindLastDigit: true, KindDuplicate: true, KindBenford1: true, KindBenford2: true}
 
+// minP is the smallest p-value a report gives: one that underflowed (a
+// figure ten times too large has p ≈ 10⁻⁴⁴⁰) is written as this.
+const minP = 1e-300
+
 // statFamilies is how many statistical tests are run on a unit: the
 // Bonferroni factor of a case's combined P.
 const statFamilies = 5
@@ -220,8 +224,10 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 	cases := make([]Case, 0, len(order))
 	for _, u := range order {
 		c := byUnit[u]
-		c.P = min(1, c.P*statFamilies)
-		c.Score = math.Min(300, -math.Log10(max(c.P, 1e-300)))
+		if c.P > minP { // else it underflowed: it stays the smallest written
+			c.P = min(1, c.P*statFamilies)
+		}
+		c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
 		slices.SortStableFunc(c.Items, func(x, y Evidence) int {
 			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(x.Period, y.Period), cmp.Compare(x.Indicator, y.Indicator))
 		})
@@ -296,14 +302,22 @@ func caseSummary(c *Case) string {
 	b.WriteString(strings.Join(parts, "、"))
 	switch {
 	case c.Certain && c.P < 1:
-		fmt.Fprintf(&b, ";违反审核规则;统计证据综合p=%.2g", c.P)
+		fmt.Fprintf(&b, ";违反审核规则;统计证据综合p%s", pText(c.P))
 	case c.Certain:
 		b.WriteString(";违反审核规则")
 	default:
-		fmt.Fprintf(&b, ";统计证据综合p=%.2g,经全批多重检验校正q=%.2g", c.P, c.Q)
+		fmt.Fprintf(&b, ";统计证据综合p%s,经全批多重检验校正q%s", pText(c.P), pText(c.Q))
 	}
 	if !c.Significant {
 		b.WriteString(",证据不足")
 	}
 	return b.String()
+}
+
+// pText writes "=p", or "<1e-300" for the smallest.
+func pText(p float64) string {
+	if p <= minP {
+		return "<1e-300"
+	}
+	return fmt.Sprintf("=%.2g", p)
 }

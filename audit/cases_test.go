@@ -12,28 +12,6 @@ import (
 	"github.com/figcheck/figcheck/audit/anomaly"
 )
 
-// cleanBatch is n clean districts of g's sizes, two periods each.
-func cleanBatch(g *generator, n int) *batch {
-	b := &batch{plant: map[string]string{}}
-	g.strata = n
-	for i := range n {
-		g.stratum = i
-		name := fmt.Sprintf("区县%02d", i+1)
-		b.clean = append(b.clean, name)
-		b.rows = append(b.rows, g.cleanUnit(name)...)
-	}
-	return b
-}
-
-func caseOf(rep *Report, unit string) *Case {
-	for i := range rep.Cases {
-		if rep.Cases[i].Unit == unit {
-			return &rep.Cases[i]
-		}
-	}
-	return nil
-}
-
 // TestCaseFileOneItemPerCell: 15 clean districts whose sizes span 0.15–6×
 // give no finding (raw peer comparison gave the largest 11); a figure
 // typed ten times too large, which is both a jump and a peer outlier, is
@@ -42,7 +20,7 @@ func caseOf(rep *Report, unit string) *Case {
 func TestCaseFileOneItemPerCell(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		g := newGenerator(t, seed)
-		b := cleanBatch(g, 15)
+		b := g.cleanBatch(15)
 		rows := g.cleanUnit("笔误县")
 		rows[1].vals["teacher_participation"] *= 10
 		b.rows = append(b.rows, rows...)
@@ -83,7 +61,7 @@ func TestCaseFileOneItemPerCell(t *testing.T) {
 // a row is found; two small units reporting 0 or 1 of everything are not.
 func TestCopiesByProbability(t *testing.T) {
 	g := newSmallGenerator(t, 9)
-	b := cleanBatch(g, 30)
+	b := g.cleanBatch(30)
 	src := g.cleanUnit("范本县")
 	cp := g.cleanUnit("照搬县")
 	cp[1].vals = maps(src[1].vals)
@@ -129,7 +107,7 @@ func auditBytes2(t *testing.T, g *generator, b *batch, o Options) *Report {
 func TestBenfordNotApplicable(t *testing.T) {
 	g := newSmallGenerator(t, 4)
 	g.lo, g.span = 0.8, 1.5
-	b := cleanBatch(g, 60)
+	b := g.cleanBatch(60)
 	rep := auditBytes2(t, g, b, Options{})
 	for _, r := range rep.Benford {
 		if r.Conformity != anomaly.NotApplicable || !strings.HasPrefix(r.Reason, "不适用") || r.MAD != 0 || r.P != 0 {

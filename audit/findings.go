@@ -227,7 +227,7 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 		out = append(out, r...)
 	}
 	a.periods = groups
-	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, alpha, dupLevel, pairs, len(inds)*len(groups))
+	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, dispersion(), alpha, dupLevel, pairs, len(inds)*len(groups))
 	// Kind, unit, period and check or indicator tell findings apart, but
 	// for the duplicates of a unit with several others.
 	kindOrder := map[string]int{KindHierarchy: 0, KindBatchRule: 1, KindBatchError: 2, KindJump: 3, KindDuplicate: 4,
@@ -242,7 +242,7 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 
 // testStatus says what each statistical test was run on, or why it does
 // not apply.
-func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, groups []*periodRows, st *unitStats, alpha, dupLevel, pairs float64, cells int) []TestStatus {
+func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, groups []*periodRows, st *unitStats, phi [2]float64, alpha, dupLevel, pairs float64, cells int) []TestStatus {
 	var out []TestStatus
 	for _, b := range global {
 		kind := KindBenford1
@@ -262,7 +262,7 @@ func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, g
 	}
 	tested, few, narrow := int(st.benfordTested.Load()), int(st.benfordFew.Load()), int(st.benfordNarrow.Load())
 	t := TestStatus{Kind: KindBenford1, Scope: "unit", Tested: tested, Skipped: few + narrow, Level: alpha, Applicable: tested > 0}
-	t.Reason = fmt.Sprintf("逐单位:检验%d个单位(水平%.2g)", tested, alpha)
+	t.Reason = fmt.Sprintf("逐单位:检验%d个单位(水平%.2g,卡方按全批各单位的离散度%s校正)", tested, alpha, fv(round(phi[0], 2)))
 	if few > 0 {
 		t.Reason += fmt.Sprintf(";%d个单位不小于10的数字不足%d个,不适用", few, a.opts.MinUnitBenford)
 	}
@@ -517,7 +517,7 @@ const outlierBlock = 49
 
 // outlierScratch is the memory of an outliers call, kept for the next.
 type outlierScratch struct {
-	cols, xs, z []float64
+	cols, xs, z, buf []float64
 }
 
 var outlierPool = sync.Pool{New: func() any { return new(outlierScratch) }}
@@ -541,14 +541,7 @@ func (a *Auditor) periodSizes(vecs [][]float64) sizes {
 			idx = append(idx, i)
 		}
 	}
-	n := len(vecs)
-	cols := make([]float64, len(idx)*n)
-	for k, v := range vecs {
-		for j, i := range idx {
-			cols[j*n+k] = v[i]
-		}
-	}
-	scale, lm := anomaly.LogScales(cols, n, a.opts.MinPeers, 10, nil)
+	scale, lm := anomaly.LogScales(vecs, idx, a.opts.MinPeers, 10)
 	logMed := make([]float64, len(a.form.Indicators))
 	for i := range logMed {
 		logMed[i] = math.NaN()
@@ -613,7 +606,7 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 		if a.per == nil && a.sizeAware(ind.Index) {
 			s := sz()
 			g.medians[ind.Index] = math.Exp(s.logMed[ind.Index]) // each call writes its own indicators
-			out = append(out, a.sizeOutliers(period, recs, col, ind, s, crit, cells)...)
+			out = append(out, a.sizeOutliers(period, recs, col, ind, s, crit, cells, sc)...)
 			continue
 		}
 		xs, z := sc.xs[:0], sc.z
@@ -689,13 +682,14 @@ const minSizeSpread = 0.05
 // sizeOutliers finds the figures col of a count indicator that stray from
 // what units of their size report: the robust z-score of the residual
 // log x − log median − the unit's log size.
-func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int) []Finding {
+func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) []Finding {
 	lm := sz.logMed[ind.Index]
 	if math.IsNaN(lm) {
 		return nil // too few units, or a small count
 	}
-	z := make([]float64, len(col))
-	scored := anomaly.SizeResidualZ(z, col, sz.scale, sz.size, lm, minSizeSpread)
+	z := sc.z[:len(col)]
+	sc.buf = slices.Grow(sc.buf[:0], 2*len(col))[:2*len(col)]
+	scored := anomaly.SizeResidualZ(z, col, sz.scale, sz.size, lm, minSizeSpread, sc.buf)
 	if scored < a.opts.MinPeers {
 		return nil
 	}
@@ -736,31 +730,46 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		return nil
 	}
 	// How many units report each figure the pairs share, in one pass over
-	// the period per indicator concerned.
+	// the period per indicator concerned: shared[j] lists the values of
+	// indicator j some pair shares (few: a slice, not a map).
 	width := len(vecs[0])
-	wanted := make([]map[float64]int, width)
+	shared := make([][]sharedValue, width)
 	for _, p := range pairs {
 		va, vb := vecs[p.A], vecs[p.B]
 		for j := range width {
-			if x := va[j]; x == vb[j] {
-				if wanted[j] == nil {
-					wanted[j] = map[float64]int{}
-				}
-				wanted[j][x] = 0
+			if x := va[j]; x == vb[j] && !slices.ContainsFunc(shared[j], func(s sharedValue) bool { return s.x == x }) {
+				shared[j] = append(shared[j], sharedValue{x: x})
 			}
+		}
+	}
+	var inds []int
+	for j, sv := range shared {
+		if sv != nil {
+			inds = append(inds, j)
 		}
 	}
 	reporting := make([]int, width)
 	for _, v := range vecs {
-		for j, w := range wanted {
-			if w == nil || math.IsNaN(v[j]) {
+		for _, j := range inds {
+			x := v[j]
+			if math.IsNaN(x) {
 				continue
 			}
 			reporting[j]++
-			if _, ok := w[v[j]]; ok {
-				w[v[j]]++
+			for k := range shared[j] {
+				if shared[j][k].x == x {
+					shared[j][k].units++
+				}
 			}
 		}
+	}
+	units := func(j int, x float64) int {
+		for _, s := range shared[j] {
+			if s.x == x {
+				return s.units
+			}
+		}
+		return 0
 	}
 	logLevel := math.Log10(level)
 	out := make([]Finding, 0, len(pairs))
@@ -774,7 +783,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 			switch {
 			case math.IsNaN(x) || math.IsNaN(y):
 			case x == y:
-				chances = append(chances, anomaly.MatchChance(wanted[j][x]-2, reporting[j]-2, x))
+				chances = append(chances, anomaly.MatchChance(units(j, x)-2, reporting[j]-2, x))
 			default:
 				differ++
 			}
@@ -800,6 +809,12 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		})
 	}
 	return out
+}
+
+// sharedValue is a figure two units share and how many units report it.
+type sharedValue struct {
+	x     float64
+	units int
 }
 
 // pow10Text writes 10^l for a log10 l far below 0.
@@ -832,6 +847,17 @@ func unitValues(vals []float64, u *unitRows, digitInds []int) []float64 {
 		}
 	}
 	return vals
+}
+
+// unitDigitCounts appends a unit's figures for the digit tests to vals
+// (see unitValues) and counts their leading digits.
+func unitDigitCounts(vals []float64, u *unitRows, inds []int) ([]float64, anomaly.DigitCounts) {
+	vals = unitValues(vals, u, inds)
+	var c anomaly.DigitCounts
+	for _, v := range vals {
+		c.Add(v)
+	}
+	return vals, c
 }
 
 // digitInds lists the indicators of the digit tests: not percentages, not
@@ -1016,7 +1042,14 @@ func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScra
 			sc.figs = append(sc.figs, scoredFigure{i, t, d})
 		}
 	}
-	sc.t, sc.tails, sc.flat = sc.t[:0], sc.tails[:0], sc.flat[:0]
+	sc.t, sc.d, sc.tails, sc.flat = sc.t[:0], sc.d[:0], sc.tails[:0], sc.flat[:0]
+	for _, f := range sc.figs {
+		sc.t, sc.d = append(sc.t, f.t), append(sc.d, f.d)
+	}
+	if !anomaly.MaybeRounded(sc.t, sc.d) {
+		return anomaly.RoundingResult{N: len(sc.figs), P: 1}
+	}
+	sc.t = sc.t[:0]
 	for _, f := range sc.figs {
 		for k := 0; k < min(f.d, anomaly.MaxZeros+1); k++ {
 			tl := base[f.ind].Tail(&own[f.ind], k, f.d)
@@ -1060,11 +1093,8 @@ func (a *Auditor) digitDispersion(units []*unitRows, inds []int, totals map[stri
 		if totals[u.name] {
 			continue
 		}
-		vals = unitValues(vals[:0], u, inds)
 		var c anomaly.DigitCounts
-		for _, v := range vals {
-			c.Add(v)
-		}
+		vals, c = unitDigitCounts(vals[:0], u, inds)
 		if c.N >= a.opts.MinUnitBenford {
 			chi1 = append(chi1, c.Test(1, a.opts.MinUnitBenford).ChiSquare)
 			chi2 = append(chi2, c.Test(2, 1).ChiSquare)
@@ -1088,7 +1118,7 @@ type unitStats struct {
 type roundScratch struct {
 	own   []anomaly.ZeroTails
 	figs  []scoredFigure
-	t     []int
+	t, d  []int
 	tails [][]float64
 	flat  []float64
 }
@@ -1121,11 +1151,8 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		if totals[u.name] {
 			continue
 		}
-		vals = unitValues(vals[:0], u, inds)
 		var c anomaly.DigitCounts
-		for _, v := range vals {
-			c.Add(v)
-		}
+		vals, c = unitDigitCounts(vals[:0], u, inds)
 		if c.N < a.opts.MinUnitBenford {
 			st.benfordFew.Add(1)
 		} else {

@@ -264,6 +264,20 @@ type batch struct {
 	plant map[string]string // what -> unit
 }
 
+// cleanBatch is n clean districts, two periods each, their sizes spread
+// evenly (in log) over the generator's range.
+func (g *generator) cleanBatch(n int) *batch {
+	b := &batch{plant: map[string]string{}}
+	g.strata = n
+	for i := range n {
+		g.stratum = i
+		name := fmt.Sprintf("区县%02d", i+1)
+		b.clean = append(b.clean, name)
+		b.rows = append(b.rows, g.cleanUnit(name)...)
+	}
+	return b
+}
+
 // genBatch makes n clean units, the planted ones, and the city total.
 // Plants (what → unit): source/copy (the copy's current period is the
 // source's with one or two figures one higher), exact_source/exact (an
@@ -274,14 +288,7 @@ type batch struct {
 // (one figure four times last period's), placeholder (an "xx") and total
 // (the city total of one indicator 5 too high).
 func (g *generator) genBatch(n int) *batch {
-	b := &batch{plant: map[string]string{}}
-	g.strata = n
-	for i := range n {
-		g.stratum = i
-		name := fmt.Sprintf("区县%02d", i+1)
-		b.clean = append(b.clean, name)
-		b.rows = append(b.rows, g.cleanUnit(name)...)
-	}
+	b := g.cleanBatch(n)
 	add := func(what, name string, rows []genRow) {
 		b.plant[what] = name
 		b.rows = append(b.rows, rows...)

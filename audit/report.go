@@ -123,7 +123,13 @@ func (a *Auditor) report() *Report {
 		rep.Findings = []Finding{}
 	}
 	for i := range rep.Findings {
-		rep.Findings[i].finite()
+		f := &rep.Findings[i]
+		f.finite()
+		if statistical[f.Kind] {
+			// A p-value that underflowed is below the smallest one
+			// written; 0 is left for the rules broken.
+			f.P = max(f.P, minP)
+		}
 	}
 	if rep.Problems == nil {
 		rep.Problems = []Problem{}
@@ -304,7 +310,7 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 		}
 		l.medians[k] = m
 	}
-	median = m
+	median = round(m, 2)
 	if g.sizes == nil || l.a.per != nil || !l.a.sizeAware(ind) || math.IsNaN(m) {
 		return
 	}
@@ -314,7 +320,7 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	}
 	for i, p := range g.peers {
 		if p == r && !math.IsNaN(sz.scale[i]) {
-			expected = math.Exp(sz.logMed[ind] + sz.scale[i])
+			expected = round(math.Exp(sz.logMed[ind]+sz.scale[i]), 2)
 		}
 	}
 	return

@@ -1,8 +1,14 @@
 // Package anomaly holds the statistics of an audit: Benford's law on first
-// digits, the preference for last digits 0 and 5, modified z-scores for
-// peer outliers and near-duplicate detection. The functions are pure: they
-// take numbers and return numbers, leaving the choice of figures and the
-// wording of findings to package audit.
+// digits with its conditions (Spread) and the overdispersion of sets of
+// figures (Dispersion), rounding by magnitude (trailing zeros against
+// their chance), the size of units and the residuals of their counts
+// against units of the same size, modified z-scores for figures compared
+// as they are, near-duplicate candidates and the chance that two units
+// agree on their figures. (LastDigits, the share of figures ending in 0
+// or 5, is the simpler test rounding by magnitude replaced in the audit.)
+// The functions are pure: they take numbers and slices and return
+// numbers, leaving the choice of figures and the wording of findings to
+// package audit.
 package anomaly
 
 import (

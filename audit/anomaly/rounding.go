@@ -70,12 +70,15 @@ func (z *ZeroTails) Tail(own *ZeroTails, t, d int) float64 {
 		return honest
 	}
 	share := float64(z.N[t]-own.N[t]) / others
+	if share <= honest {
+		return honest
+	}
 	q := pow10neg(t)
 	perUnit := float64(max(own.N[0], 1))
 	return max(honest, share-3*math.Sqrt(q*(1-q)/others)-2*perUnit/others)
 }
 
-func pow10neg(t int) float64 { return 1 / pow10[t] }
+func pow10neg(t int) float64 { return negPow10[t] }
 
 // RoundingResult is the test of one unit's figures for rounding.
 type RoundingResult struct {
@@ -123,14 +126,14 @@ func rounding(t []int, tails [][]float64) RoundingResult {
 		tl := tails[i]
 		r.Zeros += ti
 		if ti < len(tl) && tl[ti] > 0 {
-			r.Score -= math.Log(tl[ti])
+			r.Score += negLog(tl, ti)
 		}
 		// X takes −ln tl[k] with probability tl[k] − tl[k+1].
 		var m1, m2 float64
 		for k := 1; k < len(tl) && tl[k] > 0; k++ {
 			r.Expected += tl[k]
 			pk := tl[k] - nextTail(tl, k)
-			x := -math.Log(tl[k])
+			x := negLog(tl, k)
 			m1 += pk * x
 			m2 += pk * x * x
 		}
@@ -140,14 +143,24 @@ func rounding(t []int, tails [][]float64) RoundingResult {
 	if r.Score <= r.Mean+3*math.Sqrt(variance) {
 		return r
 	}
+	// Any λ in (0, 1) gives a bound; a few spread over the range come
+	// within a small factor of the best.
 	best := 0.0
-	for l := 0.05; l < 1; l += 0.05 {
+	var honest [MaxZeros + 1]float64 // 10^(kλ), tl[k]^−λ for an honest tail
+	for _, l := range chernoffLambdas {
+		for k := range honest {
+			honest[k] = math.Exp(l * float64(k) * math.Ln10)
+		}
 		logb := -l * r.Score
 		for _, tl := range tails {
 			// E[exp(λX)] = Σ_k (tl[k] − tl[k+1])·tl[k]^−λ
 			m := 1 - nextTail(tl, 0)
 			for k := 1; k < len(tl) && tl[k] > 0; k++ {
-				m += (tl[k] - nextTail(tl, k)) * math.Pow(tl[k], -l)
+				w := honest[k]
+				if tl[k] != negPow10[k] {
+					w = math.Exp(l * negLog(tl, k))
+				}
+				m += (tl[k] - nextTail(tl, k)) * w
 			}
 			logb += math.Log(m)
 		}
@@ -155,6 +168,44 @@ func rounding(t []int, tails [][]float64) RoundingResult {
 	}
 	r.P = math.Exp(best)
 	return r
+}
+
+// honestMoments are, for a figure of d digits with honest last digits,
+// the mean and variance of its score −ln 10^−t = t·ln 10.
+var honestMoments = func() (m [16][2]float64) {
+	for d := 2; d < len(m); d++ {
+		for k := 1; k < d; k++ {
+			p := negPow10[min(k, MaxZeros)]
+			if k+1 < d {
+				p -= negPow10[min(k+1, MaxZeros)]
+			}
+			x := float64(k) * math.Ln10
+			m[d][0] += p * x
+			m[d][1] += p * x * x
+		}
+		m[d][1] -= m[d][0] * m[d][0]
+	}
+	return m
+}()
+
+// MaybeRounded is a cheap gate before Rounding: whether figures with t[i]
+// trailing zeros of d[i] digits have more zeros than honest last digits
+// give, by more than 3 standard deviations, by either of Rounding's
+// statistics. Rounding's tails are at least the honest ones (a batch
+// where round figures are common only raises them), which makes its
+// evidence weaker still: a unit the gate turns away would not be found.
+func MaybeRounded(t, d []int) bool {
+	var score, mean, variance float64
+	count := 0
+	for i, ti := range t {
+		di := min(d[i], len(honestMoments)-1)
+		score += float64(ti) * math.Ln10
+		mean += honestMoments[di][0]
+		variance += honestMoments[di][1]
+		count += b2i(ti > 0)
+	}
+	n := float64(len(t)) // each figure of 2 digits or more ends in 0 one time in ten
+	return score > mean+3*math.Sqrt(variance) || float64(count) > 0.1*n+3*math.Sqrt(0.09*n)
 }
 
 // roundCount is the tail of the number of figures ending in at least one
@@ -201,6 +252,26 @@ func tail1(tl []float64) float64 {
 		return tl[1]
 	}
 	return 0
+}
+
+// chernoffLambdas are the λ of Chernoff's bound tried by rounding.
+var chernoffLambdas = [...]float64{0.2, 0.4, 0.6, 0.75, 0.85, 0.92, 0.97}
+
+// negPow10 holds 10^−k, the honest tails.
+var negPow10 = func() (t [MaxZeros + 1]float64) {
+	for k := range t {
+		t[k] = 1 / pow10[k]
+	}
+	return t
+}()
+
+// negLog is −ln tl[k]: k·ln 10 for the honest tail 10^−k, which most
+// are, without a logarithm.
+func negLog(tl []float64, k int) float64 {
+	if tl[k] == negPow10[k] {
+		return float64(k) * math.Ln10
+	}
+	return -math.Log(tl[k])
 }
 
 func nextTail(tl []float64, k int) float64 {

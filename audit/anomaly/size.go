@@ -8,51 +8,80 @@ import (
 
 // LogScales estimates each unit's size from its count figures, robustly:
 // the median over the indicators of log x − log(the indicator's median).
-// cols holds the figures column by column, cols[j*n+k] being indicator j
-// of unit k (NaN when absent). logMed[j] is the log of indicator j's
+// rows[k] holds the figures of unit k, of which the indicators cols are
+// counts (NaN when absent). logMed[j] is the log of indicator cols[j]'s
 // median over the units with a figure above 0, NaN when fewer than
-// minUnits report one or the median is below minMedian; scale[k] is NaN
-// for a unit with no figure above 0 of an indicator with a logMed. buf is
-// scratch space as long as cols, or nil.
-func LogScales(cols []float64, n, minUnits int, minMedian float64, buf []float64) (scale, logMed []float64) {
-	m := 0
-	if n > 0 {
-		m = len(cols) / n
-	}
-	if len(buf) < max(n, m) {
-		buf = make([]float64, max(n, m))
-	}
-	logMed = make([]float64, m)
+// minUnits report one (estimated from the sample below) or the median is
+// below minMedian; scale[k] is NaN
+// for a unit with no figure above 0 of an indicator with a logMed.
+//
+// With more than scaleSample units the medians are those of evenly spaced
+// units: an indicator's median only sets the level its residuals are
+// centred on again (SizeResidualZ), and reading one column of every row
+// costs a pass over the batch per indicator.
+func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64) {
+	n, m := len(rows), len(cols)
+	buf := make([]float64, max(n, m))
 	tmp := make([]float64, max(n, m))
-	for j := range m {
+	logMed = make([]float64, m)
+	step := max(1, n/scaleSample)
+	for j, c := range cols {
 		xs := buf[:0]
-		for _, x := range cols[j*n : (j+1)*n] {
-			if x > 0 {
+		for k := 0; k < n; k += step {
+			if x := rows[k][c]; x > 0 {
 				xs = append(xs, x)
 			}
 		}
 		logMed[j] = math.NaN()
-		if len(xs) >= minUnits {
+		if len(xs)*step >= minUnits && len(xs) > 0 {
 			if med := medianOf(xs, false, 0, tmp); med >= minMedian && med > 0 {
 				logMed[j] = math.Log(med)
 			}
 		}
 	}
+	// The median of the log-ratios is the log of the median of the
+	// ratios: one logarithm per unit. On a large form, scaleIndicators
+	// evenly spaced indicators with a median are enough for a median.
+	var use []int
+	for j := range m {
+		if !math.IsNaN(logMed[j]) {
+			use = append(use, j)
+		}
+	}
+	if len(use) > scaleIndicators {
+		picked := make([]int, scaleIndicators)
+		for i := range picked {
+			picked[i] = use[i*len(use)/scaleIndicators]
+		}
+		use = picked
+	}
+	med := make([]float64, len(use))
+	at := make([]int, len(use))
+	for i, j := range use {
+		med[i], at[i] = math.Exp(logMed[j]), cols[j]
+	}
 	scale = make([]float64, n)
-	for k := range n {
+	for k, r := range rows {
 		rs := buf[:0]
-		for j := range m {
-			if x := cols[j*n+k]; x > 0 && !math.IsNaN(logMed[j]) {
-				rs = append(rs, math.Log(x)-logMed[j])
+		for i, c := range at {
+			if x := r[c]; x > 0 {
+				rs = append(rs, x/med[i])
 			}
 		}
 		scale[k] = math.NaN()
 		if len(rs) > 0 {
-			scale[k] = medianOf(rs, false, 0, tmp)
+			scale[k] = math.Log(medianOf(rs, false, 0, tmp))
 		}
 	}
 	return scale, logMed
 }
+
+// scaleSample bounds the units LogScales takes an indicator's median from;
+// scaleIndicators the indicators a unit's size is the median over.
+const (
+	scaleSample     = 4096
+	scaleIndicators = 24
+)
 
 // SizeResidualZ scores the figures xs of one indicator against what units
 // of their size report: the residual r = log x − logMed − scale, centred
@@ -61,10 +90,13 @@ func LogScales(cols []float64, n, minUnits int, minMedian float64, buf []float64
 // of a small count added: a count near c varies by about 1/√c in log, as
 // a Poisson count does, so a district reporting 3 where its size predicts
 // 2 is no outlier. size[k] is exp(scale[k]). z[k] is NaN where x ≤ 0 or
-// scale is NaN; z must be as long as xs. It returns the number of figures
-// scored.
-func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64) int {
-	r := make([]float64, 0, len(xs))
+// scale is NaN; z must be as long as xs, and buf (scratch space) twice as
+// long. It returns the number of figures scored.
+func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64, buf []float64) int {
+	if len(buf) < 2*len(xs) {
+		buf = make([]float64, 2*len(xs))
+	}
+	r := buf[:0:len(xs)]
 	for k, x := range xs {
 		z[k] = math.NaN()
 		if x > 0 && !math.IsNaN(scale[k]) {
@@ -75,7 +107,7 @@ func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64) int 
 	if len(r) == 0 {
 		return 0
 	}
-	buf := make([]float64, len(r))
+	buf = buf[len(xs) : len(xs)+len(r)]
 	med := medianOf(r, false, 0, buf)
 	spread := max(medianOf(r, true, med, buf)/0.6745, minSpread)
 	typical := math.Exp(logMed + med)

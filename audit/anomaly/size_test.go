@@ -7,25 +7,42 @@ import (
 )
 
 // sizedUnits are n units whose figures of m indicators are base[j]·size
-// with 3 % noise, sizes log-uniform over a span of 40.
-func sizedUnits(rng *rand.Rand, n, m int) (cols []float64, sizes []float64) {
+// with 3 % noise, sizes log-uniform over a span of 40; cols are those
+// figures column by column, idx the indicators.
+func sizedUnits(rng *rand.Rand, n, m int) (rows [][]float64, cols []float64, idx []int, sizes []float64) {
+	rows = make([][]float64, n)
 	cols = make([]float64, n*m)
 	sizes = make([]float64, n)
+	for j := range m {
+		idx = append(idx, j)
+	}
 	for k := range n {
 		sizes[k] = 0.15 * math.Pow(40, rng.Float64())
+		rows[k] = make([]float64, m)
 		for j := range m {
 			base := 100 * math.Pow(10, float64(j%4))
-			cols[j*n+k] = math.Round(base * sizes[k] * (1 + 0.03*(2*rng.Float64()-1)))
+			rows[k][j] = math.Round(base * sizes[k] * (1 + 0.03*(2*rng.Float64()-1)))
 		}
 	}
-	return cols, sizes
+	fill(rows, cols)
+	return rows, cols, idx, sizes
+}
+
+// fill copies rows into cols, column by column.
+func fill(rows [][]float64, cols []float64) {
+	n := len(rows)
+	for k, r := range rows {
+		for j, x := range r {
+			cols[j*n+k] = x
+		}
+	}
 }
 
 func TestLogScalesRecoverSizes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	n, m := 60, 12
-	cols, sizes := sizedUnits(rng, n, m)
-	scale, logMed := LogScales(cols, n, 10, 10, nil)
+	rows, _, idx, sizes := sizedUnits(rng, n, m)
+	scale, logMed := LogScales(rows, idx, 10, 10)
 	if len(logMed) != m {
 		t.Fatalf("%d log medians, want %d", len(logMed), m)
 	}
@@ -39,7 +56,7 @@ func TestLogScalesRecoverSizes(t *testing.T) {
 func TestSizeResidualZFindsATypoInAnyUnit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	n, m := 40, 12
-	cols, sizes := sizedUnits(rng, n, m)
+	rows, cols, idx, sizes := sizedUnits(rng, n, m)
 	small, big := 0, 0
 	for k := range n {
 		if sizes[k] < sizes[small] {
@@ -50,16 +67,17 @@ func TestSizeResidualZFindsATypoInAnyUnit(t *testing.T) {
 		}
 	}
 	j := 5
-	cols[j*n+small] *= 10
-	cols[j*n+big] *= 10
-	scale, logMed := LogScales(cols, n, 10, 10, nil)
+	rows[small][j] *= 10
+	rows[big][j] *= 10
+	fill(rows, cols)
+	scale, logMed := LogScales(rows, idx, 10, 10)
 	size := make([]float64, n)
 	for k := range size {
 		size[k] = math.Exp(scale[k])
 	}
 	for jj := range m {
 		z := make([]float64, n)
-		if got := SizeResidualZ(z, cols[jj*n:(jj+1)*n], scale, size, logMed[jj], 0.05); got != n {
+		if got := SizeResidualZ(z, cols[jj*n:(jj+1)*n], scale, size, logMed[jj], 0.05, nil); got != n {
 			t.Fatalf("indicator %d: %d scored, want %d", jj, got, n)
 		}
 		for k, s := range z {
@@ -84,7 +102,7 @@ func TestSizeResidualZSmallCounts(t *testing.T) {
 		size[i] = 1
 	}
 	z := make([]float64, len(xs))
-	SizeResidualZ(z, xs, scale, size, math.Log(2), 0.05)
+	SizeResidualZ(z, xs, scale, size, math.Log(2), 0.05, nil)
 	for i, s := range z {
 		if math.Abs(s) > 2 {
 			t.Errorf("count %v: z = %.2f", xs[i], s)
@@ -244,5 +262,28 @@ func TestDispersion(t *testing.T) {
 	near(t, "dispersion", Dispersion(chi, 8), 2, 0.15)
 	if d := Dispersion(nil, 8); d != 1 {
 		t.Errorf("Dispersion of nothing = %v, want 1", d)
+	}
+}
+
+func TestMaybeRounded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	ts, ds := make([]int, 80), make([]int, 80)
+	gated := 0
+	for range 1000 {
+		for i := range ts {
+			ts[i], ds[i] = TrailingZeros(float64(100 + rng.IntN(90000)))
+		}
+		if MaybeRounded(ts, ds) {
+			gated++
+		}
+	}
+	if gated > 30 {
+		t.Errorf("%d of 1,000 honest units pass the gate, want a few", gated)
+	}
+	for i := range ts {
+		ts[i], ds[i] = 1, 4 // every figure ends in one 0
+	}
+	if !MaybeRounded(ts, ds) {
+		t.Error("figures all ending in 0 do not pass the gate")
 	}
 }
