@@ -71,6 +71,10 @@ const FC = (() => {
     forbidden: "当前令牌无权进行此操作",
     rate_limited: "请求过于频繁，请稍后再试",
     decision_log_unavailable: "审核记录暂时无法读取",
+    invalid_period: "期间格式不正确",
+    submission_blocked: "仍有错误或未说明的警告，不能提交",
+    unknown_submission: "找不到该次提交",
+    store_unavailable: "数据库暂时无法访问，请稍后再试",
     network: "无法连接服务",
   };
 
