@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
@@ -83,6 +84,8 @@ type Options struct {
 	// it must be safe for concurrent use): the service writes audit rows
 	// to its decision log with it.
 	OnCheck func(sub *checker.Submission, digest [32]byte, res *checker.Result)
+	// Now is the clock stamping the report (default time.Now).
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -131,7 +134,8 @@ type Auditor struct {
 	periodNames []string
 	files       []string
 
-	rules ruleTable
+	rules  ruleTable
+	inputs []*tracked // the files read through Track
 
 	small []bool // indicators left out of the digit tests (see smallCounts)
 
@@ -158,11 +162,12 @@ type unitRows struct {
 // again when it writes it, from the same figures, and gets the same
 // result.
 type record struct {
-	unit, period string    // shared with the unit and the period table
-	vals         []float64 // by indicator index; NaN when absent or unusable
-	raw          []byte    // the figures kept as written, or nil
-	file, line   int32     // index in Auditor.files; the row in its file
-	prev         int32     // the period id used as previous when checked; -1 for none
+	unit, period string            // shared with the unit and the period table
+	vals         []float64         // by indicator index; NaN when absent or unusable
+	raw          []byte            // the figures kept as written, or nil
+	file, line   int32             // index in Auditor.files; the row in its file
+	prev         int32             // the period id used as previous when checked; -1 for none
+	explain      map[string]string // warnings explained by 说明 columns
 	res          outcome
 }
 
@@ -264,7 +269,7 @@ type checking struct {
 
 // values is what the checker reads of a row.
 func (a *Auditor) values(r *record, raw []any, prev *record) *checker.Values {
-	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw}
+	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw, Explanations: r.explain}
 	if prev != nil {
 		v.Prev = prev.vals
 	}
@@ -317,6 +322,7 @@ func (a *Auditor) Read(file string, rr RowReader) (err error) {
 			a.problems.add(p)
 		}
 		if errors.Is(err, io.EOF) {
+			a.drainInputs()
 			return nil
 		}
 		if err != nil {
@@ -377,6 +383,12 @@ func (a *Auditor) add(file int32, row Row) error {
 	}
 	rec := a.store.record()
 	rec.file, rec.line, rec.unit, rec.period, rec.prev = file, int32(row.Line), u.name, a.period(row.Period), -1
+	for id, text := range row.Explanations {
+		if rec.explain == nil {
+			rec.explain = make(map[string]string, len(row.Explanations))
+		}
+		rec.explain[id] = strings.Clone(text)
+	}
 	raw := a.read(rec, row)
 	prev := u.previous(row.Period)
 	if prev != nil {
