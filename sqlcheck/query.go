@@ -1,0 +1,328 @@
+package sqlcheck
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
+)
+
+// Builtin checks the query makes, as the checker names them.
+const (
+	BuiltinRequired = checker.BuiltinRequired
+	BuiltinRange    = checker.BuiltinRange
+	BuiltinType     = checker.BuiltinType
+)
+
+// Options say what table a query reads and how.
+type Options struct {
+	// Dialect is a key of Dialects (default postgres).
+	Dialect string
+	// Table is the table (or view, or schema.table) read; default the
+	// form id.
+	Table string
+	// Columns says how the table's columns are named: "id" (default; unit,
+	// period and the indicator ids) or "name" (单位, 期间 and the
+	// indicators' Chinese names).
+	Columns string
+	// Figures adds two columns: every figure of the row and of its previous
+	// period, on rows that violate a rule or cannot be evaluated (NULL on
+	// the others). figcheck audit --db renders messages and check ids from
+	// them.
+	Figures bool
+}
+
+// Column names.
+const (
+	ColumnsID   = "id"
+	ColumnsName = "name"
+)
+
+// Outcome columns of a query, after unit, period and prev_period.
+const (
+	ColViolations   = "violations"
+	ColEvalErrors   = "eval_errors"
+	ColSkippedInput = "skipped_input"
+	ColSkippedWhen  = "skipped_when"
+	ColFigures      = "figures"
+	ColPrevious     = "previous"
+)
+
+// Untranslated is a rule or batch check a query does not evaluate.
+type Untranslated struct {
+	Rule   string
+	Reason string
+}
+
+// Query is a form's row rules as one SQL query over a table with one row
+// per (unit, period) and one column per indicator. Each result row lists
+// the rules the table row violates, those that could not be evaluated and
+// those skipped, with figcheck's semantics (see the package doc).
+type Query struct {
+	SQL     string
+	Dialect *Dialect
+	Form    *rules.Form
+	// Rules are the row rules the query evaluates, in form order.
+	Rules []*rules.Rule
+	// Untranslated are the row rules it does not evaluate, and why;
+	// Batch the batch checks, which only figcheck audit runs.
+	Untranslated []Untranslated
+	Batch        []Untranslated
+	// UnitColumn and PeriodColumn are the table's key columns.
+	UnitColumn, PeriodColumn string
+	Table                    string
+	// Figures says the query returns the figures columns.
+	Figures bool
+}
+
+// ErrOptions is wrapped by Build's errors for bad options.
+var ErrOptions = errors.New("bad option")
+
+// Build writes the query of form f.
+func Build(f *rules.Form, o Options) (*Query, error) {
+	if o.Dialect == "" {
+		o.Dialect = "postgres"
+	}
+	d, ok := Dialects[o.Dialect]
+	if !ok {
+		return nil, fmt.Errorf("%w: dialect %q (known: %s)", ErrOptions, o.Dialect, strings.Join(DialectNames, ", "))
+	}
+	if o.Table == "" {
+		o.Table = f.ID
+	}
+	if strings.TrimSpace(o.Table) == "" || strings.Contains(o.Table, "..") || strings.HasPrefix(o.Table, ".") || strings.HasSuffix(o.Table, ".") {
+		return nil, fmt.Errorf("%w: table %q", ErrOptions, o.Table)
+	}
+	q := &Query{Dialect: d, Form: f, Table: o.Table, Figures: o.Figures}
+	column := func(ind *rules.Indicator) string { return ind.ID }
+	switch o.Columns {
+	case "", ColumnsID:
+		q.UnitColumn, q.PeriodColumn = "unit", "period"
+	case ColumnsName:
+		q.UnitColumn, q.PeriodColumn = "单位", "期间"
+		column = func(ind *rules.Indicator) string { return ind.Name }
+	default:
+		return nil, fmt.Errorf("%w: columns %q (id or name)", ErrOptions, o.Columns)
+	}
+	b := &builder{q: q, d: d, f: f, column: column}
+	tr := &translator{form: f, d: d,
+		cur:  func(ind *rules.Indicator) string { return "c_" + key(ind) },
+		prev: func(ind *rules.Indicator) string { return "p_" + key(ind) },
+	}
+	var outcomes []string
+	for _, r := range f.Rules {
+		o, err := b.rule(tr, r)
+		if err != nil {
+			q.Untranslated = append(q.Untranslated, Untranslated{r.ID, err.Error()})
+			continue
+		}
+		q.Rules = append(q.Rules, r)
+		outcomes = append(outcomes, o)
+	}
+	for _, r := range f.BatchRules {
+		q.Batch = append(q.Batch, Untranslated{r.ID, "batch rule: reads all rows of a period"})
+	}
+	for _, h := range f.Hierarchies {
+		q.Batch = append(q.Batch, Untranslated{h.ID, "hierarchy total: compares units"})
+	}
+	for _, j := range f.Jumps {
+		q.Batch = append(q.Batch, Untranslated{j.ID, "period-over-period jump: compares units"})
+	}
+	q.SQL = b.sql(outcomes, o.Figures)
+	return q, nil
+}
+
+// key names an indicator's columns inside the query: its id when short
+// enough for every engine's identifiers (PostgreSQL keeps 63 bytes), else
+// its index. Ids are ascii snake_case and start with a letter, so neither
+// form needs quoting or can clash with the other.
+func key(ind *rules.Indicator) string {
+	if len(ind.ID) <= 56 {
+		return ind.ID
+	}
+	return strconv.Itoa(ind.Index)
+}
+
+type builder struct {
+	q      *Query
+	d      *Dialect
+	f      *rules.Form
+	column func(*rules.Indicator) string
+}
+
+// Outcome codes of a rule, in the outcome CTE; NULL is a pass.
+const (
+	codeViolation = "V"
+	codeError     = "E"
+	codeInput     = "I" // an input is missing or unusable
+	codeWhen      = "W" // when is false
+)
+
+// rule is the CASE that decides one rule's outcome, in the order the
+// checker decides it (checker.state.eval): inputs, when, expr.
+func (b *builder) rule(tr *translator, r *rules.Rule) (string, error) {
+	ex, err := tr.boolean(r.Expr)
+	if err != nil {
+		return "", fmt.Errorf("expr: %w", err)
+	}
+	var when term
+	if strings.TrimSpace(r.When) != "" {
+		if when, err = tr.boolean(r.When); err != nil {
+			return "", fmt.Errorf("when: %w", err)
+		}
+	}
+	var s strings.Builder
+	s.WriteString("CASE")
+	// Uses include the figures the message prints: a rule whose message
+	// cannot be rendered is skipped, as in the checker.
+	var null []string
+	for _, ind := range r.Uses {
+		null = append(null, tr.cur(ind)+" IS NULL")
+	}
+	for _, ind := range r.UsesPrevious {
+		null = append(null, tr.prev(ind)+" IS NULL")
+	}
+	if len(null) > 0 {
+		fmt.Fprintf(&s, "\n      WHEN %s THEN '%s'", strings.Join(null, " OR "), codeInput)
+	}
+	if when.sql != "" {
+		if when.fail != "" {
+			fmt.Fprintf(&s, "\n      WHEN %s THEN '%s'", when.fail, codeError)
+		}
+		fmt.Fprintf(&s, "\n      WHEN NOT %s THEN '%s'", when.sql, codeWhen)
+	}
+	if ex.fail != "" {
+		fmt.Fprintf(&s, "\n      WHEN %s THEN '%s'", ex.fail, codeError)
+	}
+	fmt.Fprintf(&s, "\n      WHEN NOT %s THEN '%s'", ex.sql, codeViolation)
+	s.WriteString("\n    END")
+	return s.String(), nil
+}
+
+// validMax bounds the finite float64s: NaN and infinities are not figures.
+const validMax = "1.7976931348623157e308"
+
+func (b *builder) sql(outcomes []string, figures bool) string {
+	q, d, f := b.q, b.d, b.f
+	var s strings.Builder
+	b.header(&s)
+	inds := f.Indicators
+	prevUsed := map[int]bool{}
+	for _, r := range q.Rules {
+		for _, ind := range r.UsesPrevious {
+			prevUsed[ind.Index] = true
+		}
+	}
+	// src: the table's figures as float64 (raw, r_), and as the checker
+	// reads them (c_): NULL when absent or unusable (not finite, or a
+	// fraction for an integer indicator).
+	fmt.Fprintf(&s, "WITH src AS (\n  SELECT CAST(%s AS %s) AS unit, CAST(%s AS %s) AS period",
+		quoteIdent(q.UnitColumn), d.Text, quoteIdent(q.PeriodColumn), d.Text)
+	for _, ind := range inds {
+		fmt.Fprintf(&s, ",\n    CAST(%s AS %s) AS r_%s", quoteIdent(b.column(ind)), d.Float, key(ind))
+	}
+	fmt.Fprintf(&s, "\n  FROM %s\n  WHERE %s IS NOT NULL AND %s IS NOT NULL\n),\n", quoteTable(q.Table), quoteIdent(q.UnitColumn), quoteIdent(q.PeriodColumn))
+	// checked: the usable figures and each row's previous period, the
+	// unit's latest earlier one, as figcheck audit takes it.
+	s.WriteString("checked AS (\n  SELECT unit, period")
+	for _, ind := range inds {
+		k := key(ind)
+		valid := fmt.Sprintf("r_%s BETWEEN -%s AND %s", k, validMax, validMax)
+		if ind.Type == rules.Integer {
+			valid += fmt.Sprintf(" AND r_%s = trunc(r_%s)", k, k)
+		}
+		fmt.Fprintf(&s, ",\n    r_%s, CASE WHEN %s THEN r_%s END AS c_%s", k, valid, k, k)
+	}
+	fmt.Fprintf(&s, ",\n    lag(period) OVER (PARTITION BY unit ORDER BY period%s) AS prev_period\n  FROM src\n),\n", d.ByteOrder)
+	// joined: the previous period's figures, by a self-join on (unit,
+	// previous period); distributed by unit, it stays on one node.
+	s.WriteString("joined AS (\n  SELECT c.*")
+	for _, ind := range inds {
+		if prevUsed[ind.Index] || figures {
+			fmt.Fprintf(&s, ", p.c_%s AS p_%s", key(ind), key(ind))
+		}
+	}
+	s.WriteString("\n  FROM checked c\n  LEFT JOIN checked p ON p.unit = c.unit AND p.period = c.prev_period\n),\n")
+	// outcome: one code per rule.
+	s.WriteString("outcome AS (\n  SELECT *")
+	for i, o := range outcomes {
+		fmt.Fprintf(&s, ",\n    -- %s\n    %s AS o_%d", q.Rules[i].ID, o, i)
+	}
+	s.WriteString("\n  FROM joined\n),\n")
+	// result: the lists.
+	var viol, errs, input, when []string
+	for _, ind := range inds {
+		k := key(ind)
+		if ind.Required {
+			viol = append(viol, fmt.Sprintf("CASE WHEN r_%s IS NULL THEN '%s:%s' END", k, BuiltinRequired, ind.ID))
+		}
+		viol = append(viol, fmt.Sprintf("CASE WHEN r_%s IS NOT NULL AND c_%s IS NULL THEN '%s:%s' END", k, k, BuiltinType, ind.ID))
+		var out []string
+		if ind.Min != nil {
+			out = append(out, fmt.Sprintf("c_%s < %s", k, d.number(*ind.Min)))
+		}
+		if ind.Max != nil {
+			out = append(out, fmt.Sprintf("c_%s > %s", k, d.number(*ind.Max)))
+		}
+		if out != nil {
+			viol = append(viol, fmt.Sprintf("CASE WHEN %s THEN '%s:%s' END", strings.Join(out, " OR "), BuiltinRange, ind.ID))
+		}
+	}
+	for i, r := range q.Rules {
+		id := quoteString(r.ID)
+		viol = append(viol, fmt.Sprintf("CASE WHEN o_%d = '%s' THEN %s END", i, codeViolation, id))
+		errs = append(errs, fmt.Sprintf("CASE WHEN o_%d = '%s' THEN %s END", i, codeError, id))
+		input = append(input, fmt.Sprintf("CASE WHEN o_%d = '%s' THEN %s END", i, codeInput, id))
+		when = append(when, fmt.Sprintf("CASE WHEN o_%d = '%s' THEN %s END", i, codeWhen, id))
+	}
+	list := func(items []string) string {
+		if len(items) == 0 {
+			return d.list([]string{"NULL"})
+		}
+		return d.list(items)
+	}
+	fmt.Fprintf(&s, "result AS (\n  SELECT unit, period, prev_period,\n    %s AS %s,\n    %s AS %s,\n    %s AS %s,\n    %s AS %s",
+		list(viol), ColViolations, list(errs), ColEvalErrors, list(input), ColSkippedInput, list(when), ColSkippedWhen)
+	if figures {
+		var cur, prev []string
+		for _, ind := range inds {
+			cur = append(cur, "r_"+key(ind))
+			prev = append(prev, "p_"+key(ind))
+		}
+		fmt.Fprintf(&s, ",\n    %s AS %s,\n    %s AS %s", d.array(cur), ColFigures, d.array(prev), ColPrevious)
+	}
+	s.WriteString("\n  FROM outcome\n)\n")
+	fmt.Fprintf(&s, "SELECT unit, period, prev_period, %s, %s, %s, %s", ColViolations, ColEvalErrors, ColSkippedInput, ColSkippedWhen)
+	if figures {
+		problem := fmt.Sprintf("%s > 0 OR %s > 0", d.length(ColViolations), d.length(ColEvalErrors))
+		fmt.Fprintf(&s, ",\n  CASE WHEN %s THEN %s END AS %s,\n  CASE WHEN %s THEN %s END AS %s", problem, ColFigures, ColFigures, problem, ColPrevious, ColPrevious)
+	}
+	s.WriteString("\nFROM result\n")
+	return s.String()
+}
+
+// header is the comment the query starts with: what it is, and every rule
+// and check it does not evaluate.
+func (b *builder) header(s *strings.Builder) {
+	q, f := b.q, b.f
+	fmt.Fprintf(s, "-- figcheck: row rules of form %s (%s), version %s, for %s\n", f.ID, oneLine(f.Title), f.Digest, q.Dialect.Name)
+	fmt.Fprintf(s, "-- table %s: one row per (%s, %s), one column per indicator (%d)\n", q.Table, q.UnitColumn, q.PeriodColumn, len(f.Indicators))
+	fmt.Fprintf(s, "-- rules evaluated: %d of %d, with %s, %s and %s\n", len(q.Rules), len(f.Rules), BuiltinRequired, BuiltinRange, BuiltinType)
+	if len(q.Untranslated) > 0 {
+		fmt.Fprintf(s, "-- NOT evaluated here (no SQL translation): %d\n", len(q.Untranslated))
+		for _, u := range q.Untranslated {
+			fmt.Fprintf(s, "--   %s: %s\n", u.Rule, oneLine(u.Reason))
+		}
+	}
+	if len(q.Batch) > 0 {
+		fmt.Fprintf(s, "-- NOT evaluated here (batch checks, run by figcheck audit): %d\n", len(q.Batch))
+		for _, u := range q.Batch {
+			fmt.Fprintf(s, "--   %s: %s\n", u.Rule, u.Reason)
+		}
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
