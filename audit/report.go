@@ -108,47 +108,14 @@ func (a *Auditor) report() *Report {
 	}
 	s := &rep.Summary
 	s.Rows, s.Units, s.Problems, s.Findings = len(a.recs), len(a.units), len(a.problems), len(findings)
-	s.ByKind = map[string]int{}
 	periods, _ := a.byPeriod()
 	s.Periods = periods
 	if s.Periods == nil {
 		s.Periods = []string{}
 	}
-	rules := map[string]*RuleCount{}
-	units := map[string]*UnitRank{}
-	unit := func(name string) *UnitRank {
-		u := units[name]
-		if u == nil {
-			u = &UnitRank{Unit: name}
-			units[name] = u
-		}
-		return u
-	}
+	t := newTally(s)
 	for _, r := range a.recs {
-		switch r.res.Verdict {
-		case checker.Pass:
-			s.Pass++
-		case checker.Warn:
-			s.Warn++
-		default:
-			s.Fail++
-		}
-		u := unit(r.unit)
-		u.Errors += r.res.Summary.Errors
-		u.Warnings += r.res.Summary.Warnings
-		seen := map[string]bool{}
-		for _, v := range r.res.Violations {
-			if v.Explained || seen[v.Rule] {
-				continue
-			}
-			seen[v.Rule] = true
-			rc := rules[v.Rule]
-			if rc == nil {
-				rc = &RuleCount{Rule: v.Rule, Name: v.Name, Severity: v.Severity.String()}
-				rules[v.Rule] = rc
-			}
-			rc.Rows++
-		}
+		t.row(r.unit, r.res)
 		rr := RowReport{File: r.file, Row: r.line, Unit: r.unit, Period: r.period, CheckID: r.res.CheckID, Verdict: r.res.Verdict,
 			Summary: r.res.Summary, Violations: r.res.Violations, EvalErrors: r.res.EvalErrors}
 		if len(r.res.Violations) > 0 || len(r.res.EvalErrors) > 0 {
@@ -159,31 +126,9 @@ func (a *Auditor) report() *Report {
 		}
 	}
 	for _, f := range findings {
-		s.ByKind[f.Kind]++
-		if f.Unit != AllUnits {
-			unit(f.Unit).Findings++
-		}
+		t.finding(f)
 	}
-	for _, rc := range rules {
-		s.TopRules = append(s.TopRules, *rc)
-	}
-	slices.SortFunc(s.TopRules, func(x, y RuleCount) int { return cmp.Or(cmp.Compare(y.Rows, x.Rows), cmp.Compare(x.Rule, y.Rule)) })
-	s.TopRules = s.TopRules[:min(len(s.TopRules), topN)]
-	for _, u := range units {
-		if u.Errors+u.Warnings+u.Findings > 0 {
-			s.TopUnits = append(s.TopUnits, *u)
-		}
-	}
-	slices.SortFunc(s.TopUnits, func(x, y UnitRank) int {
-		return cmp.Or(cmp.Compare(y.Errors+y.Findings, x.Errors+x.Findings), cmp.Compare(y.Warnings, x.Warnings), cmp.Compare(x.Unit, y.Unit))
-	})
-	s.TopUnits = s.TopUnits[:min(len(s.TopUnits), topN)]
-	if s.TopRules == nil {
-		s.TopRules = []RuleCount{}
-	}
-	if s.TopUnits == nil {
-		s.TopUnits = []UnitRank{}
-	}
+	t.finish()
 	for i := range rep.Benford {
 		b := &rep.Benford[i]
 		b.MAD, b.ChiSquare = round(b.MAD, 6), round(b.ChiSquare, 4)
@@ -206,5 +151,87 @@ func (f *Finding) finite() {
 	fix(&f.Threshold)
 	for i := range f.Values {
 		fix(&f.Values[i])
+	}
+}
+
+// tally counts row checks and findings into a Summary: verdicts, the rules
+// violated most and the units with the most problems. Every report, from
+// files or from a database's rows (RowsReport), is summed up by it.
+type tally struct {
+	s     *Summary
+	rules map[string]*RuleCount
+	units map[string]*UnitRank
+}
+
+func newTally(s *Summary) *tally {
+	s.ByKind = map[string]int{}
+	return &tally{s: s, rules: map[string]*RuleCount{}, units: map[string]*UnitRank{}}
+}
+
+func (t *tally) unit(name string) *UnitRank {
+	u := t.units[name]
+	if u == nil {
+		u = &UnitRank{Unit: name}
+		t.units[name] = u
+	}
+	return u
+}
+
+func (t *tally) row(unit string, res rowResult) {
+	switch res.Verdict {
+	case checker.Pass:
+		t.s.Pass++
+	case checker.Warn:
+		t.s.Warn++
+	default:
+		t.s.Fail++
+	}
+	u := t.unit(unit)
+	u.Errors += res.Summary.Errors
+	u.Warnings += res.Summary.Warnings
+	seen := map[string]bool{}
+	for _, v := range res.Violations {
+		if v.Explained || seen[v.Rule] {
+			continue
+		}
+		seen[v.Rule] = true
+		rc := t.rules[v.Rule]
+		if rc == nil {
+			rc = &RuleCount{Rule: v.Rule, Name: v.Name, Severity: v.Severity.String()}
+			t.rules[v.Rule] = rc
+		}
+		rc.Rows++
+	}
+}
+
+func (t *tally) finding(f Finding) {
+	t.s.ByKind[f.Kind]++
+	if f.Unit != AllUnits {
+		t.unit(f.Unit).Findings++
+	}
+}
+
+// finish ranks the rules and units.
+func (t *tally) finish() {
+	s := t.s
+	for _, rc := range t.rules {
+		s.TopRules = append(s.TopRules, *rc)
+	}
+	slices.SortFunc(s.TopRules, func(x, y RuleCount) int { return cmp.Or(cmp.Compare(y.Rows, x.Rows), cmp.Compare(x.Rule, y.Rule)) })
+	s.TopRules = s.TopRules[:min(len(s.TopRules), topN)]
+	for _, u := range t.units {
+		if u.Errors+u.Warnings+u.Findings > 0 {
+			s.TopUnits = append(s.TopUnits, *u)
+		}
+	}
+	slices.SortFunc(s.TopUnits, func(x, y UnitRank) int {
+		return cmp.Or(cmp.Compare(y.Errors+y.Findings, x.Errors+x.Findings), cmp.Compare(y.Warnings, x.Warnings), cmp.Compare(x.Unit, y.Unit))
+	})
+	s.TopUnits = s.TopUnits[:min(len(s.TopUnits), topN)]
+	if s.TopRules == nil {
+		s.TopRules = []RuleCount{}
+	}
+	if s.TopUnits == nil {
+		s.TopUnits = []UnitRank{}
 	}
 }

@@ -224,7 +224,9 @@ func (b *builder) sql(outcomes []string, figures bool) string {
 	for _, ind := range inds {
 		fmt.Fprintf(&s, ",\n    CAST(%s AS %s) AS r_%s", quoteIdent(b.column(ind)), d.Float, key(ind))
 	}
-	fmt.Fprintf(&s, "\n  FROM %s\n  WHERE %s IS NOT NULL AND %s IS NOT NULL\n),\n", quoteTable(q.Table), quoteIdent(q.UnitColumn), quoteIdent(q.PeriodColumn))
+	// Rows without a unit or period are left out, as figcheck audit does
+	// (MissingKeySQL counts them).
+	fmt.Fprintf(&s, "\n  FROM %s\n  WHERE CAST(%s AS %s) <> '' AND CAST(%s AS %s) <> ''\n),\n", quoteTable(q.Table), quoteIdent(q.UnitColumn), d.Text, quoteIdent(q.PeriodColumn), d.Text)
 	// checked: the usable figures and each row's previous period, the
 	// unit's latest earlier one, as figcheck audit takes it.
 	s.WriteString("checked AS (\n  SELECT unit, period")

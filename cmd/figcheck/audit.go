@@ -46,9 +46,13 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	encoding := fs.String("encoding", "", "CSV encoding: utf-8 or gb18030 (default: detect)")
 	per := fs.String("per", "", "size `indicator` for peer outliers (compare figures per school, per student)")
 	workers := fs.Int("workers", 0, "checker goroutines (default: one per CPU)")
+	tf := tableFlags(fs)
 	files, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
+	}
+	if tf.table != "" {
+		return runAuditTable(tf, *dir, *formID, *format, *out, files, stdout, stderr)
 	}
 	switch *format {
 	case audit.OutText, audit.OutJSON, audit.OutCSV, audit.OutXLSX:
@@ -91,18 +95,24 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitBadArgs
 		}
 	}
-	rep := a.Finish()
+	return writeAuditReport(a.Finish(), *format, *out, stdout, stderr)
+}
+
+// writeAuditReport writes rep to out (stdout for "" or "-") and returns
+// the audit's exit code.
+func writeAuditReport(rep *audit.Report, format, out string, stdout, stderr io.Writer) int {
 	w := stdout
 	var file *os.File
-	if *out != "" && *out != "-" {
-		if file, err = os.Create(*out); err != nil {
+	var err error
+	if out != "" && out != "-" {
+		if file, err = os.Create(out); err != nil {
 			fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
 			return exitBadArgs
 		}
 		w = file
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	err = rep.Write(bw, *format)
+	err = rep.Write(bw, format)
 	err = errors.Join(err, bw.Flush())
 	if file != nil {
 		err = errors.Join(err, file.Close())
