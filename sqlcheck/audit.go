@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/figcheck/figcheck/audit"
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -36,6 +38,53 @@ func (q *Query) MissingKeySQL() string {
 		quoteTable(q.Table), u, p, u, q.Dialect.Text, p, q.Dialect.Text)
 }
 
+// ColumnsPostgres returns the indicator columns the form's table lacks on
+// conn, for Options.Absent. The table must exist and have the key columns.
+func ColumnsPostgres(ctx context.Context, conn *pgx.Conn, f *rules.Form, o Options) (map[string]bool, error) {
+	q, err := Build(f, o)
+	if err != nil {
+		return nil, err
+	}
+	schema, table, ok := strings.Cut(q.Table, ".")
+	if !ok {
+		schema, table = "", q.Table
+	}
+	rows, err := conn.Query(ctx, `SELECT column_name FROM information_schema.columns
+		WHERE table_name = $1 AND table_schema = CASE WHEN $2 = '' THEN current_schema() ELSE $2 END`, table, schema)
+	if err != nil {
+		return nil, err
+	}
+	have, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	if len(have) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNoTable, q.Table)
+	}
+	var missing []string
+	for _, k := range []string{q.UnitColumn, q.PeriodColumn} {
+		if !slices.Contains(have, k) {
+			missing = append(missing, k)
+		}
+	}
+	if missing != nil {
+		return nil, fmt.Errorf("table %s: %w: %s", q.Table, ErrNoKey, strings.Join(missing, ", "))
+	}
+	absent := map[string]bool{}
+	for _, ind := range f.Indicators {
+		if col := q.Column(ind); !slices.Contains(have, col) {
+			absent[col] = true
+		}
+	}
+	return absent, nil
+}
+
+// Errors of ColumnsPostgres.
+var (
+	ErrNoTable = errors.New("no such table")
+	ErrNoKey   = errors.New("no unit or period column")
+)
+
 // AuditPostgres checks q's table on conn into b. The database decides, for
 // every row, which rules it breaks; the rows it passes are only counted.
 // The rows it flags are given, with the figures the query returns, to the
@@ -50,6 +99,10 @@ func AuditPostgres(ctx context.Context, conn *pgx.Conn, q *Query, b *audit.RowsR
 	}
 	if err := q.checkKeys(ctx, conn, b); err != nil {
 		return 0, err
+	}
+	if len(q.Absent) > 0 {
+		cols := slices.Sorted(maps.Keys(q.Absent))
+		b.Problem(audit.Problem{Column: strings.Join(cols, "、"), Message: fmt.Sprintf("表中没有%d个指标列,按未填写处理", len(cols))})
 	}
 	for _, u := range q.Untranslated {
 		b.Problem(audit.Problem{Message: fmt.Sprintf("规则 %s 无法转换为 SQL,本次未检查(%s)", u.Rule, oneLine(u.Reason))})

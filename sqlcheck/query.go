@@ -33,6 +33,10 @@ type Options struct {
 	// the others). figcheck audit --db renders messages and check ids from
 	// them.
 	Figures bool
+	// Absent are indicator columns the table does not have (by the names
+	// Columns says): the query reads them as NULL. figcheck audit --db
+	// fills it from the table's catalogue.
+	Absent map[string]bool
 }
 
 // Column names.
@@ -74,9 +78,15 @@ type Query struct {
 	// UnitColumn and PeriodColumn are the table's key columns.
 	UnitColumn, PeriodColumn string
 	Table                    string
-	// Figures says the query returns the figures columns.
+	// Figures says the query returns the figures columns; Absent are the
+	// columns read as NULL (Options).
 	Figures bool
+	Absent  map[string]bool
+	column  func(*rules.Indicator) string
 }
+
+// Column is the name of an indicator's column in the table.
+func (q *Query) Column(ind *rules.Indicator) string { return q.column(ind) }
 
 // ErrOptions is wrapped by Build's errors for bad options.
 var ErrOptions = errors.New("bad option")
@@ -96,7 +106,7 @@ func Build(f *rules.Form, o Options) (*Query, error) {
 	if strings.TrimSpace(o.Table) == "" || strings.Contains(o.Table, "..") || strings.HasPrefix(o.Table, ".") || strings.HasSuffix(o.Table, ".") {
 		return nil, fmt.Errorf("%w: table %q", ErrOptions, o.Table)
 	}
-	q := &Query{Dialect: d, Form: f, Table: o.Table, Figures: o.Figures}
+	q := &Query{Dialect: d, Form: f, Table: o.Table, Figures: o.Figures, Absent: o.Absent}
 	column := func(ind *rules.Indicator) string { return ind.ID }
 	switch o.Columns {
 	case "", ColumnsID:
@@ -107,7 +117,8 @@ func Build(f *rules.Form, o Options) (*Query, error) {
 	default:
 		return nil, fmt.Errorf("%w: columns %q (id or name)", ErrOptions, o.Columns)
 	}
-	b := &builder{q: q, d: d, f: f, column: column}
+	q.column = column
+	b := &builder{q: q, d: d, f: f, column: column, absent: o.Absent}
 	tr := &translator{form: f, d: d,
 		cur:  func(ind *rules.Indicator) string { return "c_" + key(ind) },
 		prev: func(ind *rules.Indicator) string { return "p_" + key(ind) },
@@ -151,6 +162,7 @@ type builder struct {
 	d      *Dialect
 	f      *rules.Form
 	column func(*rules.Indicator) string
+	absent map[string]bool
 }
 
 // Outcome codes of a rule, in the outcome CTE; NULL is a pass.
@@ -222,7 +234,11 @@ func (b *builder) sql(outcomes []string, figures bool) string {
 	fmt.Fprintf(&s, "WITH src AS (\n  SELECT CAST(%s AS %s) AS unit, CAST(%s AS %s) AS period",
 		quoteIdent(q.UnitColumn), d.Text, quoteIdent(q.PeriodColumn), d.Text)
 	for _, ind := range inds {
-		fmt.Fprintf(&s, ",\n    CAST(%s AS %s) AS r_%s", quoteIdent(b.column(ind)), d.Float, key(ind))
+		col := quoteIdent(b.column(ind))
+		if b.absent[b.column(ind)] {
+			col = "NULL"
+		}
+		fmt.Fprintf(&s, ",\n    CAST(%s AS %s) AS r_%s", col, d.Float, key(ind))
 	}
 	// Rows without a unit or period are left out, as figcheck audit does
 	// (MissingKeySQL counts them).

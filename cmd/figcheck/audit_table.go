@@ -40,13 +40,10 @@ func runAuditTable(t *auditTable, dir, formID, format, out string, files []strin
 	if f == nil {
 		return code
 	}
-	q, err := sqlcheck.Build(f, sqlcheck.Options{Dialect: "postgres", Table: t.table, Columns: t.columns, Figures: true})
-	if err != nil {
+	o := sqlcheck.Options{Dialect: "postgres", Table: t.table, Columns: t.columns, Figures: true}
+	if _, err := sqlcheck.Build(f, o); err != nil {
 		fmt.Fprintf(stderr, "figcheck audit: %v\n%s\n", err, auditTableUsage)
 		return exitBadArgs
-	}
-	for _, b := range q.Batch {
-		fmt.Fprintf(stderr, "figcheck audit: --table: %s not run (%s)\n", b.Rule, b.Reason)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -56,6 +53,18 @@ func runAuditTable(t *auditTable, dir, formID, format, out string, files []strin
 		return exitBadArgs
 	}
 	defer conn.Close(context.Background())
+	if o.Absent, err = sqlcheck.ColumnsPostgres(ctx, conn, f, o); err != nil {
+		fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
+		return exitBadArgs
+	}
+	q, err := sqlcheck.Build(f, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
+		return exitBadArgs
+	}
+	for _, b := range q.Batch {
+		fmt.Fprintf(stderr, "figcheck audit: --table: %s not run (%s)\n", b.Rule, b.Reason)
+	}
 	b := audit.NewRowsReport(f, t.table)
 	mismatches, err := sqlcheck.AuditPostgres(ctx, conn, q, b)
 	if err != nil {
