@@ -32,6 +32,25 @@ type term struct {
 	sql     string
 	fail    string // "" when the expression cannot fail
 	boolean bool
+	// konst is the value of a number literal, so that checks on constant
+	// arguments (a bound, a tolerance, a divisor) are decided here.
+	konst *float64
+}
+
+// check is the fail condition "cond", or none when the arguments it reads
+// are constants for which static(...) is false; "TRUE" when it is true.
+func check(cond string, static func(...float64) bool, args ...term) string {
+	xs := make([]float64, len(args))
+	for i, a := range args {
+		if a.konst == nil {
+			return cond
+		}
+		xs[i] = *a.konst
+	}
+	if static(xs...) {
+		return "TRUE"
+	}
+	return ""
 }
 
 func (t term) failOr() string {
@@ -106,9 +125,11 @@ func untranslatable(format string, args ...any) error {
 func (tr *translator) node(n ast.Node) (term, error) {
 	switch n := n.(type) {
 	case *ast.IntegerNode:
-		return term{sql: tr.d.number(float64(n.Value))}, nil
+		x := float64(n.Value)
+		return term{sql: tr.d.number(x), konst: &x}, nil
 	case *ast.FloatNode:
-		return term{sql: tr.d.number(n.Value)}, nil
+		x := n.Value
+		return term{sql: tr.d.number(x), konst: &x}, nil
 	case *ast.BoolNode:
 		return term{sql: strings.ToUpper(strconv.FormatBool(n.Value)), boolean: true}, nil
 	case *ast.IdentifierNode:
@@ -145,7 +166,8 @@ func (tr *translator) node(n ast.Node) (term, error) {
 		// as a builtin, so every name goes through the one table.
 		return tr.call(n.Name, n.Arguments)
 	}
-	return term{}, untranslatable("%T", n)
+	kind := strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Node")
+	return term{}, untranslatable("%s expression", strings.ToLower(kind))
 }
 
 func (tr *translator) unary(n *ast.UnaryNode) (term, error) {
@@ -161,7 +183,12 @@ func (tr *translator) unary(n *ast.UnaryNode) (term, error) {
 		return term{sql: "(NOT " + x.sql + ")", fail: x.fail, boolean: true}, nil
 	case "-":
 		if !x.boolean {
-			return term{sql: "(-" + x.sql + ")", fail: x.fail}, nil
+			t := term{sql: "(-" + x.sql + ")", fail: x.fail}
+			if x.konst != nil {
+				v := -*x.konst
+				t.konst = &v
+			}
+			return t, nil
 		}
 	case "+":
 		if !x.boolean {
@@ -262,7 +289,7 @@ var helpers = map[string]helper{
 	"approx": {3, func(d *Dialect, a []term) term {
 		return term{
 			sql:     "(abs(" + a[0].sql + " - " + a[1].sql + ") <= " + a[2].sql + " + " + d.number(1e-9) + ")",
-			fail:    or(anyFail(a...), "("+a[2].sql+" < 0)"),
+			fail:    or(anyFail(a...), check("("+a[2].sql+" < 0)", func(x ...float64) bool { return x[0] < 0 }, a[2])),
 			boolean: true,
 		}
 	}},
@@ -270,7 +297,7 @@ var helpers = map[string]helper{
 	"between": {3, func(d *Dialect, a []term) term {
 		return term{
 			sql:     "(" + a[1].sql + " <= " + a[0].sql + " AND " + a[0].sql + " <= " + a[2].sql + ")",
-			fail:    or(anyFail(a...), "("+a[1].sql+" > "+a[2].sql+")"),
+			fail:    or(anyFail(a...), check("("+a[1].sql+" > "+a[2].sql+")", func(x ...float64) bool { return x[0] > x[1] }, a[1], a[2])),
 			boolean: true,
 		}
 	}},
@@ -285,10 +312,10 @@ var helpers = map[string]helper{
 	// ratio(a, b) = a/b and share(a, b) = a/b*100; a zero b is an error.
 	// NULLIF keeps the engine from raising its own division error.
 	"ratio": {2, func(d *Dialect, a []term) term {
-		return term{sql: "(" + a[0].sql + " / NULLIF(" + a[1].sql + ", 0))", fail: or(anyFail(a...), "("+a[1].sql+" = 0)")}
+		return term{sql: "(" + a[0].sql + " / NULLIF(" + a[1].sql + ", 0))", fail: or(anyFail(a...), zeroDivisor(a[1]))}
 	}},
 	"share": {2, func(d *Dialect, a []term) term {
-		return term{sql: "(" + a[0].sql + " / NULLIF(" + a[1].sql + ", 0) * 100)", fail: or(anyFail(a...), "("+a[1].sql+" = 0)")}
+		return term{sql: "(" + a[0].sql + " / NULLIF(" + a[1].sql + ", 0) * 100)", fail: or(anyFail(a...), zeroDivisor(a[1]))}
 	}},
 	"abs":   {1, func(d *Dialect, a []term) term { return term{sql: "abs(" + a[0].sql + ")", fail: a[0].fail} }},
 	"ceil":  {1, func(d *Dialect, a []term) term { return term{sql: "ceil(" + a[0].sql + ")", fail: a[0].fail} }},
@@ -306,6 +333,10 @@ var helpers = map[string]helper{
 	}},
 	"min": {-1, func(d *Dialect, a []term) term { return minMax("least", a) }},
 	"max": {-1, func(d *Dialect, a []term) term { return minMax("greatest", a) }},
+}
+
+func zeroDivisor(b term) string {
+	return check("("+b.sql+" = 0)", func(x ...float64) bool { return x[0] == 0 }, b)
 }
 
 func minMax(fn string, a []term) term {
