@@ -134,6 +134,10 @@ func TestRuleTestsDuckDB(t *testing.T) {
 	f := shippedForm(t)
 	rows, tests := ruleTestRows(t, f)
 	_, db := duckDB(t)
+	var version string
+	if err := db.QueryRow("SELECT version()").Scan(&version); err == nil {
+		t.Logf("DuckDB %s", version)
+	}
 	loadDuckDB(t, db, f, "rule_tests", true, rows)
 	q, err := sqlcheck.Build(f, sqlcheck.Options{Dialect: "duckdb", Table: "rule_tests", Columns: sqlcheck.ColumnsName})
 	if err != nil {
