@@ -321,19 +321,51 @@ func buildChecked(t *testing.T, f *rules.Form, o sqlcheck.Options, untranslated 
 	return q
 }
 
-func TestAgreementPostgres(t *testing.T) {
-	ctx, conn := pgConn(t)
+// engine is a database the agreement tests load rows into and query.
+type engine struct {
+	dialect string
+	seed    uint64
+	load    func(t testing.TB, f *rules.Form, table string, byName bool, rows []genRow)
+	run     func(t testing.TB, q *sqlcheck.Query) []sqlcheck.Row
+}
+
+func (e engine) agreement(t *testing.T) {
 	for _, tc := range agreementCases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := tc.form(t)
-			rows := generate(f, tc.rows, 7)
+			rows := generate(f, tc.rows, e.seed)
 			table := "batch_" + tc.name
-			loadPostgres(t, ctx, conn, f, table, false, rows)
-			q := buildChecked(t, f, sqlcheck.Options{Dialect: "postgres", Table: table}, tc.untranslated)
-			compare(t, expected(t, f, q, rows), runPostgres(t, ctx, conn, q), tc.noErrors)
+			e.load(t, f, table, false, rows)
+			q := buildChecked(t, f, sqlcheck.Options{Dialect: e.dialect, Table: table}, tc.untranslated)
+			compare(t, expected(t, f, q, rows), e.run(t, q), tc.noErrors)
 		})
 	}
 }
+
+func (e engine) ruleTests(t *testing.T) {
+	f := shippedForm(t)
+	rows, tests := ruleTestRows(t, f)
+	e.load(t, f, "rule_tests", true, rows)
+	q, err := sqlcheck.Build(f, sqlcheck.Options{Dialect: e.dialect, Table: "rule_tests", Columns: sqlcheck.ColumnsName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRuleTests(t, f, tests, e.run(t, q))
+}
+
+func postgresEngine(t testing.TB) engine {
+	ctx, conn := pgConn(t)
+	return engine{dialect: "postgres", seed: 7,
+		load: func(t testing.TB, f *rules.Form, table string, byName bool, rows []genRow) {
+			loadPostgres(t, ctx, conn, f, table, byName, rows)
+		},
+		run: func(t testing.TB, q *sqlcheck.Query) []sqlcheck.Row { return runPostgres(t, ctx, conn, q) },
+	}
+}
+
+func TestAgreementPostgres(t *testing.T) { postgresEngine(t).agreement(t) }
+
+func TestRuleTestsPostgres(t *testing.T) { postgresEngine(t).ruleTests(t) }
 
 // ruleTestRows turns the shipped form's rule tests into table rows: one
 // per test, in period P2, with its previous figures in P1. Tests whose
@@ -426,16 +458,4 @@ func checkRuleTests(t *testing.T, f *rules.Form, tests []ruleTest, got []sqlchec
 			t.Errorf("rule %s test %q: sql %s, expected %s, checker %s", rt.rule.ID, rt.test.Name, sql, rt.test.Expect, runner[rt.rule.ID+"\x00"+rt.test.Name])
 		}
 	}
-}
-
-func TestRuleTestsPostgres(t *testing.T) {
-	f := shippedForm(t)
-	rows, tests := ruleTestRows(t, f)
-	ctx, conn := pgConn(t)
-	loadPostgres(t, ctx, conn, f, "rule_tests", true, rows)
-	q, err := sqlcheck.Build(f, sqlcheck.Options{Dialect: "postgres", Table: "rule_tests", Columns: sqlcheck.ColumnsName})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkRuleTests(t, f, tests, runPostgres(t, ctx, conn, q))
 }

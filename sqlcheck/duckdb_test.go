@@ -116,32 +116,20 @@ func runDuckDB(t testing.TB, db *sql.DB, q *sqlcheck.Query) []sqlcheck.Row {
 	return out
 }
 
-func TestAgreementDuckDB(t *testing.T) {
-	_, db := duckDB(t)
-	for _, tc := range agreementCases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := tc.form(t)
-			rows := generate(f, tc.rows, 11)
-			table := "batch_" + tc.name
-			loadDuckDB(t, db, f, table, false, rows)
-			q := buildChecked(t, f, sqlcheck.Options{Dialect: "duckdb", Table: table}, tc.untranslated)
-			compare(t, expected(t, f, q, rows), runDuckDB(t, db, q), tc.noErrors)
-		})
-	}
-}
-
-func TestRuleTestsDuckDB(t *testing.T) {
-	f := shippedForm(t)
-	rows, tests := ruleTestRows(t, f)
+func duckDBEngine(t testing.TB) engine {
 	_, db := duckDB(t)
 	var version string
 	if err := db.QueryRow("SELECT version()").Scan(&version); err == nil {
 		t.Logf("DuckDB %s", version)
 	}
-	loadDuckDB(t, db, f, "rule_tests", true, rows)
-	q, err := sqlcheck.Build(f, sqlcheck.Options{Dialect: "duckdb", Table: "rule_tests", Columns: sqlcheck.ColumnsName})
-	if err != nil {
-		t.Fatal(err)
+	return engine{dialect: "duckdb", seed: 11,
+		load: func(t testing.TB, f *rules.Form, table string, byName bool, rows []genRow) {
+			loadDuckDB(t, db, f, table, byName, rows)
+		},
+		run: func(t testing.TB, q *sqlcheck.Query) []sqlcheck.Row { return runDuckDB(t, db, q) },
 	}
-	checkRuleTests(t, f, tests, runDuckDB(t, db, q))
 }
+
+func TestAgreementDuckDB(t *testing.T) { duckDBEngine(t).agreement(t) }
+
+func TestRuleTestsDuckDB(t *testing.T) { duckDBEngine(t).ruleTests(t) }

@@ -119,10 +119,7 @@ func Build(f *rules.Form, o Options) (*Query, error) {
 	}
 	q.column = column
 	b := &builder{q: q, d: d, f: f, column: column, absent: o.Absent}
-	tr := &translator{form: f, d: d,
-		cur:  func(ind *rules.Indicator) string { return "c_" + key(ind) },
-		prev: func(ind *rules.Indicator) string { return "p_" + key(ind) },
-	}
+	tr := newTranslator(f, d)
 	var outcomes []string
 	for _, r := range f.Rules {
 		o, err := b.rule(tr, r)

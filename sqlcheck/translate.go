@@ -102,6 +102,15 @@ type translator struct {
 	prev func(*rules.Indicator) string // SQL of a previous-period figure
 }
 
+// newTranslator names figures as the query's columns: c_<key> for the
+// period checked, p_<key> for the previous one.
+func newTranslator(f *rules.Form, d *Dialect) *translator {
+	return &translator{form: f, d: d,
+		cur:  func(ind *rules.Indicator) string { return "c_" + key(ind) },
+		prev: func(ind *rules.Indicator) string { return "p_" + key(ind) },
+	}
+}
+
 // boolean translates source that must be a boolean expression.
 func (tr *translator) boolean(src string) (term, error) {
 	tree, err := parser.ParseWithConfig(src, parserConfig)
@@ -303,11 +312,7 @@ var helpers = map[string]helper{
 	}},
 	// sum(a, b, ...): added left to right, as Go does.
 	"sum": {-1, func(d *Dialect, a []term) term {
-		parts := make([]string, len(a))
-		for i, t := range a {
-			parts[i] = t.sql
-		}
-		return term{sql: "(" + strings.Join(parts, " + ") + ")", fail: anyFail(a...)}
+		return term{sql: "(" + strings.Join(sqls(a), " + ") + ")", fail: anyFail(a...)}
 	}},
 	// ratio(a, b) = a/b and share(a, b) = a/b*100; a zero b is an error.
 	// NULLIF keeps the engine from raising its own division error.
@@ -343,11 +348,15 @@ func minMax(fn string, a []term) term {
 	if len(a) == 1 {
 		return a[0]
 	}
-	parts := make([]string, len(a))
-	for i, t := range a {
-		parts[i] = t.sql
+	return term{sql: fn + "(" + strings.Join(sqls(a), ", ") + ")", fail: anyFail(a...)}
+}
+
+func sqls(ts []term) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.sql
 	}
-	return term{sql: fn + "(" + strings.Join(parts, ", ") + ")", fail: anyFail(a...)}
+	return out
 }
 
 func or(a, b string) string {

@@ -27,12 +27,7 @@ func testForm(t testing.TB, exprs ...string) *rules.Form {
 
 func translate(t testing.TB, src string) (term, error) {
 	t.Helper()
-	f := testForm(t)
-	tr := &translator{form: f, d: Dialects["postgres"],
-		cur:  func(ind *rules.Indicator) string { return "c_" + ind.ID },
-		prev: func(ind *rules.Indicator) string { return "p_" + ind.ID },
-	}
-	return tr.boolean(src)
+	return newTranslator(testForm(t), Dialects["postgres"]).boolean(src)
 }
 
 func TestTranslate(t *testing.T) {
@@ -106,11 +101,7 @@ func FuzzTranslate(f *testing.F) {
 		"a > 0 ? b / a < 3 : not (b > 1)", "max(a, b) == round(a)", "sum(a, b, 3) >= 1 || b == 0"} {
 		f.Add(s)
 	}
-	form := testForm(f)
-	tr := &translator{form: form, d: Dialects["duckdb"],
-		cur:  func(ind *rules.Indicator) string { return "c_" + ind.ID },
-		prev: func(ind *rules.Indicator) string { return "p_" + ind.ID },
-	}
+	tr := newTranslator(testForm(f), Dialects["duckdb"])
 	f.Fuzz(func(t *testing.T, src string) {
 		got, err := tr.boolean(src)
 		if err == nil && (got.sql == "" || !got.boolean) {
