@@ -19,6 +19,10 @@ type Dialect struct {
 	// figcheck compares periods (strings.Compare), whatever the database's
 	// collation.
 	ByteOrder string
+	// Advice is a line for the query's header on how to run it.
+	Advice string
+	// Setup are the session settings figcheck audit --db makes first.
+	Setup []string
 	// list builds an array of the non-NULL text items, array one of
 	// numbers (NULLs kept), length the length of an array.
 	list   func(items []string) string
@@ -30,6 +34,10 @@ type Dialect struct {
 var Dialects = map[string]*Dialect{
 	"postgres": {
 		Name: "postgres", Float: "double precision", Text: "text", ByteOrder: ` COLLATE "C"`,
+		// LLVM takes longer to compile this query's hundreds of
+		// expressions than PostgreSQL takes to interpret them.
+		Advice: "run it with SET jit = off: compiling its expressions takes longer than evaluating them",
+		Setup:  []string{"SET jit = off"},
 		list: func(items []string) string {
 			return "array_remove(ARRAY[" + strings.Join(items, ", ") + "]::text[], NULL)"
 		},

@@ -20,6 +20,11 @@ func (q *Query) RunPostgres(ctx context.Context, conn *pgx.Conn, fn func(*Row) e
 	if q.Dialect.Name != "postgres" {
 		return fmt.Errorf("%w: %s", ErrDialect, q.Dialect.Name)
 	}
+	for _, set := range q.Dialect.Setup {
+		if _, err := conn.Exec(ctx, set); err != nil {
+			return fmt.Errorf("%s: %w", set, err)
+		}
+	}
 	rows, err := conn.Query(ctx, q.SQL)
 	if err != nil {
 		return err

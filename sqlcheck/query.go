@@ -225,48 +225,62 @@ func (b *builder) sql(outcomes []string, figures bool) string {
 			prevUsed[ind.Index] = true
 		}
 	}
-	// src: the table's figures as float64 (raw, r_), and as the checker
-	// reads them (c_): NULL when absent or unusable (not finite, or a
-	// fraction for an integer indicator).
-	fmt.Fprintf(&s, "WITH src AS (\n  SELECT CAST(%s AS %s) AS unit, CAST(%s AS %s) AS period",
-		quoteIdent(q.UnitColumn), d.Text, quoteIdent(q.PeriodColumn), d.Text)
+	unit, period := quoteIdent(q.UnitColumn), quoteIdent(q.PeriodColumn)
+	text := func(alias, col string) string { return "CAST(" + alias + col + " AS " + d.Text + ")" }
+	// keys: each row's previous period, the unit's latest earlier one, as
+	// figcheck audit takes it. Only the keys are sorted, never whole rows.
+	// Rows without a unit or period are left out, as figcheck audit does
+	// (MissingKeySQL counts them).
+	fmt.Fprintf(&s, "WITH keys AS (\n  SELECT %s AS unit, %s AS period,\n    lag(%s) OVER (PARTITION BY %s ORDER BY %s%s) AS prev_period\n  FROM %s\n  WHERE %s <> '' AND %s <> ''\n),\n",
+		text("", unit), text("", period), text("", period), text("", unit), text("", period), d.ByteOrder,
+		quoteTable(q.Table), text("", unit), text("", period))
+	// joined: the row's figures (r_) and its previous period's (q_) as
+	// float64, by a self-join on (unit, previous period); distributed by
+	// unit, it stays on one node.
+	s.WriteString("joined AS (\n  SELECT k.unit, k.period, k.prev_period")
 	for _, ind := range inds {
-		col := quoteIdent(b.column(ind))
+		col := "t." + quoteIdent(b.column(ind))
 		if b.absent[b.column(ind)] {
 			col = "NULL"
 		}
 		fmt.Fprintf(&s, ",\n    CAST(%s AS %s) AS r_%s", col, d.Float, key(ind))
+		if prevUsed[ind.Index] || figures {
+			if col != "NULL" {
+				col = "p." + quoteIdent(b.column(ind))
+			}
+			fmt.Fprintf(&s, ", CAST(%s AS %s) AS q_%s", col, d.Float, key(ind))
+		}
 	}
-	// Rows without a unit or period are left out, as figcheck audit does
-	// (MissingKeySQL counts them).
-	fmt.Fprintf(&s, "\n  FROM %s\n  WHERE CAST(%s AS %s) <> '' AND CAST(%s AS %s) <> ''\n),\n", quoteTable(q.Table), quoteIdent(q.UnitColumn), d.Text, quoteIdent(q.PeriodColumn), d.Text)
-	// checked: the usable figures and each row's previous period, the
-	// unit's latest earlier one, as figcheck audit takes it.
-	s.WriteString("checked AS (\n  SELECT unit, period")
+	fmt.Fprintf(&s, "\n  FROM keys k\n  JOIN %s t ON %s = k.unit AND %s = k.period\n  LEFT JOIN %s p ON %s = k.unit AND %s = k.prev_period\n),\n",
+		quoteTable(q.Table), text("t.", unit), text("t.", period), quoteTable(q.Table), text("p.", unit), text("p.", period))
+	// checked: the figures as the checker reads them (c_, p_): NULL when
+	// absent or unusable (not finite, or a fraction for an integer
+	// indicator).
+	s.WriteString("checked AS (\n  SELECT unit, period, prev_period")
+	valid := func(ind *rules.Indicator, x string) string {
+		v := fmt.Sprintf("%s BETWEEN -%s AND %s", x, validMax, validMax)
+		if ind.Type == rules.Integer {
+			v += fmt.Sprintf(" AND %s = trunc(%s)", x, x)
+		}
+		return fmt.Sprintf("CASE WHEN %s THEN %s END", v, x)
+	}
 	for _, ind := range inds {
 		k := key(ind)
-		valid := fmt.Sprintf("r_%s BETWEEN -%s AND %s", k, validMax, validMax)
-		if ind.Type == rules.Integer {
-			valid += fmt.Sprintf(" AND r_%s = trunc(r_%s)", k, k)
-		}
-		fmt.Fprintf(&s, ",\n    r_%s, CASE WHEN %s THEN r_%s END AS c_%s", k, valid, k, k)
-	}
-	fmt.Fprintf(&s, ",\n    lag(period) OVER (PARTITION BY unit ORDER BY period%s) AS prev_period\n  FROM src\n),\n", d.ByteOrder)
-	// joined: the previous period's figures, by a self-join on (unit,
-	// previous period); distributed by unit, it stays on one node.
-	s.WriteString("joined AS (\n  SELECT c.*")
-	for _, ind := range inds {
+		fmt.Fprintf(&s, ",\n    r_%s, %s AS c_%s", k, valid(ind, "r_"+k), k)
 		if prevUsed[ind.Index] || figures {
-			fmt.Fprintf(&s, ", p.c_%s AS p_%s", key(ind), key(ind))
+			fmt.Fprintf(&s, ", %s AS p_%s", valid(ind, "q_"+k), k)
 		}
 	}
-	s.WriteString("\n  FROM checked c\n  LEFT JOIN checked p ON p.unit = c.unit AND p.period = c.prev_period\n),\n")
+	// OFFSET 0 keeps PostgreSQL from flattening this step into the next,
+	// which would compute every figure's CASE again wherever a rule reads
+	// it (and every rule's CASE once per list below).
+	s.WriteString("\n  FROM joined\n  OFFSET 0\n),\n")
 	// outcome: one code per rule.
 	s.WriteString("outcome AS (\n  SELECT *")
 	for i, o := range outcomes {
 		fmt.Fprintf(&s, ",\n    -- %s\n    %s AS o_%d", q.Rules[i].ID, o, i)
 	}
-	s.WriteString("\n  FROM joined\n),\n")
+	s.WriteString("\n  FROM checked\n  OFFSET 0\n),\n")
 	// result: the lists.
 	var viol, errs, input, when []string
 	for _, ind := range inds {
@@ -325,6 +339,9 @@ func (b *builder) header(s *strings.Builder) {
 	q, f := b.q, b.f
 	fmt.Fprintf(s, "-- figcheck: row rules of form %s (%s), version %s, for %s\n", f.ID, oneLine(f.Title), f.Digest, q.Dialect.Name)
 	fmt.Fprintf(s, "-- table %s: one row per (%s, %s), one column per indicator (%d)\n", q.Table, q.UnitColumn, q.PeriodColumn, len(f.Indicators))
+	if q.Dialect.Advice != "" {
+		fmt.Fprintf(s, "-- %s\n", q.Dialect.Advice)
+	}
 	fmt.Fprintf(s, "-- rules evaluated: %d of %d, with %s, %s and %s\n", len(q.Rules), len(f.Rules), BuiltinRequired, BuiltinRange, BuiltinType)
 	if len(q.Untranslated) > 0 {
 		fmt.Fprintf(s, "-- NOT evaluated here (no SQL translation): %d\n", len(q.Untranslated))
