@@ -323,7 +323,7 @@ func (b *builder) sql(outcomes []string, figures bool) string {
 		}
 		fmt.Fprintf(&s, ",\n    %s AS %s,\n    %s AS %s", d.array(cur), ColFigures, d.array(prev), ColPrevious)
 	}
-	s.WriteString("\n  FROM outcome\n)\n")
+	s.WriteString("\n  FROM outcome\n  OFFSET 0\n)\n")
 	fmt.Fprintf(&s, "SELECT unit, period, prev_period, %s, %s, %s, %s", ColViolations, ColEvalErrors, ColSkippedInput, ColSkippedWhen)
 	if figures {
 		problem := fmt.Sprintf("%s > 0 OR %s > 0", d.length(ColViolations), d.length(ColEvalErrors))
