@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -238,7 +237,6 @@ func (l *Log) run() {
 	defer close(l.done)
 	batch := make([]Entry, 0, l.opts.BatchSize)
 	var markers []chan struct{}
-	seen, _ := lru.NewLRU[string, parsed](4096, nil) // parsed results by check id; the writer's own
 	for {
 		e, ok := <-l.q
 		if !ok {
@@ -250,7 +248,7 @@ func (l *Log) run() {
 				markers = append(markers, e.flush)
 				return
 			}
-			e.complete(seen)
+			e.complete()
 			batch = append(batch, *e)
 		}
 		add(e)

@@ -52,6 +52,9 @@ func startServer(t *testing.T) string {
 	cfg := api.DefaultConfig()
 	cfg.Rules = filepath.Join("..", "configs", "forms")
 	cfg.Addr = "127.0.0.1:0"
+	// The decision log and the dev receipt key go to the test's own
+	// directory, never the real state directory (api.New refuses that).
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	reg := prometheus.NewRegistry()
 	s, err := api.New(cfg, api.Options{Registerer: reg, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -64,24 +64,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, auditUsage)
 		return exitBadArgs
 	}
-	rs, err := configs.LoadRules(*dir)
-	if err != nil {
-		fmt.Fprintf(stderr, "figcheck audit: loading rules:\n%v\n", err)
-		return exitBadArgs
-	}
-	id := *formID
-	if id == "" {
-		if ids := rs.FormIDs(); len(ids) == 1 {
-			id = ids[0]
-		} else {
-			fmt.Fprintf(stderr, "figcheck audit: give --form (known: %v)\n", ids)
-			return exitBadArgs
-		}
-	}
-	f, ok := rs.Form(id)
-	if !ok {
-		fmt.Fprintf(stderr, "figcheck audit: unknown form %q (known: %v)\n", id, rs.FormIDs())
-		return exitBadArgs
+	f, code := loadForm("audit", *dir, *formID, stderr)
+	if f == nil {
+		return code
 	}
 	a, err := audit.New(f, audit.Options{Workers: *workers, Per: *per, KeepCells: *format == audit.OutXLSX})
 	if err != nil {
@@ -132,6 +117,8 @@ func writeAuditReport(rep *audit.Report, format, out string, stdout, stderr io.W
 	return exitOK
 }
 
+// readAuditFile reads one file of the batch, or stdin for "-", as the
+// service reads an upload (audit.Auditor.ReadInput).
 func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Reader) error {
 	var r io.Reader = stdin
 	if name != "-" {
@@ -142,14 +129,5 @@ func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Rea
 		defer file.Close()
 		r = file
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	if format == "" {
-		head, _ := br.Peek(512)
-		format = audit.DetectFormat(strings.TrimPrefix(name, "-"), "", head)
-	}
-	rr, err := audit.NewReader(a.Form(), br, format, encoding)
-	if err != nil {
-		return err
-	}
-	return a.Read(name, rr)
+	return a.ReadInput(r, strings.TrimPrefix(name, "-"), "", format, encoding)
 }

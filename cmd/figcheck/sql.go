@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
 	"github.com/figcheck/figcheck/rules"
 	"github.com/figcheck/figcheck/sqlcheck"
@@ -56,17 +58,13 @@ func loadForm(cmd, dir, id string, stderr io.Writer) (*rules.Form, int) {
 		fmt.Fprintf(stderr, "figcheck %s: loading rules:\n%v\n", cmd, err)
 		return nil, exitBadArgs
 	}
-	if id == "" {
-		ids := rs.FormIDs()
-		if len(ids) != 1 {
-			fmt.Fprintf(stderr, "figcheck %s: give --form (known: %v)\n", cmd, ids)
-			return nil, exitBadArgs
+	f, err := checker.FormOrOnly(rs, id)
+	if err != nil {
+		if errors.Is(err, checker.ErrMissingForm) {
+			fmt.Fprintf(stderr, "figcheck %s: give --form (known: %v)\n", cmd, rs.FormIDs())
+		} else {
+			fmt.Fprintf(stderr, "figcheck %s: %v\n", cmd, err)
 		}
-		id = ids[0]
-	}
-	f, ok := rs.Form(id)
-	if !ok {
-		fmt.Fprintf(stderr, "figcheck %s: unknown form %q (known: %v)\n", cmd, id, rs.FormIDs())
 		return nil, exitBadArgs
 	}
 	return f, exitOK
