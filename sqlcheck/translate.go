@@ -142,22 +142,14 @@ func (tr *translator) node(n ast.Node) (term, error) {
 	case *ast.BoolNode:
 		return term{sql: strings.ToUpper(strconv.FormatBool(n.Value)), boolean: true}, nil
 	case *ast.IdentifierNode:
-		ind, ok := tr.form.Indicator(n.Value)
-		if !ok {
-			return term{}, untranslatable("unknown name %q", n.Value)
-		}
-		return term{sql: tr.cur(ind)}, nil
+		return tr.figure(n.Value)
 	case *ast.MemberNode:
 		id, ok := n.Node.(*ast.IdentifierNode)
 		prop, ok2 := n.Property.(*ast.StringNode)
 		if !ok || !ok2 || id.Value != "previous" {
 			return term{}, untranslatable("member access other than previous.<indicator>")
 		}
-		ind, ok := tr.form.Indicator(prop.Value)
-		if !ok {
-			return term{}, untranslatable("unknown indicator previous.%s", prop.Value)
-		}
-		return term{sql: tr.prev(ind)}, nil
+		return tr.figure("previous." + prop.Value)
 	case *ast.UnaryNode:
 		return tr.unary(n)
 	case *ast.BinaryNode:
@@ -177,6 +169,19 @@ func (tr *translator) node(n ast.Node) (term, error) {
 	}
 	kind := strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", n), "*ast."), "Node")
 	return term{}, untranslatable("%s expression", strings.ToLower(kind))
+}
+
+// figure is a name read in an expression, resolved as the form resolves
+// every key (Form.Resolve).
+func (tr *translator) figure(name string) (term, error) {
+	ind, previous, ok := tr.form.Resolve(name)
+	switch {
+	case !ok:
+		return term{}, untranslatable("unknown name %q", name)
+	case previous:
+		return term{sql: tr.prev(ind)}, nil
+	}
+	return term{sql: tr.cur(ind)}, nil
 }
 
 func (tr *translator) unary(n *ast.UnaryNode) (term, error) {
