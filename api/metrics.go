@@ -171,6 +171,7 @@ func (m *metrics) rulesetSwapped(old, cur *rules.Ruleset) {
 			m.checks.DeletePartialMatch(prometheus.Labels{"form": id})
 			m.violations.DeletePartialMatch(prometheus.Labels{"form": id})
 			m.evalErrors.DeletePartialMatch(prometheus.Labels{"form": id})
+			m.auditFindings.DeletePartialMatch(prometheus.Labels{"form": id})
 			continue
 		}
 		for _, r := range of.Rules {

@@ -340,7 +340,7 @@ func (a *Auditor) read(rec *record, row Row) []any {
 		if v == nil {
 			continue
 		}
-		x, err := checker.Normalize(v, a.form.Indicators[i].Type)
+		x, err := checker.NormalizeFor(v, a.form.Indicators[i])
 		if err != nil {
 			if rec.bad == nil {
 				rec.bad = map[int]any{}
