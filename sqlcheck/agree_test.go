@@ -264,7 +264,7 @@ func runPostgres(t testing.TB, ctx context.Context, conn *pgx.Conn, q *sqlcheck.
 
 func pgConn(t testing.TB) (context.Context, *pgx.Conn) {
 	t.Helper()
-	url := testpg.Database(t)
+	url := testpg.DB(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// auditTable holds the flags of figcheck audit --db URL --table T: the
+// auditTable holds the flags (and --db, which runAudit defines) of figcheck audit --db URL --table T: the
 // form's row rules run inside PostgreSQL by the query of figcheck sql.
 type auditTable struct {
 	db, table, columns string
@@ -21,7 +21,6 @@ type auditTable struct {
 
 func tableFlags(fs *flag.FlagSet) *auditTable {
 	t := &auditTable{}
-	fs.StringVar(&t.db, "db", "", "PostgreSQL `URL` (postgres://…); with --table, check a table there")
 	fs.StringVar(&t.table, "table", "", "with --db: the `table` to check in the database, one row per unit and period, one column per indicator (see figcheck sql)")
 	fs.StringVar(&t.columns, "columns", sqlcheck.ColumnsID, "with --table: column names, id or name")
 	return t

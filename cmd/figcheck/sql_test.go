@@ -56,7 +56,7 @@ func TestAuditTableCommand(t *testing.T) {
 		}
 	}
 
-	url := testpg.Database(t)
+	url := testpg.DB(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
