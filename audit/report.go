@@ -27,7 +27,8 @@ type Report struct {
 	indicators []string // ids in form order, for the raw data sheet
 	names      []string
 	form       *rules.Form
-	audit      *Auditor // the rows, for Rows and rawRows
+	audit      *Auditor    // the rows, for Rows and rawRows
+	listed     []RowReport // the rows, when checked elsewhere (RowsReport)
 	keepCells  bool
 }
 
@@ -174,15 +175,7 @@ func (a *Auditor) report() *Report {
 		s.Periods = []string{}
 	}
 	ruleRows := make([]int, len(a.rules.rules))
-	units := map[string]*UnitRank{}
-	unit := func(name string) *UnitRank {
-		u := units[name]
-		if u == nil {
-			u = &UnitRank{Unit: name}
-			units[name] = u
-		}
-		return u
-	}
+	t := newTally(s)
 	for _, r := range a.recs {
 		switch r.res.verdict {
 		case verdictPass:
@@ -193,7 +186,7 @@ func (a *Auditor) report() *Report {
 			s.Fail++
 		}
 		if r.res.errors > 0 || r.res.warnings > 0 {
-			u := unit(r.unit)
+			u := t.unit(r.unit)
 			u.Errors += int(r.res.errors)
 			u.Warnings += int(r.res.warnings)
 		}
@@ -202,35 +195,16 @@ func (a *Auditor) report() *Report {
 		}
 	}
 	for _, f := range findings {
-		s.ByKind[f.Kind]++
-		if f.Unit != AllUnits {
-			unit(f.Unit).Findings++
-		}
+		t.finding(f)
 	}
 	for c, n := range ruleRows {
 		if n > 0 {
 			rc := a.rules.rules[c]
 			rc.Rows = n
-			s.TopRules = append(s.TopRules, rc)
+			t.rules[rc.Rule] = &rc
 		}
 	}
-	slices.SortFunc(s.TopRules, func(x, y RuleCount) int { return cmp.Or(cmp.Compare(y.Rows, x.Rows), cmp.Compare(x.Rule, y.Rule)) })
-	s.TopRules = s.TopRules[:min(len(s.TopRules), topN)]
-	for _, u := range units {
-		if u.Errors+u.Warnings+u.Findings > 0 {
-			s.TopUnits = append(s.TopUnits, *u)
-		}
-	}
-	slices.SortFunc(s.TopUnits, func(x, y UnitRank) int {
-		return cmp.Or(cmp.Compare(y.Errors+y.Findings, x.Errors+x.Findings), cmp.Compare(y.Warnings, x.Warnings), cmp.Compare(x.Unit, y.Unit))
-	})
-	s.TopUnits = s.TopUnits[:min(len(s.TopUnits), topN)]
-	if s.TopRules == nil {
-		s.TopRules = []RuleCount{}
-	}
-	if s.TopUnits == nil {
-		s.TopUnits = []UnitRank{}
-	}
+	t.finish()
 	for _, f := range findings {
 		if f.Kind != KindBenford1 || f.Unit == AllUnits || a.units[f.Unit] == nil {
 			continue
@@ -257,6 +231,11 @@ func (a *Auditor) report() *Report {
 func (r *Report) Rows() iter.Seq[RowReport] {
 	return func(yield func(RowReport) bool) {
 		if r.audit == nil {
+			for _, rr := range r.listed {
+				if !yield(rr) {
+					return
+				}
+			}
 			return
 		}
 		for _, rec := range r.audit.recs {

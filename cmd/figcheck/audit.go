@@ -12,9 +12,7 @@ import (
 	"strings"
 
 	"github.com/figcheck/figcheck/audit"
-	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
-	"github.com/figcheck/figcheck/rules"
 	"github.com/figcheck/figcheck/store"
 )
 
@@ -57,11 +55,16 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&lim.Rows, "max-rows", def.Rows, "most rows the audit keeps")
 	fs.IntVar(&lim.Cells, "max-cells", def.Cells, "most figures it keeps (rows × the form's indicators, 8 bytes each)")
 	fs.IntVar(&lim.Columns, "max-columns", def.Columns, "most columns of a header or keys of a JSON row")
+	tf := tableFlags(fs)
 	dbURL := fs.String("db", "", "audit the current submissions in this database (`URL`: sqlite:PATH or postgres://…) instead of files")
 	periodName := fs.String("period", "", "with --db: the `period` to audit (its previous period is read too)")
 	files, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
+	}
+	if tf.table != "" {
+		tf.db = *dbURL
+		return runAuditTable(tf, *dir, *formID, *format, *out, files, stdout, stderr)
 	}
 	switch *format {
 	case audit.OutText, audit.OutJSON, audit.OutCSV, audit.OutXLSX:
@@ -73,10 +76,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, auditUsage)
 		return exitBadArgs
 	}
-	f, err := loadForm(*dir, *formID)
-	if err != nil {
-		fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
-		return exitBadArgs
+	f, code := loadForm("audit", *dir, *formID, stderr)
+	if f == nil {
+		return code
 	}
 	a, err := audit.New(f, audit.Options{Workers: *workers, Per: *per, KeepCells: *format == audit.OutXLSX, Limits: lim})
 	if err != nil {
@@ -97,18 +99,24 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitBadArgs
 		}
 	}
-	rep := a.Finish()
+	return writeAuditReport(a.Finish(), *format, *out, stdout, stderr)
+}
+
+// writeAuditReport writes rep to out (stdout for "" or "-") and returns
+// the audit's exit code.
+func writeAuditReport(rep *audit.Report, format, out string, stdout, stderr io.Writer) int {
 	w := stdout
 	var file *os.File
-	if *out != "" && *out != "-" {
-		if file, err = os.Create(*out); err != nil {
+	var err error
+	if out != "" && out != "-" {
+		if file, err = os.Create(out); err != nil {
 			fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
 			return exitBadArgs
 		}
 		w = file
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	err = rep.Write(bw, *format)
+	err = rep.Write(bw, format)
 	err = errors.Join(err, bw.Flush())
 	if file != nil {
 		err = errors.Join(err, file.Close())
@@ -126,20 +134,6 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitOK
-}
-
-// loadForm loads the rules of dir and returns the form named id, or the
-// only form of the rules.
-func loadForm(dir, id string) (*rules.Form, error) {
-	rs, err := configs.LoadRules(dir)
-	if err != nil {
-		return nil, fmt.Errorf("loading rules:\n%w", err)
-	}
-	f, err := checker.FormOrOnly(rs, id)
-	if errors.Is(err, checker.ErrMissingForm) {
-		return nil, fmt.Errorf("give --form (known: %v)", rs.FormIDs())
-	}
-	return f, err
 }
 
 // readAuditFile reads one file of the batch, or stdin for "-", as the

@@ -23,11 +23,11 @@ func runTemplate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: figcheck template [--rules DIR] [--form ID] [-o FILE]")
 		return exitBadArgs
 	}
-	f, err := loadForm(*dir, *formID)
-	if err != nil {
-		fmt.Fprintf(stderr, "figcheck template: %v\n", err)
-		return exitBadArgs
+	f, code := loadForm("template", *dir, *formID, stderr)
+	if f == nil {
+		return code
 	}
+	var err error
 	if *out == "-" {
 		err = audit.WriteTemplate(f, stdout)
 	} else {

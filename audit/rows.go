@@ -1,0 +1,165 @@
+package audit
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/figcheck/figcheck/audit/anomaly"
+	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
+)
+
+// RowsReport builds the report of rows checked elsewhere: figcheck audit
+// --db --table, where a database decided which rows break which rules
+// (package sqlcheck) and the checker rendered the rows it flagged. Such a
+// report has row checks only: no batch checks, no anomaly tests.
+type RowsReport struct {
+	rep     *Report
+	t       *tally
+	source  string
+	units   map[string]struct{}
+	periods map[string]struct{}
+}
+
+// NewRowsReport starts the report of rows of form f read from source (a
+// table name, shown as the rows' file).
+func NewRowsReport(f *rules.Form, source string) *RowsReport {
+	b := &RowsReport{
+		rep: &Report{
+			ReportHead: ReportHead{Form: f.ID, Title: f.Title, Ruleset: f.Digest, Benford: []anomaly.BenfordResult{}},
+			Findings:   []Finding{}, Problems: []Problem{}, form: f,
+		},
+		source: source, units: map[string]struct{}{}, periods: map[string]struct{}{},
+	}
+	b.t = newTally(&b.rep.Summary)
+	return b
+}
+
+func (b *RowsReport) count(unit, period string) {
+	b.rep.Summary.Rows++
+	if _, ok := b.units[unit]; !ok {
+		b.units[unit] = struct{}{}
+	}
+	if _, ok := b.periods[period]; !ok {
+		b.periods[period] = struct{}{}
+	}
+}
+
+// Pass counts a row with no violation and no evaluation error.
+func (b *RowsReport) Pass(unit, period string) {
+	b.count(unit, period)
+	b.t.row(unit, &checker.Result{Verdict: checker.Pass})
+}
+
+// Add adds the check of a row with a violation or an evaluation error.
+func (b *RowsReport) Add(unit, period string, res *checker.Result) {
+	b.count(unit, period)
+	b.t.row(unit, res)
+	b.rep.listed = append(b.rep.listed, RowReport{File: b.source, Unit: unit, Period: period, CheckID: res.CheckID, Verdict: res.Verdict,
+		Summary: res.Summary, Violations: res.Violations, EvalErrors: res.EvalErrors})
+}
+
+// Problem records a problem with the input.
+func (b *RowsReport) Problem(p Problem) {
+	if p.File == "" {
+		p.File = b.source
+	}
+	b.rep.Problems = append(b.rep.Problems, p)
+}
+
+// Report finishes the report.
+func (b *RowsReport) Report() *Report {
+	s := &b.rep.Summary
+	s.Units, s.Problems = len(b.units), len(b.rep.Problems)
+	s.Periods = make([]string, 0, len(b.periods))
+	for p := range b.periods {
+		s.Periods = append(s.Periods, p)
+	}
+	slices.Sort(s.Periods)
+	b.t.finish()
+	return b.rep
+}
+
+// tally counts row checks and findings into a Summary: verdicts, the rules
+// violated most and the units with the most problems. Every report, from
+// files or from a database's rows (RowsReport), is summed up by it.
+type tally struct {
+	s     *Summary
+	rules map[string]*RuleCount
+	units map[string]*UnitRank
+}
+
+func newTally(s *Summary) *tally {
+	s.ByKind = map[string]int{}
+	return &tally{s: s, rules: map[string]*RuleCount{}, units: map[string]*UnitRank{}}
+}
+
+func (t *tally) unit(name string) *UnitRank {
+	u := t.units[name]
+	if u == nil {
+		u = &UnitRank{Unit: name}
+		t.units[name] = u
+	}
+	return u
+}
+
+// row counts one row's check (RowsReport; the Auditor counts its rows
+// from their compact outcomes and fills rules and units itself).
+func (t *tally) row(unit string, res *checker.Result) {
+	switch res.Verdict {
+	case checker.Pass:
+		t.s.Pass++
+	case checker.Warn:
+		t.s.Warn++
+	default:
+		t.s.Fail++
+	}
+	u := t.unit(unit)
+	u.Errors += res.Summary.Errors
+	u.Warnings += res.Summary.Warnings
+	seen := map[string]bool{}
+	for _, v := range res.Violations {
+		if v.Explained || seen[v.Rule] {
+			continue
+		}
+		seen[v.Rule] = true
+		rc := t.rules[v.Rule]
+		if rc == nil {
+			rc = &RuleCount{Rule: v.Rule, Name: v.Name, Severity: v.Severity.String()}
+			t.rules[v.Rule] = rc
+		}
+		rc.Rows++
+	}
+}
+
+func (t *tally) finding(f Finding) {
+	t.s.ByKind[f.Kind]++
+	if f.Unit != AllUnits {
+		t.unit(f.Unit).Findings++
+	}
+}
+
+// finish ranks the rules and units.
+func (t *tally) finish() {
+	s := t.s
+	for _, rc := range t.rules {
+		s.TopRules = append(s.TopRules, *rc)
+	}
+	slices.SortFunc(s.TopRules, func(x, y RuleCount) int { return cmp.Or(cmp.Compare(y.Rows, x.Rows), cmp.Compare(x.Rule, y.Rule)) })
+	s.TopRules = s.TopRules[:min(len(s.TopRules), topN)]
+	for _, u := range t.units {
+		if u.Errors+u.Warnings+u.Findings > 0 {
+			s.TopUnits = append(s.TopUnits, *u)
+		}
+	}
+	slices.SortFunc(s.TopUnits, func(x, y UnitRank) int {
+		return cmp.Or(cmp.Compare(y.Errors+y.Findings, x.Errors+x.Findings), cmp.Compare(y.Warnings, x.Warnings), cmp.Compare(x.Unit, y.Unit))
+	})
+	s.TopUnits = s.TopUnits[:min(len(s.TopUnits), topN)]
+	if s.TopRules == nil {
+		s.TopRules = []RuleCount{}
+	}
+	if s.TopUnits == nil {
+		s.TopUnits = []UnitRank{}
+	}
+}
