@@ -158,7 +158,7 @@ func (s *Server) answer(c *gin.Context, f *rules.Form, sub *checker.Submission, 
 		entry := decisionlog.Entry{
 			CheckID: checkID, Time: now, Source: source(c), Form: f.ID, Unit: sub.Unit, Period: sub.Period,
 			Ruleset: f.Digest, Submission: subHex, Verdict: e.verdict, Figures: sub.Figures,
-			Actor: p.Name, Role: p.Role.String(), Cached: cached,
+			Actor: p.Name, Role: p.Role.String(), Cached: cached, Known: knownBy(f),
 		}
 		if cached {
 			entry = entry.WithResult(e.body)
@@ -204,7 +204,7 @@ func (s *Server) decisions(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"series": decisionlog.History(entries)})
+	c.JSON(http.StatusOK, gin.H{"series": decisionlog.History(entries), "unreadable": decisionlog.UnreadOf(entries)})
 }
 
 // flaggedUnit is one line of the auditor's changed-to-pass listing.
@@ -240,7 +240,7 @@ func (s *Server) flagged(c *gin.Context) {
 		}
 		units = append(units, u)
 	}
-	c.JSON(http.StatusOK, gin.H{"period": f.Period, "units": units})
+	c.JSON(http.StatusOK, gin.H{"period": f.Period, "units": units, "unreadable": decisionlog.UnreadOf(entries)})
 }
 
 type verifyRequest struct {
@@ -337,11 +337,17 @@ func (s *Server) checkLogger(c *gin.Context) func(f *rules.Form, sub *checker.Su
 		e := decisionlog.Entry{
 			CheckID: res.CheckID, Time: time.Now().UTC(), Source: src, Form: f.ID, Unit: sub.Unit, Period: sub.Period,
 			Ruleset: f.Digest, Submission: hex.EncodeToString(d[:]), Verdict: res.Verdict, Figures: sub.Figures,
-			Actor: actor, Role: role,
+			Actor: actor, Role: role, Known: knownBy(f),
 		}
 		e.Violated, e.Skipped = logged(res)
 		log.Log(e)
 	}
+}
+
+// knownBy tells the decision log which figures f knows: it keeps those in
+// full and summarises the others (decisionlog.Limits).
+func knownBy(f *rules.Form) func(string) bool {
+	return func(k string) bool { _, ok := f.Indicator(k); return ok }
 }
 
 // logged is what a decision log entry keeps of a result: each violation

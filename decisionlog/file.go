@@ -220,9 +220,10 @@ func globEscape(p string) string {
 }
 
 // ReadFiles reads the log at path with its rotated files, oldest first,
-// keeping the entries that match f and dropping repeated ids. It returns
-// how many lines could not be read as entries (a line cut short by a
-// crash, say); they are skipped.
+// keeping the entries that match f and dropping repeated ids. Records it
+// cannot read in full come back as entries with Unreadable set (what
+// could be read of them, where they are, why), never skipped; the count
+// is how many there are.
 func ReadFiles(path string, f Filter) ([]Entry, int, error) {
 	files := append(RotatedFiles(path), path)
 	seen := map[string]bool{}
@@ -236,11 +237,13 @@ func ReadFiles(path string, f Filter) ([]Entry, int, error) {
 			}
 			return out, bad, fmt.Errorf("decisionlog: %w", err)
 		}
-		n, err := ReadJSONL(fh, func(e Entry) {
-			if seen[e.ID] || !f.Match(&e) {
+		n, err := ReadJSONL(fh, filepath.Base(name), func(e Entry) {
+			if (e.ID != "" && seen[e.ID]) || !f.Match(&e) {
 				return
 			}
-			seen[e.ID] = true
+			if e.ID != "" {
+				seen[e.ID] = true
+			}
 			out = append(out, e)
 		})
 		fh.Close()

@@ -45,6 +45,8 @@ type Options struct {
 	MaxAttempts int
 	// WriteTimeout bounds one Write call (default 5s).
 	WriteTimeout time.Duration
+	// Limits bound each entry (zero fields: DefaultLimits).
+	Limits Limits
 	// Registerer receives the metrics; nil registers none.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -100,6 +102,7 @@ func New(opts Options) *Log {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.Limits = opts.Limits.orDefault()
 	l := &Log{
 		opts: opts, log: opts.Logger, q: make(chan *Entry, opts.QueueSize),
 		abort: make(chan struct{}), done: make(chan struct{}),
@@ -251,6 +254,7 @@ func (l *Log) run() {
 				return
 			}
 			e.complete(seen)
+			e.bound(l.opts.Limits) // after complete: it bounds the violations too
 			batch = append(batch, *e)
 		}
 		add(e)

@@ -31,7 +31,7 @@ func runHistory(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitBadArgs
 	}
 	if bad > 0 {
-		fmt.Fprintf(stderr, "figcheck history: skipped %d unreadable lines\n", bad)
+		fmt.Fprintf(stderr, "figcheck history: %d unreadable records (listed below)\n", bad)
 	}
 	series := decisionlog.History(entries)
 	if *flagged {
