@@ -86,7 +86,7 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 			path = filepath.Join(stateDir(), "decisions.jsonl")
 		}
 		fs, err := decisionlog.NewFileSink(decisionlog.FileOptions{
-			Path: path, MaxBytes: d.MaxBytes, MaxBackups: d.MaxBackups, Sync: d.Fsync, SyncEvery: d.FsyncInterval,
+			Path: path, MaxBytes: d.MaxBytes, MaxBackups: d.MaxBackups, Sync: d.Fsync, SyncEvery: d.FsyncInterval, Registerer: reg,
 		})
 		if err != nil {
 			return err

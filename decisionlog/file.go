@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Fsync policies of a FileSink.
@@ -32,6 +34,8 @@ type FileOptions struct {
 	Sync string
 	// SyncEvery is the interval of SyncInterval (default 1s).
 	SyncEvery time.Duration
+	// Registerer receives the sink's metrics; nil registers none.
+	Registerer prometheus.Registerer
 }
 
 // FileSink appends entries as JSON lines to a file rotated by size.
@@ -39,14 +43,15 @@ type FileSink struct {
 	opts FileOptions
 
 	mu       sync.Mutex
-	f        *os.File
-	size     int64
+	f        *appendFile
 	dirty    bool
 	lastSync time.Time
 	buf      []byte
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
+
+	torn prometheus.Counter
 }
 
 // NewFileSink opens (creating) the file at opts.Path for appending.
@@ -70,7 +75,13 @@ func NewFileSink(opts FileOptions) (*FileSink, error) {
 	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o750); err != nil {
 		return nil, fmt.Errorf("decisionlog: %w", err)
 	}
-	s := &FileSink{opts: opts, stop: make(chan struct{})}
+	s := &FileSink{opts: opts, stop: make(chan struct{}), torn: prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "figcheck_decision_log_torn_total",
+		Help: "Unterminated last lines (writes cut short by a crash) moved aside to the .torn file when a log file was opened.",
+	})}
+	if opts.Registerer != nil {
+		opts.Registerer.MustRegister(s.torn)
+	}
 	if err := s.open(); err != nil {
 		return nil, err
 	}
@@ -81,17 +92,16 @@ func NewFileSink(opts FileOptions) (*FileSink, error) {
 	return s, nil
 }
 
+// open opens the live file, moving a torn last line aside.
 func (s *FileSink) open() error {
-	f, err := os.OpenFile(s.opts.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	f, torn, err := openAppend(s.opts.Path)
 	if err != nil {
-		return fmt.Errorf("decisionlog: %w", err)
+		return err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("decisionlog: %w", err)
+	if torn {
+		s.torn.Inc()
 	}
-	s.f, s.size = f, st.Size()
+	s.f = f
 	return nil
 }
 
@@ -106,7 +116,7 @@ func (s *FileSink) syncLoop() {
 		case <-t.C:
 			s.mu.Lock()
 			if s.dirty && s.f != nil {
-				if s.f.Sync() == nil {
+				if s.f.sync() == nil {
 					s.dirty = false
 				}
 			}
@@ -115,7 +125,9 @@ func (s *FileSink) syncLoop() {
 	}
 }
 
-// Write appends the batch, rotating first when it would not fit.
+// Write appends the batch, rotating first when it would not fit. A write
+// that fails leaves the file as it was (appendFile), so that the retry's
+// lines are whole.
 func (s *FileSink) Write(_ context.Context, batch []Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -128,19 +140,22 @@ func (s *FileSink) Write(_ context.Context, batch []Entry) error {
 	for i := range batch {
 		s.buf = append(appendEntry(s.buf, &batch[i]), '\n')
 	}
-	if s.size > 0 && s.size+int64(len(s.buf)) > s.opts.MaxBytes {
+	if s.f.size > 0 && s.f.size+int64(len(s.buf)) > s.opts.MaxBytes {
 		if err := s.rotate(); err != nil {
 			return err
 		}
 	}
-	n, err := s.f.Write(s.buf)
-	s.size += int64(n)
-	if err != nil {
-		return fmt.Errorf("decisionlog: %w", err)
+	if err := s.f.write(s.buf); err != nil {
+		if errors.Is(err, errCutBack) {
+			// Reopening moves the fragment aside before the retry.
+			_ = s.f.close()
+			s.f = nil
+		}
+		return err
 	}
 	s.dirty = true
 	if s.opts.Sync == SyncAlways {
-		if err := s.f.Sync(); err != nil {
+		if err := s.f.sync(); err != nil {
 			return fmt.Errorf("decisionlog: fsync: %w", err)
 		}
 		s.dirty = false
@@ -151,10 +166,10 @@ func (s *FileSink) Write(_ context.Context, batch []Entry) error {
 // rotate renames the live file to Path.<UTC time> and opens a new one,
 // then removes the oldest rotated files beyond MaxBackups.
 func (s *FileSink) rotate() error {
-	if err := s.f.Sync(); err != nil {
+	if err := s.f.sync(); err != nil {
 		return fmt.Errorf("decisionlog: fsync before rotation: %w", err)
 	}
-	if err := s.f.Close(); err != nil {
+	if err := s.f.close(); err != nil {
 		return fmt.Errorf("decisionlog: %w", err)
 	}
 	s.f = nil
@@ -190,7 +205,7 @@ func (s *FileSink) Close() error {
 	if s.f == nil {
 		return nil
 	}
-	err := errors.Join(s.f.Sync(), s.f.Close())
+	err := errors.Join(s.f.sync(), s.f.close())
 	s.f = nil
 	return err
 }
@@ -224,8 +239,11 @@ func globEscape(p string) string {
 // cannot read in full come back as entries with Unreadable set (what
 // could be read of them, where they are, why), never skipped; the count
 // is how many there are.
+//
+// The torn side file (TornSuffix) is read last; a fragment there of an
+// entry that was written again in full is not reported.
 func ReadFiles(path string, f Filter) ([]Entry, int, error) {
-	files := append(RotatedFiles(path), path)
+	files := append(RotatedFiles(path), path, path+TornSuffix)
 	seen := map[string]bool{}
 	var out []Entry
 	bad := 0
@@ -237,20 +255,30 @@ func ReadFiles(path string, f Filter) ([]Entry, int, error) {
 			}
 			return out, bad, fmt.Errorf("decisionlog: %w", err)
 		}
-		n, err := ReadJSONL(fh, filepath.Base(name), func(e Entry) {
+		_, err = ReadJSONL(fh, filepath.Base(name), func(e Entry) {
 			if (e.ID != "" && seen[e.ID]) || !f.Match(&e) {
 				return
 			}
-			if e.ID != "" {
+			if e.ID != "" && e.Unreadable == nil {
 				seen[e.ID] = true
 			}
 			out = append(out, e)
 		})
 		fh.Close()
-		bad += n
 		if err != nil {
-			return out, bad, fmt.Errorf("decisionlog: %s: %w", name, err)
+			return out, countUnread(out), fmt.Errorf("decisionlog: %s: %w", name, err)
 		}
 	}
-	return out, bad, nil
+	out = slices.DeleteFunc(out, func(e Entry) bool { return e.Unreadable != nil && e.ID != "" && seen[e.ID] })
+	return out, countUnread(out), nil
+}
+
+func countUnread(entries []Entry) int {
+	n := 0
+	for i := range entries {
+		if entries[i].Unreadable != nil {
+			n++
+		}
+	}
+	return n
 }
