@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,12 +80,8 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 		}
 		t.redis, sink, t.reader = client, rs, rs
 	default:
-		path := d.Path
-		if path == "" {
-			path = filepath.Join(stateDir(), "decisions.jsonl")
-		}
 		fs, err := decisionlog.NewFileSink(decisionlog.FileOptions{
-			Path: path, MaxBytes: d.MaxBytes, MaxBackups: d.MaxBackups, Sync: d.Fsync, SyncEvery: d.FsyncInterval, Registerer: reg,
+			Path: d.path(), MaxBytes: d.MaxBytes, MaxBackups: d.MaxBackups, Sync: d.Fsync, SyncEvery: d.FsyncInterval, Registerer: reg,
 		})
 		if err != nil {
 			return err
@@ -94,10 +89,14 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 		sink, t.reader = fs, fs
 	}
 	s.log.Info("decision log on", "sink", cfg.decisionSink())
-	t.decisions = decisionlog.New(decisionlog.Options{
-		Sink: sink, QueueSize: d.Queue, MaxAttempts: d.MaxAttempts, Registerer: reg, Logger: s.log,
+	t.decisions, err = decisionlog.New(decisionlog.Options{
+		Sink: sink, QueueSize: d.Queue, MaxAttempts: d.MaxAttempts, Spill: d.spillPath(cfg.decisionSink()), Registerer: reg, Logger: s.log,
+		Limits: decisionlog.Limits{UnknownKeys: d.UnknownKeys, ValueBytes: d.ValueBytes},
 	})
-	return nil
+	if err != nil {
+		_ = sink.Close()
+	}
+	return err
 }
 
 // closeAuditTrail flushes the decision log within ctx.

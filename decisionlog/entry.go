@@ -107,6 +107,9 @@ func (e *Entry) complete(seen *lru.LRU[string, parsed]) {
 		}
 		return
 	}
+	if seen == nil {
+		seen, _ = lru.NewLRU[string, parsed](1, nil) // a caller without a cache
+	}
 	if p, ok := seen.Get(e.CheckID); ok && e.CheckID != "" {
 		e.Violated, e.Skipped, e.result = p.violated, p.skipped, nil
 		return

@@ -49,7 +49,7 @@ func TestShortWritesAreCutBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := New(Options{Sink: sink, BatchSize: 4, Backoff: time.Millisecond})
+	l := mustNew(t, Options{Sink: sink, BatchSize: 4, Backoff: time.Millisecond})
 	const total = 200
 	for i := range total {
 		if !l.Log(entry(i)) {
@@ -122,7 +122,7 @@ func TestFullDiskOnTmpfs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := New(Options{Sink: sink, BatchSize: 8, Backoff: time.Millisecond, MaxAttempts: 2})
+	l := mustNew(t, Options{Sink: sink, BatchSize: 8, Backoff: time.Millisecond, MaxAttempts: 2})
 	for i := range 600 {
 		e := entry(i)
 		e.Figures = map[string]any{"note": strings.Repeat("x", 100)}
