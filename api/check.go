@@ -189,6 +189,14 @@ func (s *Server) checkBatch(c *gin.Context) {
 			fmt.Sprintf("%d submissions is more than the limit of %d per batch", len(items), s.cfg.Limits.BatchItems))
 		return
 	}
+	// Each item is a check: it costs one request of the token's rate
+	// limit (the request itself paid for the first).
+	if lim := s.trail.limiter; !lim.AllowN(principal(c).Name, len(items)-1) {
+		c.Header("Retry-After", "1")
+		fail(c, http.StatusTooManyRequests, CodeRateLimited,
+			fmt.Sprintf("a batch of %d submissions counts as %d requests, more than this token's rate limit allows now (%s); send smaller batches or retry later", len(items), len(items), lim))
+		return
+	}
 	rs, ok := s.rulesetOr503(c)
 	if !ok {
 		return

@@ -117,3 +117,24 @@ func TestUnreadableRecordsAreReported(t *testing.T) {
 		t.Fatalf("the unreadable attempt is not in the unit's series: %s", trunc(r.Body))
 	}
 }
+
+// TestBatchItemsCountAgainstTheRateLimit: each item of a batch takes one
+// request from the token's bucket; a batch larger than what is left gets
+// 429 naming the limit.
+func TestBatchItemsCountAgainstTheRateLimit(t *testing.T) {
+	s := newTrailServer(t, func(c *Config) { c.RateLimit = RateLimitConfig{PerSecond: 0.001, Burst: 10} })
+	item := string(submission(t, trailUnit, nil))
+	batch := func(n int) []byte { return []byte("[" + strings.TrimSuffix(strings.Repeat(item+",", n), ",") + "]") }
+	if r := s.as("unit", "POST", "/v1/check/batch", batch(6)); r.Status != http.StatusOK {
+		t.Fatalf("6 items within a burst of 10: %d %s", r.Status, trunc(r.Body))
+	}
+	r := s.as("unit", "POST", "/v1/check/batch", batch(1000))
+	e := assertError(t, r, http.StatusTooManyRequests, CodeRateLimited)
+	if !strings.Contains(e.Message, "1000 requests") || !strings.Contains(e.Message, "bursts of 10") {
+		t.Fatalf("message does not name the limit: %q", e.Message)
+	}
+	// 10 - 6 - 1 (the refused request itself) leaves 3: 5 items are too many.
+	if r := s.as("unit", "POST", "/v1/check/batch", batch(5)); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("5 items with 3 tokens left: %d", r.Status)
+	}
+}
