@@ -282,8 +282,14 @@ func (s *Server) verifyReceipt(c *gin.Context) {
 		fail(c, status, code, "submission: "+err.Error())
 		return
 	}
-	d := checker.SubmissionDigest(sub)
 	r := *req.Receipt
+	// A unit verifies its own receipts only: whether another unit's
+	// figures were checked, and how, is not its business.
+	if p := principal(c); !p.Role.MayAct(r.Unit) || !p.Role.MayAct(sub.Unit) {
+		fail(c, http.StatusForbidden, CodeForbidden, "the role "+p.Role.String()+" may verify only its own unit's receipts")
+		return
+	}
+	d := checker.SubmissionDigest(sub)
 	err = s.trail.keys.Verify(r, hex.EncodeToString(d[:]))
 	resp := verifyResponse{Valid: err == nil, Reason: receipt.Reason(err)}
 	if err != nil {

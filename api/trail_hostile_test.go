@@ -138,3 +138,16 @@ func TestBatchItemsCountAgainstTheRateLimit(t *testing.T) {
 		t.Fatalf("5 items with 3 tokens left: %d", r.Status)
 	}
 }
+
+// TestNullBodyIsMalformed: a bare null is not a submission without a
+// form but not a submission at all, as docs/api.md says.
+func TestNullBodyIsMalformed(t *testing.T) {
+	s := newTestServer(t, nil)
+	for _, body := range []string{"null", " null\n"} {
+		assertError(t, s.postJSON("/v1/check", []byte(body)), http.StatusBadRequest, CodeMalformedJSON)
+	}
+	r := s.postJSON("/v1/check/batch", []byte("[null]"))
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"code":"`+CodeMalformedJSON+`"`) {
+		t.Fatalf("batch item null: %d %s", r.Status, trunc(r.Body))
+	}
+}

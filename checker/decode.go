@@ -49,6 +49,9 @@ func DecodeSubmissionBytes(b []byte) (*Submission, error) {
 }
 
 func decode(dec *jsontext.Decoder) (*Submission, error) {
+	if dec.PeekKind() == 'n' { // null would decode as an empty submission
+		return nil, fmt.Errorf("%w: the submission must be a JSON object, got null", ErrBadSubmission)
+	}
 	var s Submission
 	if err := jsonv2.UnmarshalDecode(dec, &s, decodeOptions); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadSubmission, describeJSONError(err))
