@@ -262,21 +262,11 @@ func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 	}
 	env := rules.BatchEnv(period, rows)
 	var machine vm.VM
+	ev := &rules.Evaluation{VM: &machine, Env: func() map[string]any { return env }}
 	var out []Finding
-	run := func(p *vm.Program) (bool, error) {
-		v, err := machine.Run(p, env)
-		if err != nil {
-			return false, err
-		}
-		b, ok := v.(bool)
-		if !ok {
-			return false, fmt.Errorf("expression returned %T, not a boolean", v)
-		}
-		return b, nil
-	}
 	for _, r := range a.form.BatchRules {
-		if r.WhenProgram != nil {
-			ok, err := run(r.WhenProgram)
+		if r.WhenCond != nil {
+			ok, err := r.WhenCond.Eval(ev)
 			if err != nil || !ok {
 				if err != nil {
 					out = append(out, batchError(r, period, err))
@@ -284,13 +274,13 @@ func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 				continue
 			}
 		}
-		ok, err := run(r.Program)
+		ok, err := r.Cond.Eval(ev)
 		switch {
 		case err != nil:
 			out = append(out, batchError(r, period, err))
 		case !ok:
 			f := Finding{Kind: KindBatchRule, Check: r.ID, Severity: r.Severity.String(), Unit: AllUnits, Period: period,
-				Statistic: "规则", Reason: r.Name + ":" + r.Message.Execute(&machine, env)}
+				Statistic: "规则", Reason: r.Name + ":" + r.Message.Render(ev)}
 			if len(r.Uses) == 1 {
 				f.Indicator, f.Name = r.Uses[0].ID, r.Uses[0].Name
 			}

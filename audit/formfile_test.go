@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 const auditFormHead = `form: t
@@ -16,11 +17,11 @@ indicators:
 
 func compileForm(t *testing.T, src string) (*rules.Form, error) {
 	t.Helper()
-	f, err := rules.Parse("t.yaml", []byte(src))
+	f, err := rulefmt.Parse("t.yaml", []byte(src))
 	if err != nil {
 		return nil, err
 	}
-	rs, err := rules.Compile([]*rules.File{f})
+	rs, err := rules.Compile([]*rulefmt.File{f})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +130,7 @@ func TestAuditSectionErrors(t *testing.T) {
 		{"jump id of a batch rule", `rules:
   - {id: b.x, scope: batch, name: n, severity: error, expr: len(rows) > 0, message: m}
 jumps:
-  - {id: b.x, name: n, severity: warning, indicators: [gold], max_change: 5}`, `jump id "b.x" is already a rule id`},
+  - {id: b.x, name: n, severity: warning, indicators: [gold], max_change: 5}`, `duplicate jump id "b.x" (first defined at t.yaml:7:10)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

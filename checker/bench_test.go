@@ -8,6 +8,7 @@ import (
 
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 // overlay merges the figures of every test of f that expects want, later
@@ -132,11 +133,11 @@ func ruleForm(tb testing.TB, expr string, n int) *rules.Form {
 	for i := range n {
 		fmt.Fprintf(&src, "  - {id: r.n%d, name: 规则, severity: error, expr: %q, message: '{{a}}'}\n", i, expr)
 	}
-	file, err := rules.Parse("bench.yaml", []byte(src.String()))
+	file, err := rulefmt.Parse("bench.yaml", []byte(src.String()))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	rs, err := rules.Compile([]*rules.File{file})
+	rs, err := rules.Compile([]*rulefmt.File{file})
 	if err != nil {
 		tb.Fatal(err)
 	}

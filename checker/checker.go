@@ -2,14 +2,12 @@ package checker
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -36,12 +34,14 @@ type state struct {
 	badPrev  []bool
 	raw      []any // submitted current values, by indicator index
 	rawPrev  []any
+	ev       rules.Evaluation // reads fr, vm and envMap
 }
 
 func (c *Checker) get(n int) *state {
 	s, _ := c.pool.Get().(*state)
 	if s == nil {
 		s = &state{env: make(map[string]any, 2*n)}
+		s.ev = rules.Evaluation{Frame: &s.fr, VM: &s.vm, Env: s.envMap}
 	}
 	if cap(s.fr.Cur) < n {
 		s.fr.Cur, s.fr.Prev = make([]float64, n), make([]float64, n)
@@ -339,8 +339,8 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 		r.Skipped = append(r.Skipped, Skip{Rule: rule.ID, Name: rule.Name, Reason: reason, Missing: missing, Invalid: invalid})
 		return
 	}
-	if rule.WhenProgram != nil {
-		ok, err := st.run(rule.WhenFast, rule.WhenProgram)
+	if rule.WhenCond != nil {
+		ok, err := rule.WhenCond.Eval(&st.ev)
 		if err != nil {
 			r.EvalErrors = append(r.EvalErrors, st.evalError(rule, "when: "+err.Error()))
 			return
@@ -351,7 +351,7 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 		}
 	}
 	r.Summary.Evaluated++
-	ok, err := st.run(rule.Fast, rule.Program)
+	ok, err := rule.Cond.Eval(&st.ev)
 	switch {
 	case err != nil:
 		r.EvalErrors = append(r.EvalErrors, st.evalError(rule, err.Error()))
@@ -360,7 +360,7 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 	default:
 		v := Violation{
 			Rule: rule.ID, Name: rule.Name, Severity: rule.Severity,
-			Message: rule.Message.Render(&st.fr, &st.vm, st.envMap), Fields: st.fields(rule),
+			Message: rule.Message.Render(&st.ev), Fields: st.fields(rule),
 		}
 		if len(rule.Uses) > 0 {
 			v.order = rule.Uses[0].Index
@@ -390,44 +390,6 @@ func (st *state) envMap() map[string]any {
 	st.envForm = st.form
 	return st.env
 }
-
-// run evaluates a boolean expression: its closure when it has one, else
-// the program on expr's VM.
-func (st *state) run(fast rules.BoolFunc, p *vm.Program) (bool, error) {
-	if fast != nil {
-		st.fr.Err = nil
-		ok := fast(&st.fr)
-		if st.fr.Err != nil {
-			return false, &evalError{st.fr.Err.Error(), st.fr.Err}
-		}
-		return ok, nil
-	}
-	out, err := st.vm.Run(p, st.envMap())
-	if err != nil {
-		// expr's error carries a multi-line source snippet; a result wants
-		// one line: the message and where in the expression it happened.
-		var fe *file.Error
-		if errors.As(err, &fe) {
-			return false, &evalError{fmt.Sprintf("%s (%d:%d)", fe.Message, fe.Line, fe.Column+1), errors.Unwrap(fe)}
-		}
-		return false, err
-	}
-	b, ok := out.(bool)
-	if !ok {
-		return false, fmt.Errorf("expression returned %T, not a boolean", out)
-	}
-	return b, nil
-}
-
-// evalError is an evaluation failure: expr's message with its place in the
-// expression, wrapping the helper's error (such as rules.ErrDivisionByZero).
-type evalError struct {
-	msg   string
-	cause error
-}
-
-func (e *evalError) Error() string { return e.msg }
-func (e *evalError) Unwrap() error { return e.cause }
 
 func (st *state) evalError(rule *rules.Rule, msg string) EvalError {
 	return EvalError{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity, Error: msg, Fields: st.fields(rule)}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 type job struct {
@@ -133,11 +134,11 @@ func bigForm(t testing.TB, n int) *rules.Form {
 	for i := range n - 1 {
 		fmt.Fprintf(&src, "  - {id: r.x%d, name: 递增, severity: %s, expr: 'x%d <= 指标%d', message: '{{x%d}}>{{x%d}}'}\n", i, sev[i%3], i, i+1, i, i+1)
 	}
-	file, err := rules.Parse("big.yaml", []byte(src.String()))
+	file, err := rulefmt.Parse("big.yaml", []byte(src.String()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := rules.Compile([]*rules.File{file})
+	rs, err := rules.Compile([]*rulefmt.File{file})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestFastMatchesVM(t *testing.T) {
 		f, _ := rs.Form(id)
 		fast := 0
 		for _, rule := range f.Rules {
-			if rule.Fast != nil {
+			if rule.Cond.Fast != nil {
 				fast++
 			}
 			frames := testFrames(t, f, rule)
@@ -30,9 +30,9 @@ func TestFastMatchesVM(t *testing.T) {
 				frames = append(frames, randomFrame(rng, len(f.Indicators)))
 			}
 			for _, fr := range frames {
-				compare(t, f, rule.ID+" expr", rule.Fast, rule.Program, fr)
-				if rule.WhenProgram != nil {
-					compare(t, f, rule.ID+" when", rule.WhenFast, rule.WhenProgram, fr)
+				compare(t, f, rule.ID+" expr", rule.Cond.Fast, rule.Cond.Program, fr)
+				if rule.WhenCond != nil {
+					compare(t, f, rule.ID+" when", rule.WhenCond.Fast, rule.WhenCond.Program, fr)
 				}
 			}
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 // TestRunTestsReportsWrongExpectations runs testdata/wrong, whose rule
@@ -92,11 +93,11 @@ rules:
     tests:
       - {figures: {a: 9, b: 10}, expect: fail}
 `
-	file, err := rules.Parse("only.yaml", []byte(src))
+	file, err := rulefmt.Parse("only.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := rules.Compile([]*rules.File{file})
+	rs, err := rules.Compile([]*rulefmt.File{file})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,10 +14,10 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 // MaxNodes bounds the size of one expression.
@@ -37,7 +37,7 @@ func LoadDir(dir string) (*Ruleset, error) {
 // LoadFS parses and compiles every *.yaml and *.yml file below root in fsys.
 // File names in errors are prefixed with display.
 func LoadFS(fsys fs.FS, root, display string) (*Ruleset, error) {
-	var files []*File
+	var files []*rulefmt.File
 	var list ErrorList
 	err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -54,16 +54,19 @@ func LoadFS(fsys fs.FS, root, display string) (*Ruleset, error) {
 		if root != "." {
 			rel = strings.TrimPrefix(p, root+"/")
 		}
-		f, err := Parse(filepath.Join(display, rel), data)
+		f, err := rulefmt.Parse(filepath.Join(display, rel), data)
 		if err != nil {
 			var l ErrorList
-			if errors.As(err, &l) {
-				list = append(list, l...)
-				return nil
+			if !errors.As(err, &l) {
+				return err
 			}
-			return err
+			list = append(list, l...)
 		}
-		files = append(files, f)
+		// A file with structural problems is still compiled when it could
+		// be read, so that one load reports its expression problems too.
+		if f != nil {
+			files = append(files, f)
+		}
 		return nil
 	})
 	if err != nil {
@@ -89,11 +92,14 @@ func LoadFS(fsys fs.FS, root, display string) (*Ruleset, error) {
 
 // Compile merges parsed files into forms and compiles every expression.
 // It reports every problem it finds; the Ruleset is nil when there is any.
-func Compile(files []*File) (*Ruleset, error) {
+func Compile(files []*rulefmt.File) (*Ruleset, error) {
 	c := &compiler{}
-	byForm := map[string][]*File{}
+	byForm := map[string][]*rulefmt.File{}
 	var order []string
 	for _, f := range files {
+		if f.FormPos.Line == 0 {
+			continue // no form id: the parser reported it, and the file belongs to no form
+		}
 		if !formIDRe.MatchString(f.Form) {
 			c.add(f.FormPos, "form id %q must be ascii snake_case", f.Form)
 		}
@@ -105,7 +111,7 @@ func Compile(files []*File) (*Ruleset, error) {
 	rs := &Ruleset{Forms: map[string]*Form{}}
 	all := sha256.New()
 	sorted := slices.Clone(files)
-	slices.SortFunc(sorted, func(a, b *File) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(sorted, func(a, b *rulefmt.File) int { return cmp.Compare(a.Name, b.Name) })
 	for _, f := range sorted {
 		rs.Files = append(rs.Files, f.Name)
 		all.Write(f.Digest[:])
@@ -122,8 +128,8 @@ func Compile(files []*File) (*Ruleset, error) {
 
 type compiler struct{ errs }
 
-func (c *compiler) form(id string, files []*File) *Form {
-	slices.SortFunc(files, func(a, b *File) int { return cmp.Compare(a.Name, b.Name) })
+func (c *compiler) form(id string, files []*rulefmt.File) *Form {
+	slices.SortFunc(files, func(a, b *rulefmt.File) int { return cmp.Compare(a.Name, b.Name) })
 	f := &Form{ID: id, byKey: map[string]*Indicator{}, ruleByID: map[string]*Rule{}}
 	h := sha256.New()
 	var titlePos Pos
@@ -148,39 +154,36 @@ func (c *compiler) form(id string, files []*File) *Form {
 	}
 	f.byID = slices.SortedFunc(slices.Values(f.Indicators), func(a, b *Indicator) int { return strings.Compare(a.ID, b.ID) })
 	env := typeEnv(f)
-	batchIDs := map[string]*Rule{}
+	// One namespace for the ids of every check of the form (row and batch
+	// rules, hierarchies, jumps), claimed whether or not the check compiles,
+	// so that a duplicate is reported even when the first one is broken.
+	ids := map[string]Pos{}
 	for _, file := range files {
 		for _, def := range file.Rules {
-			if def.Scope.Value == ScopeBatch {
-				if r := c.batchRule(f, def, batchIDs); r != nil {
+			switch def.Scope.Value {
+			case ScopeBatch:
+				if r := c.rule(f, ids, batchEnv(), def, ScopeBatch); r != nil {
 					f.BatchRules = append(f.BatchRules, r)
-					batchIDs[r.ID] = r
 				}
-				continue
-			}
-			if def.Scope.Value != "" && def.Scope.Value != ScopeRow {
+			case "", ScopeRow:
+				if r := c.rule(f, ids, env, def, ScopeRow); r != nil {
+					f.Rules = append(f.Rules, r)
+					f.ruleByID[r.ID] = r
+				}
+			default:
+				c.header(ids, "rule", def.ID, def.Name, def.Severity)
 				c.add(def.Scope.Pos, "rule %s: scope must be row or batch, got %q", def.ID.Value, def.Scope.Value)
-				continue
-			}
-			if prev, dup := batchIDs[def.ID.Value]; dup {
-				c.add(def.ID.Pos, "duplicate rule id %q (first defined at %s)", def.ID.Value, prev.Pos)
-				continue
-			}
-			if r := c.rule(f, env, def); r != nil {
-				r.Scope = ScopeRow
-				f.Rules = append(f.Rules, r)
-				f.ruleByID[r.ID] = r
 			}
 		}
 	}
-	c.auditChecks(f, files)
+	c.auditChecks(f, ids, files)
 	return f
 }
 
 var reserved = func() map[string]bool {
 	m := map[string]bool{"previous": true, "true": true, "false": true, "nil": true}
-	for _, name := range helperNames {
-		m[name] = true
+	for _, h := range helpers {
+		m[h.name] = true
 	}
 	for _, b := range builtin.Builtins {
 		m[b.Name] = true
@@ -188,14 +191,17 @@ var reserved = func() map[string]bool {
 	return m
 }()
 
-func (c *compiler) indicator(f *Form, def IndicatorDef) {
+func (c *compiler) indicator(f *Form, def rulefmt.IndicatorDef) {
 	ind := &Indicator{
 		Index: len(f.Indicators), ID: def.ID.Value, Name: def.Name.Value, Unit: def.Unit,
 		Required: def.Required, Min: def.Min, Max: def.Max, Section: def.Section,
 		PrevKey: "previous." + def.ID.Value, Pos: def.Pos,
 	}
-	ok := true
+	// A missing id, name or type was reported by the parser; such an
+	// indicator is checked for the rest but not defined.
+	ok := def.ID.Given() && def.Name.Given()
 	switch {
+	case !def.ID.Given():
 	case !indicatorIDRe.MatchString(ind.ID):
 		c.add(def.ID.Pos, "indicator id %q must be ascii snake_case", ind.ID)
 		ok = false
@@ -203,7 +209,8 @@ func (c *compiler) indicator(f *Form, def IndicatorDef) {
 		c.add(def.ID.Pos, "indicator id %q is a reserved name", ind.ID)
 		ok = false
 	}
-	if strings.TrimSpace(ind.Name) == "" {
+	if !def.Name.Given() {
+	} else if strings.TrimSpace(ind.Name) == "" {
 		c.add(def.Name.Pos, "indicator %s: name must not be empty", ind.ID)
 		ok = false
 	} else if reserved[ind.Name] {
@@ -211,6 +218,10 @@ func (c *compiler) indicator(f *Form, def IndicatorDef) {
 		ok = false
 	}
 	switch def.Type.Value {
+	case "":
+		if def.Type.Given() {
+			c.add(def.Type.Pos, "indicator %s: type must be integer, number or percent, got %q", ind.ID, def.Type.Value)
+		}
 	case "integer":
 		ind.Type = Integer
 	case "number":
@@ -258,45 +269,54 @@ func (c *compiler) indicator(f *Form, def IndicatorDef) {
 
 func ptr[T any](v T) *T { return &v }
 
-func (c *compiler) rule(f *Form, env map[string]any, def RuleDef) *Rule {
-	r := &Rule{
-		ID: def.ID.Value, Name: def.Name.Value, Expr: def.Expr.Value, When: def.When.Value,
-		Tags: def.Tags, Pos: def.Pos,
-	}
-	n := len(c.list)
-	switch {
-	case !ruleIDRe.MatchString(r.ID):
-		c.add(def.ID.Pos, "rule id %q must be lowercase ascii words joined by dots or underscores", r.ID)
-	case strings.HasPrefix(r.ID, "builtin."):
-		c.add(def.ID.Pos, "rule id %q: the builtin. prefix is reserved", r.ID)
-	}
-	if prev, dup := f.ruleByID[r.ID]; dup {
-		c.add(def.ID.Pos, "duplicate rule id %q (first defined at %s)", r.ID, prev.Pos)
-	}
-	if strings.TrimSpace(r.Name) == "" {
-		c.add(def.Name.Pos, "rule %s: name must not be empty", r.ID)
-	}
-	if err := r.Severity.UnmarshalText([]byte(def.Severity.Value)); err != nil {
-		c.add(def.Severity.Pos, "rule %s: severity must be error, warning or info, got %q", r.ID, def.Severity.Value)
-	}
-	uses := &usage{form: f}
-	r.Program = c.expr(r.ID, "expr", def.Expr, env, uses, expr.AsBool())
-	if strings.TrimSpace(def.When.Value) != "" {
-		r.WhenProgram = c.expr(r.ID, "when", def.When, env, uses, expr.AsBool())
-	}
-	r.Message = c.template(r.ID, def.Message, env, uses)
-	fc := fastCompiler{f}
-	if r.Program != nil {
-		r.Fast, _ = fc.boolean(r.Program.Node())
-	}
-	if r.WhenProgram != nil {
-		r.WhenFast, _ = fc.boolean(r.WhenProgram.Node())
-	}
-	for i, p := range r.Message.parts {
-		if p.program != nil {
-			r.Message.parts[i].fast, _ = fc.number(p.program.Node())
+// header checks what every check of a form declares (id, name, severity)
+// and claims the id in ids. what names the kind of check in messages:
+// rule, hierarchy or jump. It is the one place these are checked.
+func (c *compiler) header(ids map[string]Pos, what string, id, name, sev rulefmt.Str) Severity {
+	owner := what + " " + id.Value
+	if id.Given() {
+		switch {
+		case !ruleIDRe.MatchString(id.Value):
+			c.add(id.Pos, "%s id %q must be lowercase ascii words joined by dots or underscores", what, id.Value)
+		case strings.HasPrefix(id.Value, "builtin."):
+			c.add(id.Pos, "%s id %q: the builtin. prefix is reserved", what, id.Value)
+		}
+		if first, dup := ids[id.Value]; dup {
+			c.add(id.Pos, "duplicate %s id %q (first defined at %s)", what, id.Value, first)
+		} else {
+			ids[id.Value] = id.Pos
 		}
 	}
+	if name.Given() && strings.TrimSpace(name.Value) == "" {
+		c.add(name.Pos, "%s: name must not be empty", owner)
+	}
+	var s Severity
+	if sev.Given() {
+		if err := s.UnmarshalText([]byte(sev.Value)); err != nil {
+			c.add(sev.Pos, "%s: severity must be error, warning or info, got %q", owner, sev.Value)
+		}
+	}
+	return s
+}
+
+// rule compiles a rule of either scope against env, the environment of its
+// scope; nil when it has problems, which are reported.
+func (c *compiler) rule(f *Form, ids map[string]Pos, env map[string]any, def rulefmt.RuleDef, scope string) *Rule {
+	r := &Rule{
+		ID: def.ID.Value, Name: def.Name.Value, Expr: def.Expr.Value, When: def.When.Value,
+		Tags: def.Tags, Pos: def.Pos, Scope: scope,
+	}
+	n := len(c.list)
+	r.Severity = c.header(ids, "rule", def.ID, def.Name, def.Severity)
+	uses := &usage{form: f, batch: scope == ScopeBatch}
+	if uses.batch && len(def.Tests) > 0 {
+		c.add(def.Tests[0].Pos, "rule %s: tests are not supported on batch rules", r.ID)
+	}
+	r.Cond = c.cond(f, r.ID, "expr", def.Expr, env, uses)
+	if strings.TrimSpace(def.When.Value) != "" {
+		r.WhenCond = c.cond(f, r.ID, "when", def.When, env, uses)
+	}
+	r.Message = c.template(f, r.ID, def.Message, env, uses)
 	r.Uses, r.UsesPrevious = uses.sorted()
 	for _, td := range def.Tests {
 		r.Tests = append(r.Tests, c.test(f, r.ID, td))
@@ -307,7 +327,7 @@ func (c *compiler) rule(f *Form, env map[string]any, def RuleDef) *Rule {
 	return r
 }
 
-func (c *compiler) test(f *Form, ruleID string, td TestDef) Test {
+func (c *compiler) test(f *Form, ruleID string, td rulefmt.TestDef) Test {
 	t := Test{Name: td.Name, Explanations: td.Explanations, Expect: Expect(td.Expect.Value), Pos: td.Pos}
 	if t.Name == "" {
 		t.Name = fmt.Sprintf("line %d", td.Pos.Line)
@@ -315,6 +335,9 @@ func (c *compiler) test(f *Form, ruleID string, td TestDef) Test {
 	switch t.Expect {
 	case ExpectPass, ExpectFail, ExpectSkip:
 	default:
+		if !td.Expect.Given() {
+			break
+		}
 		c.add(td.Expect.Pos, "rule %s: test %q: expect must be pass, fail or skip, got %q", ruleID, t.Name, td.Expect.Value)
 	}
 	resolve := func(vals map[string]any, pos map[string]Pos, what string) map[string]any {
@@ -357,9 +380,11 @@ func typeEnv(f *Form) map[string]any {
 	return env
 }
 
-func (c *compiler) expr(ruleID, field string, src Str, env map[string]any, uses *usage, extra ...expr.Option) *vm.Program {
+func (c *compiler) expr(ruleID, field string, src rulefmt.Str, env map[string]any, uses *usage, extra ...expr.Option) *vm.Program {
 	if strings.TrimSpace(src.Value) == "" {
-		c.add(src.Pos, "rule %s: %s must not be empty", ruleID, field)
+		if src.Given() {
+			c.add(src.Pos, "rule %s: %s must not be empty", ruleID, field)
+		}
 		return nil
 	}
 	program, err := compileExpr(src.Value, env, uses, extra...)
@@ -370,25 +395,8 @@ func (c *compiler) expr(ruleID, field string, src Str, env map[string]any, uses 
 	return program
 }
 
-func compileExpr(src string, env map[string]any, uses *usage, extra ...expr.Option) (*vm.Program, error) {
-	uses.errs = uses.errs[:0]
-	helpers := helperOptions
-	if uses.batch {
-		helpers = batchHelperOptions
-	}
-	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxNodes), expr.Patch(uses)}, helpers...)
-	opts = append(opts, extra...)
-	program, err := expr.Compile(src, opts...)
-	if len(uses.errs) > 0 {
-		// A name the usage visitor rejected also fails type checking with a
-		// less helpful message; report the visitor's.
-		return nil, uses.errs[0].Bind(file.NewSource(src))
-	}
-	return program, err
-}
-
 // exprError reports an expr compile error at its position in the file.
-func (c *compiler) exprError(ruleID, field string, src Str, err error) {
+func (c *compiler) exprError(ruleID, field string, src rulefmt.Str, err error) {
 	p := src.Pos
 	msg := err.Error()
 	var fe *file.Error
@@ -406,114 +414,4 @@ func lineColOffset(s string, line, col int) int {
 		off += runes(l)
 	}
 	return off + col
-}
-
-// usage is an expr patcher that resolves indicator names: it rewrites
-// Chinese names to ids and previous.<name> to the "previous.<id>" key,
-// replaces "/" by the zero-checking ratio helper, and records which
-// indicators the expression reads.
-type usage struct {
-	form *Form
-	cur  map[int]bool
-	prev map[int]bool
-	errs []*file.Error
-	// batch marks a batch rule: names are resolved in row members and in
-	// values(rows, "name") instead (see batchVisit).
-	batch bool
-}
-
-func (u *usage) Visit(node *ast.Node) {
-	if u.batch {
-		u.batchVisit(node)
-		return
-	}
-	switch n := (*node).(type) {
-	case *ast.IdentifierNode:
-		if ind, ok := u.form.Indicator(n.Value); ok {
-			u.mark(&u.cur, ind)
-			n.Value = ind.ID
-		}
-	case *ast.MemberNode:
-		id, ok := n.Node.(*ast.IdentifierNode)
-		if !ok || id.Value != "previous" {
-			return
-		}
-		prop, ok := n.Property.(*ast.StringNode)
-		if !ok {
-			u.fail(n, "previous must be followed by an indicator name, as in previous.金牌数")
-			return
-		}
-		ind, ok := u.form.Indicator(prop.Value)
-		if !ok {
-			u.fail(n, "unknown indicator %q in previous.%s", prop.Value, prop.Value)
-			return
-		}
-		u.mark(&u.prev, ind)
-		ast.Patch(node, &ast.IdentifierNode{Value: ind.PrevKey})
-	case *ast.CallNode:
-		// between(x, lo, hi) with constant bounds is two comparisons: no
-		// call, no allocation. x is a pure expression, so reading it twice
-		// is safe.
-		callee, ok := n.Callee.(*ast.IdentifierNode)
-		if ok && callee.Value == "between" && len(n.Arguments) == 3 && isConst(n.Arguments[1]) && isConst(n.Arguments[2]) {
-			lo, hi := constValue(n.Arguments[1]), constValue(n.Arguments[2])
-			if lo > hi {
-				return // left to the helper, which reports the bad bounds
-			}
-			x := n.Arguments[0]
-			ast.Patch(node, &ast.BinaryNode{
-				Operator: "&&",
-				Left:     &ast.BinaryNode{Operator: "<=", Left: n.Arguments[1], Right: x},
-				Right:    &ast.BinaryNode{Operator: "<=", Left: x, Right: n.Arguments[2]},
-			})
-		}
-	case *ast.BinaryNode:
-		if n.Operator == "/" {
-			ast.Patch(node, &ast.CallNode{
-				Callee:    &ast.IdentifierNode{Value: "ratio"},
-				Arguments: []ast.Node{n.Left, n.Right},
-			})
-		}
-	}
-}
-
-func isConst(n ast.Node) bool {
-	switch n.(type) {
-	case *ast.IntegerNode, *ast.FloatNode:
-		return true
-	}
-	return false
-}
-
-func constValue(n ast.Node) float64 {
-	switch c := n.(type) {
-	case *ast.IntegerNode:
-		return float64(c.Value)
-	case *ast.FloatNode:
-		return c.Value
-	}
-	return 0
-}
-
-func (u *usage) mark(m *map[int]bool, ind *Indicator) {
-	if *m == nil {
-		*m = map[int]bool{}
-	}
-	(*m)[ind.Index] = true
-}
-
-func (u *usage) fail(n ast.Node, format string, args ...any) {
-	u.errs = append(u.errs, &file.Error{Location: n.Location(), Message: fmt.Sprintf(format, args...)})
-}
-
-func (u *usage) sorted() (cur, prev []*Indicator) {
-	for i, ind := range u.form.Indicators {
-		if u.cur[i] {
-			cur = append(cur, ind)
-		}
-		if u.prev[i] {
-			prev = append(prev, ind)
-		}
-	}
-	return cur, prev
 }

@@ -67,7 +67,7 @@ func TestHelpers(t *testing.T) {
 		t.Run(tc.expr, func(t *testing.T) {
 			r := compileRule(t, tc.expr, "m")
 			var machine vm.VM
-			got, err := machine.Run(r.Program, env)
+			got, err := machine.Run(r.Cond.Program, env)
 			switch {
 			case tc.err != nil:
 				if !errors.Is(err, tc.err) {
@@ -153,25 +153,37 @@ func TestUsesCoversExprWhenAndMessage(t *testing.T) {
 	}
 }
 
-func TestTemplateExecute(t *testing.T) {
+// render renders a message over the figures a, b, c (and previous.c) of
+// compileRule's form, the parts with closures from the frame and the others
+// on the VM from the same figures as a map.
+func render(r *rules.Rule, env map[string]any) string {
+	fr := rules.Frame{Cur: make([]float64, 3), Prev: make([]float64, 3)}
+	for i, id := range []string{"a", "b", "c"} {
+		fr.Cur[i], _ = env[id].(float64)
+		fr.Prev[i], _ = env["previous."+id].(float64)
+	}
+	var machine vm.VM
+	return r.Message.Render(&rules.Evaluation{Frame: &fr, VM: &machine, Env: func() map[string]any { return env }})
+}
+
+func TestTemplateRender(t *testing.T) {
 	r := compileRule(t, "甲 > 0", "甲{{甲}}、乙{{ b }}、比{{ratio(甲, 乙)}}、真{{a > 0}}、去年{{previous.丙}}、串{{\"字\"}}、空{{nil}}。")
 	if r.Message.Source == "" {
 		t.Fatal("Source not kept")
 	}
-	var machine vm.VM
 	env := map[string]any{"a": 1200.0, "b": 0.0, "c": 1.0, "previous.c": 2.5}
 	want := "甲1200、乙0、比?、真是、去年2.5、串字、空空。"
-	if got := r.Message.Execute(&machine, env); got != want {
-		t.Errorf("Execute = %q, want %q", got, want)
+	if got := render(r, env); got != want {
+		t.Errorf("Render = %q, want %q", got, want)
 	}
 	env["b"] = 3.0
 	want = "甲1200、乙3、比400、真是、去年2.5、串字、空空。"
-	if got := r.Message.Execute(&machine, env); got != want {
-		t.Errorf("Execute = %q, want %q", got, want)
+	if got := render(r, env); got != want {
+		t.Errorf("Render = %q, want %q", got, want)
 	}
 	plain := compileRule(t, "甲 > 0", "没有表达式")
-	if got := plain.Message.Execute(&machine, env); got != "没有表达式" {
-		t.Errorf("Execute = %q", got)
+	if got := render(plain, env); got != "没有表达式" {
+		t.Errorf("Render = %q", got)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 func ExampleLoadDir() {
@@ -52,13 +53,13 @@ rules:
     expr: 金牌数 <= 参赛项目
     message: 金牌{{金牌数}}枚多于参赛项目{{参赛项目数}}项
 `
-	f, err := rules.Parse("demo.yaml", []byte(src))
+	f, err := rulefmt.Parse("demo.yaml", []byte(src))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(f.Form, len(f.Indicators), "indicators,", len(f.Rules), "rule")
-	_, err = rules.Compile([]*rules.File{f})
+	_, err = rules.Compile([]*rulefmt.File{f})
 	fmt.Println(err)
 	// Output:
 	// demo 2 indicators, 1 rule

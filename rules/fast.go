@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"errors"
 	"math"
 	"strings"
 
@@ -29,11 +28,6 @@ func (fr *Frame) fail(err error) {
 type (
 	BoolFunc func(*Frame) bool
 	NumFunc  func(*Frame) float64
-)
-
-var (
-	errNegativeTolerance = errors.New("approx: negative tolerance")
-	errBadBounds         = errors.New("between: lower bound is above upper bound")
 )
 
 // fastCompiler turns a type-checked, name-resolved expr tree into closures.
@@ -139,37 +133,35 @@ func (fc fastCompiler) binaryBool(n *ast.BinaryNode) (BoolFunc, bool) {
 	return nil, false
 }
 
+// callBool and callNumber compile a helper call with the closure builder
+// of its row in the helper table.
 func (fc fastCompiler) callBool(n *ast.CallNode) (BoolFunc, bool) {
+	h, args, ok := fc.call(n)
+	if !ok || h.cond == nil {
+		return nil, false
+	}
+	return h.cond(args)
+}
+
+func (fc fastCompiler) callNumber(n *ast.CallNode) (NumFunc, bool) {
+	h, args, ok := fc.call(n)
+	if !ok || h.num == nil {
+		return nil, false
+	}
+	return h.num(args)
+}
+
+func (fc fastCompiler) call(n *ast.CallNode) (*helper, []NumFunc, bool) {
 	callee, ok := n.Callee.(*ast.IdentifierNode)
 	if !ok {
-		return nil, false
+		return nil, nil, false
+	}
+	h, ok := rowHelpers[callee.Value]
+	if !ok {
+		return nil, nil, false
 	}
 	args, ok := fc.numbers(n.Arguments)
-	if !ok || len(args) != 3 {
-		return nil, false
-	}
-	a, b, c := args[0], args[1], args[2]
-	switch callee.Value {
-	case "approx":
-		return func(fr *Frame) bool {
-			tol := c(fr)
-			if tol < 0 {
-				fr.fail(errNegativeTolerance)
-				return false
-			}
-			return math.Abs(a(fr)-b(fr)) <= tol+1e-9
-		}, true
-	case "between":
-		return func(fr *Frame) bool {
-			x, lo, hi := a(fr), b(fr), c(fr)
-			if lo > hi {
-				fr.fail(errBadBounds)
-				return false
-			}
-			return lo <= x && x <= hi
-		}, true
-	}
-	return nil, false
+	return h, args, ok
 }
 
 func (fc fastCompiler) numbers(nodes []ast.Node) ([]NumFunc, bool) {
@@ -245,42 +237,6 @@ func (fc fastCompiler) number(n ast.Node) (NumFunc, bool) {
 		return fc.callNumber(n)
 	case *ast.BuiltinNode:
 		return fc.builtinNumber(n)
-	}
-	return nil, false
-}
-
-func (fc fastCompiler) callNumber(n *ast.CallNode) (NumFunc, bool) {
-	callee, ok := n.Callee.(*ast.IdentifierNode)
-	if !ok {
-		return nil, false
-	}
-	args, ok := fc.numbers(n.Arguments)
-	if !ok {
-		return nil, false
-	}
-	switch {
-	case callee.Value == "sum":
-		return func(fr *Frame) float64 {
-			var s float64
-			for _, a := range args {
-				s += a(fr)
-			}
-			return s
-		}, true
-	case (callee.Value == "ratio" || callee.Value == "share") && len(args) == 2:
-		a, b := args[0], args[1]
-		scale := 1.0
-		if callee.Value == "share" {
-			scale = 100
-		}
-		return func(fr *Frame) float64 {
-			d := b(fr)
-			if d == 0 {
-				fr.fail(ErrDivisionByZero)
-				return math.NaN()
-			}
-			return a(fr) / d * scale
-		}, true
 	}
 	return nil, false
 }

@@ -9,11 +9,13 @@ import (
 	"testing"
 
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
-// FuzzParse: Parse never panics, whatever the bytes; it returns either a
-// File or problems with positions, never both; and what it accepts compiles
-// without panicking, again into either a Ruleset or positioned problems.
+// FuzzParse: Parse never panics, whatever the bytes; it returns a File,
+// positioned problems, or both (the File with what could be read); and any
+// File it returns compiles without panicking, into either a Ruleset or
+// positioned problems.
 //
 // The seed corpus is every form file under testdata, plus a few shapes of
 // YAML the form files do not use.
@@ -43,24 +45,28 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, err := rules.Parse("fuzz.yaml", data)
-		if err != nil {
-			if file != nil {
-				t.Fatal("Parse returned a File and an error")
-			}
-			checkProblems(t, err)
-			return
+		file, perr := rulefmt.Parse("fuzz.yaml", data)
+		if perr != nil {
+			checkProblems(t, perr)
 		}
 		if file == nil {
-			t.Fatal("Parse returned neither a File nor an error")
+			if perr == nil {
+				t.Fatal("Parse returned neither a File nor an error")
+			}
+			return
 		}
-		rs, err := rules.Compile([]*rules.File{file})
+		// A File that came with problems is compiled too (that is how one
+		// load reports everything), and must not make the compiler panic.
+		rs, err := rules.Compile([]*rulefmt.File{file})
 		if err != nil {
 			if rs != nil {
 				t.Fatal("Compile returned a Ruleset and an error")
 			}
 			checkProblems(t, err)
 			return
+		}
+		if perr != nil {
+			return // the loader reports the parse problems with what compiled
 		}
 		if _, ok := rs.Form(file.Form); !ok {
 			t.Fatalf("compiled ruleset lacks form %q", file.Form)

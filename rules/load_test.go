@@ -150,11 +150,11 @@ func TestGoodFiles(t *testing.T) {
 					}
 				}
 				for _, r := range f.Rules {
-					if r.Program == nil || r.Message == nil || len(r.Uses)+len(r.UsesPrevious) == 0 {
+					if r.Cond == nil || r.Message == nil || len(r.Uses)+len(r.UsesPrevious) == 0 {
 						t.Errorf("rule %s: not fully compiled: %+v", r.ID, r)
 					}
-					if (r.When == "") != (r.WhenProgram == nil) {
-						t.Errorf("rule %s: when %q but WhenProgram %v", r.ID, r.When, r.WhenProgram)
+					if (r.When == "") != (r.WhenCond == nil) {
+						t.Errorf("rule %s: when %q but WhenCond %v", r.ID, r.When, r.WhenCond)
 					}
 					if len(r.Tests) == 0 {
 						t.Errorf("rule %s has no tests", r.ID)
@@ -253,8 +253,8 @@ func TestBasicCompiled(t *testing.T) {
 				t.Errorf("Rule(%q) not found", tc.id)
 				continue
 			}
-			if r.Severity != tc.severity || (r.WhenProgram != nil) != tc.when || len(r.Tests) != tc.tests {
-				t.Errorf("rule %s: severity %v, when %v, %d tests", tc.id, r.Severity, r.WhenProgram != nil, len(r.Tests))
+			if r.Severity != tc.severity || (r.WhenCond != nil) != tc.when || len(r.Tests) != tc.tests {
+				t.Errorf("rule %s: severity %v, when %v, %d tests", tc.id, r.Severity, r.WhenCond != nil, len(r.Tests))
 			}
 			if got := ids(r.Uses); !slices.Equal(got, tc.uses) {
 				t.Errorf("rule %s: Uses = %v, want %v", tc.id, got, tc.uses)

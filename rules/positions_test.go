@@ -6,15 +6,16 @@ import (
 	"testing"
 
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 // load parses and compiles one in-memory file named f.yaml.
 func load(src string) (*rules.Ruleset, error) {
-	f, err := rules.Parse("f.yaml", []byte(src))
+	f, err := rulefmt.Parse("f.yaml", []byte(src))
 	if err != nil {
 		return nil, err
 	}
-	return rules.Compile([]*rules.File{f})
+	return rules.Compile([]*rulefmt.File{f})
 }
 
 // onlyProblem returns the single problem of a load that must fail.

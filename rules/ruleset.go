@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-
-	"github.com/expr-lang/expr/vm"
 )
 
 // Type is the kind of value an indicator holds.
@@ -177,15 +175,10 @@ type Rule struct {
 	UsesPrevious []*Indicator
 	Tests        []Test
 	Pos          Pos
-	// Program evaluates Expr; WhenProgram evaluates When and is nil when the
-	// rule has no precondition. Programs are safe for concurrent use.
-	Program     *vm.Program
-	WhenProgram *vm.Program
-	// Fast and WhenFast are the same expressions compiled to closures
-	// (see Frame); nil when an expression uses something only expr's VM
-	// evaluates.
-	Fast     BoolFunc
-	WhenFast BoolFunc
+	// Cond evaluates Expr; WhenCond evaluates When and is nil when the rule
+	// has no precondition. Both are safe for concurrent use.
+	Cond     *Cond
+	WhenCond *Cond
 }
 
 // Test is a rule test case with its figures resolved to indicator ids.

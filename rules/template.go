@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 // Template is a rule message. Text between {{ and }} is an expression whose
@@ -22,50 +23,33 @@ type tmplPart struct {
 	fast    NumFunc // nil when only the VM can evaluate program
 }
 
-// Render is Execute for an evaluation over a Frame: parts compiled to
-// closures read fr; the others run on machine with the map env returns.
-func (t *Template) Render(fr *Frame, machine *vm.VM, env func() map[string]any) string {
+// Render prints the message for one evaluation. Parts compiled to
+// closures read ev.Frame; the others run on ev.VM. An expression that
+// cannot be evaluated prints as "?", so a message never hides a violation,
+// and its error is not the rule's.
+func (t *Template) Render(ev *Evaluation) string {
 	var b strings.Builder
 	for _, p := range t.parts {
 		switch {
 		case p.program == nil:
 			b.WriteString(p.text)
 		case p.fast != nil:
-			saved := fr.Err
-			x := p.fast(fr)
-			if fr.Err != saved {
-				fr.Err = saved // a message's error is not the rule's
+			saved := ev.Frame.Err
+			x := p.fast(ev.Frame)
+			if ev.Frame.Err != saved {
+				ev.Frame.Err = saved
 				b.WriteString("?")
 				continue
 			}
 			b.WriteString(FormatValue(x))
 		default:
-			out, err := machine.Run(p.program, env())
+			out, err := ev.VM.Run(p.program, ev.Env())
 			if err != nil {
 				b.WriteString("?")
 				continue
 			}
 			b.WriteString(FormatValue(out))
 		}
-	}
-	return b.String()
-}
-
-// Execute renders the message. An expression that cannot be evaluated
-// prints as "?" so that a message never hides a violation.
-func (t *Template) Execute(machine *vm.VM, env map[string]any) string {
-	var b strings.Builder
-	for _, p := range t.parts {
-		if p.program == nil {
-			b.WriteString(p.text)
-			continue
-		}
-		out, err := machine.Run(p.program, env)
-		if err != nil {
-			b.WriteString("?")
-			continue
-		}
-		b.WriteString(FormatValue(out))
 	}
 	return b.String()
 }
@@ -100,10 +84,12 @@ func FormatValue(v any) string {
 	return "?"
 }
 
-func (c *compiler) template(ruleID string, src Str, env map[string]any, uses *usage) *Template {
+func (c *compiler) template(f *Form, ruleID string, src rulefmt.Str, env map[string]any, uses *usage) *Template {
 	t := &Template{Source: src.Value}
 	if strings.TrimSpace(src.Value) == "" {
-		c.add(src.Pos, "rule %s: message must not be empty", ruleID)
+		if src.Given() {
+			c.add(src.Pos, "rule %s: message must not be empty", ruleID)
+		}
 		return t
 	}
 	rest := src.Value
@@ -130,10 +116,14 @@ func (c *compiler) template(ruleID string, src Str, env map[string]any, uses *us
 		if strings.TrimSpace(inner) == "" {
 			c.add(src.At(start), "rule %s: message: empty {{ }}", ruleID)
 		} else if p, err := compileExpr(inner, env, uses); err != nil {
-			sub := Str{Value: inner, Pos: src.At(start + 2), Indent: src.Indent, Verbatim: src.Verbatim}
+			sub := rulefmt.Str{Value: inner, Pos: src.At(start + 2), Indent: src.Indent, Verbatim: src.Verbatim}
 			c.exprError(ruleID, "message", sub, err)
 		} else {
-			t.parts = append(t.parts, tmplPart{program: p})
+			part := tmplPart{program: p}
+			if !uses.batch {
+				part.fast, _ = fastCompiler{f}.number(p.Node())
+			}
+			t.parts = append(t.parts, part)
 		}
 		consumed := rest[:open+2+end+2]
 		offset += runes(consumed)

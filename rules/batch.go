@@ -5,9 +5,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
-	"go.yaml.in/yaml/v3"
+	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
 // Rule scopes: a row rule checks one unit's submission; a batch rule checks
@@ -16,32 +15,6 @@ const (
 	ScopeRow   = "row"
 	ScopeBatch = "batch"
 )
-
-// HierarchyDef is a hierarchy check as written in a form file: the total
-// unit's figures must equal the sum of its parts.
-type HierarchyDef struct {
-	Pos              Pos
-	ID               Str
-	Name             Str
-	Severity         Str
-	Total            Str
-	Parts            []Str
-	Indicators       []Str
-	Tolerance        *float64
-	TolerancePercent *float64
-}
-
-// JumpDef is a period-over-period jump threshold as written in a form file.
-type JumpDef struct {
-	Pos        Pos
-	ID         Str
-	Name       Str
-	Severity   Str
-	Indicators []Str
-	MaxChange  *float64
-	MaxPoints  *float64
-	MinValue   *float64
-}
 
 // Hierarchy says that, in every period, the unit named Total reports for
 // each listed indicator the sum of the figures of its parts (Parts, or every
@@ -74,41 +47,6 @@ type Jump struct {
 	Pos        Pos
 }
 
-func (d *decoder) hierarchy(n *yaml.Node) HierarchyDef {
-	h := HierarchyDef{Pos: d.pos(n)}
-	d.mapping(n, "hierarchy", []string{"id", "name", "severity", "total", "indicators"}, map[string]func(*yaml.Node){
-		"id":       func(v *yaml.Node) { h.ID = d.str(v) },
-		"name":     func(v *yaml.Node) { h.Name = d.str(v) },
-		"severity": func(v *yaml.Node) { h.Severity = d.str(v) },
-		"total":    func(v *yaml.Node) { h.Total = d.str(v) },
-		"parts": func(v *yaml.Node) {
-			d.seq(v, "parts", func(c *yaml.Node) { h.Parts = append(h.Parts, d.str(c)) })
-		},
-		"indicators": func(v *yaml.Node) {
-			d.seq(v, "indicators", func(c *yaml.Node) { h.Indicators = append(h.Indicators, d.str(c)) })
-		},
-		"tolerance":         func(v *yaml.Node) { h.Tolerance = d.number(v) },
-		"tolerance_percent": func(v *yaml.Node) { h.TolerancePercent = d.number(v) },
-	})
-	return h
-}
-
-func (d *decoder) jump(n *yaml.Node) JumpDef {
-	j := JumpDef{Pos: d.pos(n)}
-	d.mapping(n, "jump", []string{"id", "name", "severity", "indicators"}, map[string]func(*yaml.Node){
-		"id":       func(v *yaml.Node) { j.ID = d.str(v) },
-		"name":     func(v *yaml.Node) { j.Name = d.str(v) },
-		"severity": func(v *yaml.Node) { j.Severity = d.str(v) },
-		"indicators": func(v *yaml.Node) {
-			d.seq(v, "indicators", func(c *yaml.Node) { j.Indicators = append(j.Indicators, d.str(c)) })
-		},
-		"max_change": func(v *yaml.Node) { j.MaxChange = d.number(v) },
-		"max_points": func(v *yaml.Node) { j.MaxPoints = d.number(v) },
-		"min_value":  func(v *yaml.Node) { j.MinValue = d.number(v) },
-	})
-	return j
-}
-
 // batchEnv is the environment batch expressions are type-checked against.
 func batchEnv() map[string]any {
 	return map[string]any{"rows": []any{}, "period": ""}
@@ -118,46 +56,6 @@ func batchEnv() map[string]any {
 // one map per unit (indicator id to float64, plus "unit" and "period").
 func BatchEnv(period string, rows []any) map[string]any {
 	return map[string]any{"rows": rows, "period": period}
-}
-
-func (c *compiler) batchRule(f *Form, def RuleDef, seen map[string]*Rule) *Rule {
-	r := &Rule{
-		ID: def.ID.Value, Name: def.Name.Value, Expr: def.Expr.Value, When: def.When.Value,
-		Tags: def.Tags, Pos: def.Pos, Scope: ScopeBatch,
-	}
-	n := len(c.list)
-	switch {
-	case !ruleIDRe.MatchString(r.ID):
-		c.add(def.ID.Pos, "rule %s: id must be lowercase ascii words joined by dots or underscores", r.ID)
-	case strings.HasPrefix(r.ID, "builtin."):
-		c.add(def.ID.Pos, "rule id %q: the builtin. prefix is reserved", r.ID)
-	}
-	if prev, dup := seen[r.ID]; dup {
-		c.add(def.ID.Pos, "duplicate rule id %q (first defined at %s)", r.ID, prev.Pos)
-	} else if prev, dup := f.ruleByID[r.ID]; dup {
-		c.add(def.ID.Pos, "duplicate rule id %q (first defined at %s)", r.ID, prev.Pos)
-	}
-	if strings.TrimSpace(r.Name) == "" {
-		c.add(def.Name.Pos, "rule %s: name must not be empty", r.ID)
-	}
-	if err := r.Severity.UnmarshalText([]byte(def.Severity.Value)); err != nil {
-		c.add(def.Severity.Pos, "rule %s: severity must be error, warning or info, got %q", r.ID, def.Severity.Value)
-	}
-	if len(def.Tests) > 0 {
-		c.add(def.Tests[0].Pos, "rule %s: tests are not supported on batch rules", r.ID)
-	}
-	env := batchEnv()
-	uses := &usage{form: f, batch: true}
-	r.Program = c.expr(r.ID, "expr", def.Expr, env, uses, expr.AsBool())
-	if strings.TrimSpace(def.When.Value) != "" {
-		r.WhenProgram = c.expr(r.ID, "when", def.When, env, uses, expr.AsBool())
-	}
-	r.Message = c.template(r.ID, def.Message, env, uses)
-	r.Uses, _ = uses.sorted()
-	if len(c.list) > n {
-		return nil
-	}
-	return r
 }
 
 // batchVisit resolves indicator names in a batch expression: a member of a
@@ -199,19 +97,6 @@ func (u *usage) batchVisit(node *ast.Node) {
 			})
 		}
 	}
-}
-
-// batchHelperOptions are the functions of batch expressions: the row
-// helpers except the variadic sum (expr's sum over a list is kept), and
-// the list helpers values, maxrepeat and distinct.
-var batchHelperOptions = []expr.Option{
-	expr.Function("approx", approx, new(func(float64, float64, float64) bool)),
-	expr.Function("between", between, new(func(float64, float64, float64) bool)),
-	expr.Function("ratio", ratio, new(func(float64, float64) float64)),
-	expr.Function("share", share, new(func(float64, float64) float64)),
-	expr.Function("values", values, new(func([]any, string) []any)),
-	expr.Function("maxrepeat", maxrepeat, new(func([]any, float64) float64)),
-	expr.Function("distinct", distinct, new(func([]any) float64)),
 }
 
 // values(rows, "id") lists the figure of every row that has it.
@@ -272,25 +157,8 @@ func distinct(args ...any) (any, error) {
 }
 
 // auditChecks compiles the hierarchy and jump sections of a form's files.
-func (c *compiler) auditChecks(f *Form, files []*File) {
-	ids := map[string]Pos{}
-	batch := map[string]bool{}
-	for _, r := range f.BatchRules {
-		batch[r.ID] = true
-	}
-	checkID := func(s Str, what string) {
-		switch {
-		case !ruleIDRe.MatchString(s.Value):
-			c.add(s.Pos, "%s id %q must be lowercase ascii words joined by dots or underscores", what, s.Value)
-		case f.ruleByID[s.Value] != nil || batch[s.Value]:
-			c.add(s.Pos, "%s id %q is already a rule id", what, s.Value)
-		}
-		if p, dup := ids[s.Value]; dup {
-			c.add(s.Pos, "duplicate %s id %q (first defined at %s)", what, s.Value, p)
-		}
-		ids[s.Value] = s.Pos
-	}
-	inds := func(owner string, list []Str) []*Indicator {
+func (c *compiler) auditChecks(f *Form, ids map[string]Pos, files []*rulefmt.File) {
+	inds := func(owner string, list []rulefmt.Str) []*Indicator {
 		if len(list) == 0 {
 			return nil
 		}
@@ -310,13 +178,6 @@ func (c *compiler) auditChecks(f *Form, files []*File) {
 		}
 		return out
 	}
-	severity := func(owner string, s Str) Severity {
-		var sev Severity
-		if err := sev.UnmarshalText([]byte(s.Value)); err != nil {
-			c.add(s.Pos, "%s: severity must be error, warning or info, got %q", owner, s.Value)
-		}
-		return sev
-	}
 	nonNeg := func(owner, key string, p *float64, at Pos) float64 {
 		if p == nil {
 			return 0
@@ -329,15 +190,14 @@ func (c *compiler) auditChecks(f *Form, files []*File) {
 	for _, file := range files {
 		for _, def := range file.Hierarchy {
 			owner := "hierarchy " + def.ID.Value
-			checkID(def.ID, "hierarchy")
 			h := &Hierarchy{
-				ID: def.ID.Value, Name: def.Name.Value, Severity: severity(owner, def.Severity),
+				ID: def.ID.Value, Name: def.Name.Value, Severity: c.header(ids, "hierarchy", def.ID, def.Name, def.Severity),
 				Total: strings.TrimSpace(def.Total.Value), Indicators: inds(owner, def.Indicators),
 				Tolerance:        nonNeg(owner, "tolerance", def.Tolerance, def.Pos),
 				TolerancePercent: nonNeg(owner, "tolerance_percent", def.TolerancePercent, def.Pos),
 				Pos:              def.Pos,
 			}
-			if h.Total == "" {
+			if h.Total == "" && def.Total.Given() {
 				c.add(def.Total.Pos, "%s: total must name the unit that reports the total", owner)
 			}
 			for _, p := range def.Parts {
@@ -358,9 +218,8 @@ func (c *compiler) auditChecks(f *Form, files []*File) {
 		}
 		for _, def := range file.Jumps {
 			owner := "jump " + def.ID.Value
-			checkID(def.ID, "jump")
 			j := &Jump{
-				ID: def.ID.Value, Name: def.Name.Value, Severity: severity(owner, def.Severity),
+				ID: def.ID.Value, Name: def.Name.Value, Severity: c.header(ids, "jump", def.ID, def.Name, def.Severity),
 				Indicators: inds(owner, def.Indicators),
 				MaxChange:  nonNeg(owner, "max_change", def.MaxChange, def.Pos),
 				MaxPoints:  nonNeg(owner, "max_points", def.MaxPoints, def.Pos),

@@ -1,4 +1,4 @@
-package rules
+package rulefmt
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ type File struct {
 	TitlePos   Pos
 	Indicators []IndicatorDef
 	Rules      []RuleDef
-	// Hierarchy and Jumps are the batch checks of the audit (see audit.go).
+	// Hierarchy and Jumps are the batch checks of the audit.
 	Hierarchy []HierarchyDef
 	Jumps     []JumpDef
 }
@@ -70,6 +70,32 @@ type TestDef struct {
 	Expect       Str
 }
 
+// HierarchyDef is a hierarchy check as written in a form file: the total
+// unit's figures must equal the sum of its parts.
+type HierarchyDef struct {
+	Pos              Pos
+	ID               Str
+	Name             Str
+	Severity         Str
+	Total            Str
+	Parts            []Str
+	Indicators       []Str
+	Tolerance        *float64
+	TolerancePercent *float64
+}
+
+// JumpDef is a period-over-period jump threshold as written in a form file.
+type JumpDef struct {
+	Pos        Pos
+	ID         Str
+	Name       Str
+	Severity   Str
+	Indicators []Str
+	MaxChange  *float64
+	MaxPoints  *float64
+	MinValue   *float64
+}
+
 // Str is a string value and where its text starts in the file. Indent is
 // the column of continuation lines for literal blocks (0 otherwise).
 // Verbatim says the text stands in the file exactly as decoded (no folding
@@ -80,6 +106,11 @@ type Str struct {
 	Indent   int
 	Verbatim bool
 }
+
+// Given reports whether the value was written in the file. A missing key,
+// or a value of the wrong kind, leaves the zero Str: the parser has already
+// reported it, so later stages do not report it again.
+func (s Str) Given() bool { return s.Pos.Line > 0 }
 
 // At is the file position of the n-th rune of the value; for a value that
 // is not verbatim it is the value's start, the best place that is certain.
@@ -126,8 +157,11 @@ var parserProblems = map[string]bool{
 	"found undefined tag handle":             true,
 }
 
-// Parse decodes one form file strictly. It returns every problem found, each
-// with its position; the File is usable only when the error is nil.
+// Parse decodes one form file strictly and returns every problem found,
+// each with its position, as an ErrorList. Unless the YAML itself cannot be
+// read, it also returns the File with what could be decoded, so that the
+// compiler can report the expression problems of the same file in the same
+// load; such a File must not be used for anything else.
 func Parse(name string, data []byte) (*File, error) {
 	f := &File{Name: name, Digest: sha256.Sum256(data)}
 	d := &decoder{file: name, src: data}
@@ -170,17 +204,16 @@ func Parse(name string, data []byte) (*File, error) {
 			d.seq(n, "jumps", func(item *yaml.Node) { f.Jumps = append(f.Jumps, d.jump(item)) })
 		},
 	})
-	if err := d.list.Err(); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return f, d.list.Err()
 }
 
 type decoder struct {
 	file string
 	src  []byte
-	errs
+	list ErrorList
 }
+
+func (d *decoder) add(p Pos, format string, args ...any) { d.list.Add(p, format, args...) }
 
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{d.file, n.Line, n.Column} }
 
@@ -265,7 +298,7 @@ func (d *decoder) str(n *yaml.Node) Str {
 	s := Str{Value: n.Value, Pos: d.pos(n)}
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		d.add(d.pos(n), "expected a string, got %s", kindName(n))
-		return Str{Pos: d.pos(n)}
+		return Str{}
 	}
 	switch n.Style {
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
@@ -428,6 +461,41 @@ func (d *decoder) test(n *yaml.Node) TestDef {
 		"expect": func(v *yaml.Node) { t.Expect = d.str(v) },
 	})
 	return t
+}
+
+func (d *decoder) hierarchy(n *yaml.Node) HierarchyDef {
+	h := HierarchyDef{Pos: d.pos(n)}
+	d.mapping(n, "hierarchy", []string{"id", "name", "severity", "total", "indicators"}, map[string]func(*yaml.Node){
+		"id":       func(v *yaml.Node) { h.ID = d.str(v) },
+		"name":     func(v *yaml.Node) { h.Name = d.str(v) },
+		"severity": func(v *yaml.Node) { h.Severity = d.str(v) },
+		"total":    func(v *yaml.Node) { h.Total = d.str(v) },
+		"parts": func(v *yaml.Node) {
+			d.seq(v, "parts", func(c *yaml.Node) { h.Parts = append(h.Parts, d.str(c)) })
+		},
+		"indicators": func(v *yaml.Node) {
+			d.seq(v, "indicators", func(c *yaml.Node) { h.Indicators = append(h.Indicators, d.str(c)) })
+		},
+		"tolerance":         func(v *yaml.Node) { h.Tolerance = d.number(v) },
+		"tolerance_percent": func(v *yaml.Node) { h.TolerancePercent = d.number(v) },
+	})
+	return h
+}
+
+func (d *decoder) jump(n *yaml.Node) JumpDef {
+	j := JumpDef{Pos: d.pos(n)}
+	d.mapping(n, "jump", []string{"id", "name", "severity", "indicators"}, map[string]func(*yaml.Node){
+		"id":       func(v *yaml.Node) { j.ID = d.str(v) },
+		"name":     func(v *yaml.Node) { j.Name = d.str(v) },
+		"severity": func(v *yaml.Node) { j.Severity = d.str(v) },
+		"indicators": func(v *yaml.Node) {
+			d.seq(v, "indicators", func(c *yaml.Node) { j.Indicators = append(j.Indicators, d.str(c)) })
+		},
+		"max_change": func(v *yaml.Node) { j.MaxChange = d.number(v) },
+		"max_points": func(v *yaml.Node) { j.MaxPoints = d.number(v) },
+		"min_value":  func(v *yaml.Node) { j.MinValue = d.number(v) },
+	})
+	return j
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {
