@@ -260,6 +260,14 @@ func bounds(ind *rules.Indicator) string {
 	return ""
 }
 
+// notAsWritten says why a number is not taken as the unit typed it.
+var notAsWritten = map[error]string{
+	ErrExcelDisplay:  "是 Excel 显示的近似值，请填写完整数字",
+	ErrScientific:    "是科学计数法，请填写完整数字",
+	ErrTrailingPoint: "以小数点结尾，请删去小数点或补全小数",
+	ErrInexact:       "过大（绝对值须小于 2^53），无法精确计算，请核对数字",
+}
+
 func valueViolation(ind *rules.Indicator, field string, v any, err error) Violation {
 	viol := Violation{Severity: rules.SevError, Fields: map[string]any{field: v}, order: ind.Index, key: field}
 	switch err {
@@ -269,21 +277,13 @@ func valueViolation(ind *rules.Indicator, field string, v any, err error) Violat
 	case ErrFraction:
 		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
 		viol.Message = fmt.Sprintf("「%s」应为整数%s,填写的是 %v", ind.Name, ind.Unit, v)
-	case ErrExcelDisplay:
-		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
-		viol.Message = fmt.Sprintf("「%s」填写的 %s 是 Excel 显示的近似值，请填写完整数字", ind.Name, describe(v))
-	case ErrScientific:
-		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
-		viol.Message = fmt.Sprintf("「%s」填写的 %s 是科学计数法，请填写完整数字", ind.Name, describe(v))
-	case ErrTrailingPoint:
-		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
-		viol.Message = fmt.Sprintf("「%s」填写的 %s 以小数点结尾，请删去小数点或补全小数", ind.Name, describe(v))
-	case ErrInexact:
-		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
-		viol.Message = fmt.Sprintf("「%s」填写的 %s 过大（绝对值须小于 2^53），无法精确计算，请核对数字", ind.Name, describe(v))
 	default:
 		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
-		viol.Message = fmt.Sprintf("「%s」不是有效数字:%s", ind.Name, describe(v))
+		if why, ok := notAsWritten[err]; ok {
+			viol.Message = fmt.Sprintf("「%s」填写的 %s %s", ind.Name, describe(v), why)
+		} else {
+			viol.Message = fmt.Sprintf("「%s」不是有效数字:%s", ind.Name, describe(v))
+		}
 	}
 	return viol
 }

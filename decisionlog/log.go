@@ -423,15 +423,8 @@ func (l *Log) replay() (ok, more bool) {
 		if len(entries) == 0 && bad == 0 {
 			return true, false
 		}
-		if len(entries) > 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), l.opts.WriteTimeout)
-			err = l.opts.Sink.Write(ctx, entries)
-			cancel()
-			if err != nil {
-				l.errs.Add(1)
-				l.mErrors.Inc()
-				return ok, false
-			}
+		if len(entries) > 0 && l.send(entries) != nil {
+			return ok, false
 		}
 		// Out of the spill before counted as written, so that no moment
 		// counts an entry twice.
@@ -467,11 +460,7 @@ func (l *Log) drainSpill() {
 			wait = l.opts.Backoff
 			continue
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-l.abort:
-			t.Stop()
+		if !l.sleep(wait) {
 			l.log.Warn("decision log closed with entries in the spill; the next run replays them", "entries", l.pending())
 			return
 		}
@@ -493,9 +482,7 @@ func (l *Log) write(batch []Entry) {
 			return
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), l.opts.WriteTimeout)
-		err := l.opts.Sink.Write(ctx, batch)
-		cancel()
+		err := l.send(batch)
 		if err == nil {
 			l.written.Add(uint64(len(batch)))
 			l.mWritten.Add(float64(len(batch)))
@@ -504,8 +491,6 @@ func (l *Log) write(batch []Entry) {
 			}
 			return
 		}
-		l.errs.Add(1)
-		l.mErrors.Inc()
 		if l.spill != nil {
 			l.log.Warn("decision log write failed; spilling until the sink is back", "err", err, "entries", len(batch))
 			l.toSpill(batch)
@@ -519,14 +504,35 @@ func (l *Log) write(batch []Entry) {
 			l.drop(DropSinkError, len(batch))
 			return
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-l.abort:
-			t.Stop()
+		if !l.sleep(wait) {
 			l.drop(DropShutdown, len(batch))
 			return
 		}
 		wait = min(2*wait, l.opts.MaxBackoff)
+	}
+}
+
+// send gives batch to the sink once, within WriteTimeout; a failure is
+// counted.
+func (l *Log) send(batch []Entry) error {
+	ctx, cancel := context.WithTimeout(context.Background(), l.opts.WriteTimeout)
+	defer cancel()
+	err := l.opts.Sink.Write(ctx, batch)
+	if err != nil {
+		l.errs.Add(1)
+		l.mErrors.Inc()
+	}
+	return err
+}
+
+// sleep waits d, or returns false when Close gives up first.
+func (l *Log) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-l.abort:
+		return false
 	}
 }

@@ -112,14 +112,20 @@ var (
 )
 
 // decodeLine decodes one entry; it must be an object with an id, a form
-// and a time.
+// and a time. Figures keep their numbers as written (json.Number), so
+// that an entry replayed from the spill is the entry that was spilled.
 func decodeLine(l []byte) (Entry, error) {
-	if l[0] != '{' {
+	if len(l) == 0 || l[0] != '{' {
 		return Entry{}, errNotObject
 	}
 	var e Entry
-	if err := json.Unmarshal(l, &e); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(l))
+	dec.UseNumber()
+	if err := dec.Decode(&e); err != nil {
 		return Entry{}, err
+	}
+	if dec.More() {
+		return Entry{}, errors.New("data after the entry")
 	}
 	if e.ID == "" || e.Form == "" || e.Time.IsZero() {
 		return Entry{}, errIncomplete

@@ -3,7 +3,6 @@ package decisionlog
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -134,15 +133,10 @@ func (s *spill) next(n int) ([]Entry, int64, int, error) {
 			break // the end, or a line still being written
 		}
 		end += int64(len(line))
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.UseNumber() // figures back exactly as they were
-		var e Entry
-		if err := dec.Decode(&e); err != nil || e.ID == "" {
+		e, err := decodeLine(bytes.TrimSpace(line))
+		if err != nil {
 			bad++
 			continue
-		}
-		if e.Violated == nil {
-			e.Violated = []Violation{}
 		}
 		out = append(out, e)
 	}
