@@ -157,7 +157,7 @@ func (s *Server) answer(c *gin.Context, f *rules.Form, sub *checker.Submission, 
 		entry := decisionlog.Entry{
 			CheckID: checkID, Time: now, Source: source(c), Form: f.ID, Unit: sub.Unit, Period: sub.Period,
 			Ruleset: f.Digest, Submission: subHex, Verdict: e.verdict, Figures: sub.Figures,
-			Actor: p.Name, Role: p.Role.String(), Cached: cached, Known: knownBy(f),
+			Actor: p.Name, Role: p.Role.String(), Cached: cached, Known: knownBy(f, e.unknownFigures()),
 		}
 		if cached {
 			entry = entry.WithResult(e.body)
@@ -342,7 +342,7 @@ func (s *Server) checkLogger(c *gin.Context) func(f *rules.Form, sub *checker.Su
 		e := decisionlog.Entry{
 			CheckID: res.CheckID, Time: time.Now().UTC(), Source: src, Form: f.ID, Unit: sub.Unit, Period: sub.Period,
 			Ruleset: f.Digest, Submission: hex.EncodeToString(d[:]), Verdict: res.Verdict, Figures: sub.Figures,
-			Actor: actor, Role: role, Known: knownBy(f),
+			Actor: actor, Role: role, Known: knownBy(f, hasUnknown(res)),
 		}
 		e.Violated, e.Skipped = logged(res)
 		log.Log(e)
@@ -350,9 +350,19 @@ func (s *Server) checkLogger(c *gin.Context) func(f *rules.Form, sub *checker.Su
 }
 
 // knownBy tells the decision log which figures f knows: it keeps those in
-// full and summarises the others (decisionlog.Limits).
-func knownBy(f *rules.Form) func(string) bool {
+// full and summarises the others (decisionlog.Limits). When the check
+// found no unknown figure every key is known, and nil says so without a
+// lookup per figure (most entries).
+func knownBy(f *rules.Form, unknown bool) func(string) bool {
+	if !unknown {
+		return nil
+	}
 	return func(k string) bool { _, ok := f.Indicator(k); return ok }
+}
+
+// hasUnknown reports whether res found figures its form does not know.
+func hasUnknown(res *checker.Result) bool {
+	return slices.ContainsFunc(res.Violations, func(v checker.Violation) bool { return v.Rule == checker.BuiltinUnknownField })
 }
 
 // logged is what a decision log entry keeps of a result: each violation

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,6 +147,13 @@ func encodeEntry(r *checker.Result) ([]byte, cacheEntry) {
 	entry := bytes.TrimRight(b.Bytes(), "\n")
 	_, e.body, _ = bytes.Cut(entry, []byte("\n"))
 	return entry, e
+}
+
+// unknownFigures reports whether the answer found figures its form does
+// not know (explained ones are not in violations; the decision log's
+// bound on all figures still holds for them).
+func (e cacheEntry) unknownFigures() bool {
+	return slices.ContainsFunc(e.violations, func(v violationKey) bool { return v.rule == checker.BuiltinUnknownField })
 }
 
 var errBadEntry = errors.New("bad cache entry")

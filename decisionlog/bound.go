@@ -111,20 +111,30 @@ func (l Limits) figures(m map[string]any, known func(string) bool, o *Omitted) m
 		few := len(m) <= maxKeys
 		isKnown = func(string) bool { return few }
 	}
-	var unknown []string
-	long := false
-	for k := range m {
+	// Most entries need nothing: look first, copy only when something
+	// must change (the map is shared with the caller).
+	nUnknown, long, big := 0, false, false
+	for k, v := range m {
 		if !isKnown(k) {
-			unknown = append(unknown, k)
+			nUnknown++
 			long = long || len(k) > l.ValueBytes
 		}
+		big = big || l.oversized(v)
 	}
-	summarise := long || len(unknown) > l.UnknownKeys
+	summarise := long || nUnknown > l.UnknownKeys
+	if !summarise && !big {
+		return m
+	}
 	out := make(map[string]any, len(m))
+	unknown := make([]string, 0, nUnknown)
 	for k, v := range m {
-		if !summarise || isKnown(k) {
-			out[k] = l.value(v, o)
+		if !isKnown(k) {
+			unknown = append(unknown, k)
+			if summarise {
+				continue
+			}
 		}
+		out[k] = l.value(v, o)
 	}
 	if summarise {
 		slices.Sort(unknown)
@@ -149,6 +159,19 @@ func (l Limits) shortenName(k string) string {
 		return k
 	}
 	return summary(k, len(k))
+}
+
+// oversized reports whether value would summarise v.
+func (l Limits) oversized(v any) bool {
+	switch x := v.(type) {
+	case nil, bool, float64, int, int64:
+		return false
+	case json.Number:
+		return len(x) > l.ValueBytes
+	case string:
+		return len(x) > l.ValueBytes
+	}
+	return len(appendValue(nil, v)) > l.ValueBytes
 }
 
 // value returns v, or its summary when it encodes to more than ValueBytes.
@@ -178,11 +201,17 @@ func (l Limits) value(v any, o *Omitted) any {
 }
 
 func (l Limits) violations(vs []Violation, o *Omitted) []Violation {
-	perRule := map[string]int{}
+	var perRule map[string]int // only a list this long can pass the limit
+	if len(vs) > l.ViolationsPerRule {
+		perRule = map[string]int{}
+	}
 	var out []Violation
 	for i, v := range vs {
-		perRule[v.Rule]++
-		over := perRule[v.Rule] > l.ViolationsPerRule
+		over := false
+		if perRule != nil {
+			perRule[v.Rule]++
+			over = perRule[v.Rule] > l.ViolationsPerRule
+		}
 		long := len(v.Fields) > l.FieldsPerViolation || len(v.Rule) > l.ValueBytes
 		if !over && !long && out == nil {
 			continue // nothing changed yet: keep sharing vs

@@ -49,6 +49,7 @@ type Entry struct {
 
 	// Known reports whether the entry's form knows a figure's name; the
 	// log keeps those figures in full and summarises the others (Limits).
+	// Nil: every figure is known while there are at most 1024.
 	Known func(key string) bool `json:"-"`
 
 	result []byte        // the check's result JSON; parsed by the writer
