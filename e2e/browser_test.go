@@ -49,6 +49,7 @@ func chromium(t *testing.T) string {
 // and returns its base URL.
 func startServer(t *testing.T) string {
 	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // the decision log, its spill and the receipt key
 	cfg := api.DefaultConfig()
 	cfg.Rules = filepath.Join("..", "configs", "forms")
 	cfg.Addr = "127.0.0.1:0"
