@@ -200,9 +200,16 @@ func (l *Log) Log(e Entry) bool {
 		l.drop(DropQueueFull, 1)
 		return false
 	}
-	e.complete(nil)
-	e.bound(l.opts.Limits)
+	l.prepare(&e, nil)
 	return l.toSpill([]Entry{e})
+}
+
+// prepare makes e what is stored: its violations filled in from the
+// result, then bounded (after: the bound covers the violations too). Every
+// entry passes here before any sink or the spill sees it.
+func (l *Log) prepare(e *Entry, seen *lru.LRU[string, parsed]) {
+	e.complete(seen)
+	e.bound(l.opts.Limits)
 }
 
 // toSpill puts batch in the spill, or counts it as dropped.
@@ -352,8 +359,7 @@ func (l *Log) run() {
 				markers = append(markers, e.flush)
 				return
 			}
-			e.complete(seen)
-			e.bound(l.opts.Limits) // after complete: it bounds the violations too
+			l.prepare(e, seen)
 			batch = append(batch, *e)
 		}
 		add(e)
