@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -153,4 +155,37 @@ func TestReplayResendsAndSinksKeepEachIDOnce(t *testing.T) {
 	if st := l.Stats(); len(ids) != 100 || st.Written != 100 || st.DroppedTotal() != 0 {
 		t.Fatalf("%d distinct ids, stats %+v", len(ids), st)
 	}
+}
+
+// failingFile fails every write, as a full disk does.
+type failingFile struct{ file }
+
+func (failingFile) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestFullSpillDiskDrops: only when the spill cannot take an entry is it
+// dropped, counted as spill_error, and the counts still balance.
+func TestFullSpillDiskDrops(t *testing.T) {
+	real := openFile
+	openFile = func(name string) (file, error) {
+		f, err := real(name)
+		if err != nil || !strings.HasSuffix(name, ".spill") {
+			return f, err
+		}
+		return failingFile{f}, nil
+	}
+	t.Cleanup(func() { openFile = real })
+	sink := &memSink{}
+	sink.failing.Store(true)
+	l := mustNew(t, Options{Sink: sink, Spill: filepath.Join(t.TempDir(), "d.spill"), Backoff: time.Millisecond})
+	for i := range 20 {
+		l.Log(entry(i))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	_ = l.Close(ctx)
+	st := l.Stats()
+	if st.Dropped[DropSpillError] != 20 || st.Written != 0 || st.SpilledPending != 0 || st.Logged != 20 {
+		t.Fatalf("stats %+v", st)
+	}
+	checkBalance(t, l, 0)
 }
