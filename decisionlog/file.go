@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -210,9 +211,17 @@ func (s *FileSink) Close() error {
 	return err
 }
 
-// Entries reads the rotated files and the live file, oldest first.
+// Entries reads the rotated files and the live file, oldest first. The
+// live file is read up to what has been written in full, so that a line
+// being written meanwhile is not taken for a torn one.
 func (s *FileSink) Entries(_ context.Context, f Filter) ([]Entry, error) {
-	entries, _, err := ReadFiles(s.opts.Path, f)
+	s.mu.Lock()
+	written := int64(-1)
+	if s.f != nil {
+		written = s.f.size
+	}
+	s.mu.Unlock()
+	entries, _, err := readFiles(s.opts.Path, f, written)
 	return entries, err
 }
 
@@ -243,6 +252,12 @@ func globEscape(p string) string {
 // The torn side file (TornSuffix) is read last; a fragment there of an
 // entry that was written again in full is not reported.
 func ReadFiles(path string, f Filter) ([]Entry, int, error) {
+	return readFiles(path, f, -1)
+}
+
+// readFiles is ReadFiles reading at most live bytes of the live file
+// (all of it when live < 0).
+func readFiles(path string, f Filter, live int64) ([]Entry, int, error) {
 	files := append(RotatedFiles(path), path, path+TornSuffix)
 	seen := map[string]bool{}
 	var out []Entry
@@ -255,7 +270,11 @@ func ReadFiles(path string, f Filter) ([]Entry, int, error) {
 			}
 			return out, bad, fmt.Errorf("decisionlog: %w", err)
 		}
-		_, err = ReadJSONL(fh, filepath.Base(name), func(e Entry) {
+		var r io.Reader = fh
+		if name == path && live >= 0 {
+			r = io.LimitReader(fh, live)
+		}
+		_, err = ReadJSONL(r, filepath.Base(name), func(e Entry) {
 			if (e.ID != "" && seen[e.ID]) || !f.Match(&e) {
 				return
 			}
