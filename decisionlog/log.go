@@ -225,7 +225,7 @@ func (l *Log) toSpill(batch []Entry) bool {
 }
 
 // Flush waits until every entry queued before it has been written (or
-// dropped), or ctx ends.
+// dropped) — with a spill, until the replay has passed it — or ctx ends.
 func (l *Log) Flush(ctx context.Context) error {
 	marker := &Entry{flush: make(chan struct{})}
 	l.mu.RLock()
@@ -248,8 +248,10 @@ func (l *Log) Flush(ctx context.Context) error {
 	}
 }
 
-// Close stops taking entries, writes what is queued and closes the sink.
-// When ctx ends first, what is still queued is dropped (and counted).
+// Close stops taking entries, writes what is queued (and replays the
+// spill) and closes the sink. When ctx ends first, what is still queued
+// is dropped (and counted); what is in the spill stays there for the next
+// run.
 // Calling it again waits for the first call's work and returns at once.
 func (l *Log) Close(ctx context.Context) error {
 	l.mu.Lock()
