@@ -250,8 +250,8 @@ func (l *Log) Flush(ctx context.Context) error {
 
 // Close stops taking entries, writes what is queued (and replays the
 // spill) and closes the sink. When ctx ends first, what is still queued
-// is dropped (and counted); what is in the spill stays there for the next
-// run.
+// goes to the spill for the next run, or without one is dropped (and
+// counted).
 // Calling it again waits for the first call's work and returns at once.
 func (l *Log) Close(ctx context.Context) error {
 	l.mu.Lock()
@@ -486,7 +486,11 @@ func (l *Log) write(batch []Entry) {
 	for attempt := 1; ; attempt++ {
 		select {
 		case <-l.abort:
-			l.drop(DropShutdown, len(batch))
+			if l.spill != nil {
+				l.toSpill(batch) // for the next run
+			} else {
+				l.drop(DropShutdown, len(batch))
+			}
 			return
 		default:
 		}
@@ -520,11 +524,18 @@ func (l *Log) write(batch []Entry) {
 	}
 }
 
-// send gives batch to the sink once, within WriteTimeout; a failure is
-// counted.
+// send gives batch to the sink once, within WriteTimeout or until Close
+// gives up; a failure is counted.
 func (l *Log) send(batch []Entry) error {
 	ctx, cancel := context.WithTimeout(context.Background(), l.opts.WriteTimeout)
 	defer cancel()
+	go func() { // Close giving up ends a write in progress too
+		select {
+		case <-l.abort:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	err := l.opts.Sink.Write(ctx, batch)
 	if err != nil {
 		l.errs.Add(1)

@@ -189,3 +189,21 @@ func TestFullSpillDiskDrops(t *testing.T) {
 	}
 	checkBalance(t, l, 0)
 }
+
+// TestShutdownSpillsWhatIsQueued: when Close gives up on a slow sink, what
+// is still queued goes to the spill, not away.
+func TestShutdownSpillsWhatIsQueued(t *testing.T) {
+	sink := &memSink{gate: make(chan struct{})} // blocks every write
+	spill := filepath.Join(t.TempDir(), "s")
+	l := mustNew(t, Options{Sink: sink, Spill: spill, BatchSize: 4, WriteTimeout: time.Hour})
+	for i := range 40 {
+		l.Log(entry(i))
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_ = l.Close(ctx)
+	st := l.Stats()
+	if st.DroppedTotal() != 0 || st.Written+uint64(st.SpilledPending) != 40 {
+		t.Fatalf("stats %+v", st)
+	}
+}
