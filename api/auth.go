@@ -1,17 +1,8 @@
 package api
 
 import (
-	"net/http"
-
 	"github.com/figcheck/figcheck/auth"
 	"github.com/gin-gonic/gin"
-)
-
-// Error codes of access control.
-const (
-	CodeUnauthorized = "unauthorized" // no token, or one that is not known
-	CodeForbidden    = "forbidden"    // a known token whose role may not do this
-	CodeRateLimited  = "rate_limited"
 )
 
 // routeLevels is what each route requires, by "METHOD /route/template".
@@ -69,22 +60,22 @@ func (s *Server) authorize(c *gin.Context) {
 	token, ok := auth.BearerToken(c.GetHeader("Authorization"))
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="figcheck"`)
-		fail(c, http.StatusUnauthorized, CodeUnauthorized, "this endpoint needs a bearer token: Authorization: Bearer <token>")
+		writeError(c, apiError(CodeUnauthorized, "this endpoint needs a bearer token: Authorization: Bearer <token>"))
 		return
 	}
 	p, ok := s.trail.tokens.Lookup(token)
 	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="figcheck", error="invalid_token"`)
-		fail(c, http.StatusUnauthorized, CodeUnauthorized, "the bearer token is not known")
+		writeError(c, apiError(CodeUnauthorized, "the bearer token is not known"))
 		return
 	}
 	if !s.trail.limiter.Allow(p.Name) {
 		c.Header("Retry-After", "1")
-		fail(c, http.StatusTooManyRequests, CodeRateLimited, "too many requests for this token; retry later")
+		writeError(c, apiError(CodeRateLimited, "too many requests for this token; retry later"))
 		return
 	}
 	if !p.Role.Allows(level) {
-		fail(c, http.StatusForbidden, CodeForbidden, "the role "+p.Role.String()+" may not use "+c.Request.Method+" "+c.FullPath())
+		writeError(c, apiError(CodeForbidden, "the role "+p.Role.String()+" may not use "+c.Request.Method+" "+c.FullPath()))
 		return
 	}
 	c.Set(principalKey, p)
@@ -101,12 +92,20 @@ func principal(c *gin.Context) auth.Principal {
 	return auth.Principal{}
 }
 
-// mayCheckUnit answers 403 when the caller may not act for unit.
-func mayCheckUnit(c *gin.Context, unit string) bool {
+// mayCheckUnit is the forbidden error when the caller may not act for
+// unit, else nil.
+func mayCheckUnit(c *gin.Context, unit string) error {
 	p := principal(c)
 	if p.Role.MayAct(unit) {
-		return true
+		return nil
 	}
-	fail(c, http.StatusForbidden, CodeForbidden, "the role "+p.Role.String()+" may act only for its own unit, not "+quote(unit))
-	return false
+	return apiError(CodeForbidden, "the role "+p.Role.String()+" may act only for its own unit, not "+quote(unit))
+}
+
+// callerOf is who made the request and through which endpoint, for the
+// decision log. It reads c once; the value is safe to use from other
+// goroutines (audit workers).
+func (s *Server) callerOf(c *gin.Context) caller {
+	p := principal(c)
+	return caller{actor: p.Name, role: p.Role.String(), source: source(c)}
 }

@@ -35,7 +35,7 @@ type Config struct {
 	Tokens    string          `yaml:"tokens"`
 	Insecure  bool            `yaml:"insecure"`
 	RateLimit RateLimitConfig `yaml:"rate_limit"`
-	// DecisionLog and Receipts: see audit_config.go.
+	// DecisionLog and Receipts: see trail_config.go; RateLimit: access.go.
 	DecisionLog DecisionLogConfig `yaml:"decision_log"`
 	Receipts    ReceiptsConfig    `yaml:"receipts"`
 }

@@ -33,7 +33,7 @@ func consoleAsset(c *gin.Context) {
 func serveConsoleFile(c *gin.Context, name string) {
 	b, err := fs.ReadFile(web.Static, name)
 	if err != nil || name == "" || name == "." {
-		fail(c, http.StatusNotFound, CodeNotFound, "no such file: "+quote(c.Request.URL.Path))
+		writeError(c, apiError(CodeNotFound, "no such file: "+quote(c.Request.URL.Path)))
 		return
 	}
 	ct := mime.TypeByExtension(path.Ext(name))

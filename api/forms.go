@@ -1,8 +1,10 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 	"github.com/gin-gonic/gin"
 )
@@ -15,10 +17,10 @@ type formSummary struct {
 	Rules      int    `json:"rules"`
 }
 
-func (s *Server) listForms(c *gin.Context) {
-	rs, ok := s.rulesetOr503(c)
-	if !ok {
-		return
+func (s *Server) listForms(c *gin.Context) error {
+	rs, err := s.rulesetOr503()
+	if err != nil {
+		return err
 	}
 	out := []formSummary{}
 	for _, id := range rs.FormIDs() {
@@ -26,41 +28,55 @@ func (s *Server) listForms(c *gin.Context) {
 		out = append(out, formSummary{f.ID, f.Title, f.Digest, len(f.Indicators), len(f.Rules)})
 	}
 	c.JSON(http.StatusOK, gin.H{"ruleset": rs.Digest, "forms": out})
+	return nil
 }
 
 // form is the form named in the path, from the ruleset being served.
-func (s *Server) form(c *gin.Context) (*rules.Form, bool) {
-	return s.formByID(c, c.Param("form"))
+func (s *Server) form(c *gin.Context) (*rules.Form, error) {
+	return s.formByID(c.Param("form"))
 }
 
-// formByID looks a form up in the ruleset being served; on failure it has
-// answered 503 (no ruleset) or 404 (unknown form).
-func (s *Server) formByID(c *gin.Context, id string) (*rules.Form, bool) {
-	rs, ok := s.rulesetOr503(c)
-	if !ok {
-		return nil, false
+// formByID looks a form up in the ruleset being served: the one lookup of
+// check, extract, audit and forms. The error is no_ruleset or unknown_form.
+func (s *Server) formByID(id string) (*rules.Form, error) {
+	rs, err := s.rulesetOr503()
+	if err != nil {
+		return nil, err
 	}
-	return formIn(c, rs, id)
+	return formIn(rs, id)
 }
 
 // formIn is formByID for a ruleset the caller already holds.
-func formIn(c *gin.Context, rs *rules.Ruleset, id string) (*rules.Form, bool) {
+func formIn(rs *rules.Ruleset, id string) (*rules.Form, error) {
 	f, ok := rs.Form(id)
 	if !ok {
-		fail(c, http.StatusNotFound, CodeUnknownForm, "unknown form "+quote(id), gin.H{"forms": rs.FormIDs()})
-		return nil, false
+		return nil, apiError(CodeUnknownForm, "unknown form "+quote(id), gin.H{"forms": rs.FormIDs()})
 	}
-	return f, true
+	return f, nil
 }
 
-func (s *Server) getForm(c *gin.Context) {
-	f, ok := s.form(c)
-	if !ok {
-		return
+// onlyForm is the form named by id or, when id is empty, the only form
+// loaded: the default of the batch audit and of the CLI.
+func onlyForm(rs *rules.Ruleset, id, how string) (*rules.Form, error) {
+	f, err := checker.FormOrOnly(rs, id)
+	switch {
+	case errors.Is(err, checker.ErrMissingForm):
+		return nil, apiError(CodeMissingForm, "give the form as "+how, gin.H{"forms": rs.FormIDs()})
+	case err != nil:
+		return formIn(rs, id)
+	}
+	return f, nil
+}
+
+func (s *Server) getForm(c *gin.Context) error {
+	f, err := s.form(c)
+	if err != nil {
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{
 		"id": f.ID, "title": f.Title, "version": f.Digest, "indicators": f.Indicators, "rules": len(f.Rules),
 	})
+	return nil
 }
 
 type ruleInfo struct {
@@ -75,10 +91,10 @@ type ruleInfo struct {
 	Previous []string       `json:"previous_fields,omitempty"`
 }
 
-func (s *Server) getRules(c *gin.Context) {
-	f, ok := s.form(c)
-	if !ok {
-		return
+func (s *Server) getRules(c *gin.Context) error {
+	f, err := s.form(c)
+	if err != nil {
+		return err
 	}
 	out := make([]ruleInfo, 0, len(f.Rules))
 	for _, r := range f.Rules {
@@ -93,13 +109,14 @@ func (s *Server) getRules(c *gin.Context) {
 		out = append(out, ri)
 	}
 	c.JSON(http.StatusOK, gin.H{"form": f.ID, "version": f.Digest, "rules": out})
+	return nil
 }
 
-func (s *Server) rulesetOr503(c *gin.Context) (*rules.Ruleset, bool) {
+// rulesetOr503 is the ruleset being served, or the no_ruleset error.
+func (s *Server) rulesetOr503() (*rules.Ruleset, error) {
 	rs := s.ruleset.Load()
 	if rs == nil {
-		fail(c, http.StatusServiceUnavailable, CodeNoRuleset, "no ruleset is loaded; fix the form files and reload")
-		return nil, false
+		return nil, apiError(CodeNoRuleset, "no ruleset is loaded; fix the form files and reload")
 	}
-	return rs, true
+	return rs, nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"strconv"
 
+	"github.com/figcheck/figcheck/audit"
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 	"github.com/prometheus/client_golang/prometheus"
@@ -86,30 +87,82 @@ func registerRuntime(reg prometheus.Registerer) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 }
 
-// observe counts one answered check.
-func (m *metrics) observe(form, verdict string, violations []violationKey) {
-	m.checks.WithLabelValues(form, verdict).Inc()
-	for _, v := range violations {
-		m.violations.WithLabelValues(form, v.rule, v.severity).Inc()
+// observe counts one answered check, fresh or cached alike: its
+// verdict, its unexplained violations and its evaluation errors.
+func (m *metrics) observe(form string, o *outcome) {
+	m.checks.WithLabelValues(form, o.Verdict).Inc()
+	for _, v := range o.Violated {
+		if !v.Explained {
+			m.violations.WithLabelValues(form, v.Rule, v.Severity).Inc()
+		}
+	}
+	for _, rule := range o.EvalErrors {
+		m.evalErrors.WithLabelValues(form, rule).Inc()
 	}
 }
 
-func (m *metrics) observeEvalErrors(form string, r *checker.Result) {
-	for _, e := range r.EvalErrors {
-		m.evalErrors.WithLabelValues(form, e.Rule).Inc()
+// countError counts an error answered for a whole request or for one
+// batch item; server errors are counted by their status alone.
+func (m *metrics) countError(e *Error) {
+	if e.Status() < 500 {
+		m.invalidRequest.WithLabelValues(e.Code).Inc()
+	}
+}
+
+// observeFindings counts the anomaly findings of an audit. Kind is one of
+// the audit's fixed test names, never client input.
+func (m *metrics) observeFindings(form string, findings []audit.Finding) {
+	for _, fd := range findings {
+		m.auditFindings.WithLabelValues(form, fd.Kind).Inc()
+	}
+}
+
+// builtinSeverities are the severities of the checker's builtin rules, whose
+// violations series are born with a form's own rules.
+var builtinSeverities = map[string]string{
+	checker.BuiltinPlaceholder: "error", checker.BuiltinType: "error", checker.BuiltinRange: "error",
+	checker.BuiltinUnknownField: "error", checker.BuiltinDuplicateField: "error", checker.BuiltinRequired: "error",
+	checker.BuiltinUnknownExplanation: "info",
+}
+
+// bornAtZero creates the counter series of form f at 0 — checks by
+// verdict, violations by rule, evaluation errors by rule, audit findings
+// by test — so that increase() sees the first burst after a start or a
+// reload instead of a series that appears already counting.
+func (m *metrics) bornAtZero(f *rules.Form) {
+	for _, v := range []string{checker.Pass, checker.Warn, checker.Fail} {
+		m.checks.WithLabelValues(f.ID, v)
+	}
+	for rule, sev := range builtinSeverities {
+		m.violations.WithLabelValues(f.ID, rule, sev)
+	}
+	for _, r := range f.Rules {
+		m.violations.WithLabelValues(f.ID, r.ID, r.Severity.String())
+		m.evalErrors.WithLabelValues(f.ID, r.ID)
+	}
+	for _, k := range audit.Kinds {
+		m.auditFindings.WithLabelValues(f.ID, k)
 	}
 }
 
 // rulesetSwapped updates the ruleset series and deletes the series of
 // forms and rules that no longer exist.
 func (m *metrics) rulesetSwapped(old, cur *rules.Ruleset) {
-	m.rulesetInfo.Reset()
+	// Set the new series before deleting the stale ones: a scrape between
+	// the two sees both versions, never no ruleset at all.
 	for _, id := range cur.FormIDs() {
 		f, _ := cur.Form(id)
 		m.rulesetInfo.WithLabelValues(f.ID, f.Digest).Set(1)
+		m.bornAtZero(f)
 	}
 	if old == nil {
 		return
+	}
+	for _, id := range old.FormIDs() {
+		of, _ := old.Form(id)
+		if nf, ok := cur.Form(id); !ok || nf.Digest != of.Digest {
+			m.rulesetInfo.DeleteLabelValues(of.ID, of.Digest)
+		}
 	}
 	for _, id := range old.FormIDs() {
 		of, _ := old.Form(id)
@@ -118,12 +171,15 @@ func (m *metrics) rulesetSwapped(old, cur *rules.Ruleset) {
 			m.checks.DeletePartialMatch(prometheus.Labels{"form": id})
 			m.violations.DeletePartialMatch(prometheus.Labels{"form": id})
 			m.evalErrors.DeletePartialMatch(prometheus.Labels{"form": id})
+			m.auditFindings.DeletePartialMatch(prometheus.Labels{"form": id})
 			continue
 		}
 		for _, r := range of.Rules {
-			if _, ok := nf.Rule(r.ID); !ok {
+			if nr, ok := nf.Rule(r.ID); !ok {
 				m.violations.DeletePartialMatch(prometheus.Labels{"form": id, "rule": r.ID})
 				m.evalErrors.DeletePartialMatch(prometheus.Labels{"form": id, "rule": r.ID})
+			} else if nr.Severity != r.Severity {
+				m.violations.DeleteLabelValues(id, r.ID, r.Severity.String())
 			}
 		}
 	}

@@ -54,15 +54,19 @@ func (s *Server) observeHTTP(c *gin.Context) {
 		s.metrics.invalidRequest.WithLabelValues(code).Inc()
 	}
 	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelError
-	}
-	s.log.LogAttrs(c, level, "request",
+	attrs := []slog.Attr{
 		slog.String("request_id", c.GetString(requestIDHeader)),
 		slog.String("method", c.Request.Method),
 		slog.String("route", route),
 		slog.Int("status", status),
 		slog.Duration("duration", elapsed),
 		slog.Int("bytes", c.Writer.Size()),
-	)
+	}
+	if status >= 500 {
+		level = slog.LevelError
+		if err := c.Errors.Last(); err != nil {
+			attrs = append(attrs, slog.String("err", err.Error())) // the cause writeError kept from the client
+		}
+	}
+	s.log.LogAttrs(c, level, "request", attrs...)
 }

@@ -34,7 +34,7 @@ func (s *Server) Reload() (*rules.Ruleset, error) {
 	return rs, nil
 }
 
-func (s *Server) reload(c *gin.Context) {
+func (s *Server) reload(c *gin.Context) error {
 	rs, err := s.Reload()
 	if err != nil {
 		problems := rules.Problems(err)
@@ -43,11 +43,10 @@ func (s *Server) reload(c *gin.Context) {
 			details[i] = p.Error()
 		}
 		s.log.Warn("reload failed; keeping the previous ruleset", "problems", len(problems))
-		fail(c, http.StatusUnprocessableEntity, CodeReloadFailed,
-			"the new rules did not load; the previous ruleset is still served", details...)
-		return
+		return &Error{Code: CodeReloadFailed, Message: "the new rules did not load; the previous ruleset is still served", Details: details, Err: err}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "reloaded", "ruleset": rs.Digest, "forms": rs.FormIDs()})
+	return nil
 }
 
 // Watch reloads whenever a file below the rules directory changes, until

@@ -36,7 +36,7 @@ type Server struct {
 	engine   *gin.Engine
 	http     *http.Server
 	started  time.Time
-	trail    auditTrail // access control, receipts, decision log (audit_trail.go)
+	trail    auditTrail // access control, receipts, decision log (trail.go, access.go)
 }
 
 // Options are the dependencies a Server is given.
@@ -154,24 +154,24 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	e.NoMethod(methodNotAllowed)
 
 	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
+	e.GET("/readyz", handle(s.readyz))
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(g, promhttp.HandlerOpts{})))
-	e.POST("/-/reload", s.reload)
+	e.POST("/-/reload", handle(s.reload))
 	e.GET("/", consolePage("unit.html"))
 	e.GET("/audit", consolePage("audit.html"))
 	e.GET("/ui/*filepath", consoleAsset)
 
 	v1 := e.Group("/v1")
-	v1.POST("/check", s.check)
-	v1.POST("/check/batch", s.checkBatch)
-	v1.POST("/audit", s.audit)
-	v1.POST("/extract", s.extractFigures)
-	v1.GET("/forms", s.listForms)
-	v1.GET("/forms/:form", s.getForm)
-	v1.GET("/forms/:form/rules", s.getRules)
-	v1.GET("/decisions", s.decisions)
-	v1.GET("/decisions/flagged", s.flagged)
-	v1.POST("/receipts/verify", s.verifyReceipt)
+	v1.POST("/check", handle(s.check))
+	v1.POST("/check/batch", handle(s.checkBatch))
+	v1.POST("/audit", handle(s.audit))
+	v1.POST("/extract", handle(s.extractFigures))
+	v1.GET("/forms", handle(s.listForms))
+	v1.GET("/forms/:form", handle(s.getForm))
+	v1.GET("/forms/:form/rules", handle(s.getRules))
+	v1.GET("/decisions", handle(s.decisions))
+	v1.GET("/decisions/flagged", handle(s.flagged))
+	v1.POST("/receipts/verify", handle(s.verifyReceipt))
 	return e
 }
 
@@ -219,7 +219,7 @@ func (s *Server) healthz(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-func (s *Server) readyz(c *gin.Context) {
+func (s *Server) readyz(c *gin.Context) error {
 	rs := s.ruleset.Load()
 	redisState := "disabled"
 	if configured, _ := s.cache.RedisHealthy(); configured {
@@ -229,8 +229,8 @@ func (s *Server) readyz(c *gin.Context) {
 		}
 	}
 	if rs == nil {
-		fail(c, http.StatusServiceUnavailable, CodeNoRuleset, "no ruleset is loaded", gin.H{"redis": redisState})
-		return
+		return apiError(CodeNoRuleset, "no ruleset is loaded", gin.H{"redis": redisState})
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "ruleset": rs.Digest, "forms": len(rs.Forms), "redis": redisState})
+	return nil
 }

@@ -28,6 +28,9 @@ const (
 	KindBatchError = "batch_rule_error"
 )
 
+// Kinds lists every finding kind (for metrics born at zero).
+var Kinds = []string{KindBatchRule, KindHierarchy, KindJump, KindBenford1, KindBenford2, KindLastDigit, KindDuplicate, KindOutlier, KindBatchError}
+
 // AllUnits is the unit of a finding about the whole batch.
 const AllUnits = "all"
 

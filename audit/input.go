@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -180,6 +183,7 @@ func isPeriodKey(k string) bool { return k == "period" || k == "期间" }
 func (c *columns) header(cells []string) ([]Problem, error) {
 	var probs []Problem
 	seen := map[int]string{}
+	twice := map[int]bool{}
 	c.ind = make([]*rules.Indicator, len(cells))
 	c.labels = make([]string, len(cells))
 	for i, raw := range cells {
@@ -194,17 +198,25 @@ func (c *columns) header(cells []string) ([]Problem, error) {
 		case isPeriodKey(name):
 			c.per = i
 		default:
-			ind, ok := c.form.Indicator(name)
-			if !ok {
+			ind, prev, ok := c.form.Resolve(name)
+			if !ok || prev {
 				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("未知列 %q:表单中没有这个指标,该列被忽略", name)})
 				continue
 			}
 			if first, dup := seen[ind.Index]; dup {
-				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("列 %q 与 %s 列是同一指标「%s」,该列被忽略", name, first, ind.Name)})
+				// The policy of every intake for a figure given twice:
+				// reported, neither used (rules.ResolveKeys).
+				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("列 %q 与 %s 列是同一指标「%s」,两列都不采用", name, first, ind.Name)})
+				twice[ind.Index] = true
 				continue
 			}
 			seen[ind.Index] = col
 			c.ind[i] = ind
+		}
+	}
+	for i, ind := range c.ind {
+		if ind != nil && twice[ind.Index] {
+			c.ind[i] = nil
 		}
 	}
 	if c.unit < 0 || c.per < 0 {
@@ -386,7 +398,10 @@ func (x *xlsxReader) Next() (Row, []Problem, error) {
 }
 
 // object turns one decoded JSON object into a Row: unit, period, figures
-// (an object) and indicators by id or name at the top level.
+// (an object) and indicators by id or name at the top level. Keys are
+// resolved by rules.ResolveKeys, with its one policy for a figure given
+// twice (by id and by name, or at the top level and in figures): reported,
+// neither value used. Problems come sorted by column, never in map order.
 func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
 	r := Row{Line: line, Values: make([]any, len(c.form.Indicators))}
 	var probs []Problem
@@ -402,25 +417,7 @@ func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
 		probs = append(probs, Problem{Row: line, Column: k, Message: "应为文字"})
 		return ""
 	}
-	var add func(k string, v any)
-	add = func(k string, v any) {
-		ind, ok := c.form.Indicator(k)
-		if !ok {
-			if !c.reported[k] {
-				c.reported[k] = true
-				probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("未知字段 %q:表单中没有这个指标,被忽略", k)})
-			}
-			return
-		}
-		if r.Values[ind.Index] != nil {
-			probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("指标「%s」在同一行出现两次,只用第一个", ind.Name)})
-			return
-		}
-		if v == nil {
-			return
-		}
-		r.Values[ind.Index] = v
-	}
+	figures := make(map[string]any, len(obj))
 	for k, v := range obj {
 		switch {
 		case isUnitKey(k):
@@ -428,50 +425,63 @@ func (c *columns) object(line int, obj map[string]any) (Row, []Problem) {
 		case isPeriodKey(k):
 			r.Period = str(k, v)
 		case k == "figures":
-			m, ok := v.(map[string]any)
-			if !ok {
-				probs = append(probs, Problem{Row: line, Column: k, Message: "figures 应为对象"})
-				continue
-			}
-			for fk, fv := range m {
-				add(fk, fv)
-			}
 		default:
-			add(k, v)
+			figures[k] = v
 		}
 	}
+	if v, ok := obj["figures"]; ok {
+		m, ok := v.(map[string]any)
+		if !ok {
+			probs = append(probs, Problem{Row: line, Column: "figures", Message: "figures 应为对象"})
+		}
+		for k, v := range m {
+			if _, both := figures[k]; both {
+				probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("%q 在同一行出现两次(顶层与 figures 中各一次),两个值都不采用", k)})
+				figures[k] = nil
+				continue
+			}
+			figures[k] = v
+		}
+	}
+	keys := rules.ResolveKeys(c.form, figures, func(ind *rules.Indicator, _ string, v any) { r.Values[ind.Index] = v })
+	for _, k := range keys.Unknown {
+		if !c.reported[k] {
+			c.reported[k] = true
+			probs = append(probs, Problem{Row: line, Column: k, Message: fmt.Sprintf("未知字段 %q:表单中没有这个指标,被忽略", k)})
+		}
+	}
+	for _, ind := range keys.Twice {
+		probs = append(probs, Problem{Row: line, Column: ind.ID, Message: fmt.Sprintf("指标「%s」在同一行以代码 %s 和中文名称各填了一次,两个值都不采用", ind.Name, ind.ID)})
+	}
+	slices.SortStableFunc(probs, func(a, b Problem) int { return strings.Compare(a.Column, b.Column) })
 	return r, probs
 }
 
+// jsonReader reads a JSON array of rows with the intake's strict decoder.
 type jsonReader struct {
 	cols *columns
-	dec  *json.Decoder
+	arr  *checker.JSONArray
 	n    int
 }
 
 func newJSONReader(f *rules.Form, r io.Reader) (*jsonReader, error) {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if d, ok := tok.(json.Delim); err != nil || !ok || d != '[' {
-		return nil, fmt.Errorf("%w: a JSON batch must be an array of objects", ErrFormat)
+	arr, err := checker.NewJSONArray(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
-	return &jsonReader{cols: newColumns(f), dec: dec}, nil
+	return &jsonReader{cols: newColumns(f), arr: arr}, nil
 }
 
 func (j *jsonReader) Next() (Row, []Problem, error) {
-	if !j.dec.More() {
-		if _, err := j.dec.Token(); err != nil {
-			return Row{}, nil, fmt.Errorf("%w: the JSON array is not closed: %w", ErrFormat, err)
+	var obj map[string]any
+	if err := j.arr.Next(&obj); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Row{}, nil, io.EOF
 		}
-		return Row{}, nil, io.EOF
+		// A syntax error leaves the decoder unusable: the batch ends here.
+		return Row{}, nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	j.n++
-	var obj map[string]any
-	if err := j.dec.Decode(&obj); err != nil {
-		// A syntax error leaves the decoder unusable: the batch ends here.
-		return Row{}, nil, fmt.Errorf("%w: element %d: %w", ErrFormat, j.n, err)
-	}
 	row, probs := j.cols.object(j.n, obj)
 	return row, probs, nil
 }
@@ -499,15 +509,9 @@ func (n *ndjsonReader) Next() (Row, []Problem, error) {
 		if len(b) == 0 {
 			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
 		var obj map[string]any
-		if err := dec.Decode(&obj); err != nil || dec.More() {
-			msg := "不是一个 JSON 对象"
-			if err != nil {
-				msg += ":" + err.Error()
-			}
-			first = append(first, Problem{Row: n.line, Message: msg})
+		if err := checker.DecodeJSON(b, &obj, "a row"); err != nil {
+			first = append(first, Problem{Row: n.line, Message: "不是一个 JSON 对象:" + err.Error()})
 			continue
 		}
 		row, probs := n.cols.object(n.line, obj)
@@ -517,4 +521,28 @@ func (n *ndjsonReader) Next() (Row, []Problem, error) {
 		return Row{}, first, fmt.Errorf("%w: line %d: %w", ErrFormat, n.line+1, err)
 	}
 	return Row{}, first, io.EOF
+}
+
+// ReadInput reads one file of a batch into a, from r: the format is
+// format when given, else guessed from the content type (none for
+// application/octet-stream and text/plain), the file name, then the first
+// bytes. The service's upload and the CLI's files are read this way.
+func (a *Auditor) ReadInput(r io.Reader, name, contentType, format, encoding string) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if format == "" {
+		ct := contentType
+		if mt, _, err := mime.ParseMediaType(contentType); err == nil {
+			ct = mt
+		}
+		if ct == "application/octet-stream" || ct == "text/plain" {
+			ct = ""
+		}
+		head, _ := br.Peek(512)
+		format = DetectFormat(name, ct, head)
+	}
+	rr, err := NewReader(a.form, br, format, encoding)
+	if err != nil {
+		return err
+	}
+	return a.Read(name, rr)
 }

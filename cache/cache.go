@@ -245,7 +245,8 @@ func (c *Cache) flush(batch []write) {
 
 func (c *Cache) redisUp() bool { return time.Now().UnixNano() >= c.downUntil.Load() }
 
-// redisFailed opens the breaker and logs at most once per backoff period.
+// redisFailed opens the breaker for Backoff and logs at most once every
+// 10 seconds, however short Backoff is.
 func (c *Cache) redisFailed(op string, err error) {
 	c.opts.Observe(TierRedis, Error)
 	now := time.Now()

@@ -132,41 +132,38 @@ func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Resu
 
 // load normalises submitted values into the environment, reporting builtin
 // violations for values that are unusable. It returns unknown with the keys
-// the form does not know appended.
+// the form does not know appended. Keys are resolved by rules.ResolveKeys,
+// whose policy for a figure given twice (by id and by name) is the one of
+// every intake: reported, neither value used.
 func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, unknown []string) []string {
+	if len(vals) == 0 {
+		return unknown
+	}
 	prefix, bad := "", st.bad
 	if prev {
 		prefix, bad = "previous.", st.badPrev
 	}
-	// Map order is random; finish sorts the violations, using the key as
-	// the last tie-breaker, so the result is stable without sorting here.
-	from := len(unknown)
-	for k, v := range vals {
-		ind, ok := f.Indicator(k)
-		if !ok {
-			unknown = append(unknown, k)
-			continue
-		}
-		field := prefix + ind.ID
-		if k != ind.ID {
-			if _, both := vals[ind.ID]; both {
-				continue // reported once, under the id, below
-			}
-		} else if byName, both := vals[ind.Name]; both && ind.Name != ind.ID {
-			r.add(Violation{
-				Rule: BuiltinDuplicateField, Name: "指标重复填写", Severity: rules.SevError,
-				Message: fmt.Sprintf("「%s」被重复填写(指标代码与中文名称各填了一次)", ind.Name),
-				Fields:  map[string]any{field: v, prefix + ind.Name: byName}, order: ind.Index, key: field,
-			})
-			bad[ind.Index] = true
-			continue
-		}
+	keys := rules.ResolveKeys(f, vals, func(ind *rules.Indicator, _ string, v any) {
 		if v == nil {
-			continue // null is the same as not given
+			return // null is the same as not given
+		}
+		field := ind.ID
+		if prev {
+			field = ind.PrevKey
 		}
 		st.loadValue(ind, field, v, prev, r)
+	})
+	addUnknown(f, prefix, vals, keys.Unknown, r)
+	unknown = append(unknown, keys.Unknown...)
+	for _, ind := range keys.Twice {
+		field := prefix + ind.ID
+		r.add(Violation{
+			Rule: BuiltinDuplicateField, Name: "指标重复填写", Severity: rules.SevError,
+			Message: fmt.Sprintf("「%s」被重复填写(指标代码与中文名称各填了一次)", ind.Name),
+			Fields:  map[string]any{field: vals[ind.ID], prefix + ind.Name: vals[ind.Name]}, order: ind.Index, key: field,
+		})
+		bad[ind.Index] = true
 	}
-	addUnknown(f, prefix, vals, unknown[from:], r)
 	return unknown
 }
 

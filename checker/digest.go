@@ -120,6 +120,11 @@ func appendValue(b []byte, v any) []byte {
 	case string:
 		return appendString(append(b, 's'), x)
 	case json.Number:
+		// The number, not its spelling: 75 and 75.0 are one figure, as a
+		// spreadsheet cell 75 is (numberValue).
+		if f, ok := numberValue(string(x)); ok {
+			return appendFloat(b, f)
+		}
 		return appendString(append(b, 'n'), string(x))
 	case bool:
 		if x {

@@ -59,6 +59,14 @@ func TestCheckIDDeterministic(t *testing.T) {
 	if a != b {
 		t.Error("12 and 12.0 give different digests")
 	}
+	// a JSON number is the number, not its spelling (issue 11: the same
+	// figures give the same check id whichever way they arrive); until
+	// then a json.Number("3") was asserted to differ from 3.0
+	for _, n := range []string{"12", "12.0", "1.2e1", "12.000"} {
+		if checker.SubmissionDigest(sub(map[string]any{"gold": json.Number(n)}, nil, nil)) != b {
+			t.Errorf("json.Number(%q) and 12.0 give different digests", n)
+		}
+	}
 	// nil and empty maps are the same
 	if checker.SubmissionDigest(sub(nil, nil, nil)) != checker.SubmissionDigest(sub(map[string]any{}, map[string]any{}, map[string]string{})) {
 		t.Error("nil and empty maps give different digests")
@@ -92,7 +100,8 @@ func TestCheckIDDiffers(t *testing.T) {
 		{"unit and period run together", func(s *checker.Submission) { s.Unit, s.Period = "某区2025", "H1" }},
 		{"another form", func(s *checker.Submission) { s.Form = "other" }},
 		{"an object", func(s *checker.Submission) { s.Figures["gold"] = map[string]any{"v": 3.0} }},
-		{"json.Number", func(s *checker.Submission) { s.Figures["gold"] = json.Number("3") }},
+		{"a json.Number of another value", func(s *checker.Submission) { s.Figures["gold"] = json.Number("3.5") }},
+		{"a json.Number too large for a float64", func(s *checker.Submission) { s.Figures["gold"] = json.Number("1e999") }},
 	} {
 		s := base()
 		tc.change(s)

@@ -87,3 +87,27 @@ func ExampleChecker_CheckValues() {
 	// error sport.gold_le_events: 金牌15枚多于参赛项目12项
 	// warning sport.spend_per_event: 每个项目平均资金150万元,偏高
 }
+
+// Every JSON body figcheck reads goes through the same strict decoder: a
+// key in another case, or given twice, is an error with its place.
+func ExampleDecodeJSON() {
+	var req struct {
+		Form string `json:"form"`
+		Text string `json:"text"`
+	}
+	for _, body := range []string{
+		`{"form":"demo","text":"金牌15枚"}`,
+		`{"FORM":"x","form":"demo"}`,
+		`{"form":"demo","text":"a","text":"b"}`,
+	} {
+		if err := checker.DecodeJSON([]byte(body), &req, "the body must be {form, text}"); err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(req.Form, req.Text)
+	}
+	// Output:
+	// demo 金牌15枚
+	// the body must be {form, text}: unknown field "FORM"
+	// the body must be {form, text}: malformed JSON at byte 26 (/text): duplicate object member name
+}

@@ -158,12 +158,8 @@ func ValidThousands(s string) bool {
 // template uses for a figure still to be filled in.
 func isPlaceholder(s string) bool {
 	for _, r := range s {
-		switch r {
-		case 'x', 'X', 'ｘ', 'Ｘ', '×', '*', '＊', '?', '？', '_', '＿':
-		default:
-			if !unicode.IsSpace(r) {
-				return false
-			}
+		if !IsPlaceholderRune(r) && !unicode.IsSpace(r) {
+			return false
 		}
 	}
 	return true

@@ -3,11 +3,7 @@ package decisionlog
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
-	"slices"
 	"time"
-
-	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // Sources: which endpoint asked for a check.
@@ -52,8 +48,7 @@ type Entry struct {
 	// Nil: every figure is known while there are at most 1024.
 	Known func(key string) bool `json:"-"`
 
-	result []byte        // the check's result JSON; parsed by the writer
-	flush  chan struct{} // a flush marker, not an entry
+	flush chan struct{} // a flush marker, not an entry
 }
 
 // Violation is a rule the submission broke, with the figures it reads.
@@ -71,72 +66,13 @@ func NewID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// WithResult attaches the check's result JSON (a checker.Result); the
-// log's writer goroutine fills Violated and Skipped from it, so that the
-// caller does not pay for decoding. The slice must not change afterwards.
-func (e Entry) WithResult(resultJSON []byte) Entry {
-	e.result = resultJSON
-	return e
-}
-
-// resultView is the part of a checker.Result an entry keeps.
-type resultView struct {
-	Violations []struct {
-		Rule      string         `json:"rule"`
-		Severity  string         `json:"severity"`
-		Fields    map[string]any `json:"fields"`
-		Explained bool           `json:"explained"`
-	} `json:"violations"`
-	Skipped []struct {
-		Rule string `json:"rule"`
-	} `json:"skipped"`
-}
-
-// parsed is what complete takes from a result.
-type parsed struct {
-	violated []Violation
-	skipped  []string
-}
-
-// complete fills Violated and Skipped from the attached result. Results
-// parsed before are looked up by check id (the same check id is the same
-// result), so a cached answer costs no decoding.
-func (e *Entry) complete(seen *lru.LRU[string, parsed]) {
-	if e.result == nil {
-		if e.Violated == nil {
-			e.Violated = []Violation{}
-		}
-		return
-	}
-	if seen == nil {
-		seen, _ = lru.NewLRU[string, parsed](1, nil) // a caller without a cache
-	}
-	if p, ok := seen.Get(e.CheckID); ok && e.CheckID != "" {
-		e.Violated, e.Skipped, e.result = p.violated, p.skipped, nil
-		return
-	}
-	var r resultView
-	if err := json.Unmarshal(e.result, &r); err == nil {
-		e.Violated = make([]Violation, 0, len(r.Violations))
-		for _, v := range r.Violations {
-			fields := make([]string, 0, len(v.Fields))
-			for k := range v.Fields {
-				fields = append(fields, k)
-			}
-			slices.Sort(fields)
-			e.Violated = append(e.Violated, Violation{Rule: v.Rule, Severity: v.Severity, Fields: fields, Explained: v.Explained})
-		}
-		for _, s := range r.Skipped {
-			e.Skipped = append(e.Skipped, s.Rule)
-		}
-		if e.CheckID != "" {
-			seen.Add(e.CheckID, parsed{e.Violated, e.Skipped})
-		}
-	}
+// complete readies an entry for writing: Violated is a list, never null.
+// Callers build entries complete (the service's one constructor is
+// api.logEntry); the log parses nothing.
+func (e *Entry) complete() {
 	if e.Violated == nil {
 		e.Violated = []Violation{}
 	}
-	e.result = nil
 }
 
 // Filter selects entries; empty fields match everything.

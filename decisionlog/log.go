@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -200,15 +199,14 @@ func (l *Log) Log(e Entry) bool {
 		l.drop(DropQueueFull, 1)
 		return false
 	}
-	l.prepare(&e, nil)
+	l.prepare(&e)
 	return l.toSpill([]Entry{e})
 }
 
-// prepare makes e what is stored: its violations filled in from the
-// result, then bounded (after: the bound covers the violations too). Every
-// entry passes here before any sink or the spill sees it.
-func (l *Log) prepare(e *Entry, seen *lru.LRU[string, parsed]) {
-	e.complete(seen)
+// prepare makes e what is stored: completed, then bounded. Every entry
+// passes here before any sink or the spill sees it.
+func (l *Log) prepare(e *Entry) {
+	e.complete()
 	e.bound(l.opts.Limits)
 }
 
@@ -319,8 +317,7 @@ func (l *Log) run() {
 	defer close(l.done)
 	batch := make([]Entry, 0, l.opts.BatchSize)
 	var markers []chan struct{}
-	var waiting []spillWait                          // flushes waiting for the replay
-	seen, _ := lru.NewLRU[string, parsed](4096, nil) // parsed results by check id; the writer's own
+	var waiting []spillWait // flushes waiting for the replay
 	wait := l.opts.Backoff
 	var retry *time.Timer
 	for {
@@ -361,7 +358,7 @@ func (l *Log) run() {
 				markers = append(markers, e.flush)
 				return
 			}
-			l.prepare(e, seen)
+			l.prepare(e)
 			batch = append(batch, *e)
 		}
 		add(e)

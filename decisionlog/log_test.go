@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -179,24 +178,6 @@ func TestCloseGivesUpWhenItsContextEnds(t *testing.T) {
 	st := l.Stats()
 	if st.Written+st.DroppedTotal() != 30 || st.Dropped[DropShutdown] != 30 {
 		t.Fatalf("stats %+v", st)
-	}
-}
-
-func TestCompleteReadsTheResult(t *testing.T) {
-	e := Entry{}.WithResult([]byte(`{"violations":[{"rule":"r1","severity":"error","fields":{"b":1,"a":2}},{"rule":"w","severity":"warning","fields":{},"explained":true}],"skipped":[{"rule":"s1"}]}`))
-	seen, _ := lru.NewLRU[string, parsed](8, nil)
-	e.CheckID = "c1"
-	e.complete(seen)
-	again := Entry{CheckID: "c1"}.WithResult([]byte(`{}`)) // the same check id: taken from seen
-	again.complete(seen)
-	if fmt.Sprint(again.Violated) != fmt.Sprint(e.Violated) {
-		t.Fatalf("seen result not reused: %v", again.Violated)
-	}
-	if len(e.Violated) != 2 || e.Violated[0].Rule != "r1" || fmt.Sprint(e.Violated[0].Fields) != "[a b]" || !e.Violated[1].Explained {
-		t.Fatalf("violated %+v", e.Violated)
-	}
-	if fmt.Sprint(e.Skipped) != "[s1]" {
-		t.Fatalf("skipped %v", e.Skipped)
 	}
 }
 

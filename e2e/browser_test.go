@@ -49,10 +49,12 @@ func chromium(t *testing.T) string {
 // and returns its base URL.
 func startServer(t *testing.T) string {
 	t.Helper()
-	t.Setenv("XDG_STATE_HOME", t.TempDir()) // the decision log, its spill and the receipt key
 	cfg := api.DefaultConfig()
 	cfg.Rules = filepath.Join("..", "configs", "forms")
 	cfg.Addr = "127.0.0.1:0"
+	// The decision log and the dev receipt key go to the test's own
+	// directory, never the real state directory (api.New refuses that).
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	reg := prometheus.NewRegistry()
 	s, err := api.New(cfg, api.Options{Registerer: reg, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -180,13 +180,7 @@ func isPlaceholder(s string) bool {
 	return true
 }
 
-func isPlaceholderRune(r rune) bool {
-	switch r {
-	case 'x', 'X', 'ｘ', 'Ｘ', '×', '*', '＊', '?', '？', '_', '＿':
-		return true
-	}
-	return false
-}
+func isPlaceholderRune(r rune) bool { return checker.IsPlaceholderRune(r) }
 
 // scaleOf is the power of ten a unit counts in: 4 for 万元 and 万人次, 8 for
 // 亿元, 0 otherwise.

@@ -342,23 +342,17 @@ func (c *compiler) test(f *Form, ruleID string, td rulefmt.TestDef) Test {
 	}
 	resolve := func(vals map[string]any, pos map[string]Pos, what string) map[string]any {
 		out := make(map[string]any, len(vals))
-		keyOf := make(map[string]string, len(vals)) // id → the key that gave it
-		for k, v := range vals {
-			ind, ok := f.Indicator(k)
-			if !ok {
-				c.add(pos[k], "rule %s: test %q: %s: unknown indicator %q", ruleID, t.Name, what, k)
-				continue
+		keys := ResolveKeys(f, vals, func(ind *Indicator, _ string, v any) { out[ind.ID] = v })
+		for _, k := range keys.Unknown {
+			c.add(pos[k], "rule %s: test %q: %s: unknown indicator %q", ruleID, t.Name, what, k)
+		}
+		for _, ind := range keys.Twice {
+			// Reported at the later of the two keys.
+			at, p := pos[ind.ID], pos[ind.Name]
+			if p.Line > at.Line || (p.Line == at.Line && p.Col > at.Col) {
+				at = p
 			}
-			if other, dup := keyOf[ind.ID]; dup {
-				// Map order is random: report at the later of the two keys.
-				at := pos[k]
-				if p := pos[other]; p.Line > at.Line || (p.Line == at.Line && p.Col > at.Col) {
-					at = p
-				}
-				c.add(at, "rule %s: test %q: %s: %q given twice (by id and by name)", ruleID, t.Name, what, ind.ID)
-			}
-			keyOf[ind.ID] = k
-			out[ind.ID] = v
+			c.add(at, "rule %s: test %q: %s: %q given twice (by id and by name)", ruleID, t.Name, what, ind.ID)
 		}
 		return out
 	}

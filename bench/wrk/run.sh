@@ -24,33 +24,12 @@ for tool in wrk redis-server redis-cli go; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed" >&2; exit 1; }
 done
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/wrk/lib.sh # work, pids, cleanup, wait_addr
 
 echo "building ..." >&2
 go build -o "$work/figcheck" ./cmd/figcheck
 go build -o "$work/ceiling" ./bench/wrk/ceiling
 
-# wait_addr LOG NAME: the address from the "<NAME> listening" JSON log line.
-wait_addr() {
-  for _ in $(seq 1 300); do
-    line=$(grep -m1 "\"$2 listening\"" "$1" 2>/dev/null || true)
-    if [ -n "$line" ]; then
-      echo "$line" | sed 's/.*"addr":"\([^"]*\)".*/\1/'
-      return
-    fi
-    sleep 0.1
-  done
-  echo "run.sh: $2 did not start; log:" >&2
-  cat "$1" >&2
-  exit 1
-}
 
 # A private Redis on a free port.
 redis_port=""

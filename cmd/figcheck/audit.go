@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/figcheck/figcheck/audit"
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
 )
 
@@ -65,18 +66,13 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "figcheck audit: loading rules:\n%v\n", err)
 		return exitBadArgs
 	}
-	id := *formID
-	if id == "" {
-		if ids := rs.FormIDs(); len(ids) == 1 {
-			id = ids[0]
+	f, err := checker.FormOrOnly(rs, *formID)
+	if err != nil {
+		if errors.Is(err, checker.ErrMissingForm) {
+			fmt.Fprintf(stderr, "figcheck audit: give --form (known: %v)\n", rs.FormIDs())
 		} else {
-			fmt.Fprintf(stderr, "figcheck audit: give --form (known: %v)\n", ids)
-			return exitBadArgs
+			fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
 		}
-	}
-	f, ok := rs.Form(id)
-	if !ok {
-		fmt.Fprintf(stderr, "figcheck audit: unknown form %q (known: %v)\n", id, rs.FormIDs())
 		return exitBadArgs
 	}
 	a, err := audit.New(f, audit.Options{Workers: *workers, Per: *per, KeepCells: *format == audit.OutXLSX})
@@ -122,6 +118,8 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// readAuditFile reads one file of the batch, or stdin for "-", as the
+// service reads an upload (audit.Auditor.ReadInput).
 func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Reader) error {
 	var r io.Reader = stdin
 	if name != "-" {
@@ -132,14 +130,5 @@ func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Rea
 		defer file.Close()
 		r = file
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	if format == "" {
-		head, _ := br.Peek(512)
-		format = audit.DetectFormat(strings.TrimPrefix(name, "-"), "", head)
-	}
-	rr, err := audit.NewReader(a.Form(), br, format, encoding)
-	if err != nil {
-		return err
-	}
-	return a.Read(name, rr)
+	return a.ReadInput(r, strings.TrimPrefix(name, "-"), "", format, encoding)
 }

@@ -39,9 +39,9 @@ func runExtract(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "figcheck extract: loading rules:\n%v\n", err)
 		return exitBadArgs
 	}
-	f, ok := rs.Form(*form)
-	if !ok {
-		fmt.Fprintf(stderr, "figcheck extract: unknown form %q (known: %v)\n", *form, rs.FormIDs())
+	f, err := checker.FormOrOnly(rs, *form)
+	if err != nil {
+		fmt.Fprintf(stderr, "figcheck extract: %v\n", err)
 		return exitBadArgs
 	}
 	res := extract.Extract(f, text)
@@ -82,7 +82,7 @@ func readText(name string, stdin io.Reader) (string, error) {
 }
 
 // readTextSubmission makes a submission of form from report text; the
-// figures are filled by extractInto once the form is loaded.
+// figures are filled by extract.FromText once the form is loaded.
 func readTextSubmission(name string, stdin io.Reader, form string) (*checker.Submission, error) {
 	if form == "" {
 		return nil, errors.New("--text needs --form")
@@ -92,21 +92,6 @@ func readTextSubmission(name string, stdin io.Reader, form string) (*checker.Sub
 		return nil, err
 	}
 	return &checker.Submission{Form: form, Text: text}, nil
-}
-
-// extractInto fills sub's figures from its text; it returns nil when the
-// submission has no text, and an error when it has both text and figures
-// (as the service does).
-func extractInto(f *rules.Form, sub *checker.Submission) (*extract.Result, error) {
-	if sub.Text == "" {
-		return nil, nil
-	}
-	if len(sub.Figures) > 0 {
-		return nil, errors.New(`give "figures" or "text", not both`)
-	}
-	res := extract.Extract(f, sub.Text)
-	sub.Figures = res.Values()
-	return res, nil
 }
 
 // checkOutput is a check result with the extraction it was made from.

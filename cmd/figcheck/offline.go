@@ -9,6 +9,7 @@ import (
 
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
+	"github.com/figcheck/figcheck/extract"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -61,12 +62,12 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "figcheck check: loading rules:\n%v\n", err)
 		return exitBadArgs
 	}
-	f, ok := rs.Form(sub.Form)
-	if !ok {
-		fmt.Fprintf(stderr, "figcheck check: unknown form %q (known: %v)\n", sub.Form, rs.FormIDs())
+	f, err := checker.FormOrOnly(rs, sub.Form)
+	if err != nil {
+		fmt.Fprintf(stderr, "figcheck check: %v\n", err)
 		return exitBadArgs
 	}
-	ext, err := extractInto(f, sub)
+	ext, err := extract.FromText(f, sub)
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck check: %v\n", err)
 		return exitBadArgs

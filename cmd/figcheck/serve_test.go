@@ -142,9 +142,10 @@ func startServe(t *testing.T, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(figcheckBinary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Dir = "../.." // the repository root: configs/forms is the default
-	// XDG_STATE_HOME: the decision log, its spill and the receipt key stay
-	// in the test's own directory.
-	cmd.Env = append(os.Environ(), "FIGCHECK_ADDR=", "FIGCHECK_RULES=", "FIGCHECK_REDIS_URL=", "FIGCHECK_TOKENS=", "XDG_STATE_HOME="+t.TempDir())
+	// The server is no test binary: give it a state directory of its own
+	// (decision log, dev key), never $HOME's.
+	cmd.Env = append(os.Environ(), "FIGCHECK_ADDR=", "FIGCHECK_RULES=", "FIGCHECK_REDIS_URL=", "FIGCHECK_TOKENS=",
+		"XDG_STATE_HOME="+t.TempDir())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -93,8 +93,7 @@ func describeFields(f *rules.Form, fields map[string]any) string {
 }
 
 func label(f *rules.Form, key string) (label, unit string) {
-	id, prev := strings.CutPrefix(key, "previous.")
-	ind, ok := f.Indicator(id)
+	ind, prev, ok := f.Resolve(key)
 	if !ok {
 		return key, ""
 	}

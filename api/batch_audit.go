@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -14,13 +13,8 @@ import (
 
 	"github.com/figcheck/figcheck/audit"
 	"github.com/figcheck/figcheck/checker"
-	"github.com/figcheck/figcheck/rules"
 	"github.com/gin-gonic/gin"
 )
-
-// CodeInvalidBatch is the error code of a batch that cannot be read: not
-// the format it claims, no unit or period column, an unknown encoding.
-const CodeInvalidBatch = "invalid_batch"
 
 // audit answers POST /v1/audit?form=ID&format=json|csv|xlsx: a batch of
 // units (CSV, XLSX, JSON array or NDJSON) sent as the body with its content
@@ -28,35 +22,32 @@ const CodeInvalidBatch = "invalid_batch"
 // input (the input format, when the content type does not say), encoding
 // (utf-8 or gb18030 for CSV) and per (a size indicator for peer outliers)
 // are optional. Rows are read and checked as the body streams in.
-func (s *Server) audit(c *gin.Context) {
+func (s *Server) audit(c *gin.Context) error {
 	format := c.DefaultQuery("format", audit.OutJSON)
 	switch format {
 	case audit.OutJSON, audit.OutCSV, audit.OutXLSX:
 	default:
-		fail(c, http.StatusBadRequest, CodeInvalidRequest, "format must be json, csv or xlsx, got "+quote(format))
-		return
+		return apiError(CodeInvalidRequest, "format must be json, csv or xlsx, got "+quote(format))
 	}
 	input := c.Query("input")
 	switch input {
 	case "", audit.FormatCSV, audit.FormatXLSX, audit.FormatJSON, audit.FormatNDJSON:
 	default:
-		fail(c, http.StatusBadRequest, CodeInvalidRequest, "input must be csv, xlsx, json or ndjson, got "+quote(input))
-		return
+		return apiError(CodeInvalidRequest, "input must be csv, xlsx, json or ndjson, got "+quote(input))
 	}
-	rs, ok := s.rulesetOr503(c)
-	if !ok {
-		return
+	rs, err := s.rulesetOr503()
+	if err != nil {
+		return err
 	}
-	f, ok := auditForm(c, rs)
-	if !ok {
-		return
+	f, err := onlyForm(rs, c.Query("form"), "?form=ID")
+	if err != nil {
+		return err
 	}
 	ct := c.GetHeader("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
-		fail(c, http.StatusUnsupportedMediaType, CodeUnsupportedType,
+		return apiError(CodeUnsupportedType,
 			"send the batch as the body with its Content-Type (text/csv, application/json, application/x-ndjson, the XLSX type) or as multipart/form-data; got "+quote(ct))
-		return
 	}
 	logRow := s.checkLogger(c)
 	a, err := audit.New(f, audit.Options{
@@ -64,8 +55,7 @@ func (s *Server) audit(c *gin.Context) {
 		OnCheck: func(sub *checker.Submission, d [32]byte, res *checker.Result) { logRow(f, sub, d, res) },
 	})
 	if err != nil {
-		fail(c, http.StatusBadRequest, CodeInvalidRequest, "per: "+err.Error())
-		return
+		return &Error{Code: CodeInvalidRequest, Message: "per: " + err.Error(), Err: err}
 	}
 	limit := s.cfg.Limits.AuditBody
 	if limit <= 0 {
@@ -91,7 +81,7 @@ func (s *Server) audit(c *gin.Context) {
 			}
 			files++
 			name := path.Base(part.FileName())
-			err = readBatch(a, f, part, name, part.Header.Get("Content-Type"), input, encoding)
+			err = a.ReadInput(part, name, part.Header.Get("Content-Type"), input, encoding)
 			_ = part.Close()
 			if err != nil {
 				err = fmt.Errorf("%s: %w", name, err)
@@ -100,59 +90,34 @@ func (s *Server) audit(c *gin.Context) {
 		}
 		if err == nil && files == 0 {
 			a.Finish()
-			fail(c, http.StatusBadRequest, CodeInvalidRequest, "the multipart upload holds no file")
-			return
+			return apiError(CodeInvalidRequest, "the multipart upload holds no file")
 		}
 	} else {
 		if !batchMediaType(mt) && input == "" {
 			a.Finish()
-			fail(c, http.StatusUnsupportedMediaType, CodeUnsupportedType,
-				"the body must be CSV, XLSX, JSON or NDJSON (or multipart/form-data); got "+quote(ct))
-			return
+			return apiError(CodeUnsupportedType, "the body must be CSV, XLSX, JSON or NDJSON (or multipart/form-data); got "+quote(ct))
 		}
-		err = readBatch(a, f, body, "", mt, input, encoding)
+		err = a.ReadInput(body, "", mt, input, encoding)
 	}
 	rep := a.Finish()
-	for _, fd := range rep.Findings {
-		// Kind is one of the audit's fixed test names, never client input.
-		s.metrics.auditFindings.WithLabelValues(f.ID, fd.Kind).Inc()
-	}
+	s.metrics.observeFindings(f.ID, rep.Findings)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			fail(c, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body is larger than the limit of %d bytes", limit))
-		case errors.Is(err, audit.ErrFormat):
-			fail(c, http.StatusBadRequest, CodeInvalidBatch, err.Error())
-		default:
-			fail(c, http.StatusBadRequest, CodeInvalidRequest, "reading the body: "+err.Error())
+		if errors.As(err, &tooLarge) || errors.Is(err, audit.ErrFormat) {
+			return err // errorFor: too_large, invalid_batch
 		}
-		return
+		return &Error{Code: CodeInvalidRequest, Message: "reading the body: " + err.Error(), Err: err}
 	}
 	var out bytes.Buffer
 	if err := rep.Write(&out, format); err != nil {
-		fail(c, http.StatusInternalServerError, CodeInternal, "writing the report failed")
-		return
+		return fmt.Errorf("writing the report: %w", err) // internal
 	}
 	if format != audit.OutJSON {
 		c.Header("Content-Disposition", `attachment; filename="audit-`+f.ID+`.`+format+`"`)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, audit.ContentType(format), out.Bytes())
-}
-
-// auditForm is the form named by ?form=, or the only form loaded.
-func auditForm(c *gin.Context, rs *rules.Ruleset) (*rules.Form, bool) {
-	id := c.Query("form")
-	if id == "" {
-		if ids := rs.FormIDs(); len(ids) == 1 {
-			id = ids[0]
-		} else {
-			fail(c, http.StatusBadRequest, CodeMissingForm, "give the form as ?form=ID", gin.H{"forms": ids})
-			return nil, false
-		}
-	}
-	return formIn(c, rs, id)
+	return nil
 }
 
 func batchMediaType(mt string) bool {
@@ -163,29 +128,6 @@ func batchMediaType(mt string) bool {
 		return true
 	}
 	return strings.HasSuffix(mt, "+json")
-}
-
-// readBatch reads one file of the batch; the format comes from input, the
-// content type, the file name, then the first bytes.
-func readBatch(a *audit.Auditor, f *rules.Form, r io.Reader, name, contentType, input, encoding string) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	format := input
-	if format == "" {
-		ct := contentType
-		if mt, _, err := mime.ParseMediaType(contentType); err == nil {
-			ct = mt
-		}
-		if ct == "application/octet-stream" || ct == "text/plain" {
-			ct = ""
-		}
-		head, _ := br.Peek(512)
-		format = audit.DetectFormat(name, ct, head)
-	}
-	rr, err := audit.NewReader(f, br, format, encoding)
-	if err != nil {
-		return err
-	}
-	return a.Read(name, rr)
 }
 
 func multipartReader(r io.Reader, boundary string) *multipart.Reader {

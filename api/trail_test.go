@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -530,5 +531,20 @@ func TestConfiguredReceiptKeys(t *testing.T) {
 	r = old.as("unit", "POST", "/v1/receipts/verify", []byte(`{"receipt":`+string(again.Receipt)+`,"submission":`+string(body)+`}`))
 	if m := r.JSON(t); m["valid"] != false || m["reason"] != "unknown_key" {
 		t.Fatalf("verify of a newer key on the old server: %v", m)
+	}
+}
+
+// TestStateDirRefusedToTests: a test that gives the server no state
+// directory of its own gets an error, never $HOME/.local/state/figcheck.
+func TestStateDirRefusedToTests(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", "")
+	cfg := testConfig()
+	if _, err := New(cfg, Options{}); !errors.Is(err, errTestStateDir) {
+		t.Fatalf("New without a state dir in a test = %v, want errTestStateDir", err)
+	}
+	dir := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", dir)
+	if d, err := stateDir(); err != nil || d != filepath.Join(dir, "figcheck") {
+		t.Fatalf("stateDir = %q, %v", d, err)
 	}
 }

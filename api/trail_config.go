@@ -3,22 +3,15 @@ package api
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/figcheck/figcheck/decisionlog"
 	"github.com/figcheck/figcheck/receipt"
 )
-
-// RateLimitConfig limits the requests of each token.
-type RateLimitConfig struct {
-	// PerSecond is each token's sustained rate; 0 turns the limit off.
-	PerSecond float64 `yaml:"per_second"`
-	Burst     int     `yaml:"burst"`
-}
 
 // DecisionLogConfig chooses and tunes the decision log's sink.
 type DecisionLogConfig struct {
@@ -55,22 +48,30 @@ type DecisionLogConfig struct {
 const SpillOff = "off"
 
 // path is the decision log file, given or default.
-func (d DecisionLogConfig) path() string {
+func (d DecisionLogConfig) path() (string, error) {
 	if d.Path != "" {
-		return d.Path
+		return d.Path, nil
 	}
-	return filepath.Join(stateDir(), "decisions.jsonl")
+	dir, err := stateDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "decisions.jsonl"), nil
 }
 
 // spillPath is the spill file for sink, "" for none.
-func (d DecisionLogConfig) spillPath(sink string) string {
+func (d DecisionLogConfig) spillPath(sink string) (string, error) {
 	switch {
 	case d.Spill == SpillOff || sink == "off":
-		return ""
+		return "", nil
 	case d.Spill != "":
-		return d.Spill
+		return d.Spill, nil
 	}
-	return d.path() + ".spill"
+	p, err := d.path()
+	if err != nil {
+		return "", err
+	}
+	return p + ".spill", nil
 }
 
 // ReceiptsConfig holds the receipt signing keys; the first one signs.
@@ -96,15 +97,25 @@ func defaultDecisionLog() DecisionLogConfig {
 	}
 }
 
-// stateDir is where figcheck keeps its own files by default.
-func stateDir() string {
+// errTestStateDir refuses the real state directory to a test binary.
+var errTestStateDir = errors.New("a test must not use the real state directory: set XDG_STATE_HOME (or decision_log.path and receipts.dev_key_file) to t.TempDir()")
+
+// stateDir is where figcheck keeps its own files by default. A test binary
+// gets an error instead of $HOME's directory unless XDG_STATE_HOME is set:
+// tests once mixed their entries into a person's own decision log and dev
+// key, and forgetting to give a test its own directory must fail, not
+// write there.
+func stateDir() (string, error) {
 	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "figcheck")
+		return filepath.Join(d, "figcheck"), nil
+	}
+	if testing.Testing() {
+		return "", errTestStateDir
 	}
 	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "state", "figcheck")
+		return filepath.Join(home, ".local", "state", "figcheck"), nil
 	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("figcheck-%d", os.Getuid()))
+	return filepath.Join(os.TempDir(), fmt.Sprintf("figcheck-%d", os.Getuid())), nil
 }
 
 // decisionSink is the sink the config asks for.
@@ -118,27 +129,8 @@ func (c Config) decisionSink() string {
 	return c.DecisionLog.Sink
 }
 
-// IsLoopback reports whether a listen address binds loopback only.
-func IsLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 func (c Config) validateAuditTrail() error {
-	var errs []error
-	if c.Tokens == "" && !c.Insecure && c.Addr != "" && !IsLoopback(c.Addr) {
-		errs = append(errs, fmt.Errorf("addr %s is not loopback and no tokens file is set: give one (figcheck token add), or --insecure to serve it open", c.Addr))
-	}
-	if c.RateLimit.PerSecond < 0 || c.RateLimit.Burst < 0 {
-		errs = append(errs, errors.New("rate_limit must not be negative"))
-	}
+	errs := []error{c.validateAccess()}
 	d := c.DecisionLog
 	switch c.decisionSink() {
 	case "file", "stdout", "off":
@@ -187,7 +179,11 @@ func (c Config) keyring(warn func(msg string, args ...any)) (*receipt.Keyring, e
 	if len(keys) == 0 {
 		path := c.Receipts.DevKeyFile
 		if path == "" {
-			path = filepath.Join(stateDir(), "receipt-dev.key")
+			dir, err := stateDir()
+			if err != nil {
+				return nil, err
+			}
+			path = filepath.Join(dir, "receipt-dev.key")
 		}
 		key, created, err := receipt.DevKey(path)
 		if err != nil {
