@@ -101,12 +101,13 @@ func TestUnreadableRecordsAreReported(t *testing.T) {
 	if err := s.DecisionLog().Flush(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(filepath.Join(s.dir, "decisions.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
+	// A rotated file (read in full; the live one is read up to what the
+	// sink wrote) with a line cut short.
+	rotated := filepath.Join(s.dir, "decisions.jsonl.20250101T000000.000000000Z")
+	line := fmt.Sprintf("{\"id\":\"gone\",\"form\":%q,\"unit\":%q,\"period\":\"2025H1\",\"verdict\":\"fail\",\"figures\":{\"x\"\n", shippedForm, trailUnit)
+	if err := os.WriteFile(rotated, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(f, "{\"id\":\"gone\",\"form\":%q,\"unit\":%q,\"period\":\"2025H1\",\"verdict\":\"fail\",\"figures\":{\"x\"\n", shippedForm, trailUnit)
-	f.Close()
 	r := s.as("auditor", "GET", "/v1/decisions?unit="+trailUnit, nil)
 	var got struct {
 		Series     []decisionlog.Series
@@ -115,7 +116,7 @@ func TestUnreadableRecordsAreReported(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &got); err != nil || r.Status != http.StatusOK {
 		t.Fatalf("%d %v", r.Status, err)
 	}
-	if got.Unreadable.Count != 1 || got.Unreadable.Records[0].Where != "decisions.jsonl:2" {
+	if got.Unreadable.Count != 1 || got.Unreadable.Records[0].Where != filepath.Base(rotated)+":1" {
 		t.Fatalf("unreadable %+v", got.Unreadable)
 	}
 	if len(got.Series) != 1 || len(got.Series[0].Attempts) != 2 || got.Series[0].Attempts[0].Unreadable == nil {
