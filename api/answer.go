@@ -162,6 +162,17 @@ func logEntry(who caller, ck check, o *outcome, cached bool, now time.Time) deci
 		CheckID: ck.checkID, Time: now, Source: who.source, Form: ck.form.ID, Unit: ck.sub.Unit, Period: ck.sub.Period,
 		Ruleset: ck.form.Digest, Submission: hex.EncodeToString(ck.digest[:]), Verdict: o.Verdict,
 		Violated: o.Violated, Skipped: o.Skipped, Figures: ck.sub.Figures,
-		Actor: who.actor, Role: who.role, Cached: cached,
+		Actor: who.actor, Role: who.role, Cached: cached, Known: knownBy(ck.form, o),
 	}
+}
+
+// knownBy tells the decision log which figures f knows: it keeps those in
+// full and summarises the others (decisionlog.Limits). When the check
+// found no unknown figure every key is known, and nil says so without a
+// lookup per figure (most entries).
+func knownBy(f *rules.Form, o *outcome) func(string) bool {
+	if !slices.ContainsFunc(o.Violated, func(v decisionlog.Violation) bool { return v.Rule == checker.BuiltinUnknownField }) {
+		return nil
+	}
+	return func(k string) bool { _, ok := f.Indicator(k); return ok }
 }

@@ -158,6 +158,13 @@ func (s *Server) checkBatch(c *gin.Context) error {
 	if len(items) > s.cfg.Limits.BatchItems {
 		return apiErrorf(CodeTooManyItems, "%d submissions is more than the limit of %d per batch", len(items), s.cfg.Limits.BatchItems)
 	}
+	// Each item is a check: it costs one request of the token's rate
+	// limit (the request itself paid for the first).
+	if lim := s.trail.limiter; !lim.AllowN(principal(c).Name, len(items)-1) {
+		c.Header("Retry-After", "1")
+		return apiErrorf(CodeRateLimited, "a batch of %d submissions counts as %d requests, more than this token's rate limit allows now (%s); send smaller batches or retry later",
+			len(items), len(items), lim)
+	}
 	rs, err := s.rulesetOr503()
 	if err != nil {
 		return err

@@ -95,9 +95,11 @@ func (r *aofRedis) kill() {
 }
 
 // TestDecisionLogSurvivesRedisOutage: 10,000 checks with the Redis sink;
-// the private Redis is killed a third of the way in and restarted at two
-// thirds. No check fails; written + dropped = checks; the stream holds
-// exactly the written entries, none twice.
+// the private Redis is killed a third of the way in and kept down for a
+// second after the log sees it fail. No check fails, no entry is dropped
+// (they wait in the spill), written + spilled pending + dropped trails
+// logged by at most the queue throughout, and afterwards the stream
+// holds every check exactly once.
 func TestDecisionLogSurvivesRedisOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 checks")
@@ -109,8 +111,27 @@ func TestDecisionLogSurvivesRedisOutage(t *testing.T) {
 	cfg.DecisionLog.Sink = "redis"
 	cfg.DecisionLog.Stream = "{decisions-test}"
 	cfg.DecisionLog.Queue = 2000
+	cfg.DecisionLog.Path = filepath.Join(dir, "decisions.jsonl") // the spill goes beside it
 	cfg.Receipts.DevKeyFile = filepath.Join(dir, "k")
 	s := newTestServer(t, &cfg)
+	stopBalance := make(chan struct{})
+	balanceDone := make(chan struct{})
+	go func() { // the counts balance at every moment
+		defer close(balanceDone)
+		for {
+			select {
+			case <-stopBalance:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			st := s.DecisionLog().Stats()
+			sum := st.Written + uint64(st.SpilledPending) + st.DroppedTotal()
+			if logged := s.DecisionLog().Stats().Logged; sum > logged || logged-sum > uint64(cfg.DecisionLog.Queue)+256+8 {
+				t.Errorf("written %d + pending %d + dropped %d, logged %d", st.Written, st.SpilledPending, st.DroppedTotal(), logged)
+				return
+			}
+		}
+	}()
 
 	const checks, workers = 10000, 8
 	bodies := make([][]byte, 500)
@@ -155,6 +176,7 @@ func TestDecisionLogSurvivesRedisOutage(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	time.Sleep(time.Second) // down under load: the queue fills, entries spill
 	rd.start()
 	restartedAt := completed.Load()
 	wg.Wait()
@@ -166,14 +188,16 @@ func TestDecisionLogSurvivesRedisOutage(t *testing.T) {
 	if err := s.Shutdown(ctx); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
+	close(stopBalance)
+	<-balanceDone
 	st := s.DecisionLog().Stats()
-	t.Logf("killed after %d checks, restarted after %d; written %d, dropped %v, write errors %d",
-		killedAt, restartedAt, st.Written, st.Dropped, st.Errors)
-	if st.Written+st.DroppedTotal() != checks {
-		t.Fatalf("written %d + dropped %d != %d checks", st.Written, st.DroppedTotal(), checks)
+	t.Logf("killed after %d checks, restarted after %d; written %d, spilled %d, dropped %v, write errors %d",
+		killedAt, restartedAt, st.Written, st.Spilled, st.Dropped, st.Errors)
+	if st.Written != checks || st.DroppedTotal() != 0 || st.SpilledPending != 0 || st.Logged != checks {
+		t.Fatalf("logged %d, written %d, pending %d, dropped %d; want all %d written", st.Logged, st.Written, st.SpilledPending, st.DroppedTotal(), checks)
 	}
-	if st.Errors == 0 {
-		t.Fatal("no write failed: the outage was not seen")
+	if st.Errors == 0 || st.Spilled == 0 {
+		t.Fatal("no write failed or nothing spilled: the outage was not seen")
 	}
 	client := redis.NewClient(&redis.Options{Addr: rd.addr()})
 	defer client.Close()
@@ -198,7 +222,7 @@ func TestDecisionLogSurvivesRedisOutage(t *testing.T) {
 		}
 		start = "(" + msgs[len(msgs)-1].ID
 	}
-	if uint64(n) != st.Written || len(ids) != int(n) {
+	if n != checks || len(ids) != int(n) {
 		t.Fatalf("stream has %d entries with %d distinct ids; %d were written", n, len(ids), st.Written)
 	}
 	entries, bad, err := decisionlog.ReadStream(bg, client, cfg.DecisionLog.Stream, decisionlog.Filter{})

@@ -115,6 +115,7 @@ func TestChildServer(t *testing.T) {
 	cfg := testConfig()
 	cfg.DB = db
 	cfg.Receipts.DevKeyFile = filepath.Join(t.TempDir(), "k")
+	cfg.DecisionLog.Spill = filepath.Join(t.TempDir(), "decisions.spill")
 	reg := prometheus.NewRegistry()
 	s, err := New(cfg, Options{Registerer: reg, Gatherer: reg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -78,16 +77,12 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 		}
 		t.redis, sink, t.reader = client, rs, rs
 	default:
-		path := d.Path
-		if path == "" {
-			dir, err := stateDir()
-			if err != nil {
-				return err
-			}
-			path = filepath.Join(dir, "decisions.jsonl")
+		path, err := d.path()
+		if err != nil {
+			return err
 		}
 		fs, err := decisionlog.NewFileSink(decisionlog.FileOptions{
-			Path: path, MaxBytes: d.MaxBytes, MaxBackups: d.MaxBackups, Sync: d.Fsync, SyncEvery: d.FsyncInterval,
+			Path: path, MaxBytes: d.MaxBytes, MaxBackups: d.MaxBackups, Sync: d.Fsync, SyncEvery: d.FsyncInterval, Registerer: reg,
 		})
 		if err != nil {
 			return err
@@ -95,10 +90,19 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 		sink, t.reader = fs, fs
 	}
 	s.log.Info("decision log on", "sink", cfg.decisionSink())
-	t.decisions = decisionlog.New(decisionlog.Options{
-		Sink: sink, QueueSize: d.Queue, MaxAttempts: d.MaxAttempts, Registerer: reg, Logger: s.log,
+	spill, err := d.spillPath(cfg.decisionSink())
+	if err != nil {
+		_ = sink.Close()
+		return err
+	}
+	t.decisions, err = decisionlog.New(decisionlog.Options{
+		Sink: sink, QueueSize: d.Queue, MaxAttempts: d.MaxAttempts, Spill: spill, Registerer: reg, Logger: s.log,
+		Limits: decisionlog.Limits{UnknownKeys: d.UnknownKeys, ValueBytes: d.ValueBytes},
 	})
-	return nil
+	if err != nil {
+		_ = sink.Close()
+	}
+	return err
 }
 
 // closeAuditTrail flushes the decision log within ctx.
@@ -170,7 +174,7 @@ func (s *Server) decisions(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"series": decisionlog.History(entries)})
+	c.JSON(http.StatusOK, gin.H{"series": decisionlog.History(entries), "unreadable": decisionlog.UnreadOf(entries)})
 	return nil
 }
 
@@ -207,7 +211,7 @@ func (s *Server) flagged(c *gin.Context) error {
 		}
 		units = append(units, u)
 	}
-	c.JSON(http.StatusOK, gin.H{"period": f.Period, "units": units})
+	c.JSON(http.StatusOK, gin.H{"period": f.Period, "units": units, "unreadable": decisionlog.UnreadOf(entries)})
 	return nil
 }
 
@@ -245,8 +249,13 @@ func (s *Server) verifyReceipt(c *gin.Context) error {
 	if err != nil {
 		return fmt.Errorf("submission: %w", err)
 	}
-	d := checker.SubmissionDigest(sub)
 	r := *req.Receipt
+	// A unit verifies its own receipts only: whether another unit's
+	// figures were checked, and how, is not its business.
+	if p := principal(c); !p.Role.MayAct(r.Unit) || !p.Role.MayAct(sub.Unit) {
+		return apiError(CodeForbidden, "the role "+p.Role.String()+" may verify only its own unit's receipts")
+	}
+	d := checker.SubmissionDigest(sub)
 	err = s.trail.keys.Verify(r, hex.EncodeToString(d[:]))
 	resp := verifyResponse{Valid: err == nil, Reason: receipt.Reason(err)}
 	if err != nil {

@@ -32,11 +32,50 @@ type DecisionLogConfig struct {
 	// Queue bounds the entries waiting to be written.
 	Queue int `yaml:"queue"`
 	// MaxAttempts drops a batch after this many failed writes; 0 retries
-	// until shutdown.
+	// until shutdown. Not used with a spill.
 	MaxAttempts int `yaml:"max_attempts"`
 	// RetentionDays deletes db sink entries older than this many days
 	// (checked hourly, each deletion logged); 0 keeps them forever.
 	RetentionDays int `yaml:"retention_days"`
+	// Spill is the local file where entries wait while the queue is full
+	// or the sink is down (default Path + ".spill"; "off": none, and a
+	// full queue drops entries).
+	Spill string `yaml:"spill"`
+	// UnknownKeys and ValueBytes bound one entry (decisionlog.Limits):
+	// the figures the form does not know beyond UnknownKeys, and values
+	// over ValueBytes, are summarised (0: the defaults, 16 and 256).
+	UnknownKeys int `yaml:"entry_unknown_keys"`
+	ValueBytes  int `yaml:"entry_value_bytes"`
+}
+
+// SpillOff turns the decision log's spill off.
+const SpillOff = "off"
+
+// path is the decision log file, given or default.
+func (d DecisionLogConfig) path() (string, error) {
+	if d.Path != "" {
+		return d.Path, nil
+	}
+	dir, err := stateDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "decisions.jsonl"), nil
+}
+
+// spillPath is the spill file for sink, "" for none.
+func (d DecisionLogConfig) spillPath(sink string) (string, error) {
+	switch {
+	case d.Spill == SpillOff || sink == "off":
+		return "", nil
+	case d.Spill != "":
+		return d.Spill, nil
+	}
+	p, err := d.path()
+	if err != nil {
+		return "", err
+	}
+	return p + ".spill", nil
 }
 
 // ReceiptsConfig holds the receipt signing keys; the first one signs.
@@ -114,7 +153,7 @@ func (c Config) validateAuditTrail() error {
 	default:
 		errs = append(errs, fmt.Errorf("decision_log.fsync %q: want always, interval or never", d.Fsync))
 	}
-	if d.MaxBytes < 0 || d.MaxBackups < 0 || d.Queue < 0 || d.MaxLen < 0 || d.MaxAttempts < 0 || d.RetentionDays < 0 {
+	if d.MaxBytes < 0 || d.MaxBackups < 0 || d.Queue < 0 || d.MaxLen < 0 || d.MaxAttempts < 0 || d.RetentionDays < 0 || d.UnknownKeys < 0 || d.ValueBytes < 0 {
 		errs = append(errs, errors.New("decision_log sizes must not be negative"))
 	}
 	for i, k := range c.Receipts.Keys {

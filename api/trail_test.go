@@ -92,7 +92,7 @@ func TestRoleTable(t *testing.T) {
 	bodies := map[string][]byte{
 		"POST /v1/check":           check,
 		"POST /v1/check/batch":     []byte("[" + string(check) + "]"),
-		"POST /v1/receipts/verify": []byte(`{"receipt":{},"submission":` + string(check) + `}`),
+		"POST /v1/receipts/verify": []byte(`{"receipt":{"unit":"` + trailUnit + `"},"submission":` + string(check) + `}`),
 		"POST /v1/receipts/qr":     []byte(`{"receipt":{"kid":"k","sig":"s"}}`),
 		"POST /v1/extract":         []byte(`{"form":"` + shippedForm + `","text":"金牌3枚"}`),
 		"POST /v1/audit":           []byte(`{}`),
@@ -293,7 +293,7 @@ func TestReceipts(t *testing.T) {
 	}
 	verify := func(receiptJSON []byte, sub []byte) map[string]any {
 		t.Helper()
-		r := s.as("unit", "POST", "/v1/receipts/verify", []byte(`{"receipt":`+string(receiptJSON)+`,"submission":`+string(sub)+`}`))
+		r := s.as("auditor", "POST", "/v1/receipts/verify", []byte(`{"receipt":`+string(receiptJSON)+`,"submission":`+string(sub)+`}`))
 		if r.Status != http.StatusOK {
 			t.Fatalf("verify: %d %s", r.Status, trunc(r.Body))
 		}
@@ -335,6 +335,17 @@ func TestReceipts(t *testing.T) {
 				t.Fatalf("got %v", m)
 			}
 		})
+	}
+	// A unit verifies its own receipts, not another unit's.
+	own := []byte(`{"receipt":` + string(first.Receipt) + `,"submission":` + string(body) + `}`)
+	if r := s.as("unit", "POST", "/v1/receipts/verify", own); r.Status != http.StatusOK || r.JSON(t)["valid"] != true {
+		t.Fatalf("own receipt: %d %s", r.Status, trunc(r.Body))
+	}
+	assertError(t, s.as("other", "POST", "/v1/receipts/verify", own), http.StatusForbidden, CodeForbidden)
+	assertError(t, s.as("unit", "POST", "/v1/receipts/verify",
+		[]byte(`{"receipt":`+string(edit("unit", "另一区"))+`,"submission":`+string(submission(t, "另一区", nil))+`}`)), http.StatusForbidden, CodeForbidden)
+	if r := s.as("admin", "POST", "/v1/receipts/verify", own); r.Status != http.StatusOK {
+		t.Fatalf("admin: %d", r.Status)
 	}
 	assertError(t, s.as("unit", "POST", "/v1/receipts/verify", []byte(`{"receipt":{}}`)), http.StatusBadRequest, CodeInvalidRequest)
 	assertError(t, s.as("unit", "POST", "/v1/receipts/verify", []byte(`{"receipt":{},"submission":{},"x":1}`)), http.StatusBadRequest, CodeMalformedJSON)

@@ -520,8 +520,8 @@ func plainNumber(s string) (float64, bool) {
 			return 0, false
 		}
 	}
-	if digits == 0 || dots > 1 {
-		return 0, false
+	if digits == 0 || dots > 1 || s[len(s)-1] == '.' {
+		return 0, false // "12." is for checker.Normalize to reject
 	}
 	if dots == 0 && digits <= 15 {
 		if s[0] == '-' {
@@ -530,5 +530,5 @@ func plainNumber(s string) (float64, bool) {
 		return float64(n), true
 	}
 	x, err := strconv.ParseFloat(s, 64)
-	return x, err == nil
+	return x, err == nil && math.Abs(x) < checker.MaxExact // beyond: inexact, Normalize says so
 }

@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"strconv"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -25,8 +27,13 @@ func NewLimiter(perSecond float64, burst int) *Limiter {
 }
 
 // Allow takes one request from name's bucket.
-func (l *Limiter) Allow(name string) bool {
-	if l == nil {
+func (l *Limiter) Allow(name string) bool { return l.AllowN(name, 1) }
+
+// AllowN takes n requests from name's bucket at once, or none: a batch of
+// n checks costs what n requests cost. More than the burst is never
+// allowed.
+func (l *Limiter) AllowN(name string, n int) bool {
+	if l == nil || n <= 0 {
 		return true
 	}
 	l.mu.Lock()
@@ -36,5 +43,13 @@ func (l *Limiter) Allow(name string) bool {
 		l.per[name] = lim
 	}
 	l.mu.Unlock()
-	return lim.Allow()
+	return lim.AllowN(time.Now(), n)
+}
+
+// String names the limit: "50 a second, bursts of 100".
+func (l *Limiter) String() string {
+	if l == nil {
+		return "no limit"
+	}
+	return strconv.FormatFloat(float64(l.rate), 'f', -1, 64) + " a second, bursts of " + strconv.Itoa(l.burst)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -160,10 +161,8 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, 
 		}
 		st.loadValue(ind, field, v, prev, r)
 	})
-	for _, k := range keys.Unknown {
-		r.add(unknownField(f, prefix, k, vals[k]))
-		unknown = append(unknown, k)
-	}
+	addUnknown(f, prefix, vals, keys.Unknown, r)
+	unknown = append(unknown, keys.Unknown...)
 	for _, ind := range keys.Twice {
 		field := prefix + ind.ID
 		r.add(Violation{
@@ -174,6 +173,37 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, 
 		bad[ind.Index] = true
 	}
 	return unknown
+}
+
+// maxUnknown is how many unknown figures get a violation each; more are
+// summarised in one, so that a body of invented keys gets a short answer.
+const maxUnknown = 20
+
+// unknownListed is how many names the summary lists.
+const unknownListed = 10
+
+// addUnknown reports the keys f does not know: one violation each, or
+// one for all of them with the first names when there are many.
+func addUnknown(f *rules.Form, prefix string, vals map[string]any, keys []string, r *Result) {
+	if len(keys) <= maxUnknown {
+		for _, k := range keys {
+			r.add(unknownField(f, prefix, k, vals[k]))
+		}
+		return
+	}
+	sorted := slices.Sorted(slices.Values(keys))
+	first := sorted[:unknownListed]
+	fields := make(map[string]any, len(first))
+	names := make([]string, len(first))
+	for i, k := range first {
+		fields[prefix+k] = vals[k]
+		names[i] = strconv.Quote(prefix + k)
+	}
+	r.add(Violation{
+		Rule: BuiltinUnknownField, Name: "未知指标", Severity: rules.SevError,
+		Message: fmt.Sprintf("表单中没有以下 %d 个指标：%s 等（只列出前 %d 个），请核对是否选错了表单", len(keys), strings.Join(names, "、"), unknownListed),
+		Fields:  fields, order: len(f.Indicators), key: prefix + first[0],
+	})
 }
 
 // loadValue normalises one submitted value of ind, given as field.
@@ -240,6 +270,14 @@ func bounds(ind *rules.Indicator) string {
 	return ""
 }
 
+// notAsWritten says why a number is not taken as the unit typed it.
+var notAsWritten = map[error]string{
+	ErrExcelDisplay:  "是 Excel 显示的近似值，请填写完整数字",
+	ErrScientific:    "是科学计数法，请填写完整数字",
+	ErrTrailingPoint: "以小数点结尾，请删去小数点或补全小数",
+	ErrInexact:       "过大（绝对值须小于 2^53），无法精确计算，请核对数字",
+}
+
 // valueViolation is the violation of an unusable value; lean leaves out
 // the message and fields.
 func valueViolation(ind *rules.Indicator, field string, v any, err error, lean bool) Violation {
@@ -271,7 +309,11 @@ func valueViolation(ind *rules.Indicator, field string, v any, err error, lean b
 		viol.Message = fmt.Sprintf("「%s」应为整数%s，填写的是%v", ind.Name, ind.Unit, v)
 	default:
 		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
-		viol.Message = fmt.Sprintf("「%s」不是有效数字：%s", ind.Name, describe(v))
+		if why, ok := notAsWritten[err]; ok {
+			viol.Message = fmt.Sprintf("「%s」填写的%s%s", ind.Name, describe(v), why)
+		} else {
+			viol.Message = fmt.Sprintf("「%s」不是有效数字：%s", ind.Name, describe(v))
+		}
 	}
 	return viol
 }

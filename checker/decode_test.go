@@ -30,7 +30,7 @@ func TestDecodeSubmission(t *testing.T) {
 		{"trailing garbage", `{"form":"demo"} x`, "unexpected data after the submission"},
 		{"missing form", `{"figures":{"gold":1}}`, `missing "form"`},
 		{"empty form", `{"form":""}`, `missing "form"`},
-		{"null", `null`, `missing "form"`},
+		{"null", `null`, `must be a JSON object, got null`},
 		{"array", `[]`, "expected an object, got array"},
 		{"string", `"demo"`, "expected an object, got string"},
 		{"form is a number", `{"form":1}`, `"form" must be a string, got number`},

@@ -142,6 +142,9 @@ func DecodeSubmissionBytes(b []byte) (*Submission, error) {
 }
 
 func decodeSubmission(dec *jsontext.Decoder) (*Submission, error) {
+	if dec.PeekKind() == 'n' { // null would decode as an empty submission
+		return nil, badJSON("bad submission", errors.New("the submission must be a JSON object, got null"))
+	}
 	var s Submission
 	if err := decodeOne(dec, &s, "bad submission", "the submission"); err != nil {
 		return nil, err

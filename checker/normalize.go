@@ -21,7 +21,21 @@ var (
 	ErrNotNumber = errors.New("not a number")
 	// ErrFraction marks a fraction given for an integer indicator.
 	ErrFraction = errors.New("fraction in an integer field")
+	// ErrExcelDisplay marks a typed figure in the form Excel shows a
+	// number too long for its cell ("1.23457E+11"): the digits are lost.
+	ErrExcelDisplay = errors.New("a number as Excel displays it, rounded")
+	// ErrScientific marks a typed figure in scientific notation ("1e5").
+	ErrScientific = errors.New("scientific notation")
+	// ErrTrailingPoint marks a typed figure ending in a decimal point ("12.").
+	ErrTrailingPoint = errors.New("a trailing decimal point")
+	// ErrInexact marks a figure of 2^53 or more in magnitude, which a
+	// float64 cannot hold exactly: it would be rounded silently.
+	ErrInexact = errors.New("too large to be exact")
 )
+
+// MaxExact is the bound below which every integer is exact in a float64
+// (2^53); figures of this magnitude or more are rejected, not rounded.
+const MaxExact = 1 << 53
 
 // UnitError is a figure written with a unit other than its indicator's
 // ("3850元" for a figure counted in 万元).
@@ -120,6 +134,9 @@ func Normalize(v any, t rules.Type) (float64, error) {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return 0, ErrNotNumber
 	}
+	if math.Abs(x) >= MaxExact {
+		return 0, ErrInexact
+	}
 	if t == rules.Integer && x != math.Trunc(x) {
 		return 0, ErrFraction
 	}
@@ -151,7 +168,19 @@ func parseString(s string, t rules.Type) (float64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
+		if errors.Is(err, strconv.ErrRange) && !strings.ContainsAny(s, "eE") {
+			return 0, ErrInexact
+		}
 		return 0, ErrNotNumber
+	}
+	// Valid numbers, but not as a person writes a figure.
+	switch {
+	case strings.Contains(s, "E+") || strings.Contains(s, "E-"):
+		return 0, ErrExcelDisplay
+	case strings.ContainsAny(s, "eE"):
+		return 0, ErrScientific
+	case strings.HasSuffix(s, "."):
+		return 0, ErrTrailingPoint
 	}
 	return f, nil
 }

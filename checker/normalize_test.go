@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -55,7 +56,22 @@ func TestNormalize(t *testing.T) {
 		{"－3", N, -3, nil}, // full-width hyphen-minus
 		{"+3", N, 3, nil},
 		{".5", N, 0.5, nil},
-		{"1e3", I, 1000, nil},
+		// typed, but not as a person writes a figure
+		{"1e3", I, 0, checker.ErrScientific},
+		{"1e5", N, 0, checker.ErrScientific},
+		{"1.23457E+11", I, 0, checker.ErrExcelDisplay},
+		{"1.2E-05", N, 0, checker.ErrExcelDisplay},
+		{"１．２３４５７Ｅ＋１１", I, 0, checker.ErrNotNumber}, // full-width E is not folded
+		{"12.", I, 0, checker.ErrTrailingPoint},
+		{"12.%", P, 0, checker.ErrTrailingPoint},
+		// integers a float64 cannot hold exactly are rejected, not rounded
+		{"9007199254740993", I, 0, checker.ErrInexact},
+		{"9007199254740991", I, 9007199254740991, nil},
+		{json.Number("9007199254740993"), I, 0, checker.ErrInexact},
+		{json.Number("9223372036854775808"), I, 0, checker.ErrInexact},
+		{json.Number("-9007199254740992"), N, 0, checker.ErrInexact},
+		{9007199254740992.0, N, 0, checker.ErrInexact},
+		{"123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890", N, 0, checker.ErrInexact},
 		{"85%", P, 85, nil},
 		{"85 %", P, 85, nil},
 		{"８５％", P, 85, nil},
@@ -131,7 +147,9 @@ func FuzzNormalize(f *testing.F) {
 				if v != 0 {
 					t.Errorf("Normalize(%#v, %s) = %v with error %v", in, typ, v, err)
 				}
-				if !errors.Is(err, checker.ErrNotNumber) && !errors.Is(err, checker.ErrPlaceholder) && !errors.Is(err, checker.ErrFraction) {
+				known := []error{checker.ErrNotNumber, checker.ErrPlaceholder, checker.ErrFraction, checker.ErrExcelDisplay,
+					checker.ErrScientific, checker.ErrTrailingPoint, checker.ErrInexact}
+				if !slices.ContainsFunc(known, func(e error) bool { return errors.Is(err, e) }) {
 					t.Errorf("Normalize(%#v, %s): unexpected error %v", in, typ, err)
 				}
 				continue
@@ -149,6 +167,10 @@ func FuzzNormalize(f *testing.F) {
 		switch {
 		case math.IsNaN(x) || math.IsInf(x, 0):
 			if !errors.Is(err, checker.ErrNotNumber) {
+				t.Errorf("Normalize(%v) = %v, %v", x, v, err)
+			}
+		case math.Abs(x) >= checker.MaxExact:
+			if !errors.Is(err, checker.ErrInexact) {
 				t.Errorf("Normalize(%v) = %v, %v", x, v, err)
 			}
 		case typ == rules.Integer && x != math.Trunc(x):

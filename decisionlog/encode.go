@@ -77,6 +77,11 @@ func appendEntry(b []byte, e *Entry) []byte {
 	if e.Cached {
 		b = append(b, `,"cached":true`...)
 	}
+	if e.Omitted != nil {
+		j, _ := json.Marshal(e.Omitted) // small: bounded by Limits
+		b = append(b, `,"omitted":`...)
+		b = append(b, j...)
+	}
 	return append(b, '}')
 }
 

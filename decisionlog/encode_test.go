@@ -18,6 +18,7 @@ func TestAppendEntryMatchesEncodingJSON(t *testing.T) {
 			Source: "batch", Form: "f", Unit: "东城区\"<&>\u2028\x01\n", Period: "2026H1", Ruleset: "r", Submission: "s",
 			Verdict: "fail", Violated: []Violation{{Rule: "r1", Severity: "error", Fields: []string{"a", "b"}}, {Rule: "r2", Severity: "warning", Explained: true}},
 			Skipped: []string{"s1", "s2"}, Actor: "dc", Role: "unit:东城区", Cached: true,
+			Omitted: &Omitted{Keys: 3, Names: []string{"a", "b"}, Digest: "d", Values: 1},
 			Figures: map[string]any{
 				"int": 12.0, "frac": 0.1, "neg": -3.5, "big": 1e21, "small": 1e-7, "tiny": 1.5e-300, "zero": 0.0,
 				"str": "95%", "xx": "xx", "bad\xffutf8": "\xff", "nil": nil, "bool": true,

@@ -36,6 +36,17 @@ type Entry struct {
 	Actor  string `json:"actor"`
 	Role   string `json:"role"`
 	Cached bool   `json:"cached,omitempty"`
+	// Omitted says what the log summarised to keep the entry bounded
+	// (Limits); nil when it kept everything.
+	Omitted *Omitted `json:"omitted,omitempty"`
+	// Unreadable is set, by a reader, on a stored record it could not read
+	// in full; the other fields are what could be read of it.
+	Unreadable *Unreadable `json:"unreadable,omitempty"`
+
+	// Known reports whether the entry's form knows a figure's name; the
+	// log keeps those figures in full and summarises the others (Limits).
+	// Nil: every figure is known while there are at most 1024.
+	Known func(key string) bool `json:"-"`
 
 	flush chan struct{} // a flush marker, not an entry
 }
@@ -71,7 +82,10 @@ type Filter struct {
 	Period string
 }
 
-// Match reports whether e passes the filter.
+// Match reports whether e passes the filter. An unreadable entry passes
+// where the field could not be read: it cannot be shown to be another's.
 func (f Filter) Match(e *Entry) bool {
-	return (f.Form == "" || f.Form == e.Form) && (f.Unit == "" || f.Unit == e.Unit) && (f.Period == "" || f.Period == e.Period)
+	lost := e.Unreadable != nil
+	is := func(want, got string) bool { return want == "" || want == got || lost && got == "" }
+	return is(f.Form, e.Form) && is(f.Unit, e.Unit) && is(f.Period, e.Period)
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Fsync policies of a FileSink.
@@ -32,6 +35,8 @@ type FileOptions struct {
 	Sync string
 	// SyncEvery is the interval of SyncInterval (default 1s).
 	SyncEvery time.Duration
+	// Registerer receives the sink's metrics; nil registers none.
+	Registerer prometheus.Registerer
 }
 
 // FileSink appends entries as JSON lines to a file rotated by size.
@@ -39,14 +44,15 @@ type FileSink struct {
 	opts FileOptions
 
 	mu       sync.Mutex
-	f        *os.File
-	size     int64
+	f        *appendFile
 	dirty    bool
 	lastSync time.Time
 	buf      []byte
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
+
+	torn prometheus.Counter
 }
 
 // NewFileSink opens (creating) the file at opts.Path for appending.
@@ -70,7 +76,13 @@ func NewFileSink(opts FileOptions) (*FileSink, error) {
 	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o750); err != nil {
 		return nil, fmt.Errorf("decisionlog: %w", err)
 	}
-	s := &FileSink{opts: opts, stop: make(chan struct{})}
+	s := &FileSink{opts: opts, stop: make(chan struct{}), torn: prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "figcheck_decision_log_torn_total",
+		Help: "Unterminated last lines (writes cut short by a crash) moved aside to the .torn file when a log file was opened.",
+	})}
+	if opts.Registerer != nil {
+		opts.Registerer.MustRegister(s.torn)
+	}
 	if err := s.open(); err != nil {
 		return nil, err
 	}
@@ -81,17 +93,16 @@ func NewFileSink(opts FileOptions) (*FileSink, error) {
 	return s, nil
 }
 
+// open opens the live file, moving a torn last line aside.
 func (s *FileSink) open() error {
-	f, err := os.OpenFile(s.opts.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
+	f, torn, err := openAppend(s.opts.Path)
 	if err != nil {
-		return fmt.Errorf("decisionlog: %w", err)
+		return err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("decisionlog: %w", err)
+	if torn {
+		s.torn.Inc()
 	}
-	s.f, s.size = f, st.Size()
+	s.f = f
 	return nil
 }
 
@@ -106,7 +117,7 @@ func (s *FileSink) syncLoop() {
 		case <-t.C:
 			s.mu.Lock()
 			if s.dirty && s.f != nil {
-				if s.f.Sync() == nil {
+				if s.f.sync() == nil {
 					s.dirty = false
 				}
 			}
@@ -115,7 +126,9 @@ func (s *FileSink) syncLoop() {
 	}
 }
 
-// Write appends the batch, rotating first when it would not fit.
+// Write appends the batch, rotating first when it would not fit. A write
+// that fails leaves the file as it was (appendFile), so that the retry's
+// lines are whole.
 func (s *FileSink) Write(_ context.Context, batch []Entry) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -128,19 +141,22 @@ func (s *FileSink) Write(_ context.Context, batch []Entry) error {
 	for i := range batch {
 		s.buf = append(appendEntry(s.buf, &batch[i]), '\n')
 	}
-	if s.size > 0 && s.size+int64(len(s.buf)) > s.opts.MaxBytes {
+	if s.f.size > 0 && s.f.size+int64(len(s.buf)) > s.opts.MaxBytes {
 		if err := s.rotate(); err != nil {
 			return err
 		}
 	}
-	n, err := s.f.Write(s.buf)
-	s.size += int64(n)
-	if err != nil {
-		return fmt.Errorf("decisionlog: %w", err)
+	if err := s.f.write(s.buf); err != nil {
+		if errors.Is(err, errCutBack) {
+			// Reopening moves the fragment aside before the retry.
+			_ = s.f.close()
+			s.f = nil
+		}
+		return err
 	}
 	s.dirty = true
 	if s.opts.Sync == SyncAlways {
-		if err := s.f.Sync(); err != nil {
+		if err := s.f.sync(); err != nil {
 			return fmt.Errorf("decisionlog: fsync: %w", err)
 		}
 		s.dirty = false
@@ -151,10 +167,10 @@ func (s *FileSink) Write(_ context.Context, batch []Entry) error {
 // rotate renames the live file to Path.<UTC time> and opens a new one,
 // then removes the oldest rotated files beyond MaxBackups.
 func (s *FileSink) rotate() error {
-	if err := s.f.Sync(); err != nil {
+	if err := s.f.sync(); err != nil {
 		return fmt.Errorf("decisionlog: fsync before rotation: %w", err)
 	}
-	if err := s.f.Close(); err != nil {
+	if err := s.f.close(); err != nil {
 		return fmt.Errorf("decisionlog: %w", err)
 	}
 	s.f = nil
@@ -190,14 +206,22 @@ func (s *FileSink) Close() error {
 	if s.f == nil {
 		return nil
 	}
-	err := errors.Join(s.f.Sync(), s.f.Close())
+	err := errors.Join(s.f.sync(), s.f.close())
 	s.f = nil
 	return err
 }
 
-// Entries reads the rotated files and the live file, oldest first.
+// Entries reads the rotated files and the live file, oldest first. The
+// live file is read up to what has been written in full, so that a line
+// being written meanwhile is not taken for a torn one.
 func (s *FileSink) Entries(_ context.Context, f Filter) ([]Entry, error) {
-	entries, _, err := ReadFiles(s.opts.Path, f)
+	s.mu.Lock()
+	written := int64(-1)
+	if s.f != nil {
+		written = s.f.size
+	}
+	s.mu.Unlock()
+	entries, _, err := readFiles(s.opts.Path, f, written)
 	return entries, err
 }
 
@@ -220,11 +244,21 @@ func globEscape(p string) string {
 }
 
 // ReadFiles reads the log at path with its rotated files, oldest first,
-// keeping the entries that match f and dropping repeated ids. It returns
-// how many lines could not be read as entries (a line cut short by a
-// crash, say); they are skipped.
+// keeping the entries that match f and dropping repeated ids. Records it
+// cannot read in full come back as entries with Unreadable set (what
+// could be read of them, where they are, why), never skipped; the count
+// is how many there are.
+//
+// The torn side file (TornSuffix) is read last; a fragment there of an
+// entry that was written again in full is not reported.
 func ReadFiles(path string, f Filter) ([]Entry, int, error) {
-	files := append(RotatedFiles(path), path)
+	return readFiles(path, f, -1)
+}
+
+// readFiles is ReadFiles reading at most live bytes of the live file
+// (all of it when live < 0).
+func readFiles(path string, f Filter, live int64) ([]Entry, int, error) {
+	files := append(RotatedFiles(path), path, path+TornSuffix)
 	seen := map[string]bool{}
 	var out []Entry
 	bad := 0
@@ -236,18 +270,34 @@ func ReadFiles(path string, f Filter) ([]Entry, int, error) {
 			}
 			return out, bad, fmt.Errorf("decisionlog: %w", err)
 		}
-		n, err := ReadJSONL(fh, func(e Entry) {
-			if seen[e.ID] || !f.Match(&e) {
+		var r io.Reader = fh
+		if name == path && live >= 0 {
+			r = io.LimitReader(fh, live)
+		}
+		_, err = ReadJSONL(r, filepath.Base(name), func(e Entry) {
+			if (e.ID != "" && seen[e.ID]) || !f.Match(&e) {
 				return
 			}
-			seen[e.ID] = true
+			if e.ID != "" && e.Unreadable == nil {
+				seen[e.ID] = true
+			}
 			out = append(out, e)
 		})
 		fh.Close()
-		bad += n
 		if err != nil {
-			return out, bad, fmt.Errorf("decisionlog: %s: %w", name, err)
+			return out, countUnread(out), fmt.Errorf("decisionlog: %s: %w", name, err)
 		}
 	}
-	return out, bad, nil
+	out = slices.DeleteFunc(out, func(e Entry) bool { return e.Unreadable != nil && e.ID != "" && seen[e.ID] })
+	return out, countUnread(out), nil
+}
+
+func countUnread(entries []Entry) int {
+	n := 0
+	for i := range entries {
+		if entries[i].Unreadable != nil {
+			n++
+		}
+	}
+	return n
 }

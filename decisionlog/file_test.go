@@ -94,22 +94,41 @@ func TestReadFilesDropsRepeatsAndBadLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].ID != "a1" || got[1].ID != "a2" || bad != 3 {
-		t.Fatalf("got %d entries (%v), %d bad", len(got), got, bad)
+	// The bad lines come back where they are, marked, never skipped.
+	var ids, where []string
+	for _, e := range got {
+		ids = append(ids, e.ID)
+		if e.Unreadable != nil {
+			where = append(where, e.Unreadable.Where)
+		}
+	}
+	if strings.Join(ids, ",") != "a1,,,a2,a3" || bad != 3 || strings.Join(where, ",") != "d.jsonl:4,d.jsonl:5,d.jsonl:7" {
+		t.Fatalf("got ids %q (unreadable at %v), %d bad", ids, where, bad)
+	}
+	if u := got[4]; u.Form != "f" || !u.Time.IsZero() || u.Unreadable.Bytes != int64(len(`{"id":"a3","form":"f","time":"2026`)) {
+		t.Fatalf("salvaged %+v %+v", u, u.Unreadable)
 	}
 	got, _, _ = ReadFiles(path, Filter{Unit: "v"})
-	if len(got) != 1 || got[0].ID != "a2" {
+	if len(got) != 4 || got[2].ID != "a2" {
 		t.Fatalf("filter: %v", got)
 	}
 }
 
-func TestReadJSONLSkipsOverlongLines(t *testing.T) {
-	long := `{"id":"x","form":"f","time":"2026-07-01T00:00:00Z","unit":"` + strings.Repeat("a", MaxLine) + "\"}\n"
+func TestReadJSONLReportsOverlongLines(t *testing.T) {
+	long := `{"id":"x","check_id":"c","time":"2026-07-01T00:00:00Z","source":"check","form":"f","unit":"u","period":"p","verdict":"fail",` +
+		`"violated":[{"rule":"r","severity":"error","fields":["a"]}],"figures":{"junk":"` + strings.Repeat("a", MaxLine) + "\"}}\n"
 	ok := `{"id":"y","form":"f","time":"2026-07-01T00:00:00Z"}` + "\n"
-	var got []string
-	bad, err := ReadJSONL(strings.NewReader(long+ok), func(e Entry) { got = append(got, e.ID) })
-	if err != nil || bad != 1 || len(got) != 1 || got[0] != "y" {
+	var got []Entry
+	bad, err := ReadJSONL(strings.NewReader(long+ok), "d", func(e Entry) { got = append(got, e) })
+	if err != nil || bad != 1 || len(got) != 2 || got[1].ID != "y" {
 		t.Fatalf("bad %d err %v got %v", bad, err, got)
+	}
+	x := got[0]
+	if x.Unreadable == nil || x.Unreadable.Bytes != int64(len(long)) || x.Unreadable.Where != "d:1" {
+		t.Fatalf("over-long line: %+v", x.Unreadable)
+	}
+	if x.ID != "x" || x.Unit != "u" || x.Verdict != "fail" || len(x.Violated) != 1 || x.Violated[0].Fields[0] != "a" || x.Time.IsZero() {
+		t.Fatalf("the fields before the figures were not read: %+v", x)
 	}
 }
 
@@ -124,7 +143,10 @@ func FuzzReadJSONL(f *testing.F) {
 		lines := bytes.Count(data, []byte("\n")) + 1
 		n := 0
 		var entries []Entry
-		bad, err := ReadJSONL(bytes.NewReader(data), func(e Entry) {
+		bad, err := ReadJSONL(bytes.NewReader(data), "fuzz", func(e Entry) {
+			if e.Unreadable != nil {
+				return
+			}
 			n++
 			entries = append(entries, e)
 			if e.ID == "" || e.Form == "" || e.Time.IsZero() || e.Violated == nil {

@@ -44,12 +44,16 @@ type Series struct {
 
 // History groups entries by form, unit and period, orders each group by
 // time, and compares each attempt with the one before. Entries with a
-// repeated id are kept once.
+// repeated id are kept once. An unreadable entry is an attempt of its
+// series when its form could be read (Unread reports all of them).
 func History(entries []Entry) []Series {
 	type key struct{ form, unit, period string }
 	groups := map[key][]Entry{}
 	seen := map[string]bool{}
 	for _, e := range entries {
+		if e.Form == "" {
+			continue // unreadable, and nowhere to place it
+		}
 		if e.ID != "" {
 			if seen[e.ID] {
 				continue
@@ -68,6 +72,9 @@ func History(entries []Entry) []Series {
 			if i > 0 {
 				prev := es[i-1]
 				a.Changes = Diff(prev.Figures, e.Figures)
+				if c, ok := omittedChange(prev.Omitted, e.Omitted); ok {
+					a.Changes = append(a.Changes, c)
+				}
 				a.FixedRules, a.ChangedToPass = changedToPass(&prev, &e, a.Changes)
 				s.ChangedToPass = s.ChangedToPass || a.ChangedToPass
 			}
@@ -79,6 +86,53 @@ func History(entries []Entry) []Series {
 		return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.Form, b.Form), cmp.Compare(a.Unit, b.Unit))
 	})
 	return out
+}
+
+// OmittedField names, in a Change, the figures an entry summarised.
+const OmittedField = "(omitted figures)"
+
+// omittedChange is the change between two attempts' summarised figures.
+func omittedChange(from, to *Omitted) (Change, bool) {
+	digest := func(o *Omitted) string {
+		if o == nil {
+			return ""
+		}
+		return o.Digest
+	}
+	d1, d2 := digest(from), digest(to)
+	switch {
+	case d1 == d2:
+		return Change{}, false
+	case d1 == "":
+		return Change{Field: OmittedField, Kind: "added", To: to.Keys}, true
+	case d2 == "":
+		return Change{Field: OmittedField, Kind: "removed", From: from.Keys}, true
+	}
+	return Change{Field: OmittedField, Kind: "changed", From: from.Keys, To: to.Keys}, true
+}
+
+// MaxUnread is how many unreadable records Unread lists.
+const MaxUnread = 100
+
+// Unread is what an answer says about the records a reader could not read.
+type Unread struct {
+	Count int `json:"count"`
+	// Records are the first MaxUnread of them.
+	Records []Unreadable `json:"records"`
+}
+
+// UnreadOf reports the unreadable entries among entries.
+func UnreadOf(entries []Entry) Unread {
+	u := Unread{Records: []Unreadable{}}
+	for _, e := range entries {
+		if e.Unreadable != nil {
+			u.Count++
+			if len(u.Records) < MaxUnread {
+				u.Records = append(u.Records, *e.Unreadable)
+			}
+		}
+	}
+	return u
 }
 
 // Flagged keeps the series with a changed-to-pass attempt.

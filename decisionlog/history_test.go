@@ -14,7 +14,7 @@ func TestHistoryFlagsChangedToPass(t *testing.T) {
 	}
 	defer f.Close()
 	var entries []Entry
-	if bad, err := ReadJSONL(f, func(e Entry) { entries = append(entries, e) }); err != nil || bad != 0 {
+	if bad, err := ReadJSONL(f, "history.jsonl", func(e Entry) { entries = append(entries, e) }); err != nil || bad != 0 {
 		t.Fatalf("fixture: %v, %d bad", err, bad)
 	}
 	series := History(entries)

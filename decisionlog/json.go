@@ -1,6 +1,9 @@
 package decisionlog
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrBadEntry marks bytes that are not a decision log entry.
 var ErrBadEntry = errors.New("decisionlog: not an entry")
@@ -14,9 +17,9 @@ func ParseJSON(b []byte) (Entry, error) {
 	if len(b) == 0 {
 		return Entry{}, ErrBadEntry
 	}
-	e, ok := decodeLine(b)
-	if !ok {
-		return Entry{}, ErrBadEntry
+	e, err := decodeLine(b)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: %w", ErrBadEntry, err)
 	}
 	return e, nil
 }

@@ -59,7 +59,7 @@ func entry(i int) Entry {
 func TestLogWritesEverythingAndFlushesOnClose(t *testing.T) {
 	sink := &memSink{}
 	reg := prometheus.NewRegistry()
-	l := New(Options{Sink: sink, QueueSize: 20000, Registerer: reg})
+	l := mustNew(t, Options{Sink: sink, QueueSize: 20000, Registerer: reg})
 	const n = 5000
 	var wg sync.WaitGroup
 	for w := range 4 {
@@ -98,7 +98,7 @@ func TestLogWritesEverythingAndFlushesOnClose(t *testing.T) {
 
 func TestLogFullQueueDropsAndCounts(t *testing.T) {
 	sink := &memSink{gate: make(chan struct{})}
-	l := New(Options{Sink: sink, QueueSize: 10, BatchSize: 1})
+	l := mustNew(t, Options{Sink: sink, QueueSize: 10, BatchSize: 1})
 	accepted, dropped := 0, 0
 	for i := range 100 {
 		if l.Log(entry(i)) {
@@ -123,7 +123,7 @@ func TestLogFullQueueDropsAndCounts(t *testing.T) {
 func TestLogRetriesWithBackoffUntilTheSinkRecovers(t *testing.T) {
 	sink := &memSink{}
 	sink.failing.Store(true)
-	l := New(Options{Sink: sink, Backoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond})
+	l := mustNew(t, Options{Sink: sink, Backoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond})
 	for i := range 50 {
 		l.Log(entry(i))
 	}
@@ -150,7 +150,7 @@ func TestLogRetriesWithBackoffUntilTheSinkRecovers(t *testing.T) {
 func TestLogMaxAttemptsDropsTheBatch(t *testing.T) {
 	sink := &memSink{}
 	sink.failing.Store(true)
-	l := New(Options{Sink: sink, Backoff: time.Millisecond, MaxAttempts: 3})
+	l := mustNew(t, Options{Sink: sink, Backoff: time.Millisecond, MaxAttempts: 3})
 	for i := range 7 {
 		l.Log(entry(i))
 	}
@@ -166,7 +166,7 @@ func TestLogMaxAttemptsDropsTheBatch(t *testing.T) {
 func TestCloseGivesUpWhenItsContextEnds(t *testing.T) {
 	sink := &memSink{}
 	sink.failing.Store(true)
-	l := New(Options{Sink: sink, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+	l := mustNew(t, Options{Sink: sink, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 	for i := range 30 {
 		l.Log(entry(i))
 	}
@@ -198,4 +198,13 @@ func gathered(t *testing.T, g prometheus.Gatherer, name string) float64 {
 		}
 	}
 	return sum
+}
+
+func mustNew(t testing.TB, opts Options) *Log {
+	t.Helper()
+	l, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

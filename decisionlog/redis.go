@@ -103,8 +103,9 @@ func (s *RedisSink) Entries(ctx context.Context, f Filter) ([]Entry, error) {
 }
 
 // ReadStream reads a decision stream oldest first, keeping the entries
-// that match f and dropping repeated ids; it returns how many stream
-// entries could not be read as entries.
+// that match f and dropping repeated ids. Stream entries it cannot read
+// come back with Unreadable set, as ReadFiles returns them; the count is
+// how many.
 func ReadStream(ctx context.Context, c redis.UniversalClient, stream string, f Filter) ([]Entry, int, error) {
 	const page = 1000
 	var out []Entry
@@ -118,18 +119,20 @@ func ReadStream(ctx context.Context, c redis.UniversalClient, stream string, f F
 		}
 		for _, m := range msgs {
 			doc, _ := m.Values["entry"].(string)
-			e, ok := Entry{}, false
+			e, err := Entry{}, errNotObject
 			if doc != "" {
-				e, ok = decodeLine([]byte(doc))
+				e, err = decodeLine([]byte(doc))
 			}
-			if !ok {
+			if err != nil {
 				bad++
+				e = unreadable([]byte(doc), stream+" "+m.ID, err)
+			}
+			if (e.ID != "" && seen[e.ID]) || !f.Match(&e) {
 				continue
 			}
-			if seen[e.ID] || !f.Match(&e) {
-				continue
+			if e.ID != "" {
+				seen[e.ID] = true
 			}
-			seen[e.ID] = true
 			out = append(out, e)
 		}
 		if len(msgs) < page {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,6 +110,46 @@ func TestServeFlagsForAccessControl(t *testing.T) {
 		_, _, ok := serveSettings(tt.args, func(k string) string { return tt.env[k] }, &stderr)
 		if ok != tt.ok {
 			t.Errorf("%v %v: ok %v: %s", tt.args, tt.env, ok, stderr.String())
+		}
+	}
+}
+
+// TestHistoryEscapesTerminalControls: fields from the log are printed so
+// that a terminal shows them instead of acting on them, in text and JSON;
+// an unreadable line is listed, not skipped.
+func TestHistoryEscapesTerminalControls(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "d.jsonl")
+	hostile := "2026H1\x1b]2;pwned\x07\x1b[2J\u009b31m\u202e"
+	period, _ := json.Marshal(hostile)
+	line := `{"id":"a","check_id":"c","time":"2026-07-01T00:00:00Z","source":"check","form":"demo","unit":"东城区\u001b[31m","period":` +
+		string(period) + `,"verdict":"fail","violated":[{"rule":"r\u0007","severity":"error"}],"figures":{"x\u001b":"\u001b[1m"},"actor":"a","role":"unit:东城区"}` + "\n" +
+		`{"id":"b","form":"demo","time":"2026-07-01T00:00:01Z","unit":"东城区","period":"2026H1","figures":{"x":1}}` + "\n" +
+		"{\"id\":\"torn\x1b[5m\",\"form\":\"demo\"\n"
+	if err := os.WriteFile(log, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json"} {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"history", "--log", log, "--format", format}, nil, &stdout, &stderr); code != exitOK {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr.String())
+		}
+		out := stdout.String()
+		for _, r := range out {
+			if r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f || r == '\u202e' {
+				t.Fatalf("%s output holds control character %U:\n%q", format, r, out)
+			}
+		}
+		if !strings.Contains(out, `\u001b]2;pwned`) || !strings.Contains(out, "d.jsonl:3") {
+			t.Fatalf("%s output does not show the escaped period or the unreadable line:\n%s", format, out)
+		}
+		if format == "json" {
+			var v struct {
+				Series     []any
+				Unreadable struct{ Count int }
+			}
+			if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v.Unreadable.Count != 1 {
+				t.Fatalf("json output: %v, %+v", err, v)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -41,26 +42,38 @@ func runHistory(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "figcheck history: %v\n", err)
 		return exitBadArgs
 	}
-	if bad > 0 {
-		fmt.Fprintf(stderr, "figcheck history: skipped %d unreadable lines\n", bad)
-	}
 	series := decisionlog.History(entries)
 	if *flagged {
 		series = decisionlog.Flagged(series)
 	}
+	unread := decisionlog.UnreadOf(entries)
 	if *format == "json" {
-		enc := json.NewEncoder(stdout)
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(series)
+		_ = enc.Encode(struct {
+			Series     []decisionlog.Series `json:"series"`
+			Unreadable decisionlog.Unread   `json:"unreadable"`
+		}{series, unread})
+		_, _ = stdout.Write([]byte(terminalSafe(b.String())))
+		if bad > 0 {
+			fmt.Fprintf(stderr, "figcheck history: %d unreadable records (in \"unreadable\")\n", bad)
+		}
 		return exitOK
+	}
+	// Every line goes through terminalSafe: the fields come from whoever
+	// sent the checks, and a period such as "\x1b]2;…" must not drive the
+	// reader's terminal.
+	line := func(format string, args ...any) {
+		fmt.Fprint(stdout, terminalSafe(fmt.Sprintf(format, args...)), "\n")
 	}
 	for _, s := range series {
 		flag := ""
 		if s.ChangedToPass {
 			flag = "  [changed to pass]"
 		}
-		fmt.Fprintf(stdout, "%s %s %s: %d attempts%s\n", s.Form, s.Unit, s.Period, len(s.Attempts), flag)
+		line("%s %s %s: %d attempts%s", s.Form, s.Unit, s.Period, len(s.Attempts), flag)
 		for i, a := range s.Attempts {
 			var failed []string
 			for _, v := range a.Violated {
@@ -68,19 +81,51 @@ func runHistory(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 					failed = append(failed, v.Rule)
 				}
 			}
-			fmt.Fprintf(stdout, "  %d. %s  %-4s  by %s (%s)  check %s\n", i+1, a.Time.Format("2006-01-02 15:04:05Z07:00"), a.Verdict, a.Actor, a.Role, a.CheckID)
+			line("  %d. %s  %-4s  by %s (%s)  check %s", i+1, a.Time.Format("2006-01-02 15:04:05Z07:00"), a.Verdict, a.Actor, a.Role, a.CheckID)
+			if a.Unreadable != nil {
+				line("     UNREADABLE at %s (%d bytes): %s", a.Unreadable.Where, a.Unreadable.Bytes, a.Unreadable.Reason)
+			}
 			if len(failed) > 0 {
-				fmt.Fprintf(stdout, "     failed: %s\n", strings.Join(failed, ", "))
+				line("     failed: %s", strings.Join(failed, ", "))
+			}
+			if o := a.Omitted; o != nil && o.Keys > 0 {
+				line("     %d unknown figures summarised (%s…, sha256 %.16s)", o.Keys, strings.Join(o.Names, ", "), o.Digest)
 			}
 			for _, c := range a.Changes {
-				fmt.Fprintf(stdout, "     %s\n", c)
+				line("     %s", c)
 			}
 			if a.ChangedToPass {
-				fmt.Fprintf(stdout, "     changed to pass: %s\n", strings.Join(a.FixedRules, ", "))
+				line("     changed to pass: %s", strings.Join(a.FixedRules, ", "))
 			}
 		}
 	}
+	if unread.Count > 0 {
+		line("%d unreadable records:", unread.Count)
+		for _, u := range unread.Records {
+			line("  %s  %d bytes  sha256 %.16s  %s", u.Where, u.Bytes, u.Digest, u.Reason)
+		}
+		fmt.Fprintf(stderr, "figcheck history: %d unreadable records (listed at the end)\n", bad)
+	}
 	return exitOK
+}
+
+// terminalSafe writes the characters a terminal would act on — C0 and C1
+// controls but newline, DEL, and the bidirectional overrides that reorder
+// what is shown — as \uXXXX, which also keeps JSON valid (they can only
+// be inside its strings). Invalid UTF-8 becomes U+FFFD.
+func terminalSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteRune(r)
+		case r < 0x20, r >= 0x7f && r <= 0x9f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // dbEntries reads the decision log of the store at url (only the

@@ -96,8 +96,9 @@ func TestHistoryFromStore(t *testing.T) {
 	if code := run([]string{"history", "--db", url, "--flagged", "--format", "json"}, nil, &stdout, &bytes.Buffer{}); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
-	var series []decisionlog.Series
-	if err := json.Unmarshal(stdout.Bytes(), &series); err != nil || len(series) != 1 || series[0].Unit != "甲区" || !series[0].ChangedToPass {
+	var out struct{ Series []decisionlog.Series } // {"series", "unreadable"}, as the API answers
+	err := json.Unmarshal(stdout.Bytes(), &out)
+	if series := out.Series; err != nil || len(series) != 1 || series[0].Unit != "甲区" || !series[0].ChangedToPass {
 		t.Fatalf("flagged %v %s", err, stdout.String())
 	}
 	if code := run([]string{"history", "--db", url, "--log", "x"}, nil, &bytes.Buffer{}, &bytes.Buffer{}); code != exitBadArgs {
