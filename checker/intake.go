@@ -143,8 +143,11 @@ func DecodeSubmissionBytes(b []byte) (*Submission, error) {
 
 func decodeSubmission(dec *jsontext.Decoder) (*Submission, error) {
 	var s Submission
-	if err := decodeOne(dec, &s, "bad submission", "the submission"); err != nil {
-		return nil, err
+	if err := readSubmission(dec, &s); err != nil {
+		return nil, badJSON("bad submission", describeJSONError(err))
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return nil, badJSON("bad submission", errors.New("unexpected data after the submission"))
 	}
 	if s.Form == "" {
 		return nil, badJSON("bad submission", ErrMissingForm)
