@@ -132,13 +132,13 @@ func (a *JSONArray) Next(v any) error {
 // twice and trailing data are errors; figures may be numbers or strings
 // (other values are reported by the check as builtin.type).
 func DecodeSubmission(r io.Reader) (*Submission, error) {
-	return decodeSubmission(jsontext.NewDecoder(r))
+	return decodeSubmission(submissionDecoder(r))
 }
 
 // DecodeSubmissionBytes is DecodeSubmission for a byte slice, which it
 // does not modify.
 func DecodeSubmissionBytes(b []byte) (*Submission, error) {
-	return decodeSubmission(jsontext.NewDecoder(bytes.NewBuffer(b)))
+	return decodeSubmission(submissionDecoder(bytes.NewBuffer(b)))
 }
 
 func decodeSubmission(dec *jsontext.Decoder) (*Submission, error) {
