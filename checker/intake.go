@@ -143,7 +143,10 @@ func DecodeSubmissionBytes(b []byte) (*Submission, error) {
 
 func decodeSubmission(dec *jsontext.Decoder) (*Submission, error) {
 	var s Submission
-	if err := readSubmission(dec, &s); err != nil {
+	r := subReader{dec: dec, c: internPool.Get().(*internCache)}
+	err := r.readSubmission(&s)
+	internPool.Put(r.c)
+	if err != nil {
 		return nil, badJSON("bad submission", describeJSONError(err))
 	}
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {

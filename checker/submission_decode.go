@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"reflect"
+	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -20,7 +21,8 @@ import (
 // key given twice gets jsontext's error. Invalid UTF-8 stays jsontext's
 // check; unknown and mis-cased keys and values of the wrong kind get the
 // errors jsonv2 gives. FuzzReadSubmission holds it to the jsonv2 decode.
-func readSubmission(dec *jsontext.Decoder, s *Submission) error {
+func (r *subReader) readSubmission(s *Submission) error {
+	dec := r.dec
 	switch k := dec.PeekKind(); k {
 	case 'n':
 		_, err := dec.ReadToken()
@@ -37,26 +39,26 @@ func readSubmission(dec *jsontext.Decoder, s *Submission) error {
 	}
 	var seen uint8
 	for dec.PeekKind() != '}' {
-		name, start, err := readName(dec)
+		name, start, err := r.readName()
 		if err != nil {
 			return err
 		}
 		var bit uint8
 		switch name {
 		case "form":
-			bit, err = 1, readString(dec, &s.Form)
+			bit, err = 1, r.readString(&s.Form)
 		case "unit":
-			bit, err = 2, readString(dec, &s.Unit)
+			bit, err = 2, r.readString(&s.Unit)
 		case "period":
-			bit, err = 4, readString(dec, &s.Period)
+			bit, err = 4, r.readString(&s.Period)
 		case "text":
-			bit, err = 8, readString(dec, &s.Text)
+			bit, err = 8, r.readString(&s.Text)
 		case "figures":
-			bit, err = 16, readFigures(dec, &s.Figures)
+			bit, err = 16, r.readFigures(&s.Figures, 100) // a form's worth of figures
 		case "previous":
-			bit, err = 32, readFigures(dec, &s.Previous)
+			bit, err = 32, r.readFigures(&s.Previous, 32) // the few that rules compare
 		case "explanations":
-			bit, err = 64, readExplanations(dec, &s.Explanations)
+			bit, err = 64, r.readExplanations(&s.Explanations)
 		default:
 			return &jsonv2.SemanticError{JSONPointer: dec.StackPointer(), Err: jsonv2.ErrUnknownName}
 		}
@@ -85,14 +87,15 @@ var (
 )
 
 // readName reads an object member's name and the offset where it starts.
-func readName(dec *jsontext.Decoder) (string, int64, error) {
+func (r *subReader) readName() (string, int64, error) {
+	dec := r.dec
 	raw, err := dec.ReadValue()
 	if err != nil {
 		return "", 0, err
 	}
 	start := dec.InputOffset() - int64(len(raw))
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw[1 : len(raw)-1]), start, nil
+		return r.c.name(raw[1 : len(raw)-1]), start, nil
 	}
 	b, err := jsontext.AppendUnquote(nil, raw)
 	return string(b), start, err
@@ -123,7 +126,8 @@ func kindError(dec *jsontext.Decoder, k jsontext.Kind, t reflect.Type, whole boo
 }
 
 // readString reads a string member; null is "", as jsonv2 has it.
-func readString(dec *jsontext.Decoder, dst *string) error {
+func (r *subReader) readString(dst *string) error {
+	dec := r.dec
 	switch k := dec.PeekKind(); k {
 	case '"':
 		tok, err := dec.ReadToken()
@@ -143,7 +147,8 @@ func readString(dec *jsontext.Decoder, dst *string) error {
 
 // openObject reads the '{' of an object member; null sets done (the member
 // is then nil), another kind is t's kind error.
-func openObject(dec *jsontext.Decoder, t reflect.Type) (done bool, err error) {
+func (r *subReader) openObject(t reflect.Type) (done bool, err error) {
+	dec := r.dec
 	switch k := dec.PeekKind(); k {
 	case '{':
 		_, err := dec.ReadToken()
@@ -158,27 +163,28 @@ func openObject(dec *jsontext.Decoder, t reflect.Type) (done bool, err error) {
 
 // readFigures reads an object of figures as jsonv2 reads a map[string]any
 // with the intake's options: numbers as written (json.Number).
-func readFigures(dec *jsontext.Decoder, dst *map[string]any) error {
+func (r *subReader) readFigures(dst *map[string]any, hint int) error {
 	*dst = nil
-	if done, err := openObject(dec, figuresType); done {
+	if done, err := r.openObject(figuresType); done {
 		return err
 	}
-	m := make(map[string]any, 128) // a form's worth of figures
+	m := make(map[string]any, hint)
 	*dst = m
-	return readMembers(dec, m)
+	return r.readMembers(m)
 }
 
 // readMembers reads the members of an open object into m, and its '}'.
-func readMembers(dec *jsontext.Decoder, m map[string]any) error {
+func (r *subReader) readMembers(m map[string]any) error {
+	dec := r.dec
 	for dec.PeekKind() != '}' {
-		key, start, err := readName(dec)
+		key, start, err := r.readName()
 		if err != nil {
 			return err
 		}
 		if _, dup := m[key]; dup {
 			return duplicateName(dec, start)
 		}
-		v, err := readAny(dec)
+		v, err := r.readAny()
 		if err != nil {
 			return err
 		}
@@ -190,14 +196,15 @@ func readMembers(dec *jsontext.Decoder, m map[string]any) error {
 
 // readAny reads any JSON value as jsonv2 reads an any with the intake's
 // options.
-func readAny(dec *jsontext.Decoder) (any, error) {
+func (r *subReader) readAny() (any, error) {
+	dec := r.dec
 	switch dec.PeekKind() {
 	case '0':
-		tok, err := dec.ReadToken()
+		raw, err := dec.ReadValue() // a number's value is its literal
 		if err != nil {
 			return nil, err
 		}
-		return json.Number(tok.String()), nil
+		return r.c.number(raw), nil
 	case '"':
 		tok, err := dec.ReadToken()
 		if err != nil {
@@ -215,7 +222,7 @@ func readAny(dec *jsontext.Decoder) (any, error) {
 			return nil, err
 		}
 		m := map[string]any{}
-		if err := readMembers(dec, m); err != nil {
+		if err := r.readMembers(m); err != nil {
 			return nil, err
 		}
 		return m, nil
@@ -225,7 +232,7 @@ func readAny(dec *jsontext.Decoder) (any, error) {
 		}
 		a := []any{}
 		for dec.PeekKind() != ']' {
-			v, err := readAny(dec)
+			v, err := r.readAny()
 			if err != nil {
 				return nil, err
 			}
@@ -241,15 +248,16 @@ func readAny(dec *jsontext.Decoder) (any, error) {
 }
 
 // readExplanations reads an object of strings; a null value is "".
-func readExplanations(dec *jsontext.Decoder, dst *map[string]string) error {
+func (r *subReader) readExplanations(dst *map[string]string) error {
+	dec := r.dec
 	*dst = nil
-	if done, err := openObject(dec, textsType); done {
+	if done, err := r.openObject(textsType); done {
 		return err
 	}
 	m := make(map[string]string)
 	*dst = m
 	for dec.PeekKind() != '}' {
-		key, start, err := readName(dec)
+		key, start, err := r.readName()
 		if err != nil {
 			return err
 		}
@@ -257,11 +265,63 @@ func readExplanations(dec *jsontext.Decoder, dst *map[string]string) error {
 			return duplicateName(dec, start)
 		}
 		var v string
-		if err := readString(dec, &v); err != nil {
+		if err := r.readString(&v); err != nil {
 			return err
 		}
 		m[key] = v
 	}
 	_, err := dec.ReadToken()
 	return err
+}
+
+// subReader is readSubmission's decoder and its cache.
+type subReader struct {
+	dec *jsontext.Decoder
+	c   *internCache
+}
+
+// internCache holds the names and number literals a decoder has seen, so
+// that a form's ~100 figure names and its common small numbers are not a
+// new string (and a new boxed json.Number) in every submission. Pooled:
+// submissions of one form repeat each other. Bounded: a fixed number of
+// slots, short entries only; a slot is overwritten on collision.
+type internCache struct {
+	names [512]string
+	nums  [512]any // json.Number values
+}
+
+var internPool = sync.Pool{New: func() any { return new(internCache) }}
+
+const maxInterned = 64 // bytes: longer names and literals are not kept
+
+func slot(b []byte) uint32 {
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h % 512
+}
+
+// name is string(b), from the cache when it was seen before.
+func (c *internCache) name(b []byte) string {
+	if len(b) > maxInterned {
+		return string(b)
+	}
+	i := slot(b)
+	if c.names[i] != string(b) { // no allocation: compared, not converted
+		c.names[i] = string(b)
+	}
+	return c.names[i]
+}
+
+// number is json.Number(b) in an any, from the cache when seen before.
+func (c *internCache) number(b []byte) any {
+	if len(b) > maxInterned {
+		return json.Number(b)
+	}
+	i := slot(b)
+	if n, ok := c.nums[i].(json.Number); !ok || string(n) != string(b) {
+		c.nums[i] = json.Number(b)
+	}
+	return c.nums[i]
 }
