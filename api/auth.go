@@ -25,6 +25,7 @@ var routeLevels = map[string]auth.Level{
 	"GET /v1/forms/:form":       auth.Unit,
 	"GET /v1/forms/:form/rules": auth.Unit,
 	"POST /v1/receipts/verify":  auth.Unit,
+	"POST /v1/receipts/qr":      auth.Unit,
 	"GET /v1/decisions":         auth.Unit, // a unit sees its own unit only
 	"GET /v1/decisions/flagged": auth.Auditor,
 	"POST /v1/audit":            auth.Auditor,

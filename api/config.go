@@ -60,6 +60,9 @@ type LimitsConfig struct {
 	BatchItems int   `yaml:"batch_items"`
 	// AuditBody bounds the upload of POST /v1/audit (0: 64 MiB).
 	AuditBody int64 `yaml:"audit_body"`
+	// DocxBody bounds a .docx upload to /v1/extract and /v1/check (0:
+	// 16 MiB); its text still counts against CheckBody.
+	DocxBody int64 `yaml:"docx_body"`
 }
 
 // TimeoutsConfig are the HTTP server's timeouts and the shutdown grace.
@@ -87,7 +90,7 @@ func DefaultConfig() Config {
 			// Results are still written, so turning it on shares them.
 			RedisRead: new(false),
 		},
-		Limits: LimitsConfig{CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000, AuditBody: 64 << 20},
+		Limits: LimitsConfig{CheckBody: 1 << 20, BatchBody: 16 << 20, BatchItems: 1000, AuditBody: 64 << 20, DocxBody: 16 << 20},
 		Timeouts: TimeoutsConfig{
 			ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second,
 			Idle: 120 * time.Second, Shutdown: 10 * time.Second,
@@ -124,7 +127,7 @@ func (c Config) Validate() error {
 	if c.Cache.Size < 0 {
 		errs = append(errs, errors.New("cache.size must not be negative"))
 	}
-	if c.Limits.CheckBody <= 0 || c.Limits.BatchBody <= 0 || c.Limits.BatchItems <= 0 || c.Limits.AuditBody < 0 {
+	if c.Limits.CheckBody <= 0 || c.Limits.BatchBody <= 0 || c.Limits.BatchItems <= 0 || c.Limits.AuditBody < 0 || c.Limits.DocxBody < 0 {
 		errs = append(errs, errors.New("limits must be positive"))
 	}
 	errs = append(errs, c.validateAuditTrail())

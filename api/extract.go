@@ -18,6 +18,8 @@ type extractRequest struct {
 type extractResponse struct {
 	Form    string `json:"form"`
 	Version string `json:"version"`
+	// Text is the text read from an uploaded document, which offsets index.
+	Text string `json:"text,omitempty"`
 	*extract.Result
 }
 
@@ -41,6 +43,6 @@ func (s *Server) extractFigures(c *gin.Context) error {
 		return err
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, extractResponse{Form: f.ID, Version: f.Digest, Result: extract.Extract(f, req.Text)})
+	c.JSON(http.StatusOK, extractResponse{Form: f.ID, Version: f.Digest, Text: c.GetString(docxTextKey), Result: extract.Extract(f, req.Text)})
 	return nil
 }

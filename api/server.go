@@ -162,16 +162,17 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	e.GET("/ui/*filepath", consoleAsset)
 
 	v1 := e.Group("/v1")
-	v1.POST("/check", handle(s.check))
+	v1.POST("/check", handle(s.docxUpload(true)), handle(s.check))
 	v1.POST("/check/batch", handle(s.checkBatch))
 	v1.POST("/audit", handle(s.audit))
-	v1.POST("/extract", handle(s.extractFigures))
+	v1.POST("/extract", handle(s.docxUpload(false)), handle(s.extractFigures))
 	v1.GET("/forms", handle(s.listForms))
 	v1.GET("/forms/:form", handle(s.getForm))
 	v1.GET("/forms/:form/rules", handle(s.getRules))
 	v1.GET("/decisions", handle(s.decisions))
 	v1.GET("/decisions/flagged", handle(s.flagged))
 	v1.POST("/receipts/verify", handle(s.verifyReceipt))
+	v1.POST("/receipts/qr", handle(s.receiptQR))
 	return e
 }
 

@@ -93,6 +93,7 @@ func TestRoleTable(t *testing.T) {
 		"POST /v1/check":           check,
 		"POST /v1/check/batch":     []byte("[" + string(check) + "]"),
 		"POST /v1/receipts/verify": []byte(`{"receipt":{},"submission":` + string(check) + `}`),
+		"POST /v1/receipts/qr":     []byte(`{"receipt":{"kid":"k","sig":"s"}}`),
 		"POST /v1/extract":         []byte(`{"form":"` + shippedForm + `","text":"金牌3枚"}`),
 		"POST /v1/audit":           []byte(`{}`),
 	}
@@ -121,6 +122,7 @@ func TestRoleTable(t *testing.T) {
 		"GET /v1/forms/:form":       {out, out, ok, ok, ok},
 		"GET /v1/forms/:form/rules": {out, out, ok, ok, ok},
 		"POST /v1/receipts/verify":  {out, out, ok, ok, ok},
+		"POST /v1/receipts/qr":      {out, out, ok, ok, ok},
 		"GET /v1/decisions":         {out, out, ok, ok, ok},
 		"GET /v1/decisions/flagged": {out, out, no, ok, ok},
 		"POST /v1/audit":            {out, out, no, ok, ok},

@@ -61,11 +61,16 @@ type Options struct {
 	// OutlierZ is the modified z-score above which a figure is a peer
 	// outlier (default 3.5).
 	OutlierZ float64
-	// MinSame is the least number of equal non-trivial figures for two
-	// units to be copies (default 10); MaxDiffer the largest share of
-	// differing figures among those compared (default 0.1).
+	// MinSame is the least number of equal figures of at least 10 for two
+	// units to be compared as possible copies (default 5; whether they are
+	// copies is decided by the chance of so many equal figures); MaxDiffer
+	// the largest share of differing figures among those compared
+	// (default 0.1).
 	MinSame   int
 	MaxDiffer float64
+	// FDR is the false discovery rate at which case files are significant
+	// (Benjamini–Hochberg over the units' combined evidence, default 0.01).
+	FDR float64
 	// OnCheck, when set, is told every row check with the row as a
 	// submission and its SubmissionDigest (from the worker goroutines, so
 	// it must be safe for concurrent use): the service writes audit rows
@@ -92,8 +97,9 @@ func (o *Options) defaults() {
 	def(&o.MinUnitBenford, 60)
 	def(&o.MinPeers, 10)
 	deff(&o.OutlierZ, 3.5)
-	def(&o.MinSame, 10)
+	def(&o.MinSame, 5)
 	deff(&o.MaxDiffer, 0.1)
+	deff(&o.FDR, 0.01)
 }
 
 // ErrUnknownIndicator is returned by New when Options.Per names no
@@ -113,6 +119,12 @@ type Auditor struct {
 	problems []Problem
 
 	small []bool // indicators left out of the digit tests (see smallCounts)
+
+	// periods are the batch's periods with what the peer comparison
+	// learnt of them (sizes, medians); tests the applicability of the
+	// statistical tests. Both are written by findings, for the case files.
+	periods []*periodRows
+	tests   []TestStatus
 
 	jobs chan job
 	wg   sync.WaitGroup
@@ -340,7 +352,7 @@ func (a *Auditor) read(rec *record, row Row) []any {
 		if v == nil {
 			continue
 		}
-		x, err := checker.Normalize(v, a.form.Indicators[i].Type)
+		x, err := checker.NormalizeFor(v, a.form.Indicators[i])
 		if err != nil {
 			if rec.bad == nil {
 				rec.bad = map[int]any{}

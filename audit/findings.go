@@ -55,6 +55,11 @@ type Finding struct {
 	Statistic string  `json:"statistic"`
 	Value     float64 `json:"value"`
 	Threshold float64 `json:"threshold"`
+	// P is the p-value of a statistical test's finding: the chance that a
+	// unit with honest figures gives evidence this strong in this test,
+	// adjusted for the number of such tests run on the unit (cells,
+	// pairs). 0 for a rule broken.
+	P float64 `json:"p"`
 	// Reason says in plain Chinese what was found.
 	Reason string `json:"reason"`
 }
@@ -93,6 +98,11 @@ type periodRows struct {
 	// in the order of recs; vecs their figures.
 	peers []*record
 	vecs  [][]float64
+	// sizes are the peers' sizes, when peer outliers were compared;
+	// medians the peers' median of each indicator (by form index, NaN
+	// when not compared), written by the outliers calls.
+	sizes   func() sizes
+	medians []float64
 }
 
 // periodRows groups the records by period, in period order.
@@ -151,34 +161,59 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 	var (
 		tasks  []func() []Finding
 		global []anomaly.BenfordResult
+		// wideInds and narrowInds are the indicators of the batch-wide
+		// Benford tests and those left out.
+		wideInds, narrowInds int
 	)
 	add := func(f func() []Finding) { tasks = append(tasks, f) }
 	units := sync.OnceValue(a.inputUnits)
+	var ust unitStats
+	dispersion := sync.OnceValue(func() [2]float64 { return a.digitDispersion(units(), digitInds(), totals) })
+	zeroTails := sync.OnceValue(func() []*anomaly.ZeroTails { return a.zeroTails(totals) })
 	alpha := a.unitAlpha(totals)
 	chunks := a.opts.Workers * 2
 	chunk := func(k int) []*unitRows {
 		us := units()
 		return us[k*len(us)/chunks : (k+1)*len(us)/chunks]
 	}
+	// Copies are weighed at the batch's level shared among all pairs of
+	// units compared in all periods.
+	pairs, dupPerUnit := 0.0, 0
+	for _, g := range groups {
+		n := len(g.peers)
+		pairs += float64(n) * float64(n-1) / 2
+		dupPerUnit += max(n-1, 0)
+	}
+	dupLevel := a.opts.Alpha / max(pairs, 1)
 	// The longest parts first, the shortest last, to balance the workers.
 	add(func() []Finding {
 		units() // for the tasks below
+		zeroTails()
+		dispersion()
 		var bf []Finding
-		bf, global = a.benford(digitInds())
+		bf, global, wideInds, narrowInds = a.benford(digitInds())
 		return bf
 	})
 	for _, g := range groups {
-		add(func() []Finding { return a.duplicates(g.period, g.peers, g.vecs) })
+		add(func() []Finding { return a.duplicates(g.period, g.peers, g.vecs, dupLevel, dupPerUnit) })
 		add(func() []Finding { return a.batchRules(g.period, g.recs) })
 		if len(g.peers) >= a.opts.MinPeers {
+			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.vecs) })
+			g.sizes = sz
+			g.medians = make([]float64, len(a.form.Indicators))
+			for i := range g.medians {
+				g.medians[i] = math.NaN()
+			}
 			for lo := 0; lo < len(inds); lo += outlierBlock {
 				block := inds[lo:min(lo+outlierBlock, len(inds))]
-				add(func() []Finding { return a.outliers(g.period, g.peers, g.vecs, block) })
+				add(func() []Finding { return a.outliers(g, block, len(inds)*len(groups)) })
 			}
 		}
 	}
 	for k := range chunks {
-		add(func() []Finding { return a.unitDigits(chunk(k), digitInds(), totals, alpha) })
+		add(func() []Finding {
+			return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust)
+		})
 	}
 	for _, g := range groups {
 		add(func() []Finding { return a.hierarchies(g) })
@@ -191,6 +226,8 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 	for _, r := range results {
 		out = append(out, r...)
 	}
+	a.periods = groups
+	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, dispersion(), alpha, dupLevel, pairs, len(inds)*len(groups))
 	// Kind, unit, period and check or indicator tell findings apart, but
 	// for the duplicates of a unit with several others.
 	kindOrder := map[string]int{KindHierarchy: 0, KindBatchRule: 1, KindBatchError: 2, KindJump: 3, KindDuplicate: 4,
@@ -201,6 +238,79 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 			cmp.Compare(x.Peer, y.Peer))
 	})
 	return out, global
+}
+
+// testStatus says what each statistical test was run on, or why it does
+// not apply.
+func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, groups []*periodRows, st *unitStats, phi [2]float64, alpha, dupLevel, pairs float64, cells int) []TestStatus {
+	var out []TestStatus
+	for _, b := range global {
+		kind := KindBenford1
+		if b.Digits == 2 {
+			kind = KindBenford2
+		}
+		t := TestStatus{Kind: kind, Scope: "batch", Tested: b.N, Level: a.opts.Alpha, Applicable: b.Reason == ""}
+		if t.Applicable {
+			t.Reason = fmt.Sprintf("全批%d项指标的%d个不小于10的数字:MAD=%s(%s),卡方p=%.2g", wide, b.N, fv(round(b.MAD, 5)), conformityNames[b.Conformity], b.P)
+			if narrow > 0 {
+				t.Reason += fmt.Sprintf(";另有%d项指标的数值跨度不足%s个数量级,不适用,未计入", narrow, fv(anomaly.MinSpread))
+			}
+		} else {
+			t.Reason = "全批:" + b.Reason
+		}
+		out = append(out, t)
+	}
+	tested, few, narrow := int(st.benfordTested.Load()), int(st.benfordFew.Load()), int(st.benfordNarrow.Load())
+	t := TestStatus{Kind: KindBenford1, Scope: "unit", Tested: tested, Skipped: few + narrow, Level: alpha, Applicable: tested > 0}
+	t.Reason = fmt.Sprintf("逐单位:检验%d个单位(水平%.2g,卡方按全批各单位的离散度%s校正)", tested, alpha, fv(round(phi[0], 2)))
+	if few > 0 {
+		t.Reason += fmt.Sprintf(";%d个单位不小于10的数字不足%d个,不适用", few, a.opts.MinUnitBenford)
+	}
+	if narrow > 0 {
+		t.Reason += fmt.Sprintf(";%d个单位的数值跨度不足%s个数量级,不适用", narrow, fv(anomaly.MinSpread))
+	}
+	out = append(out, t)
+	tested, few = int(st.roundTested.Load()), int(st.roundFew.Load())
+	t = TestStatus{Kind: KindLastDigit, Scope: "unit", Tested: tested, Skipped: few, Level: alpha, Applicable: tested > 0}
+	t.Reason = fmt.Sprintf("逐单位:按数字位数检验结尾的0,与全批其他单位比较,检验%d个单位(水平%.2g)", tested, alpha)
+	if few > 0 {
+		t.Reason += fmt.Sprintf(";%d个单位不小于10的数字不足%d个,不适用", few, minRounding)
+	}
+	out = append(out, t)
+	compared, short := 0, 0
+	for _, g := range groups {
+		if len(g.peers) >= 2 {
+			compared++
+		} else {
+			short++
+		}
+	}
+	t = TestStatus{Kind: KindDuplicate, Scope: "period", Tested: compared, Skipped: short, Level: dupLevel, Applicable: compared > 0}
+	t.Reason = fmt.Sprintf("逐期两两比较:%s对单位,偶然相同的概率低于%s即报告", fv(pairs), pow10Text(math.Log10(dupLevel)))
+	if !t.Applicable {
+		t.Reason = "不适用:每期不足2个单位"
+	}
+	out = append(out, t)
+	compared, short = 0, 0
+	for _, g := range groups {
+		if len(g.peers) >= a.opts.MinPeers {
+			compared++
+		} else {
+			short++
+		}
+	}
+	level, crit := a.outlierLevel(cells)
+	t = TestStatus{Kind: KindOutlier, Scope: "period", Tested: compared, Skipped: short, Level: level, Applicable: compared > 0}
+	how := "计数类指标与同等规模单位比较,比率和人均类指标直接比较"
+	if a.per != nil {
+		how = fmt.Sprintf("按「%s」折算后比较", a.per.Name)
+	}
+	t.Reason = fmt.Sprintf("逐期:%s,|z|超过%s即报告", how, fv(round(crit, 2)))
+	if short > 0 {
+		t.Reason += fmt.Sprintf(";%d期单位不足%d个,不适用", short, a.opts.MinPeers)
+	}
+	out = append(out, t)
+	return out
 }
 
 // runTasks runs the tasks on up to workers goroutines and returns their
@@ -407,14 +517,61 @@ const outlierBlock = 49
 
 // outlierScratch is the memory of an outliers call, kept for the next.
 type outlierScratch struct {
-	cols, xs, z []float64
+	cols, xs, z, buf []float64
 }
 
 var outlierPool = sync.Pool{New: func() any { return new(outlierScratch) }}
 
+// sizes are the units' log sizes in one period (in the order of the
+// period's peers) and the log medians of the size-aware indicators (by
+// form index, NaN for the others), from LogScales.
+type sizes struct {
+	scale, logMed []float64
+	size          []float64 // exp(scale)
+}
+
+// periodSizes estimates the sizes of a period's units from their count
+// figures (see sizeAware): the median of each unit's log-ratios to the
+// indicators' medians. Indicators with a median below 10 are left out,
+// as small counts move by whole units.
+func (a *Auditor) periodSizes(vecs [][]float64) sizes {
+	var idx []int
+	for i := range a.form.Indicators {
+		if a.sizeAware(i) {
+			idx = append(idx, i)
+		}
+	}
+	scale, lm := anomaly.LogScales(vecs, idx, a.opts.MinPeers, 10)
+	logMed := make([]float64, len(a.form.Indicators))
+	for i := range logMed {
+		logMed[i] = math.NaN()
+	}
+	for j, i := range idx {
+		logMed[i] = lm[j]
+	}
+	size := make([]float64, len(scale))
+	for k, s := range scale {
+		size[k] = math.Exp(s)
+	}
+	return sizes{scale: scale, logMed: logMed, size: size}
+}
+
+// outlierLevel is the two-sided p-value below which a figure is a peer
+// outlier, and the |z| it takes: the per-unit level shared among the
+// cells of a unit that are compared (Bonferroni), so that a clean unit is
+// flagged with at most that chance however many figures it reports.
+func (a *Auditor) outlierLevel(cells int) (level, crit float64) {
+	level = a.unitAlpha(a.totals()) / float64(max(cells, 1))
+	return level, max(a.opts.OutlierZ, anomaly.CriticalTwoSided(level))
+}
+
 // outliers finds the peer outliers of the indicators inds among recs, whose
-// figures are vecs.
-func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds []*rules.Indicator) []Finding {
+// figures are vecs. A count is compared with what units of the same size
+// report (sz); a rate, a per-capita figure or, with --per, a figure per
+// unit of the size indicator, as it is, by the modified z-score. cells is
+// the number of cells compared per unit, for the level.
+func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []Finding {
+	period, recs, vecs, sz := g.period, g.peers, g.vecs, g.sizes
 	if len(recs) < a.opts.MinPeers {
 		return nil
 	}
@@ -442,9 +599,16 @@ func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds
 			cols[j*n+k] = x
 		}
 	}
+	_, crit := a.outlierLevel(cells)
 	var out []Finding
 	for j, ind := range inds {
 		col := cols[j*n : (j+1)*n]
+		if a.per == nil && a.sizeAware(ind.Index) {
+			s := sz()
+			g.medians[ind.Index] = math.Exp(s.logMed[ind.Index]) // each call writes its own indicators
+			out = append(out, a.sizeOutliers(period, recs, col, ind, s, crit, cells, sc)...)
+			continue
+		}
 		xs, z := sc.xs[:0], sc.z
 		for _, x := range col {
 			if !math.IsNaN(x) {
@@ -458,6 +622,7 @@ func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds
 		// reports a rate at its bound (巩固率 99.9 %), a tenth of a point is
 		// no outlier.
 		med, mad := anomaly.ModifiedZInto(z, xs, 0.01)
+		g.medians[ind.Index] = med
 		if ind.Type != rules.Percent && a.per == nil && math.Abs(med) < 10 {
 			// Small counts (a few schools) move by whole units: one more
 			// is a large z but no anomaly.
@@ -467,7 +632,7 @@ func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds
 			continue // most units report the same figure: no spread to compare with
 		}
 		z = z[:len(xs)]
-		if !slices.ContainsFunc(z, func(s float64) bool { return math.Abs(s) > a.opts.OutlierZ }) {
+		if !slices.ContainsFunc(z, func(s float64) bool { return math.Abs(s) > crit }) {
 			continue
 		}
 		// The i-th figure of xs is that of the i-th record with one.
@@ -478,7 +643,7 @@ func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds
 			}
 			i++
 			s := z[i]
-			if math.Abs(s) <= a.opts.OutlierZ {
+			if math.Abs(s) <= crit {
 				continue
 			}
 			r := recs[k]
@@ -488,41 +653,177 @@ func (a *Auditor) outliers(period string, recs []*record, vecs [][]float64, inds
 				what += fmt.Sprintf(",按「%s」折算为每单位%s", a.per.Name, fv(x))
 				vals = append(vals, x)
 			}
-			dir := "高于"
-			if s < 0 {
-				dir = "低于"
-			}
 			out = append(out, Finding{
 				Kind: KindOutlier, Severity: "warning", Unit: r.unit, Period: period, Indicator: ind.ID, Name: ind.Name,
-				Values: vals, Statistic: "修正z分数", Value: math.Round(s*100) / 100, Threshold: a.opts.OutlierZ,
-				Reason: fmt.Sprintf("%s,同期%d个单位的中位数为%s,修正z分数%s,明显%s同类单位", what, len(xs), fv(med), fv(math.Round(s*100)/100), dir),
+				Values: vals, Statistic: "修正z分数", Value: math.Round(s*100) / 100, Threshold: round(crit, 2),
+				P:      min(1, anomaly.NormalTwoSided(s)*float64(cells)),
+				Reason: fmt.Sprintf("%s,同期%d个单位的中位数为%s,修正z分数%s,明显%s同类单位", what, len(xs), fv(med), fv(math.Round(s*100)/100), direction(s)),
 			})
 		}
 	}
 	return out
 }
 
-func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64) []Finding {
+func direction(z float64) string {
+	if z < 0 {
+		return "低于"
+	}
+	return "高于"
+}
+
+// minSizeSpread is the least spread, in log, of a count's figures about
+// what units of their size report: honest units differ from that by more
+// than a few per cent, and with few count indicators the estimate of a
+// unit's size follows one of them, which makes the residuals' MAD
+// smaller than their spread (a form of 11 indicators gave |z| up to 6 on
+// clean units at a floor of 1 %).
+const minSizeSpread = 0.05
+
+// sizeOutliers finds the figures col of a count indicator that stray from
+// what units of their size report: the robust z-score of the residual
+// log x − log median − the unit's log size.
+func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) []Finding {
+	lm := sz.logMed[ind.Index]
+	if math.IsNaN(lm) {
+		return nil // too few units, or a small count
+	}
+	z := sc.z[:len(col)]
+	sc.buf = slices.Grow(sc.buf[:0], 2*len(col))[:2*len(col)]
+	scored := anomaly.SizeResidualZ(z, col, sz.scale, sz.size, lm, minSizeSpread, sc.buf)
+	if scored < a.opts.MinPeers {
+		return nil
+	}
+	var out []Finding
+	med := math.Exp(lm)
+	for k, s := range z {
+		if math.IsNaN(s) || math.Abs(s) <= crit {
+			continue
+		}
+		r := recs[k]
+		x := col[k]
+		size := math.Exp(sz.scale[k])
+		expected := med * size
+		zz := math.Round(s*100) / 100
+		out = append(out, Finding{
+			Kind: KindOutlier, Severity: "warning", Unit: r.unit, Period: period, Indicator: ind.ID, Name: ind.Name,
+			Values: []float64{x, round(expected, 1)}, Statistic: "按规模校正的稳健z分数", Value: zz, Threshold: round(crit, 2),
+			P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
+			Reason: fmt.Sprintf("「%s」为%s%s,该单位规模约为中位单位的%s倍,同等规模单位约%s%s(同期%d个单位中位数%s),稳健z分数%s,超过%s,明显%s同等规模单位",
+				ind.Name, fv(x), ind.Unit, fv(round(size, 2)), fv(math.Round(expected)), ind.Unit, scored, fv(med), fv(zz), fv(round(crit, 2)), direction(s)),
+		})
+	}
+	return out
+}
+
+// duplicates finds the units of a period that copied each other: pairs
+// whose equal figures are too many, and too unlikely, to agree by
+// chance. Candidates come from anomaly.Duplicates (no comparison of every
+// pair); each is then weighed by the chance that honest units agree on
+// those figures (anomaly.MatchChance, from each indicator's distribution
+// in the period), and reported when that chance is below level, the
+// batch's Alpha shared among all the pairs of units compared. pairsPerUnit
+// is how many pairs a unit is in over the batch, for a finding's P.
+func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, level float64, pairsPerUnit int) []Finding {
 	// A figure is evidence when two units share it if it is at least 10.
 	pairs := anomaly.Duplicates(vecs, anomaly.DuplicateOptions{MinAbs: 10, MinSame: a.opts.MinSame, MaxDiffer: a.opts.MaxDiffer})
-	out := make([]Finding, 0, len(pairs))
+	if len(pairs) == 0 {
+		return nil
+	}
+	// How many units report each figure the pairs share, in one pass over
+	// the period per indicator concerned: shared[j] lists the values of
+	// indicator j some pair shares (few: a slice, not a map).
+	width := len(vecs[0])
+	shared := make([][]sharedValue, width)
 	for _, p := range pairs {
+		va, vb := vecs[p.A], vecs[p.B]
+		for j := range width {
+			if x := va[j]; x == vb[j] && !slices.ContainsFunc(shared[j], func(s sharedValue) bool { return s.x == x }) {
+				shared[j] = append(shared[j], sharedValue{x: x})
+			}
+		}
+	}
+	var inds []int
+	for j, sv := range shared {
+		if sv != nil {
+			inds = append(inds, j)
+		}
+	}
+	reporting := make([]int, width)
+	for _, v := range vecs {
+		for _, j := range inds {
+			x := v[j]
+			if math.IsNaN(x) {
+				continue
+			}
+			reporting[j]++
+			for k := range shared[j] {
+				if shared[j][k].x == x {
+					shared[j][k].units++
+				}
+			}
+		}
+	}
+	units := func(j int, x float64) int {
+		for _, s := range shared[j] {
+			if s.x == x {
+				return s.units
+			}
+		}
+		return 0
+	}
+	logLevel := math.Log10(level)
+	out := make([]Finding, 0, len(pairs))
+	var chances []float64
+	for _, p := range pairs {
+		va, vb := vecs[p.A], vecs[p.B]
+		chances = chances[:0]
+		differ := 0
+		for j := range width {
+			x, y := va[j], vb[j]
+			switch {
+			case math.IsNaN(x) || math.IsNaN(y):
+			case x == y:
+				chances = append(chances, anomaly.MatchChance(units(j, x)-2, reporting[j]-2, x))
+			default:
+				differ++
+			}
+		}
+		l := anomaly.CopyP(chances, differ)
+		if l >= logLevel {
+			continue
+		}
 		first, second := recs[p.A], recs[p.B]
 		if second.unit < first.unit {
 			first, second = second, first
 		}
 		kind := "完全相同"
-		if p.Differ > 0 {
-			kind = fmt.Sprintf("几乎相同(仅%d项不同)", p.Differ)
+		if differ > 0 {
+			kind = fmt.Sprintf("仅%d项不同", differ)
 		}
 		out = append(out, Finding{
 			Kind: KindDuplicate, Severity: "warning", Unit: second.unit, Peer: first.unit, Period: period,
-			Values: []float64{float64(p.Same), float64(p.Differ)}, Statistic: "相同的非平凡指标数",
-			Value: float64(p.Same), Threshold: float64(a.opts.MinSame),
-			Reason: fmt.Sprintf("「%s」与「%s」%s期有%d项不小于10的指标数值一一相同,%s,疑似照抄", second.unit, first.unit, period, p.Same, kind),
+			Values: []float64{float64(len(chances)), float64(differ)}, Statistic: "偶然相同概率的常用对数",
+			Value: round(l, 2), Threshold: round(logLevel, 2), P: min(1, math.Pow(10, l)*float64(pairsPerUnit)),
+			Reason: fmt.Sprintf("「%s」与「%s」%s期%d项指标数值相同(%s),按各指标在同期各单位中的分布,诚实填报偶然如此相同的概率约为%s,低于全批配对的检验水平%s,疑似照抄",
+				second.unit, first.unit, period, len(chances), kind, pow10Text(l), pow10Text(logLevel)),
 		})
 	}
 	return out
+}
+
+// sharedValue is a figure two units share and how many units report it.
+type sharedValue struct {
+	x     float64
+	units int
+}
+
+// pow10Text writes 10^l for a log10 l far below 0.
+func pow10Text(l float64) string {
+	if l > -4 {
+		return fmt.Sprintf("%.2g", math.Pow(10, l))
+	}
+	e := math.Floor(l)
+	return fmt.Sprintf("%.1f×10^%d", math.Pow(10, l-e), int(e))
 }
 
 // unitValues appends to vals a unit's figures over all its periods for the
@@ -548,6 +849,17 @@ func unitValues(vals []float64, u *unitRows, digitInds []int) []float64 {
 	return vals
 }
 
+// unitDigitCounts appends a unit's figures for the digit tests to vals
+// (see unitValues) and counts their leading digits.
+func unitDigitCounts(vals []float64, u *unitRows, inds []int) ([]float64, anomaly.DigitCounts) {
+	vals = unitValues(vals, u, inds)
+	var c anomaly.DigitCounts
+	for _, v := range vals {
+		c.Add(v)
+	}
+	return vals, c
+}
+
 // digitInds lists the indicators of the digit tests: not percentages, not
 // small counts.
 func (a *Auditor) digitInds() []int {
@@ -562,10 +874,10 @@ func (a *Auditor) digitInds() []int {
 
 var conformityNames = map[string]string{
 	anomaly.Close: "高度符合", anomaly.Acceptable: "可接受地符合", anomaly.Marginal: "勉强符合",
-	anomaly.Nonconformity: "不符合", anomaly.TooFew: "数据太少,无法判断",
+	anomaly.Nonconformity: "不符合", anomaly.TooFew: "数据太少,无法判断", anomaly.NotApplicable: "不适用",
 }
 
-func benfordFinding(kind, unit string, r anomaly.BenfordResult, alpha float64) Finding {
+func benfordFinding(kind, unit string, r anomaly.BenfordResult, alpha, phi float64) Finding {
 	test := "首位数字"
 	if r.Digits == 2 {
 		test = "前两位数字"
@@ -574,11 +886,15 @@ func benfordFinding(kind, unit string, r anomaly.BenfordResult, alpha float64) F
 	if unit != AllUnits {
 		who = "「" + unit + "」"
 	}
+	dispersed := ""
+	if phi > 1 {
+		dispersed = fmt.Sprintf("按全批各单位的离散度%s校正后", fv(round(phi, 2)))
+	}
 	return Finding{
 		Kind: kind, Severity: "warning", Unit: unit, Values: []float64{float64(r.N), r.ChiSquare, r.P},
-		Statistic: "MAD", Value: round(r.MAD, 5), Threshold: r.Threshold,
-		Reason: fmt.Sprintf("%s%d个不小于10的非百分比数字的%s分布与本福特定律不符:MAD=%s,超过%s(%s);卡方=%s(自由度%d,p=%.2g,低于%.2g)",
-			who, r.N, test, fv(round(r.MAD, 5)), fv(r.Threshold), conformityNames[r.Conformity], fv(round(r.ChiSquare, 2)), r.DF, r.P, alpha),
+		Statistic: "MAD", Value: round(r.MAD, 5), Threshold: r.Threshold, P: r.P,
+		Reason: fmt.Sprintf("%s%d个不小于10的非百分比数字的%s分布与本福特定律不符:MAD=%s,超过%s(%s);卡方=%s(自由度%d,%sp=%.2g,低于%.2g)",
+			who, r.N, test, fv(round(r.MAD, 5)), fv(r.Threshold), conformityNames[r.Conformity], fv(round(r.ChiSquare, 2)), r.DF, dispersed, r.P, alpha),
 	}
 }
 
@@ -610,11 +926,35 @@ func (a *Auditor) smallCounts() []bool {
 	return small
 }
 
-// benford runs the batch-wide digit tests.
-func (a *Auditor) benford(inds []int) ([]Finding, []anomaly.BenfordResult) {
+// benfordSample bounds the figures per indicator from which its spread
+// is estimated.
+const benfordSample = 1024
+
+// benford runs the batch-wide digit tests on the figures of the
+// indicators inds whose figures span orders of magnitude (see
+// anomaly.Spread): the others' leading digits are set by the indicator's
+// level, not by chance. When none does, or too few figures are left, both
+// results say so in their Reason. It also returns the number of
+// indicators tested and left out.
+func (a *Auditor) benford(inds []int) (out []Finding, results []anomaly.BenfordResult, tested, narrow int) {
+	// The spread of each indicator, from evenly spaced records.
+	step := max(1, len(a.recs)/benfordSample)
+	var wide []int
+	var xs, buf []float64
+	for _, i := range inds {
+		xs = xs[:0]
+		for k := 0; k < len(a.recs); k += step {
+			if x := a.recs[k].vals[i]; math.Abs(x) >= 10 {
+				xs = append(xs, x)
+			}
+		}
+		if anomaly.Spread(xs, buf) >= anomaly.MinSpread {
+			wide = append(wide, i)
+		}
+	}
 	var all anomaly.DigitCounts
 	for _, r := range a.recs {
-		for _, i := range inds {
+		for _, i := range wide {
 			if x := r.vals[i]; !math.IsNaN(x) {
 				all.Add(x)
 			}
@@ -622,19 +962,166 @@ func (a *Auditor) benford(inds []int) ([]Finding, []anomaly.BenfordResult) {
 	}
 	first := all.Test(1, a.opts.MinBenford)
 	two := all.Test(2, a.opts.MinBenford2)
-	var out []Finding
+	tested, narrow = len(wide), len(inds)-len(wide)
+	for _, r := range []*anomaly.BenfordResult{&first, &two} {
+		switch {
+		case len(wide) == 0:
+			r.Conformity = anomaly.NotApplicable
+			r.Reason = fmt.Sprintf("不适用:%d项指标中没有一项的数值(中间90%%)跨越至少%s个数量级;数值集中时首位数字由指标本身的量级决定,不能据此判断真伪",
+				len(inds), fv(anomaly.MinSpread))
+		case r.Conformity == anomaly.TooFew:
+			r.Reason = fmt.Sprintf("不适用:数值跨越至少%s个数量级的%d项指标只有%d个不小于10的数字,至少需要%d个",
+				fv(anomaly.MinSpread), len(wide), r.N, r.MinCount)
+		}
+	}
 	if first.Fails(a.opts.Alpha) {
-		out = append(out, benfordFinding(KindBenford1, AllUnits, first, a.opts.Alpha))
+		out = append(out, benfordFinding(KindBenford1, AllUnits, first, a.opts.Alpha, 1))
 	}
 	if two.Fails(a.opts.Alpha) {
-		out = append(out, benfordFinding(KindBenford2, AllUnits, two, a.opts.Alpha))
+		out = append(out, benfordFinding(KindBenford2, AllUnits, two, a.opts.Alpha, 1))
 	}
-	return out, []anomaly.BenfordResult{first, two}
+	return out, []anomaly.BenfordResult{first, two}, tested, narrow
 }
 
-// minLastDigits is the least number of integer figures of at least 10 a
-// unit needs for the round-number test.
-const minLastDigits = 30
+// zeroTails counts, per indicator, the trailing zeros of the figures of
+// the units that report no hierarchy total: the batch's baseline for the
+// rounding test. Percentages are left out (nil).
+func (a *Auditor) zeroTails(totals map[string]bool) []*anomaly.ZeroTails {
+	zt := make([]*anomaly.ZeroTails, len(a.form.Indicators))
+	for i, ind := range a.form.Indicators {
+		if ind.Type != rules.Percent {
+			zt[i] = new(anomaly.ZeroTails)
+		}
+	}
+	for _, r := range a.recs {
+		if totals[r.unit] {
+			continue
+		}
+		for i, z := range zt {
+			if z == nil {
+				continue
+			}
+			if t, d := anomaly.TrailingZeros(r.vals[i]); d > 0 {
+				z.Add(t)
+			}
+		}
+	}
+	return zt
+}
+
+// rounding tests a unit's figures for rounding by magnitude: each figure
+// of at least 10 scores by its trailing zeros against the chance of as
+// many under honest reporting (10^−t, or the share among the batch's
+// other units when the indicator is commonly round), combined over the
+// unit's figures (a figure repeated unchanged counts once).
+func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScratch) anomaly.RoundingResult {
+	own := sc.own[:0]
+	for range base {
+		own = append(own, anomaly.ZeroTails{})
+	}
+	sc.own, sc.figs = own, sc.figs[:0]
+	// One pass over the unit's figures: its own tails (which the
+	// baseline leaves out) and the figures scored.
+	for k, r := range u.periods {
+	next:
+		for i, z := range base {
+			if z == nil {
+				continue
+			}
+			x := r.vals[i]
+			t, d := anomaly.TrailingZeros(x)
+			if d == 0 {
+				continue
+			}
+			own[i].Add(t)
+			for _, earlier := range u.periods[:k] {
+				if earlier.vals[i] == x {
+					continue next
+				}
+			}
+			sc.figs = append(sc.figs, scoredFigure{i, t, d})
+		}
+	}
+	sc.t, sc.d, sc.tails, sc.flat = sc.t[:0], sc.d[:0], sc.tails[:0], sc.flat[:0]
+	for _, f := range sc.figs {
+		sc.t, sc.d = append(sc.t, f.t), append(sc.d, f.d)
+	}
+	if !anomaly.MaybeRounded(sc.t, sc.d) {
+		return anomaly.RoundingResult{N: len(sc.figs), P: 1}
+	}
+	sc.t = sc.t[:0]
+	for _, f := range sc.figs {
+		for k := 0; k < min(f.d, anomaly.MaxZeros+1); k++ {
+			tl := base[f.ind].Tail(&own[f.ind], k, f.d)
+			if k > 0 {
+				tl = min(tl, sc.flat[len(sc.flat)-1]) // at least k+1 zeros is rarer than k
+			}
+			sc.flat = append(sc.flat, tl)
+		}
+		sc.t = append(sc.t, min(f.t, f.d-1))
+	}
+	// The tails are cut from flat once it no longer grows.
+	start := 0
+	for _, f := range sc.figs {
+		n := min(f.d, anomaly.MaxZeros+1)
+		sc.tails = append(sc.tails, sc.flat[start:start+n:start+n])
+		start += n
+	}
+	return anomaly.Rounding(sc.t, sc.tails)
+}
+
+// scoredFigure is a figure of the rounding test: its indicator, trailing
+// zeros and digits.
+type scoredFigure struct{ ind, t, d int }
+
+// dispersionSample bounds the units from which digitDispersion estimates
+// the overdispersion.
+const dispersionSample = 2000
+
+// digitDispersion estimates how much more the leading digits of a unit's
+// figures stray from Benford's law than independent draws would, from up
+// to dispersionSample evenly spaced units (see anomaly.Dispersion). A
+// unit's figures all grow with its size, so its digits shift together:
+// on a batch of 40 clean districts whose sizes span 40×, the largest gave
+// p = 5e-7 against Benford's law. The per-unit tests divide their
+// chi-squares by it.
+func (a *Auditor) digitDispersion(units []*unitRows, inds []int, totals map[string]bool) [2]float64 {
+	step := max(1, len(units)/dispersionSample)
+	var chi1, chi2, vals []float64
+	for k := 0; k < len(units); k += step {
+		u := units[k]
+		if totals[u.name] {
+			continue
+		}
+		var c anomaly.DigitCounts
+		vals, c = unitDigitCounts(vals[:0], u, inds)
+		if c.N >= a.opts.MinUnitBenford {
+			chi1 = append(chi1, c.Test(1, a.opts.MinUnitBenford).ChiSquare)
+			chi2 = append(chi2, c.Test(2, 1).ChiSquare)
+		}
+	}
+	return [2]float64{anomaly.Dispersion(chi1, 8), anomaly.Dispersion(chi2, 89)}
+}
+
+// minRounding is the least number of whole figures of at least 10 a unit
+// needs for the rounding test.
+const minRounding = 5
+
+// unitStats count what the per-unit tests were run on, for the report's
+// applicability of the tests.
+type unitStats struct {
+	benfordTested, benfordFew, benfordNarrow atomic.Int64
+	roundTested, roundFew                    atomic.Int64
+}
+
+// roundScratch is the memory of the rounding tests of a chunk of units.
+type roundScratch struct {
+	own   []anomaly.ZeroTails
+	figs  []scoredFigure
+	t, d  []int
+	tails [][]float64
+	flat  []float64
+}
 
 // unitAlpha is the level of the per-unit digit tests: UnitAlpha, or Alpha
 // shared among the units tested when that is stricter. Without the
@@ -656,37 +1143,65 @@ func (a *Auditor) unitAlpha(totals map[string]bool) float64 {
 // numbers, at level alpha, on the figures of the indicators inds of each
 // unit. Hierarchy totals are left out: their figures are sums of the
 // parts' (which the hierarchy check compares), not figures anyone typed.
-func (a *Auditor) unitDigits(units []*unitRows, inds []int, totals map[string]bool, alpha float64) []Finding {
+func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.ZeroTails, phi [2]float64, totals map[string]bool, alpha float64, st *unitStats) []Finding {
 	var bf, last []Finding
-	crit := anomaly.CriticalZ(alpha)
-	var vals []float64
+	var vals, buf []float64
+	var rsc roundScratch
 	for _, u := range units {
 		if totals[u.name] {
 			continue
 		}
-		vals = unitValues(vals[:0], u, inds)
 		var c anomaly.DigitCounts
-		for _, v := range vals {
-			c.Add(v)
+		vals, c = unitDigitCounts(vals[:0], u, inds)
+		if c.N < a.opts.MinUnitBenford {
+			st.benfordFew.Add(1)
+		} else {
+			st.benfordTested.Add(1)
 		}
-		if c.Fails(1, a.opts.MinUnitBenford, alpha) {
-			bf = append(bf, benfordFinding(KindBenford1, u.name, c.Test(1, a.opts.MinUnitBenford), alpha))
+		// Nigrini's conditions are checked only where the digits stray:
+		// sorting every unit's figures would cost more than the test.
+		fails1, fails2 := c.FailsDispersed(1, a.opts.MinUnitBenford, alpha, phi[0]), c.FailsDispersed(2, a.opts.MinBenford2, alpha, phi[1])
+		if (fails1 || fails2) && anomaly.Spread(vals, buf) < anomaly.MinSpread {
+			st.benfordNarrow.Add(1)
+			fails1, fails2 = false, false
 		}
-		if c.Fails(2, a.opts.MinBenford2, alpha) {
-			bf = append(bf, benfordFinding(KindBenford2, u.name, c.Test(2, a.opts.MinBenford2), alpha))
+		if fails1 {
+			bf = append(bf, benfordFinding(KindBenford1, u.name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0]))
 		}
-		// The exact p-value decides; the z-score, which the normal
-		// approximation compares with crit, is what the report shows.
-		r := anomaly.LastDigits(vals)
-		if r.N < minLastDigits || r.Z <= crit || r.P >= alpha {
+		if fails2 {
+			bf = append(bf, benfordFinding(KindBenford2, u.name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1]))
+		}
+		rr := a.rounding(u, base, &rsc)
+		if rr.N < minRounding {
+			st.roundFew.Add(1)
+			continue
+		}
+		st.roundTested.Add(1)
+		if rr.P >= alpha {
 			continue
 		}
 		last = append(last, Finding{
-			Kind: KindLastDigit, Severity: "warning", Unit: u.name, Values: []float64{float64(r.Round), float64(r.N), r.P},
-			Statistic: "z", Value: round(r.Z, 2), Threshold: round(crit, 2),
-			Reason: fmt.Sprintf("「%s」%d个不小于10的整数中有%d个以0或5结尾(%.0f%%,随机应约20%%),z=%s,超过%s;二项检验p=%.2g,低于%.2g,疑似按整数估填",
-				u.name, r.N, r.Round, r.Share*100, fv(round(r.Z, 2)), fv(round(crit, 2)), r.P, alpha),
+			Kind: KindLastDigit, Severity: "warning", Unit: u.name, Values: []float64{float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)},
+			Statistic: "凑整检验p值(上界)", Value: rr.P, Threshold: alpha, P: rr.P,
+			Reason: fmt.Sprintf("「%s」%d个不小于10的整数共有%d个结尾的0,诚实填报预期约%s个(按位数及全批其他单位同一指标的情况);偶然如此的概率不超过%.2g,低于%.2g,疑似按整数估填",
+				u.name, rr.N, rr.Zeros, fv(round(rr.Expected, 1)), rr.P, alpha),
 		})
 	}
 	return append(bf, last...)
+}
+
+// sizeAware reports whether indicator i is a count compared with units of
+// the same size: not a rate, a per-capita figure or a difference, which
+// are compared as they are.
+func (a *Auditor) sizeAware(i int) bool {
+	ind := a.form.Indicators[i]
+	if ind.Type == rules.Percent || strings.Contains(ind.Unit, "/") || strings.Contains(ind.Unit, "百分点") {
+		return false
+	}
+	for _, w := range []string{"均", "率", "比", "每"} {
+		if strings.Contains(ind.Name, w) {
+			return false
+		}
+	}
+	return ind.Min == nil || *ind.Min >= 0
 }

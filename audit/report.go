@@ -2,8 +2,11 @@ package audit
 
 import (
 	"cmp"
+	"fmt"
+	"io"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
@@ -18,6 +21,12 @@ type Report struct {
 	// Benford holds the batch-wide digit tests, with their verdict or
 	// "too_few" when there were too few figures.
 	Benford []anomaly.BenfordResult `json:"benford"`
+	// Tests says for each statistical test what it was run on, or why it
+	// does not apply.
+	Tests []TestStatus `json:"tests"`
+	// Cases are the case files, one per unit with findings, the most
+	// deserving of a look first; Findings are the detail they group.
+	Cases []Case `json:"cases"`
 	// Rows lists every row checked that has a violation or an evaluation
 	// error, in input order.
 	Rows     []RowReport `json:"rows"`
@@ -97,10 +106,35 @@ func (a *Auditor) report() *Report {
 		rep.Findings = []Finding{}
 	}
 	for i := range rep.Findings {
-		rep.Findings[i].finite()
+		f := &rep.Findings[i]
+		f.finite()
+		if statistical[f.Kind] {
+			// A p-value that underflowed is below the smallest one
+			// written; 0 is left for the rules broken.
+			f.P = max(f.P, minP)
+		}
 	}
 	if rep.Problems == nil {
 		rep.Problems = []Problem{}
+	}
+	totals := a.totals()
+	tested := len(a.units)
+	for t := range totals {
+		if a.units[t] != nil {
+			tested--
+		}
+	}
+	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, &caseLookup{a: a, medians: map[cellKey]float64{}},
+		func(id string) (int, bool) {
+			ind, ok := a.form.Indicator(id)
+			if !ok {
+				return 0, false
+			}
+			return ind.Index, true
+		})
+	rep.Tests = a.tests
+	if rep.Tests == nil {
+		rep.Tests = []TestStatus{}
 	}
 	for _, ind := range a.form.Indicators {
 		rep.indicators = append(rep.indicators, ind.ID)
@@ -194,6 +228,86 @@ func (a *Auditor) report() *Report {
 	return rep
 }
 
+// caseLookup gives the case files the figures beside a cell: the peers'
+// median of a period and indicator is computed once, when a case needs it.
+type caseLookup struct {
+	a       *Auditor
+	medians map[cellKey]float64
+}
+
+type cellKey struct {
+	period string
+	ind    int
+}
+
+func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string) {
+	value, median, expected, prev = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	u := l.a.units[unit]
+	if u == nil {
+		return
+	}
+	r := u.find(period)
+	if r == nil {
+		return
+	}
+	value = r.vals[ind]
+	if p := u.previous(period); p != nil {
+		prev, prevPeriod = p.vals[ind], p.period
+	}
+	// The peers' median and the unit's size, as the peer comparison had
+	// them; a median it did not compute is computed here.
+	var g *periodRows
+	for _, p := range l.a.periods {
+		if p.period == period {
+			g = p
+		}
+	}
+	if g == nil {
+		return
+	}
+	k := cellKey{period, ind}
+	m, ok := l.medians[k]
+	if !ok {
+		if g.medians != nil {
+			m = g.medians[ind]
+		}
+		if math.IsNaN(m) {
+			xs := make([]float64, 0, len(g.vecs))
+			for _, v := range g.vecs {
+				if !math.IsNaN(v[ind]) {
+					xs = append(xs, v[ind])
+				}
+			}
+			m = anomaly.Median(xs)
+		}
+		l.medians[k] = m
+	}
+	median = round(m, 2)
+	if g.sizes == nil || l.a.per != nil || !l.a.sizeAware(ind) || math.IsNaN(m) {
+		return
+	}
+	sz := g.sizes()
+	if math.IsNaN(sz.logMed[ind]) {
+		return
+	}
+	for i, p := range g.peers {
+		if p == r && !math.IsNaN(sz.scale[i]) {
+			expected = round(math.Exp(sz.logMed[ind]+sz.scale[i]), 2)
+		}
+	}
+	return
+}
+
+func (l *caseLookup) rowCounts(unit string) (errors, warnings int) {
+	if u := l.a.units[unit]; u != nil {
+		for _, r := range u.periods {
+			errors += r.res.Summary.Errors
+			warnings += r.res.Summary.Warnings
+		}
+	}
+	return
+}
+
 // finite replaces infinities and NaN (a sum of huge figures can overflow)
 // by 0: JSON has no such numbers, and a report must always encode.
 func (f *Finding) finite() {
@@ -204,7 +318,66 @@ func (f *Finding) finite() {
 	}
 	fix(&f.Value)
 	fix(&f.Threshold)
+	fix(&f.P)
 	for i := range f.Values {
 		fix(&f.Values[i])
 	}
+}
+
+// writeCases writes the case files and the tests' applicability for a
+// terminal: the part of the text report before the detail.
+func (r *Report) writeCases(w io.Writer) {
+	if len(r.Tests) > 0 {
+		fmt.Fprintln(w, "\n统计检验:")
+		for _, t := range r.Tests {
+			fmt.Fprintf(w, "  [%s] %s\n", KindNames[t.Kind], t.Reason)
+		}
+	}
+	if len(r.Cases) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n问题线索(%d个单位,按证据强弱排序):\n", len(r.Cases))
+	for _, c := range r.Cases {
+		mark := ""
+		if !c.Significant {
+			mark = "(证据不足)"
+		}
+		fmt.Fprintf(w, "%3d. %s%s [%s] %s\n", c.Rank, c.Unit, mark, severityNames[c.Severity], c.Summary)
+		for _, it := range c.Items {
+			fmt.Fprintf(w, "     - %s\n", evidenceText(&it))
+			for _, rs := range it.Reasons {
+				fmt.Fprintf(w, "         [%s] %s\n", KindNames[rs.Kind], rs.Text)
+			}
+		}
+	}
+}
+
+// evidenceText is an evidence item's cell and figures in one line.
+func evidenceText(it *Evidence) string {
+	var b strings.Builder
+	if it.Period != "" {
+		b.WriteString(it.Period)
+		b.WriteByte(' ')
+	}
+	switch {
+	case it.Name != "":
+		fmt.Fprintf(&b, "「%s」", it.Name)
+	case it.Peer != "":
+		fmt.Fprintf(&b, "与「%s」", it.Peer)
+	default:
+		b.WriteString("全部数字")
+	}
+	if it.Value != nil {
+		fmt.Fprintf(&b, " 填报%s", fv(*it.Value))
+		if it.PeerMedian != nil {
+			fmt.Fprintf(&b, ",同期各单位中位数%s", fv(*it.PeerMedian))
+		}
+		if it.Expected != nil {
+			fmt.Fprintf(&b, ",同等规模单位约%s", fv(math.Round(*it.Expected)))
+		}
+		if it.Previous != nil {
+			fmt.Fprintf(&b, ",上期(%s)%s", it.PreviousPeriod, fv(*it.Previous))
+		}
+	}
+	return b.String()
 }

@@ -61,7 +61,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 var KindNames = map[string]string{
 	KindBatchRule: "批量规则", KindBatchError: "批量规则无法计算", KindHierarchy: "上下级合计不符",
 	KindJump: "环比异常变动", KindBenford1: "本福特首位数字", KindBenford2: "本福特前两位数字",
-	KindLastDigit: "尾数偏好(0/5)", KindDuplicate: "疑似照抄", KindOutlier: "同类单位离群值",
+	KindLastDigit: "凑整(结尾的0)", KindDuplicate: "疑似照抄", KindOutlier: "同类单位离群值",
 }
 
 var verdictNames = map[string]string{checker.Pass: "通过", checker.Warn: "警告", checker.Fail: "不通过"}
@@ -136,6 +136,10 @@ func (r *Report) WriteText(w io.Writer) error {
 		if b.Digits == 2 {
 			name = "前两位数字"
 		}
+		if b.Reason != "" {
+			fmt.Fprintf(bw, "本福特%s: %d个数字,%s\n", name, b.N, b.Reason)
+			continue
+		}
 		if b.Conformity == "too_few" {
 			fmt.Fprintf(bw, "本福特%s: %d个数字,数据太少(至少%d个),无法判断\n", name, b.N, b.MinCount)
 			continue
@@ -143,6 +147,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(bw, "本福特%s: %d个数字, MAD=%s (%s), 卡方=%s 自由度%d p=%.3g\n", name, b.N,
 			rules.FormatValue(b.MAD), conformityNames[b.Conformity], rules.FormatValue(b.ChiSquare), b.DF, b.P)
 	}
+	r.writeCases(bw)
 	if len(s.TopRules) > 0 {
 		fmt.Fprintln(bw, "\n违规最多的规则:")
 		for _, rc := range s.TopRules {

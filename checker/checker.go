@@ -2,6 +2,7 @@ package checker
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -108,7 +109,7 @@ func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Resu
 		if ind.Required && !st.have[ind.Index] && !st.bad[ind.Index] {
 			r.add(Violation{
 				Rule: BuiltinRequired, Name: "必填指标未填写", Severity: rules.SevError,
-				Message: fmt.Sprintf("「%s」为必填指标,尚未填写", ind.Name),
+				Message: fmt.Sprintf("「%s」为必填指标，尚未填写", ind.Name),
 				Fields:  map[string]any{ind.ID: nil}, order: ind.Index, key: ind.ID,
 			})
 		}
@@ -117,7 +118,7 @@ func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Resu
 		if _, ok := f.Rule(id); !ok && !strings.HasPrefix(id, "builtin.") {
 			r.add(Violation{
 				Rule: BuiltinUnknownExplanation, Name: "说明对应的规则不存在", Severity: rules.SevInfo,
-				Message: fmt.Sprintf("说明所对应的规则 %q 不存在,该说明未被使用", id),
+				Message: fmt.Sprintf("说明所对应的规则“%s”不存在，该说明未被使用", id),
 				Fields:  map[string]any{}, order: len(f.Indicators), key: id,
 			})
 		}
@@ -160,7 +161,7 @@ func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, 
 		field := prefix + ind.ID
 		r.add(Violation{
 			Rule: BuiltinDuplicateField, Name: "指标重复填写", Severity: rules.SevError,
-			Message: fmt.Sprintf("「%s」被重复填写(指标代码与中文名称各填了一次)", ind.Name),
+			Message: fmt.Sprintf("「%s」被重复填写（指标代码与中文名称各填了一次）", ind.Name),
 			Fields:  map[string]any{field: vals[ind.ID], prefix + ind.Name: vals[ind.Name]}, order: ind.Index, key: field,
 		})
 		bad[ind.Index] = true
@@ -175,7 +176,7 @@ func (st *state) loadValue(ind *rules.Indicator, field string, v any, prev bool,
 		have, bad, raw, nums = st.havePrev, st.badPrev, st.rawPrev, st.fr.Prev
 	}
 	raw[ind.Index] = v
-	x, err := Normalize(v, ind.Type)
+	x, err := NormalizeFor(v, ind)
 	if err != nil {
 		bad[ind.Index] = true
 		r.add(valueViolation(ind, field, v, err))
@@ -193,7 +194,7 @@ func (st *state) checkRange(ind *rules.Indicator, field string, x float64, v any
 	if (ind.Min != nil && x < *ind.Min) || (ind.Max != nil && x > *ind.Max) {
 		r.add(Violation{
 			Rule: BuiltinRange, Name: "数值超出范围", Severity: rules.SevError,
-			Message: fmt.Sprintf("「%s」为%s%s,超出允许范围%s", ind.Name, rules.FormatValue(x), ind.Unit, bounds(ind)),
+			Message: fmt.Sprintf("「%s」为%s%s，超出允许范围%s", ind.Name, rules.FormatValue(x), ind.Unit, bounds(ind)),
 			Fields:  map[string]any{field: v}, order: ind.Index, key: field,
 		})
 	}
@@ -229,16 +230,22 @@ func bounds(ind *rules.Indicator) string {
 
 func valueViolation(ind *rules.Indicator, field string, v any, err error) Violation {
 	viol := Violation{Severity: rules.SevError, Fields: map[string]any{field: v}, order: ind.Index, key: field}
+	var ue *UnitError
+	if errors.As(err, &ue) {
+		viol.Rule, viol.Name = BuiltinType, "单位不符"
+		viol.Message = fmt.Sprintf("「%s」填写的单位是“%s”，本项以“%s”填报，请换算成%s后填写", ind.Name, ue.Given, ue.Want, ue.Want)
+		return viol
+	}
 	switch err {
 	case ErrPlaceholder:
 		viol.Rule, viol.Name = BuiltinPlaceholder, "模板占位符未替换"
-		viol.Message = fmt.Sprintf("「%s」仍是模板占位符 %q,请填写实际数字", ind.Name, fmt.Sprint(v))
+		viol.Message = fmt.Sprintf("「%s」仍是模板占位符“%s”，请填写实际数字", ind.Name, fmt.Sprint(v))
 	case ErrFraction:
 		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
-		viol.Message = fmt.Sprintf("「%s」应为整数%s,填写的是 %v", ind.Name, ind.Unit, v)
+		viol.Message = fmt.Sprintf("「%s」应为整数%s，填写的是%v", ind.Name, ind.Unit, v)
 	default:
 		viol.Rule, viol.Name = BuiltinType, "数值类型不符"
-		viol.Message = fmt.Sprintf("「%s」不是有效数字:%s", ind.Name, describe(v))
+		viol.Message = fmt.Sprintf("「%s」不是有效数字：%s", ind.Name, describe(v))
 	}
 	return viol
 }
@@ -246,7 +253,7 @@ func valueViolation(ind *rules.Indicator, field string, v any, err error) Violat
 func describe(v any) string {
 	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("%q", x)
+		return "“" + x + "”"
 	case bool:
 		return fmt.Sprintf("布尔值 %v", x)
 	case map[string]any:
@@ -258,7 +265,7 @@ func describe(v any) string {
 }
 
 func unknownField(f *rules.Form, prefix, key string, v any) Violation {
-	msg := fmt.Sprintf("表单中没有指标 %q", prefix+key)
+	msg := "表单中没有指标“" + prefix + key + "”"
 	return Violation{
 		Rule: BuiltinUnknownField, Name: "未知指标", Severity: rules.SevError,
 		Message: msg, Fields: map[string]any{prefix + key: v}, order: len(f.Indicators), key: prefix + key,

@@ -131,8 +131,8 @@ func TestCheck(t *testing.T) {
 				"sport.silver_ge_gold invalid missing=[] invalid=[gold silver]",
 			},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], "「金牌数」应为整数枚,填写的是 3.5")
-				wantMessage(t, r.Violations[1], "「银牌数」应为整数枚,填写的是 4.5")
+				wantMessage(t, r.Violations[0], "「金牌数」应为整数枚，填写的是3.5")
+				wantMessage(t, r.Violations[1], "「银牌数」应为整数枚，填写的是4.5")
 			},
 		},
 		{
@@ -159,7 +159,7 @@ func TestCheck(t *testing.T) {
 			},
 			summary: &checker.Summary{Rules: 6, Errors: 5, Skipped: 6},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], `「金牌数」仍是模板占位符 "xx",请填写实际数字`)
+				wantMessage(t, r.Violations[0], `「金牌数」仍是模板占位符“xx”，请填写实际数字`)
 				if v := r.Violations[3].Fields["spend"]; v != "" {
 					t.Errorf("spend field = %#v, want the submitted empty string", v)
 				}
@@ -177,7 +177,7 @@ func TestCheck(t *testing.T) {
 				"sport.silver_ge_gold missing missing=[gold silver] invalid=[]",
 			},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], "「金牌数」为必填指标,尚未填写")
+				wantMessage(t, r.Violations[0], "「金牌数」为必填指标，尚未填写")
 			},
 		},
 		{
@@ -196,9 +196,9 @@ func TestCheck(t *testing.T) {
 				"sport.athletes_ge_events invalid missing=[] invalid=[athletes]",
 			},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], "「金牌数」不是有效数字:布尔值 true")
-				wantMessage(t, r.Violations[1], "「银牌数」不是有效数字:对象")
-				wantMessage(t, r.Violations[2], "「运动员人数」不是有效数字:数组")
+				wantMessage(t, r.Violations[0], "「金牌数」不是有效数字：布尔值 true")
+				wantMessage(t, r.Violations[1], "「银牌数」不是有效数字：对象")
+				wantMessage(t, r.Violations[2], "「运动员人数」不是有效数字：数组")
 			},
 		},
 		{
@@ -231,9 +231,9 @@ func TestCheck(t *testing.T) {
 				"warning sport.spend_per_event events,spend",
 			},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], "「金牌数」为-1枚,超出允许范围不低于0枚")
-				wantMessage(t, r.Violations[1], "「专项资金」为20000万元,超出允许范围0–10000万元")
-				wantMessage(t, r.Violations[2], "「本科上线率」为101%,超出允许范围0–100%")
+				wantMessage(t, r.Violations[0], "「金牌数」为-1枚，超出允许范围不低于0枚")
+				wantMessage(t, r.Violations[1], "「专项资金」为20000万元，超出允许范围0–10000万元")
+				wantMessage(t, r.Violations[2], "「本科上线率」为101%，超出允许范围0–100%")
 				wantMessage(t, r.Violations[3], "人均资金666.6667万元")
 				wantMessage(t, r.Violations[4], "每个项目平均资金2000万元,偏高")
 			},
@@ -258,10 +258,10 @@ func TestCheck(t *testing.T) {
 			},
 			skipped: []string{"edu.delta missing missing=[previous.pass_rate] invalid=[]"},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], `表单中没有指标 "athelets",是否是「运动员人数」(athletes)?`)
-				wantMessage(t, r.Violations[1], `表单中没有指标 "completely_unrelated_figure"`)
-				wantMessage(t, r.Violations[2], `表单中没有指标 "previous.pass_rte",是否是「本科上线率」(pass_rate)?`)
-				wantMessage(t, r.Violations[3], `表单中没有指标 "金牌",是否是「金牌数」(gold)?`)
+				wantMessage(t, r.Violations[0], `表单中没有指标“athelets”，是否是「运动员人数」（athletes）？`)
+				wantMessage(t, r.Violations[1], `表单中没有指标“completely_unrelated_figure”`)
+				wantMessage(t, r.Violations[2], `表单中没有指标“previous.pass_rte”，是否是「本科上线率」（pass_rate）？`)
+				wantMessage(t, r.Violations[3], `表单中没有指标“金牌”，是否是「金牌数」（gold）？`)
 				if v := r.Violations[3].Fields["金牌"]; v != 3.0 {
 					t.Errorf("unknown field value = %#v", v)
 				}
@@ -283,7 +283,7 @@ func TestCheck(t *testing.T) {
 			},
 			summary: &checker.Summary{Rules: 6, Evaluated: 2, Passed: 2, Errors: 2, Skipped: 4},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], "「参赛项目数」为必填指标,尚未填写")
+				wantMessage(t, r.Violations[0], "「参赛项目数」为必填指标，尚未填写")
 				if v, ok := r.Violations[0].Fields["events"]; !ok || v != nil {
 					t.Errorf("fields = %v", r.Violations[0].Fields)
 				}
@@ -313,7 +313,7 @@ func TestCheck(t *testing.T) {
 				"sport.silver_ge_gold invalid missing=[] invalid=[gold]",
 			},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], "「金牌数」被重复填写(指标代码与中文名称各填了一次)")
+				wantMessage(t, r.Violations[0], "「金牌数」被重复填写（指标代码与中文名称各填了一次）")
 			},
 		},
 		{
@@ -431,7 +431,7 @@ func TestCheck(t *testing.T) {
 			violations:   []string{"info builtin.unknown_explanation "},
 			summary:      &checker.Summary{Rules: 6, Evaluated: 6, Passed: 6, Infos: 1},
 			check: func(t *testing.T, r *checker.Result) {
-				wantMessage(t, r.Violations[0], `说明所对应的规则 "sport.no_such_rule" 不存在,该说明未被使用`)
+				wantMessage(t, r.Violations[0], `说明所对应的规则“sport.no_such_rule”不存在，该说明未被使用`)
 			},
 		},
 		{

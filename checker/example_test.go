@@ -46,7 +46,7 @@ func ExampleChecker_Check() {
 	fmt.Printf("%d rules: %d passed, %d skipped\n", r.Summary.Rules, r.Summary.Passed, r.Summary.Skipped)
 	// Output:
 	// verdict: fail
-	// error builtin.placeholder: 「银牌数」仍是模板占位符 "xx",请填写实际数字
+	// error builtin.placeholder: 「银牌数」仍是模板占位符“xx”，请填写实际数字
 	// error sport.gold_le_events: 金牌15枚多于参赛项目12项
 	// warning sport.spend_per_event: 每个项目平均资金150万元,偏高 (已说明: 含场馆维修资金)
 	// skipped edu.delta: missing [previous.pass_rate][]

@@ -31,7 +31,7 @@ func addHints(f *rules.Form, r *Result, from int, keys []string) {
 			var hint *rules.Indicator
 			hint, prev, cur = closest(f, k, prev, cur)
 			if hint != nil {
-				r.Violations[from+i].Message += fmt.Sprintf(",是否是「%s」(%s)?", hint.Name, hint.ID)
+				r.Violations[from+i].Message += fmt.Sprintf("，是否是「%s」（%s）？", hint.Name, hint.ID)
 			}
 			break
 		}

@@ -3,10 +3,12 @@ package checker
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/figcheck/figcheck/rules"
 )
@@ -20,6 +22,64 @@ var (
 	// ErrFraction marks a fraction given for an integer indicator.
 	ErrFraction = errors.New("fraction in an integer field")
 )
+
+// UnitError is a figure written with a unit other than its indicator's
+// ("3850元" for a figure counted in 万元).
+type UnitError struct {
+	Given, Want string
+}
+
+func (e *UnitError) Error() string {
+	return fmt.Sprintf("written in %s, counted in %s", e.Given, e.Want)
+}
+
+// unitSynonyms are the units written for one another.
+var unitSynonyms = map[string]string{"名": "人", "场次": "场", "百分点": "个百分点"}
+
+func sameUnit(a, b string) bool {
+	if s, ok := unitSynonyms[a]; ok {
+		a = s
+	}
+	if s, ok := unitSynonyms[b]; ok {
+		b = s
+	}
+	return a == b
+}
+
+// NormalizeFor is Normalize for one indicator: a string may end with the
+// indicator's own unit ("24次", "3,850万元" for a 万元 figure), which is
+// dropped; another unit is a *UnitError naming both.
+func NormalizeFor(v any, ind *rules.Indicator) (float64, error) {
+	if s, ok := v.(string); ok && ind.Unit != "" {
+		num, unit := splitUnit(s)
+		switch {
+		case unit == "" || num == "":
+		case sameUnit(unit, ind.Unit):
+			v = num
+		case ind.Type == rules.Percent && unit == "%":
+		default:
+			if _, err := parseString(num, ind.Type); err == nil || errors.Is(err, ErrPlaceholder) {
+				return 0, &UnitError{Given: unit, Want: ind.Unit}
+			}
+		}
+	}
+	return Normalize(v, ind.Type)
+}
+
+// splitUnit cuts the words after the number off a typed value: "24次" is
+// "24" and "次". A value with no number before the words is left whole.
+func splitUnit(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	i := len(s)
+	for i > 0 {
+		r, size := utf8.DecodeLastRuneInString(s[:i])
+		if unicode.IsDigit(r) || unicode.IsSpace(r) || strings.ContainsRune(".,%．，％xX×ｘＸ*＊?？_＿", r) {
+			break
+		}
+		i -= size
+	}
+	return strings.TrimSpace(s[:i]), s[i:]
+}
 
 var fullWidth = strings.NewReplacer(
 	"０", "0", "１", "1", "２", "2", "３", "3", "４", "4",

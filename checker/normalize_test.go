@@ -189,3 +189,49 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalizeFor(t *testing.T) {
+	ind := func(unit string, typ rules.Type) *rules.Indicator {
+		return &rules.Indicator{Name: "x", Unit: unit, Type: typ}
+	}
+	tests := []struct {
+		v         any
+		ind       *rules.Indicator
+		want      float64
+		unitError string // the unit named as given, when a *UnitError
+		err       error
+	}{
+		{"24次", ind("次", rules.Integer), 24, "", nil},
+		{"37.5公里", ind("公里", rules.Number), 37.5, "", nil},
+		{"3,850万元", ind("万元", rules.Number), 3850, "", nil},
+		{" 3850 万元 ", ind("万元", rules.Number), 3850, "", nil},
+		{"26名", ind("人", rules.Integer), 26, "", nil},
+		{"156场", ind("场次", rules.Integer), 156, "", nil},
+		{"-0.7个百分点", ind("个百分点", rules.Number), -0.7, "", nil},
+		{"95%", ind("%", rules.Percent), 95, "", nil},
+		{"3850元", ind("万元", rules.Number), 0, "元", nil},
+		{"12人次", ind("人", rules.Integer), 0, "人次", nil},
+		{"xx所", ind("个", rules.Integer), 0, "所", nil},
+		{"xx所", ind("所", rules.Integer), 0, "", checker.ErrPlaceholder},
+		{"很多次", ind("次", rules.Integer), 0, "", checker.ErrNotNumber},
+		{"次", ind("次", rules.Integer), 0, "", checker.ErrNotNumber},
+		{"24", ind("次", rules.Integer), 24, "", nil},
+		{24.0, ind("次", rules.Integer), 24, "", nil},
+	}
+	for _, tt := range tests {
+		got, err := checker.NormalizeFor(tt.v, tt.ind)
+		var ue *checker.UnitError
+		switch {
+		case tt.unitError != "":
+			if !errors.As(err, &ue) || ue.Given != tt.unitError || ue.Want != tt.ind.Unit {
+				t.Errorf("NormalizeFor(%q, %s) = %v, %v; want a unit error naming %s and %s", tt.v, tt.ind.Unit, got, err, tt.unitError, tt.ind.Unit)
+			}
+		case tt.err != nil:
+			if !errors.Is(err, tt.err) {
+				t.Errorf("NormalizeFor(%q) error %v, want %v", tt.v, err, tt.err)
+			}
+		case err != nil || got != tt.want:
+			t.Errorf("NormalizeFor(%q, %s) = %v, %v; want %v", tt.v, tt.ind.Unit, got, err, tt.want)
+		}
+	}
+}

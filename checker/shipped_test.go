@@ -1,6 +1,8 @@
 package checker_test
 
 import (
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,5 +61,39 @@ func TestShippedPack(t *testing.T) {
 			}
 			t.Logf("%d rules, %d tests", len(f.Rules), len(results))
 		})
+	}
+}
+
+// TestShippedSignedChange: a decrease reads 下降, never 提高-.
+func TestShippedSignedChange(t *testing.T) {
+	f, _ := shipped(t).Form("edu_sports_halfyear")
+	var c checker.Checker
+	r := c.Check(f, &checker.Submission{Form: f.ID, Figures: map[string]any{"benke_rate": 60.0, "benke_rate_delta": -20.0}})
+	found := false
+	for _, v := range r.Violations {
+		if strings.Contains(v.Message, "提高-") {
+			t.Errorf("%s: %s", v.Rule, v.Message)
+		}
+		if strings.Contains(v.Message, "较去年下降20个百分点") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no message reads 较去年下降20个百分点: %+v", r.Violations)
+	}
+}
+
+// TestShippedMessagesFullWidth: the shipped rules' messages, which units
+// read, use full-width punctuation (outside the {{ }} expressions).
+func TestShippedMessagesFullWidth(t *testing.T) {
+	expr := regexp.MustCompile(`\{\{.*?\}\}`)
+	for _, id := range shipped(t).FormIDs() {
+		f, _ := shipped(t).Form(id)
+		for _, r := range f.Rules {
+			text := expr.ReplaceAllString(r.Message.Source, "")
+			if i := strings.IndexAny(text, ",;:()!?"); i >= 0 {
+				t.Errorf("%s: message %q has the half-width %q", r.ID, r.Message.Source, text[i:i+1])
+			}
+		}
 	}
 }

@@ -131,10 +131,7 @@ func TestUnitViolationBesideField(t *testing.T) {
 	base := startServer(t)
 	figures := filledFigures(t)
 	names := indicatorNames(t, base)
-	for _, vp := range []struct {
-		name, button string
-		vp           viewport
-	}{{"desktop", "#check-btn", desktop}, {"phone", "#check-fab", phone}} {
+	for _, vp := range screens {
 		t.Run(vp.name, func(t *testing.T) {
 			s := newSession(t, vp.vp)
 			openUnitPage(s, base)
@@ -246,7 +243,7 @@ func TestUnitReportText(t *testing.T) {
 	)
 	titles := run(s, "read the marks", chromedp.Evaluate[[]string](
 		`Array.from(document.querySelectorAll("#highlighted mark.ph")).map(m => m.textContent + "|" + m.title)`))
-	want := []string{"xx|未填写:未对应指标", "xx|未填写:新建健身步道长度", "xx|未填写:金牌数"}
+	want := []string{"xx|未填写：未对应指标", "xx|未填写：新建健身步道长度", "xx|未填写：金牌数"}
 	if strings.Join(titles, ",") != strings.Join(want, ",") {
 		t.Errorf("placeholder marks %q, want %q", titles, want)
 	}
@@ -325,10 +322,7 @@ func TestAuditUploadAndDownload(t *testing.T) {
 // through the page in order.
 func TestLayout(t *testing.T) {
 	base := startServer(t)
-	for _, vp := range []struct {
-		name string
-		vp   viewport
-	}{{"desktop", desktop}, {"phone", phone}} {
+	for _, vp := range screens {
 		t.Run(vp.name, func(t *testing.T) {
 			s := newSession(t, vp.vp)
 			for _, page := range []string{"/", "/audit"} {

@@ -10,13 +10,19 @@ import (
 	"github.com/figcheck/figcheck/extract"
 )
 
-// BenchmarkExtract reads the figures of a whole report: the filled one
-// and, when present, the seed template.
+// BenchmarkExtract reads the figures of a whole report: the filled one,
+// the own-words reports and, when present, the seed template.
 func BenchmarkExtract(b *testing.B) {
 	f := shippedForm(b)
 	inputs := map[string]string{}
 	if t, err := os.ReadFile("testdata/filled_report.txt"); err == nil {
 		inputs["filled"] = string(t)
+	}
+	reports, _ := filepath.Glob("testdata/reports/*.txt")
+	for _, p := range reports {
+		if t, err := os.ReadFile(p); err == nil {
+			inputs[strings.TrimSuffix(filepath.Base(p), ".txt")] = string(t)
+		}
 	}
 	if paths, _ := filepath.Glob(filepath.Join("..", "..", "shared", "seed", "*.txt")); len(paths) > 0 {
 		if t, err := os.ReadFile(paths[0]); err == nil {

@@ -1,18 +1,22 @@
-// Package extract finds a form's figures in the text of a report.
+// Package extract finds a form's figures in the text of a report, and
+// reads that text out of a Word document (ReadDocx).
 //
-// Each indicator of a form may carry patterns: regular expressions around
-// the figure as reports word it, with one capturing group around the value
-// (`开工建设幼儿园(\S+?)所`). Extract runs them over the text, reads each
-// capture as a number (ParseNumber), and returns the figures it is sure of,
-// the template placeholders ("xx") still in the text with the indicator
-// each one stands for, the indicators it did not find, and those it found
-// with conflicting values. It prefers giving no figure to giving a wrong
-// one: a capture that is not cleanly a number is ignored, an indicator
-// found twice with different values is ambiguous, and a number claimed by
-// two indicators goes to neither.
+// It reads figures two ways. An indicator's patterns, regular expressions
+// around the figure as one template words it (`开工建设幼儿园(\S+?)所`),
+// run first and win: they are the override for wording no general rule
+// reads. What they leave is read by the words pass (words.go): every
+// number with a unit in a clause goes to the indicator whose name, aliases
+// and unit fit it best, so that a report in its own words
+// ("新开工幼儿园7所，其中已竣工4所") is read too. It prefers giving no
+// figure to giving a wrong one: a capture that is not cleanly a number is
+// ignored, an indicator found twice with different values is ambiguous,
+// and a number two indicators fit equally goes to neither.
 //
-// Offsets and lengths count Unicode code points from the start of the text,
-// so that a browser can index the same text with Array.from.
+// Extract returns the figures it is sure of, the template placeholders
+// ("xx") still in the text with the indicator each one stands for, the
+// indicators it did not find, and the ambiguities. Offsets and lengths
+// count Unicode code points from the start of the text, so that a browser
+// can index the same text with Array.from.
 package extract
 
 import (
@@ -68,13 +72,10 @@ type Result struct {
 	// PlaceholdersOmitted counts the placeholders past the first 2000,
 	// which are not listed.
 	PlaceholdersOmitted int `json:"placeholders_omitted,omitempty"`
-	// Missing lists, in form order, the indicators with patterns of which
-	// the text holds neither a figure, a placeholder nor an ambiguity.
+	// Missing lists, in form order, the indicators of which the text holds
+	// neither a figure, a placeholder nor an ambiguity.
 	Missing   []string    `json:"missing"`
 	Ambiguous []Ambiguity `json:"ambiguous"`
-	// NoPatterns lists the indicators that text cannot fill: they have no
-	// patterns.
-	NoPatterns []string `json:"no_patterns,omitempty"`
 }
 
 // Values returns the figures as a submission's figures map.
@@ -113,10 +114,6 @@ func Extract(f *rules.Form, text string) *Result {
 
 	var cands []candidate
 	for _, ind := range f.Indicators {
-		if len(ind.Patterns) == 0 {
-			res.NoPatterns = append(res.NoPatterns, ind.ID)
-			continue
-		}
 		for _, re := range ind.Patterns {
 			cands = appendMatches(cands, ind, re, text)
 		}
@@ -152,6 +149,7 @@ func Extract(f *rules.Form, text string) *Result {
 	}
 
 	placed := map[[2]int]string{} // placeholder capture spans → indicator
+	settled := map[string]bool{}  // indicators the patterns decided
 	for _, ind := range f.Indicators {
 		if len(ind.Patterns) == 0 {
 			continue
@@ -160,44 +158,94 @@ func Extract(f *rules.Form, text string) *Result {
 		for _, c := range byInd[ind.ID] {
 			if c.num.Placeholder {
 				placed[[2]int{c.start, c.end}] = ind.ID
+				settled[ind.ID] = true
 			} else {
 				nums = append(nums, c)
 			}
 		}
-		slices.SortFunc(nums, func(a, b candidate) int { return a.start - b.start })
 		switch {
-		case len(nums) > 0 && allEqual(nums):
-			res.Figures[ind.ID] = figure(text, idx, nums[0])
 		case len(nums) > 0:
-			a := Ambiguity{ID: ind.ID, Reason: ReasonConflict, Count: len(nums)}
-			for _, c := range nums[:min(len(nums), maxCandidates)] {
-				a.Candidates = append(a.Candidates, figure(text, idx, c))
-			}
-			res.Ambiguous = append(res.Ambiguous, a)
+			settled[ind.ID] = true
+			decide(res, text, idx, ind.ID, nums)
 		case hasNumber(shared[ind.ID]) && !hasPlaceholder(byInd[ind.ID]):
-			a := Ambiguity{ID: ind.ID, Reason: ReasonShared}
-			for _, c := range shared[ind.ID] {
-				if c.num.Placeholder {
-					continue
-				}
-				if a.Count++; a.Count > maxCandidates {
-					continue
-				}
-				a.Candidates = append(a.Candidates, figure(text, idx, c))
-				for _, o := range owners[[2]int{c.start, c.end}] {
-					if o != ind.ID && !slices.Contains(a.Others, o) {
-						a.Others = append(a.Others, o)
-					}
-				}
+			settled[ind.ID] = true
+			res.Ambiguous = append(res.Ambiguous, sharedAmbiguity(text, idx, ind.ID, shared[ind.ID], func(c candidate) []string {
+				return owners[[2]int{c.start, c.end}]
+			}))
+		}
+	}
+
+	// The words pass fills what the patterns left, from the numbers no
+	// pattern claimed.
+	claimed := make([]bool, len(text)+1)
+	for _, c := range cands {
+		for b := c.start; b < c.end; b++ {
+			claimed[b] = true
+		}
+	}
+	byWords, sharedWords, others := wordsPass(f, text, claimed, settled)
+	for _, ind := range f.Indicators {
+		if settled[ind.ID] {
+			continue
+		}
+		var nums []candidate
+		for _, c := range byWords[ind.ID] {
+			if c.num.Placeholder {
+				placed[[2]int{c.start, c.end}] = ind.ID
+			} else {
+				nums = append(nums, c)
 			}
-			res.Ambiguous = append(res.Ambiguous, a)
-		case !hasPlaceholder(byInd[ind.ID]):
+		}
+		switch {
+		case len(nums) > 0:
+			decide(res, text, idx, ind.ID, nums)
+		case hasNumber(sharedWords[ind.ID]) && !hasPlaceholder(byWords[ind.ID]):
+			res.Ambiguous = append(res.Ambiguous, sharedAmbiguity(text, idx, ind.ID, sharedWords[ind.ID], func(c candidate) []string {
+				return others[[2]int{c.start, c.end}]
+			}))
+		case !hasPlaceholder(byWords[ind.ID]):
 			res.Missing = append(res.Missing, ind.ID)
 		}
 	}
 
 	res.Placeholders, res.PlaceholdersOmitted = placeholders(text, idx, placed)
 	return res
+}
+
+// decide makes one indicator's candidates a figure when they agree and an
+// ambiguity when they do not.
+func decide(res *Result, text string, idx *runeIndex, id string, nums []candidate) {
+	slices.SortFunc(nums, func(a, b candidate) int { return a.start - b.start })
+	if allEqual(nums) {
+		res.Figures[id] = figure(text, idx, nums[0])
+		return
+	}
+	a := Ambiguity{ID: id, Reason: ReasonConflict, Count: len(nums)}
+	for _, c := range nums[:min(len(nums), maxCandidates)] {
+		a.Candidates = append(a.Candidates, figure(text, idx, c))
+	}
+	res.Ambiguous = append(res.Ambiguous, a)
+}
+
+// sharedAmbiguity is an indicator whose only figures other indicators
+// claimed too; owners names who claimed each.
+func sharedAmbiguity(text string, idx *runeIndex, id string, cs []candidate, owners func(candidate) []string) Ambiguity {
+	a := Ambiguity{ID: id, Reason: ReasonShared}
+	for _, c := range cs {
+		if c.num.Placeholder {
+			continue
+		}
+		if a.Count++; a.Count > maxCandidates {
+			continue
+		}
+		a.Candidates = append(a.Candidates, figure(text, idx, c))
+		for _, o := range owners(c) {
+			if o != id && !slices.Contains(a.Others, o) {
+				a.Others = append(a.Others, o)
+			}
+		}
+	}
+	return a
 }
 
 // Bounds on what one extraction lists: a real report has a few hundred

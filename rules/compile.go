@@ -248,6 +248,9 @@ func (c *compiler) indicator(f *Form, def rulefmt.IndicatorDef) {
 			ind.Patterns = append(ind.Patterns, re)
 		}
 	}
+	for _, a := range def.Aliases {
+		ind.Aliases = append(ind.Aliases, a.Value)
+	}
 	if ind.Min != nil && ind.Max != nil && *ind.Min > *ind.Max {
 		c.add(def.MinPos, "indicator %s: min %v is above max %v", ind.ID, *ind.Min, *ind.Max)
 	}

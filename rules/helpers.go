@@ -50,6 +50,7 @@ var helpers = []helper{
 	{name: "sum", sig: new(func(...float64) float64), vm: sum, scopes: rowScope, num: sumFast},
 	{name: "ratio", sig: new(func(float64, float64) float64), vm: ratio, scopes: rowScope | batchScope, num: quotientFast(1)},
 	{name: "share", sig: new(func(float64, float64) float64), vm: share, scopes: rowScope | batchScope, num: quotientFast(100)},
+	{name: "change", sig: new(func(float64) string), vm: change, scopes: rowScope},
 	{name: "values", sig: new(func([]any, string) []any), vm: values, scopes: batchScope},
 	{name: "maxrepeat", sig: new(func([]any, float64) float64), vm: maxrepeat, scopes: batchScope},
 	{name: "distinct", sig: new(func([]any) float64), vm: distinct, scopes: batchScope},
@@ -229,4 +230,20 @@ func quotientFast(scale float64) func([]NumFunc) (NumFunc, bool) {
 			return a(fr) / d * scale
 		}, true
 	}
+}
+
+// change(x) words a signed change for a message: 提高0.7 for 0.7 and
+// 下降0.7 for -0.7, so that a decrease never reads 提高-0.7.
+func change(args ...any) (any, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("change: expected 1 argument, got %d", len(args))
+	}
+	x, err := num(args[0])
+	if err != nil {
+		return nil, fmt.Errorf("change: %w", err)
+	}
+	if x < 0 {
+		return "下降" + FormatValue(-x), nil
+	}
+	return "提高" + FormatValue(x), nil
 }

@@ -138,6 +138,9 @@ type Indicator struct {
 	// Patterns find the figure in report text; each has exactly one
 	// capturing group, around the value.
 	Patterns []*regexp.Regexp
+	// Aliases are the other words reports use for it; extract/ reads
+	// their syntax.
+	Aliases []string
 	// PrevKey is the name the previous period's value has in the
 	// evaluation environment ("previous.<id>").
 	PrevKey string

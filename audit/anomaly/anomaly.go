@@ -1,8 +1,14 @@
 // Package anomaly holds the statistics of an audit: Benford's law on first
-// digits, the preference for last digits 0 and 5, modified z-scores for
-// peer outliers and near-duplicate detection. The functions are pure: they
-// take numbers and return numbers, leaving the choice of figures and the
-// wording of findings to package audit.
+// digits with its conditions (Spread) and the overdispersion of sets of
+// figures (Dispersion), rounding by magnitude (trailing zeros against
+// their chance), the size of units and the residuals of their counts
+// against units of the same size, modified z-scores for figures compared
+// as they are, near-duplicate candidates and the chance that two units
+// agree on their figures. (LastDigits, the share of figures ending in 0
+// or 5, is the simpler test rounding by magnitude replaced in the audit.)
+// The functions are pure: they take numbers and slices and return
+// numbers, leaving the choice of figures and the wording of findings to
+// package audit.
 package anomaly
 
 import (
@@ -64,6 +70,9 @@ type BenfordResult struct {
 	P         float64 `json:"p"`
 	// Counts are the observed counts of the leading digits, from 1 (or 10).
 	Counts []int `json:"counts"`
+	// Reason says in plain Chinese why the test does not apply, when
+	// Conformity is NotApplicable or TooFew.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Fails reports whether the figures depart from Benford's law by both
@@ -158,19 +167,49 @@ func Benford(values []float64, digits, minCount int) BenfordResult {
 // Test runs the first-digit (digits 1) or first-two-digits (2) test on the
 // counts. Under minCount figures the result is TooFew, without statistics.
 func (c *DigitCounts) Test(digits, minCount int) BenfordResult {
-	return c.test(digits, minCount, true)
+	return c.test(digits, minCount, true, 1)
+}
+
+// TestDispersed is Test with the chi-square divided by phi ≥ 1 before its
+// p-value is taken: the overdispersion of sets of figures that are not
+// independent draws (a unit's figures all scale with its size), estimated
+// from many such sets by Dispersion. ChiSquare is the statistic as
+// observed.
+func (c *DigitCounts) TestDispersed(digits, minCount int, phi float64) BenfordResult {
+	return c.test(digits, minCount, true, phi)
+}
+
+// FailsDispersed reports whether TestDispersed(digits, minCount,
+// phi).Fails(alpha), cheaply as Fails does.
+func (c *DigitCounts) FailsDispersed(digits, minCount int, alpha, phi float64) bool {
+	return c.test(digits, minCount, false, phi).Fails(alpha)
+}
+
+// Dispersion is the overdispersion of chi-square statistics with df
+// degrees of freedom: the larger of their median and their 90th
+// percentile, each over the chi-square distribution's, at least 1. Most
+// sets being honest, those quantiles are theirs; the 90th percentile
+// catches a tail heavier than a scaled chi-square's. It reorders chi.
+func Dispersion(chi []float64, df int) float64 {
+	if len(chi) == 0 {
+		return 1
+	}
+	law := distuv.ChiSquared{K: float64(df)}
+	slices.Sort(chi)
+	q := func(p float64) float64 { return chi[min(len(chi)-1, int(p*float64(len(chi))))] }
+	return max(1, q(0.5)/law.Quantile(0.5), q(0.9)/law.Quantile(0.9))
 }
 
 // Fails reports whether Test(digits, minCount).Fails(alpha). It computes
 // the chi-square p-value only when the MAD is in the nonconformity band,
 // which makes it cheaper than Test when most sets conform.
 func (c *DigitCounts) Fails(digits, minCount int, alpha float64) bool {
-	return c.test(digits, minCount, false).Fails(alpha)
+	return c.test(digits, minCount, false, 1).Fails(alpha)
 }
 
 // test is Test; without full, the result has no Counts, and no P unless
 // its Conformity is Nonconformity.
-func (c *DigitCounts) test(digits, minCount int, full bool) BenfordResult {
+func (c *DigitCounts) test(digits, minCount int, full bool, phi float64) BenfordResult {
 	lo, hi, bands, counts := 1, 9, FirstDigitBands, c.First[:]
 	if digits == 2 {
 		lo, hi, bands, counts = 10, 99, FirstTwoDigitBands, c.Two[:]
@@ -193,7 +232,7 @@ func (c *DigitCounts) test(digits, minCount int, full bool) BenfordResult {
 	r.MAD /= float64(hi - lo + 1)
 	r.Conformity = bands.Level(r.MAD)
 	if full || r.Conformity == Nonconformity {
-		r.P = distuv.ChiSquared{K: float64(r.DF)}.Survival(r.ChiSquare)
+		r.P = distuv.ChiSquared{K: float64(r.DF)}.Survival(r.ChiSquare / max(phi, 1))
 	}
 	return r
 }
@@ -464,3 +503,36 @@ func b2i(b bool) int {
 // CriticalZ is the one-sided standard normal quantile for alpha: a z-score
 // above it has a p-value below alpha.
 func CriticalZ(alpha float64) float64 { return distuv.UnitNormal.Quantile(1 - alpha) }
+
+// NotApplicable is the Conformity of a Benford test whose figures do not
+// meet the law's conditions; the result's Reason says why.
+const NotApplicable = "not_applicable"
+
+// MinSpread is the orders of magnitude a set of figures must span for
+// Benford's law to apply (see Spread).
+const MinSpread = 2.0
+
+// Spread is how many orders of magnitude the middle 90 % of the figures
+// of at least 10 of xs span, log10(P95/P5), or 0 with fewer than two.
+// Nigrini's conditions for Benford's law ask for figures that measure the
+// size of something, without a built-in minimum or maximum, and spread
+// over orders of magnitude: funding figures that all lie between 7,600
+// and 8,900 start with 7 or 8 whatever their honesty. buf is scratch
+// space, as long as xs or nil.
+func Spread(xs, buf []float64) float64 {
+	if len(buf) < len(xs) {
+		buf = make([]float64, len(xs))
+	}
+	v := buf[:0]
+	for _, x := range xs {
+		if x = math.Abs(x); x >= 10 && !math.IsInf(x, 0) {
+			v = append(v, x)
+		}
+	}
+	if len(v) < 2 {
+		return 0
+	}
+	slices.Sort(v)
+	lo, hi := v[len(v)*5/100], v[(len(v)*95+99)/100-1]
+	return math.Log10(hi / lo)
+}

@@ -201,3 +201,44 @@ func sameBand(a, b []float64, ma, mb []uint64, lo, hi int) bool {
 	}
 	return true
 }
+
+// honestSpread is the relative spread of a figure between units alike
+// (±10 %): an honest figure x reported to a step δ matches another's by
+// chance about δ/(0.2·|x|) of the time.
+const honestSpread = 0.2
+
+// MatchChance is the chance that an honest unit reports exactly x, as
+// another does, when others of the reporting units (the pair compared
+// left out) report x too: the larger of the share of those units that
+// report x (with half a unit added, so that a batch of 40 units never
+// claims less than 1/80) and Resolution(x)/(0.2·|x|), the chance of
+// landing on x when figures of its size spread by ±10 % and are reported
+// to its step. So 0, 1 and other small or round figures carry little
+// evidence, a five-digit figure or a rate with a decimal much. The share
+// is p_x, the indicator's distribution at x, whose mean over the units is
+// the indicator's collision probability Σ p²; the step accounts for
+// rounding: 3000 matches 3000 far more often than 3017 matches 3017.
+func MatchChance(others, reporting int, x float64) float64 {
+	share := (float64(others) + 0.5) / (float64(reporting) + 1)
+	chance := 1.0
+	if x != 0 {
+		chance = min(1, Resolution(x)/(honestSpread*math.Abs(x)))
+	}
+	return min(1, max(share, chance))
+}
+
+// CopyP is the chance that two honest units agree on at least the figures
+// they agree on: the product of the match chances p of the equal figures,
+// times the number of ways to choose which of the same+differ figures
+// compared are the differ that disagree (C(same+differ, differ)). It
+// returns its log10, as the product of a hundred figures underflows.
+func CopyP(p []float64, differ int) float64 {
+	var l float64
+	for _, x := range p {
+		l += math.Log10(x)
+	}
+	n := len(p) + differ
+	lg := func(k int) float64 { v, _ := math.Lgamma(float64(k + 1)); return v }
+	l += (lg(n) - lg(differ) - lg(n-differ)) / math.Ln10
+	return min(l, 0)
+}

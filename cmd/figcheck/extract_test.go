@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/figcheck/figcheck/internal/docxtest"
 )
 
 const filledReport = "../../extract/testdata/filled_report.txt"
@@ -26,7 +30,7 @@ func TestExtractCommand(t *testing.T) {
 		contains []string
 	}{
 		{"filled report", "", []string{"extract", rules, "--form", "edu_sports_halfyear", filledReport}, exitOK,
-			[]string{"从正文中找到 97 个数字,未填写的占位符 0 处", "gold_medals", "= 11 枚"}},
+			[]string{"从正文中找到 97 个数字，未填写的占位符 0 处", "gold_medals", "= 11 枚"}},
 		{"placeholders exit 1", "获得金牌xx枚、银牌3枚。", []string{"extract", rules, "--form", "edu_sports_halfyear", "-"}, exitFail,
 			[]string{"未填写的占位符 1 处", "金牌数", "silver_medals"}},
 		{"json", "获得金牌2枚", []string{"extract", rules, "--form", "edu_sports_halfyear", "--format", "json", "-"}, exitOK,
@@ -77,5 +81,29 @@ func TestCheckTextJSON(t *testing.T) {
 	}
 	if res.Verdict != "fail" || res.Extraction.Figures["gold_medals"].Value != 9 || res.Extraction.Figures["events_entered"].Value != 4 {
 		t.Errorf("%+v", res)
+	}
+}
+
+// TestExtractDocx: the command reads a Word document's paragraphs and
+// tables, and says what is wrong with a broken one.
+func TestExtractDocx(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "报告.docx")
+	doc := docxtest.Docx(docxtest.Para("获得金牌9枚。") + docxtest.Table([]string{"参赛项目", "4项"}))
+	if err := os.WriteFile(good, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "坏.docx")
+	if err := os.WriteFile(bad, doc[:len(doc)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rules := "--rules=../../configs/forms"
+	code, out, errOut := runCLI(t, "", "extract", rules, "--form", "edu_sports_halfyear", "--format", "json", good)
+	if code != exitOK || !strings.Contains(out, `"gold_medals"`) || !strings.Contains(out, `"events_entered"`) {
+		t.Errorf("exit %d, out %s, stderr %s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "", "extract", rules, "--form", "edu_sports_halfyear", bad)
+	if code != exitBadArgs || !strings.Contains(errOut, "not a .docx document") {
+		t.Errorf("broken .docx: exit %d, stderr %s", code, errOut)
 	}
 }

@@ -41,6 +41,8 @@ type IndicatorDef struct {
 	MinPos   Pos
 	Section  string
 	Patterns []Str
+	// Aliases are other words reports use for the indicator (extract/).
+	Aliases []Str
 }
 
 // RuleDef is a rule as written in a form file.
@@ -422,6 +424,9 @@ func (d *decoder) indicator(n *yaml.Node) IndicatorDef {
 		"section":  func(v *yaml.Node) { ind.Section = d.str(v).Value },
 		"patterns": func(v *yaml.Node) {
 			d.seq(v, "patterns", func(c *yaml.Node) { ind.Patterns = append(ind.Patterns, d.str(c)) })
+		},
+		"aliases": func(v *yaml.Node) {
+			d.seq(v, "aliases", func(c *yaml.Node) { ind.Aliases = append(ind.Aliases, d.str(c)) })
 		},
 	})
 	return ind

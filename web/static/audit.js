@@ -83,8 +83,8 @@
       $("csv-btn").disabled = false;
       setStatus($("audit-status"), `已审核 ${file.name}:${rep.summary.rows} 行`);
     } catch (e) {
-      const msg = e.status === 404 && e.code === "not_found" ? "服务尚未提供审核接口(/v1/audit)" : e.message;
-      setStatus($("audit-status"), "审核失败:" + msg, true);
+      const msg = e.status === 404 && e.code === "not_found" ? "服务尚未提供审核接口（/v1/audit）" : e.message;
+      setStatus($("audit-status"), "审核失败：" + msg, true);
     } finally {
       $("audit-btn").disabled = false;
     }
@@ -100,7 +100,7 @@
       FC.download(blob, `审核报告-${base}.${format}`);
       setStatus($("audit-status"), `已下载 ${format.toUpperCase()} 报告`);
     } catch (e) {
-      setStatus($("audit-status"), "报告下载失败:" + e.message, true);
+      setStatus($("audit-status"), "报告下载失败：" + e.message, true);
     }
   }
 

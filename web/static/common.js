@@ -40,30 +40,32 @@ const FC = (() => {
 
   // ApiError carries the service's error code and message.
   class ApiError extends Error {
-    constructor(status, code, message) {
+    constructor(status, code, message, body) {
       super(message);
       this.status = status;
       this.code = code;
+      this.body = body; // the parsed error answer, when it was JSON
     }
   }
 
   const codeText = {
-    unauthorized: "需要有效的访问令牌(在页面上方“访问令牌”中填写)",
+    unauthorized: "需要有效的访问令牌（在页面上方“访问令牌”中填写）",
     forbidden: "当前令牌无权进行此操作",
     no_ruleset: "服务尚未加载规则",
     unknown_form: "报表不存在",
     too_large: "内容太大",
-    rate_limited: "请求过于频繁,请稍后再试",
+    rate_limited: "请求过于频繁，请稍后再试",
   };
 
   // api sends a request and returns the response: parsed JSON, or the
-  // Response itself when raw is set. Errors become ApiError.
+  // Response itself when raw is set. A Blob, FormData or string body goes
+  // as it is; anything else as JSON. Errors become ApiError.
   async function api(method, path, body, opts = {}) {
     const headers = Object.assign({}, opts.headers || {});
     const t = token();
     if (t) headers["Authorization"] = "Bearer " + t;
     let payload = body;
-    if (body !== undefined && !(body instanceof Blob) && typeof body !== "string") {
+    if (body !== undefined && !(body instanceof Blob) && !(body instanceof FormData) && typeof body !== "string") {
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
     }
@@ -71,15 +73,15 @@ const FC = (() => {
     try {
       resp = await fetch(path, { method, headers, body: payload });
     } catch (e) {
-      throw new ApiError(0, "network", "无法连接服务:" + e.message);
+      throw new ApiError(0, "network", "无法连接服务：" + e.message);
     }
     if (!resp.ok) {
-      let code = "http_" + resp.status, msg = resp.statusText;
+      let code = "http_" + resp.status, msg = resp.statusText, j;
       try {
-        const j = await resp.json();
+        j = await resp.json();
         if (j && j.error) { code = j.error.code; msg = j.error.message; }
       } catch (_) { /* not JSON */ }
-      throw new ApiError(resp.status, code, (codeText[code] ? codeText[code] + "。" : "") + msg);
+      throw new ApiError(resp.status, code, (codeText[code] ? codeText[code] + "。" : "") + msg, j);
     }
     return opts.raw ? resp : resp.json();
   }
@@ -89,11 +91,11 @@ const FC = (() => {
     try {
       const data = await api("GET", "/v1/forms");
       select.replaceChildren(...data.forms.map(f =>
-        el("option", { value: f.id, text: `${f.title || f.id}(${f.indicators} 项指标,${f.rules} 条规则)` })));
+        el("option", { value: f.id, text: `${f.title || f.id}（${f.indicators} 项指标，${f.rules} 条规则）` })));
       if (status) status.textContent = "";
       return data.forms;
     } catch (e) {
-      if (status) { status.textContent = "报表列表加载失败:" + e.message; status.classList.add("err"); }
+      if (status) { status.textContent = "报表列表加载失败：" + e.message; status.classList.add("err"); }
       return [];
     }
   }
@@ -113,7 +115,7 @@ const FC = (() => {
     node.classList.toggle("err", !!isError);
   }
 
-  const verdictText = { pass: "通过", warn: "有警告,需填写情况说明", fail: "不通过" };
+  const verdictText = { pass: "通过", warn: "有警告，需填写情况说明", fail: "不通过" };
   const severityText = { error: "错误", warning: "警告", info: "提示" };
 
   return { el, api, ApiError, loadForms, download, setStatus, initToken, verdictText, severityText };
