@@ -106,10 +106,13 @@ type Answer struct {
 	Cached     bool
 	Receipt    receipt.Receipt
 	Extraction *extract.Result // the figures taken from text, or nil
+	// Previous says where the previous-period figures came from (store.go).
+	Previous previousSource
 }
 
 // MarshalJSON is the one encoding of an answer: the result's members,
-// then "cached", "receipt" and, for a check of text, "extraction".
+// then "cached", "receipt", "previous_source" and, for a check of text,
+// "extraction".
 func (a *Answer) MarshalJSON() ([]byte, error) { return a.appendJSON(nil), nil }
 
 func (a *Answer) appendJSON(out []byte) []byte {
@@ -128,6 +131,9 @@ func (a *Answer) appendJSON(out []byte) []byte {
 	out = strconv.AppendBool(out, a.Cached)
 	out = append(out, `,"receipt":`...)
 	out = append(out, rj...)
+	pj, _ := json.Marshal(a.Previous) // strings and a number
+	out = append(out, `,"previous_source":`...)
+	out = append(out, pj...)
 	if ext != nil {
 		out = append(out, `,"extraction":`...)
 		out = append(out, ext...)

@@ -29,6 +29,9 @@ var routeLevels = map[string]auth.Level{
 	"GET /v1/decisions":         auth.Unit, // a unit sees its own unit only
 	"GET /v1/decisions/flagged": auth.Auditor,
 	"POST /v1/audit":            auth.Auditor,
+	"POST /v1/submissions":      auth.Unit, // its own unit, as for checks
+	"GET /v1/submissions":       auth.Unit, // a unit sees its own unit only
+	"GET /v1/submissions/:id":   auth.Unit,
 }
 
 // routeLevel is what a request's route requires. A path that matches no

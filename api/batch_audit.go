@@ -13,6 +13,7 @@ import (
 
 	"github.com/figcheck/figcheck/audit"
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
 	"github.com/gin-gonic/gin"
 )
 
@@ -43,19 +44,22 @@ func (s *Server) audit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	switch src := c.Query("source"); src {
+	case "db":
+		return s.auditStore(c, f, format) // store.go
+	case "", "upload":
+	default:
+		return apiError(CodeInvalidRequest, "source must be upload (the default) or db, got "+quote(src))
+	}
 	ct := c.GetHeader("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return apiError(CodeUnsupportedType,
 			"send the batch as the body with its Content-Type (text/csv, application/json, application/x-ndjson, the XLSX type) or as multipart/form-data; got "+quote(ct))
 	}
-	logRow := s.checkLogger(c)
-	a, err := audit.New(f, audit.Options{
-		Per: c.Query("per"), KeepCells: format == audit.OutXLSX,
-		OnCheck: func(sub *checker.Submission, d [32]byte, res *checker.Result) { logRow(f, sub, d, res) },
-	})
+	a, err := s.auditor(c, f, format)
 	if err != nil {
-		return &Error{Code: CodeInvalidRequest, Message: "per: " + err.Error(), Err: err}
+		return err
 	}
 	limit := s.cfg.Limits.AuditBody
 	if limit <= 0 {
@@ -99,12 +103,32 @@ func (s *Server) audit(c *gin.Context) error {
 		}
 		err = a.ReadInput(body, "", mt, input, encoding)
 	}
+	return s.auditReport(c, f, a, format, err)
+}
+
+// auditor starts the audit of a request, its rows logged as checks.
+func (s *Server) auditor(c *gin.Context, f *rules.Form, format string) (*audit.Auditor, error) {
+	logRow := s.checkLogger(c)
+	a, err := audit.New(f, audit.Options{
+		Per: c.Query("per"), KeepCells: format == audit.OutXLSX,
+		OnCheck: func(sub *checker.Submission, d [32]byte, res *checker.Result) { logRow(f, sub, d, res) },
+	})
+	if err != nil {
+		return nil, &Error{Code: CodeInvalidRequest, Message: "per: " + err.Error(), Err: err}
+	}
+	return a, nil
+}
+
+// auditReport finishes the audit and answers with its report, or with the
+// error that ended its reading (after counting the findings).
+func (s *Server) auditReport(c *gin.Context, f *rules.Form, a *audit.Auditor, format string, err error) error {
 	rep := a.Finish()
 	s.metrics.observeFindings(f.ID, rep.Findings)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) || errors.Is(err, audit.ErrFormat) {
-			return err // errorFor: too_large, invalid_batch
+		var e *Error
+		if errors.As(err, &tooLarge) || errors.Is(err, audit.ErrFormat) || errors.As(err, &e) {
+			return err // errorFor: too_large, invalid_batch, or the error as decided
 		}
 		return &Error{Code: CodeInvalidRequest, Message: "reading the body: " + err.Error(), Err: err}
 	}

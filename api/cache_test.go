@@ -31,8 +31,8 @@ func TestCacheHit(t *testing.T) {
 	if string(mustJSON(t, first)) != string(mustJSON(t, second)) {
 		t.Fatalf("a cached answer differs from the evaluated one:\n%s\n%s", mustJSON(t, first), mustJSON(t, second))
 	}
-	reordered := `{"figures":{"gold_medals":1,"events_entered":2},"period":"p","unit":"u","form":"edu_sports_halfyear"}`
-	ordered := `{"form":"edu_sports_halfyear","unit":"u","period":"p","figures":{"events_entered":2,"gold_medals":1}}`
+	reordered := `{"figures":{"gold_medals":1,"events_entered":2},"period":"2025H1","unit":"u","form":"edu_sports_halfyear"}`
+	ordered := `{"form":"edu_sports_halfyear","unit":"u","period":"2025H1","figures":{"events_entered":2,"gold_medals":1}}`
 	a, b := s.postJSON("/v1/check", []byte(ordered)).JSON(t), s.postJSON("/v1/check", []byte(reordered)).JSON(t)
 	if a["check_id"] != b["check_id"] || b["cached"] != true {
 		t.Fatalf("key order changes the submission: %v/%v cached=%v", a["check_id"], b["check_id"], b["cached"])

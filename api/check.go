@@ -46,20 +46,28 @@ func readJSONBody(c *gin.Context, limit int64) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// check: POST /v1/check.
-func (s *Server) check(c *gin.Context) error {
+// readSubmission reads the submission of a POST /v1/check or
+// /v1/submissions body, for a caller who may act for its unit, with its
+// form.
+func (s *Server) readSubmission(c *gin.Context) (*checker.Submission, *rules.Form, error) {
 	body, err := readJSONBody(c, s.cfg.Limits.CheckBody)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	sub, err := checker.DecodeSubmissionBytes(body)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := mayCheckUnit(c, sub.Unit); err != nil {
-		return err
+		return nil, nil, err
 	}
 	f, err := s.formByID(sub.Form)
+	return sub, f, err
+}
+
+// check: POST /v1/check.
+func (s *Server) check(c *gin.Context) error {
+	sub, f, err := s.readSubmission(c)
 	if err != nil {
 		return err
 	}
@@ -80,9 +88,13 @@ func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *c
 	if err != nil {
 		return nil, err
 	}
+	prev, err := s.resolvePrevious(ctx, f, sub) // the period normalised; previous from the store (store.go)
+	if err != nil {
+		return nil, err
+	}
 	digest := checker.SubmissionDigestFor(f, sub)
 	ck := check{form: f, sub: sub, digest: digest, checkID: checker.CheckID(f, digest)}
-	a := &Answer{Extraction: ext}
+	a := &Answer{Extraction: ext, Previous: prev}
 	if entry, _, ok := s.cache.Get(ctx, ck.checkID); ok {
 		if st, err := decodeEntry(entry); err == nil {
 			a.stored, a.Cached = st, true

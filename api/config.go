@@ -23,6 +23,10 @@ type Config struct {
 	// RedisURL enables the shared cache tier: redis://host:port/db, or
 	// redis+sentinel / cluster addresses (see docs/deploy.md).
 	RedisURL string `yaml:"redis"`
+	// DB is the system of record (submissions, and the decision log's db
+	// sink): sqlite:PATH or postgres://…; empty is a SQLite file in the
+	// state directory (see store.go).
+	DB string `yaml:"db"`
 	// Watch reloads the ruleset when the rules directory changes.
 	Watch bool `yaml:"watch"`
 

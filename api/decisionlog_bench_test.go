@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/figcheck/figcheck/internal/testpg"
 	"github.com/figcheck/figcheck/internal/testredis"
 	"github.com/redis/go-redis/v9"
 )
@@ -30,17 +31,23 @@ import (
 //
 //	go test -run '^$' -bench DecisionLogOverhead -benchtime 20x ./api
 //
-// -benchtime Nx is the number of rounds; each round is 2,000 checks per variant.
+// -benchtime Nx is the number of rounds; each round is 2,000 checks per
+// variant. The db variants log to the store: SQLite in a temp dir, and a
+// database of its own on the PostgreSQL at 127.0.0.1:5432 (skipped
+// without one). Every variant has a store (the previous-period lookup).
 func BenchmarkDecisionLogOverhead(b *testing.B) {
 	rd := testredis.Start(b)
 	variants := []struct {
 		name, sink string
 		redis      bool
+		db         func() string
 	}{
-		{"memcache-logoff", "off", false},
-		{"memcache-logfile", "file", false},
-		{"rediscache-logoff", "off", true},
-		{"rediscache-logredis", "redis", true},
+		{"memcache-logoff", "off", false, nil},
+		{"memcache-logfile", "file", false, nil},
+		{"rediscache-logoff", "off", true, nil},
+		{"rediscache-logredis", "redis", true, nil},
+		{"memcache-logsqlite", "db", false, func() string { return "sqlite:" + filepath.Join(b.TempDir(), "f.db") }},
+		{"memcache-logpostgres", "db", false, func() string { return testpg.DB(b) }},
 	}
 	type server struct {
 		s    *testServer
@@ -59,6 +66,9 @@ func BenchmarkDecisionLogOverhead(b *testing.B) {
 		if v.redis {
 			cfg.RedisURL = rd.URL()
 			cfg.DecisionLog.MaxLen = 100000
+		}
+		if v.db != nil {
+			cfg.DB = v.db()
 		}
 		servers[i] = &server{s: newTestServer(b, &cfg)}
 	}
@@ -137,6 +147,10 @@ func BenchmarkDecisionLogOverhead(b *testing.B) {
 	b.ReportMetric(overhead(servers[1], servers[0], cpu), "file-cpu-overhead-%")
 	b.ReportMetric(overhead(servers[3], servers[2], wall), "redis-wall-overhead-%")
 	b.ReportMetric(overhead(servers[3], servers[2], cpu), "redis-cpu-overhead-%")
+	b.ReportMetric(overhead(servers[4], servers[0], wall), "sqlite-wall-overhead-%")
+	b.ReportMetric(overhead(servers[4], servers[0], cpu), "sqlite-cpu-overhead-%")
+	b.ReportMetric(overhead(servers[5], servers[0], wall), "postgres-wall-overhead-%")
+	b.ReportMetric(overhead(servers[5], servers[0], cpu), "postgres-cpu-overhead-%")
 	b.ReportMetric(0, "ns/op")
 }
 

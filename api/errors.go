@@ -30,6 +30,11 @@ const (
 	CodeInternal               = "internal"
 	CodeNoRuleset              = "no_ruleset"
 	CodeDecisionLogUnavailable = "decision_log_unavailable"
+	// The system of record (submissions.go, store.go).
+	CodeInvalidPeriod     = "invalid_period"
+	CodeSubmissionBlocked = "submission_blocked"
+	CodeUnknownSubmission = "unknown_submission"
+	CodeStoreUnavailable  = "store_unavailable"
 )
 
 // codes is the one table of error codes and their HTTP status.
@@ -51,6 +56,10 @@ var codes = map[string]int{
 	CodeInternal:               http.StatusInternalServerError,
 	CodeNoRuleset:              http.StatusServiceUnavailable,
 	CodeDecisionLogUnavailable: http.StatusServiceUnavailable,
+	CodeInvalidPeriod:          http.StatusBadRequest,
+	CodeSubmissionBlocked:      http.StatusUnprocessableEntity,
+	CodeUnknownSubmission:      http.StatusNotFound,
+	CodeStoreUnavailable:       http.StatusServiceUnavailable,
 }
 
 // Error is an API error: the code (whose status the table codes gives), a

@@ -52,6 +52,12 @@ func newTestServer(t testing.TB, cfg *Config, opts ...func(*Options)) *testServe
 		c = *cfg
 	}
 	// Keep the files the service writes by default out of $HOME.
+	if c.DB == "" {
+		c.DB = "sqlite:" + filepath.Join(t.TempDir(), "figcheck.db")
+		if c.DecisionLog.Sink == "" {
+			c.DecisionLog.Sink = "file" // the default of a server told no --db
+		}
+	}
 	if c.DecisionLog.Path == "" {
 		c.DecisionLog.Path = filepath.Join(t.TempDir(), "decisions.jsonl")
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
 	"github.com/figcheck/figcheck/rules"
+	"github.com/figcheck/figcheck/store"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -36,7 +37,8 @@ type Server struct {
 	engine   *gin.Engine
 	http     *http.Server
 	started  time.Time
-	trail    auditTrail // access control, receipts, decision log (trail.go, access.go)
+	trail    auditTrail  // access control, receipts, decision log (trail.go, access.go)
+	store    store.Store // the system of record (store.go)
 }
 
 // Options are the dependencies a Server is given.
@@ -93,8 +95,11 @@ func New(cfg Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.cache = c
-	if err := s.setupAuditTrail(opts.Registerer); err != nil {
+	if err := s.openStore(); err != nil { // before the audit trail: the db sink writes to it
 		return nil, errors.Join(err, c.Close(context.Background()))
+	}
+	if err := s.setupAuditTrail(opts.Registerer); err != nil {
+		return nil, errors.Join(err, c.Close(context.Background()), s.store.Close())
 	}
 	if _, err := s.Reload(); err != nil {
 		s.log.Error("ruleset did not load; serving no checks until a reload succeeds", "rules", cfg.Rules, "err", err)
@@ -173,6 +178,9 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	v1.GET("/decisions/flagged", handle(s.flagged))
 	v1.POST("/receipts/verify", handle(s.verifyReceipt))
 	v1.POST("/receipts/qr", handle(s.receiptQR))
+	v1.POST("/submissions", handle(s.submit))
+	v1.GET("/submissions", handle(s.listSubmissions))
+	v1.GET("/submissions/:id", handle(s.getSubmission))
 	return e
 }
 
@@ -206,6 +214,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, s.http.Shutdown(ctx))
 	}
 	errs = append(errs, s.closeAuditTrail(ctx)) // flushes the decision log
+	errs = append(errs, s.store.Close())        // after the log: its db sink writes here
 	errs = append(errs, s.cache.Close(ctx))
 	if s.redis != nil {
 		errs = append(errs, s.redis.Close())
@@ -229,9 +238,10 @@ func (s *Server) readyz(c *gin.Context) error {
 			redisState = "degraded"
 		}
 	}
+	storeState := s.storeState(c.Request.Context()) // store.go
 	if rs == nil {
-		return apiError(CodeNoRuleset, "no ruleset is loaded", gin.H{"redis": redisState})
+		return apiError(CodeNoRuleset, "no ruleset is loaded", gin.H{"redis": redisState, "store": storeState})
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "ruleset": rs.Digest, "forms": len(rs.Forms), "redis": redisState})
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "ruleset": rs.Digest, "forms": len(rs.Forms), "redis": redisState, "store": storeState})
 	return nil
 }

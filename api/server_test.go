@@ -29,7 +29,7 @@ func TestEndpoints(t *testing.T) {
 	t.Run("readyz", func(t *testing.T) {
 		r := s.get("/readyz")
 		m := r.JSON(t)
-		if r.Status != http.StatusOK || m["status"] != "ready" || m["redis"] != "disabled" || m["ruleset"] != s.Ruleset().Digest {
+		if r.Status != http.StatusOK || m["status"] != "ready" || m["redis"] != "disabled" || m["store"] != "ok" || m["ruleset"] != s.Ruleset().Digest {
 			t.Fatalf("readyz: %d %s", r.Status, r.Body)
 		}
 	})

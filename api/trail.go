@@ -63,6 +63,9 @@ func (s *Server) setupAuditTrail(reg prometheus.Registerer) error {
 		return nil
 	case "stdout":
 		sink = decisionlog.NewWriterSink(os.Stdout)
+	case "db":
+		ds := s.dbSink()
+		sink, t.reader = ds, ds
 	case "redis":
 		client, err := newRedisClientWith(cfg.RedisURL, time.Second, 2*time.Second)
 		if err != nil {
@@ -131,8 +134,9 @@ func source(c *gin.Context) string {
 }
 
 // readDecisions flushes the log briefly (so a caller sees its own last
-// check) and reads the entries matching f.
-func (s *Server) readDecisions(c *gin.Context, f decisionlog.Filter) ([]decisionlog.Entry, error) {
+// check) and reads the entries matching f; with flagged, only those of the
+// series that may be flagged when the reader can tell (flaggedReader).
+func (s *Server) readDecisions(c *gin.Context, f decisionlog.Filter, flagged bool) ([]decisionlog.Entry, error) {
 	if s.trail.reader == nil {
 		return nil, apiError(CodeDecisionLogUnavailable,
 			"the decision log cannot be read back with this sink (decision_log.sink is "+s.cfg.decisionSink()+")")
@@ -140,7 +144,11 @@ func (s *Server) readDecisions(c *gin.Context, f decisionlog.Filter) ([]decision
 	fctx, cancel := context.WithTimeout(c.Request.Context(), 500*time.Millisecond)
 	_ = s.trail.decisions.Flush(fctx)
 	cancel()
-	entries, err := s.trail.reader.Entries(c.Request.Context(), f)
+	read := s.trail.reader.Entries
+	if fr, ok := s.trail.reader.(flaggedReader); ok && flagged {
+		read = fr.FlaggedEntries
+	}
+	entries, err := read(c.Request.Context(), f)
 	if err != nil {
 		s.log.Error("reading the decision log", "err", err)
 		return nil, &Error{Code: CodeDecisionLogUnavailable, Message: "the decision log could not be read; try again", Err: err}
@@ -158,7 +166,7 @@ func (s *Server) decisions(c *gin.Context) error {
 	if err := mayCheckUnit(c, f.Unit); err != nil {
 		return err
 	}
-	entries, err := s.readDecisions(c, f)
+	entries, err := s.readDecisions(c, f, false)
 	if err != nil {
 		return err
 	}
@@ -185,7 +193,7 @@ type flaggedCheck struct {
 // changed-to-pass attempt.
 func (s *Server) flagged(c *gin.Context) error {
 	f := decisionlog.Filter{Form: c.Query("form"), Period: c.Query("period")}
-	entries, err := s.readDecisions(c, f)
+	entries, err := s.readDecisions(c, f, true)
 	if err != nil {
 		return err
 	}

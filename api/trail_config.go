@@ -15,8 +15,9 @@ import (
 
 // DecisionLogConfig chooses and tunes the decision log's sink.
 type DecisionLogConfig struct {
-	// Sink is file, redis, stdout or off; empty means redis when a Redis
-	// URL is configured and file otherwise.
+	// Sink is db, file, redis, stdout or off; empty means db when a
+	// database is configured (Config.DB), else redis when a Redis URL is,
+	// else file.
 	Sink string `yaml:"sink"`
 	// Path is the JSONL file (default $XDG_STATE_HOME/figcheck/decisions.jsonl).
 	Path       string `yaml:"path"`
@@ -33,6 +34,9 @@ type DecisionLogConfig struct {
 	// MaxAttempts drops a batch after this many failed writes; 0 retries
 	// until shutdown.
 	MaxAttempts int `yaml:"max_attempts"`
+	// RetentionDays deletes db sink entries older than this many days
+	// (checked hourly, each deletion logged); 0 keeps them forever.
+	RetentionDays int `yaml:"retention_days"`
 }
 
 // ReceiptsConfig holds the receipt signing keys; the first one signs.
@@ -82,6 +86,9 @@ func stateDir() (string, error) {
 // decisionSink is the sink the config asks for.
 func (c Config) decisionSink() string {
 	if c.DecisionLog.Sink == "" {
+		if c.DB != "" {
+			return "db"
+		}
 		if c.RedisURL != "" {
 			return "redis"
 		}
@@ -94,20 +101,20 @@ func (c Config) validateAuditTrail() error {
 	errs := []error{c.validateAccess()}
 	d := c.DecisionLog
 	switch c.decisionSink() {
-	case "file", "stdout", "off":
+	case "file", "stdout", "off", "db":
 	case "redis":
 		if c.RedisURL == "" {
 			errs = append(errs, errors.New("decision_log.sink redis needs a redis url"))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("decision_log.sink %q: want file, redis, stdout or off", d.Sink))
+		errs = append(errs, fmt.Errorf("decision_log.sink %q: want db, file, redis, stdout or off", d.Sink))
 	}
 	switch d.Fsync {
 	case "", decisionlog.SyncAlways, decisionlog.SyncInterval, decisionlog.SyncNever:
 	default:
 		errs = append(errs, fmt.Errorf("decision_log.fsync %q: want always, interval or never", d.Fsync))
 	}
-	if d.MaxBytes < 0 || d.MaxBackups < 0 || d.Queue < 0 || d.MaxLen < 0 || d.MaxAttempts < 0 {
+	if d.MaxBytes < 0 || d.MaxBackups < 0 || d.Queue < 0 || d.MaxLen < 0 || d.MaxAttempts < 0 || d.RetentionDays < 0 {
 		errs = append(errs, errors.New("decision_log sizes must not be negative"))
 	}
 	for i, k := range c.Receipts.Keys {

@@ -126,6 +126,9 @@ func TestRoleTable(t *testing.T) {
 		"GET /v1/decisions":         {out, out, ok, ok, ok},
 		"GET /v1/decisions/flagged": {out, out, no, ok, ok},
 		"POST /v1/audit":            {out, out, no, ok, ok},
+		"POST /v1/submissions":      {out, out, ok, ok, ok},
+		"GET /v1/submissions":       {out, out, ok, ok, ok},
+		"GET /v1/submissions/:id":   {out, out, ok, ok, ok},
 	}
 	for _, r := range s.engine.Routes() {
 		key := r.Method + " " + r.Path

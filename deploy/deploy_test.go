@@ -418,6 +418,36 @@ func TestManifests(t *testing.T) {
 	if rdep.Spec.Template.Spec.SecurityContext.RunAsNonRoot == nil {
 		t.Error("redis: runAsNonRoot is not set")
 	}
+
+	// PostgreSQL: the system of record and the decision log, one for every
+	// replica. Its URL (with the password) comes from a Secret, never the
+	// ConfigMap; the Service and StatefulSet it names exist.
+	if fileCfg.DB != "" || !strings.Contains(deploymentText(t), "name: FIGCHECK_DB") {
+		t.Errorf("db %q in the ConfigMap: want FIGCHECK_DB from a Secret", fileCfg.DB)
+	}
+	if sink := fileCfg.DecisionLog.Sink; sink != "db" && sink != "" {
+		t.Errorf("decision_log.sink %q: want db, one log for every replica", sink)
+	}
+	psvc := get(t, objs, "Service/figcheck-postgres")
+	pset := get(t, objs, "StatefulSet/figcheck-postgres")
+	if !subset(serviceSelector(t, psvc.file, "figcheck-postgres"), pset.Spec.Template.Metadata.Labels) ||
+		len(psvc.Spec.Ports) != 1 || psvc.Spec.Ports[0].Port != 5432 {
+		t.Error("the PostgreSQL Service does not serve the PostgreSQL pods on 5432")
+	}
+	for _, pc := range pset.Spec.Template.Spec.Containers {
+		if pc.ReadinessProbe == nil || pc.LivenessProbe == nil || pc.Resources.Requests["memory"] == "" {
+			t.Errorf("postgres container %s: want probes and a memory request", pc.Name)
+		}
+	}
+}
+
+func deploymentText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("deployment.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // mountOf returns where the volume is mounted in c.

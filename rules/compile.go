@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/figcheck/figcheck/period"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -141,6 +142,14 @@ func (c *compiler) form(id string, files []*rulefmt.File) *Form {
 			} else if f.Title == "" {
 				f.Title, titlePos = file.Title, file.TitlePos
 			}
+		}
+		if ps := file.PeriodScheme; ps.Value != "" {
+			if _, err := period.Lookup(ps.Value); err != nil {
+				c.add(ps.Pos, "form %s: %v", id, err)
+			} else if f.PeriodScheme != "" && f.PeriodScheme != ps.Value {
+				c.add(ps.Pos, "form %s: period_scheme %q differs from %q", id, ps.Value, f.PeriodScheme)
+			}
+			f.PeriodScheme = cmp.Or(f.PeriodScheme, ps.Value)
 		}
 	}
 	f.Digest = hex.EncodeToString(h.Sum(nil))[:24]

@@ -93,9 +93,11 @@ type Form struct {
 	Title string
 	// Digest identifies the content of the files this form was built from;
 	// it is the version stamped on every result.
-	Digest     string
-	Indicators []*Indicator
-	Rules      []*Rule
+	Digest string
+	// PeriodScheme is the form's period_scheme ("" is free text).
+	PeriodScheme string
+	Indicators   []*Indicator
+	Rules        []*Rule
 	// BatchRules are the rules with scope batch: evaluated by package audit
 	// over all rows of a period, never by the checker. Hierarchies and
 	// Jumps are the form's other batch checks.

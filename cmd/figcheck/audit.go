@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,9 +13,11 @@ import (
 	"github.com/figcheck/figcheck/audit"
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
+	"github.com/figcheck/figcheck/store"
 )
 
-const auditUsage = "usage: figcheck audit [--rules DIR] [--form ID] [--format text|json|csv|xlsx] [-o OUT] [--input csv|xlsx|json|ndjson] [--encoding utf-8|gb18030] [--per INDICATOR] FILE..."
+const auditUsage = "usage: figcheck audit [--rules DIR] [--form ID] [--format text|json|csv|xlsx] [-o OUT] [--input csv|xlsx|json|ndjson] [--encoding utf-8|gb18030] [--per INDICATOR] FILE...\n" +
+	"       figcheck audit --db URL --form ID --period P [--format …] [-o OUT] [--per INDICATOR]"
 
 // parseInterleaved parses flags that may come before, between or after the
 // positional arguments.
@@ -47,6 +50,8 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	encoding := fs.String("encoding", "", "CSV encoding: utf-8 or gb18030 (default: detect)")
 	per := fs.String("per", "", "size `indicator` for peer outliers (compare figures per school, per student)")
 	workers := fs.Int("workers", 0, "checker goroutines (default: one per CPU)")
+	dbURL := fs.String("db", "", "audit the current submissions in this database (`URL`: sqlite:PATH or postgres://…) instead of files")
+	periodName := fs.String("period", "", "with --db: the `period` to audit (its previous period is read too)")
 	files, code, ok := parseInterleaved(fs, args)
 	if !ok {
 		return code
@@ -57,7 +62,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, auditUsage)
 		return exitBadArgs
 	}
-	if len(files) == 0 {
+	if (len(files) == 0) == (*dbURL == "") || (*dbURL != "") != (*periodName != "") {
 		fmt.Fprintln(stderr, auditUsage)
 		return exitBadArgs
 	}
@@ -79,6 +84,13 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck audit: --per: %v\n", err)
 		return exitBadArgs
+	}
+	if *dbURL != "" {
+		if err := readAuditStore(a, *dbURL, *periodName, stderr); err != nil {
+			fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
+			a.Finish()
+			return exitBadArgs
+		}
 	}
 	for _, name := range files {
 		if err := readAuditFile(a, name, *input, *encoding, stdin); err != nil {
@@ -131,4 +143,21 @@ func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Rea
 		r = file
 	}
 	return a.ReadInput(r, strings.TrimPrefix(name, "-"), "", format, encoding)
+}
+
+// readAuditStore gives a the current submissions of a period, and of the
+// period before, from the database at url.
+func readAuditStore(a *audit.Auditor, url, p string, stderr io.Writer) error {
+	ctx := context.Background()
+	st, err := store.Open(ctx, url, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	canonical, n, err := store.AuditPeriod(ctx, st, a, p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "figcheck audit: %d current submissions of %s, %d of the period before, from %s\n", n[0], canonical, n[1], st.Backend())
+	return nil
 }

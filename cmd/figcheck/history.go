@@ -1,18 +1,21 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/figcheck/figcheck/decisionlog"
+	"github.com/figcheck/figcheck/store"
 )
 
-// runHistory: figcheck history --log FILE [--form F] [--unit U] [--period P] [--flagged] [--format text|json]
+// runHistory: figcheck history --log FILE|--db URL [--form F] [--unit U] [--period P] [--flagged] [--format text|json]
 func runHistory(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("history", stderr)
 	logPath := fs.String("log", "", "decision log `file` (JSONL; its rotated files are read too)")
+	dbURL := fs.String("db", "", "or the decision log in this database (`URL`: sqlite:PATH or postgres://…; the db sink)")
 	form := fs.String("form", "", "only this form `id`")
 	unit := fs.String("unit", "", "only this `unit`")
 	period := fs.String("period", "", "only this `period`")
@@ -21,11 +24,19 @@ func runHistory(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if *logPath == "" || fs.NArg() > 0 || (*format != "text" && *format != "json") {
-		fmt.Fprintln(stderr, "usage: figcheck history --log FILE [--form F] [--unit U] [--period P] [--flagged] [--format text|json]")
+	if (*logPath == "") == (*dbURL == "") || fs.NArg() > 0 || (*format != "text" && *format != "json") {
+		fmt.Fprintln(stderr, "usage: figcheck history --log FILE|--db URL [--form F] [--unit U] [--period P] [--flagged] [--format text|json]")
 		return exitBadArgs
 	}
-	entries, bad, err := decisionlog.ReadFiles(*logPath, decisionlog.Filter{Form: *form, Unit: *unit, Period: *period})
+	filter := decisionlog.Filter{Form: *form, Unit: *unit, Period: *period}
+	var entries []decisionlog.Entry
+	var bad int
+	var err error
+	if *dbURL != "" {
+		entries, err = dbEntries(*dbURL, filter, *flagged)
+	} else {
+		entries, bad, err = decisionlog.ReadFiles(*logPath, filter)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck history: %v\n", err)
 		return exitBadArgs
@@ -70,4 +81,19 @@ func runHistory(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return exitOK
+}
+
+// dbEntries reads the decision log of the store at url (only the
+// candidate series when flagged).
+func dbEntries(url string, f decisionlog.Filter, flagged bool) ([]decisionlog.Entry, error) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, url, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if flagged {
+		return st.FlaggedDecisions(ctx, f)
+	}
+	return st.Decisions(ctx, f)
 }

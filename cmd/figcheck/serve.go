@@ -22,6 +22,7 @@ func serveSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	addr := fs.String("addr", "", "listen `address` (default 127.0.0.1:8080; env FIGCHECK_ADDR)")
 	rulesDir := fs.String("rules", "", "rules `directory` (default configs/forms; env FIGCHECK_RULES)")
 	redisURL := fs.String("redis", "", "Redis `URL` for the shared cache (env FIGCHECK_REDIS_URL)")
+	dbURL := fs.String("db", "", "database `URL` of the system of record: sqlite:PATH or postgres://… (default a SQLite file in the state directory; env FIGCHECK_DB)")
 	watch := fs.Bool("watch", false, "reload the rules when their files change")
 	tokens := fs.String("tokens", "", "tokens `file` (figcheck token add); without one the service is open, loopback only (env FIGCHECK_TOKENS)")
 	insecure := fs.Bool("insecure", false, "allow serving a non-loopback address without a tokens file")
@@ -42,7 +43,7 @@ func serveSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	}
 	for name, dst := range map[string]*string{
 		"FIGCHECK_ADDR": &cfg.Addr, "FIGCHECK_RULES": &cfg.Rules, "FIGCHECK_REDIS_URL": &cfg.RedisURL,
-		"FIGCHECK_TOKENS": &cfg.Tokens,
+		"FIGCHECK_TOKENS": &cfg.Tokens, "FIGCHECK_DB": &cfg.DB,
 	} {
 		if v := getenv(name); v != "" {
 			*dst = v
@@ -56,6 +57,8 @@ func serveSettings(args []string, getenv func(string) string, stderr io.Writer) 
 			cfg.Rules = *rulesDir
 		case "redis":
 			cfg.RedisURL = *redisURL
+		case "db":
+			cfg.DB = *dbURL
 		case "watch":
 			cfg.Watch = *watch
 		case "tokens":

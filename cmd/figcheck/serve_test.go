@@ -55,6 +55,26 @@ func TestServeSettingsPrecedence(t *testing.T) {
 			}
 		})
 	}
+	t.Run("db: flag over env over file", func(t *testing.T) {
+		dbFile := filepath.Join(dir, "db.yaml")
+		if err := os.WriteFile(dbFile, []byte("db: sqlite:/from/file.db\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			args []string
+			env  map[string]string
+			want string
+		}{
+			{[]string{"--config", dbFile}, nil, "sqlite:/from/file.db"},
+			{[]string{"--config", dbFile}, map[string]string{"FIGCHECK_DB": "postgres://env/db"}, "postgres://env/db"},
+			{[]string{"--config", dbFile, "--db", "sqlite:/flag.db"}, map[string]string{"FIGCHECK_DB": "postgres://env/db"}, "sqlite:/flag.db"},
+		} {
+			cfg, _, ok := serveSettings(tc.args, env(tc.env), io.Discard)
+			if !ok || cfg.DB != tc.want {
+				t.Errorf("%v %v: db %q, want %q", tc.args, tc.env, cfg.DB, tc.want)
+			}
+		}
+	})
 	t.Run("file keeps defaults it does not set", func(t *testing.T) {
 		cfg, _, ok := serveSettings([]string{"--config", file}, env(nil), io.Discard)
 		if !ok || cfg.Cache.Size != 7 || cfg.Cache.TTL != 3*time.Minute || cfg.Limits.BatchItems != 5 ||

@@ -16,14 +16,16 @@ import (
 // File is one form file as written, before compilation. Every value keeps
 // the position it was read from so that compile errors can point at it.
 type File struct {
-	Name       string
-	Digest     [32]byte // sha256 of the file's bytes
-	Form       string
-	FormPos    Pos
-	Title      string
-	TitlePos   Pos
-	Indicators []IndicatorDef
-	Rules      []RuleDef
+	Name     string
+	Digest   [32]byte // sha256 of the file's bytes
+	Form     string
+	FormPos  Pos
+	Title    string
+	TitlePos Pos
+	// PeriodScheme names how the form's periods are written (package period).
+	PeriodScheme Str
+	Indicators   []IndicatorDef
+	Rules        []RuleDef
 	// Hierarchy and Jumps are the batch checks of the audit.
 	Hierarchy []HierarchyDef
 	Jumps     []JumpDef
@@ -193,6 +195,7 @@ func Parse(name string, data []byte) (*File, error) {
 			s := d.str(n)
 			f.Title, f.TitlePos = s.Value, s.Pos
 		},
+		"period_scheme": func(n *yaml.Node) { f.PeriodScheme = d.str(n) },
 		"indicators": func(n *yaml.Node) {
 			d.seq(n, "indicators", func(item *yaml.Node) { f.Indicators = append(f.Indicators, d.indicator(item)) })
 		},
