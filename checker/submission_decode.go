@@ -23,19 +23,8 @@ import (
 // errors jsonv2 gives. FuzzReadSubmission holds it to the jsonv2 decode.
 func (r *subReader) readSubmission(s *Submission) error {
 	dec := r.dec
-	switch k := dec.PeekKind(); k {
-	case 'n':
-		_, err := dec.ReadToken()
-		return err
-	case '{':
-	case '"', '0', 't', 'f', '[':
-		return kindError(dec, k, submissionType, false)
-	default: // empty input or a syntax error: ReadToken says which
-		_, err := dec.ReadToken()
-		return err
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
+	if done, err := r.openObject(submissionType); done {
+		return err // null (no form, reported by the caller), or the error
 	}
 	var seen uint8
 	for dec.PeekKind() != '}' {
@@ -174,7 +163,11 @@ func (r *subReader) readFigures(dst *map[string]any, hint int) error {
 }
 
 // readMembers reads the members of an open object into m, and its '}'.
-func (r *subReader) readMembers(m map[string]any) error {
+func (r *subReader) readMembers(m map[string]any) error { return readObject(r, m, r.readAny) }
+
+// readObject reads the members of an open object into m, each value with
+// read, and its '}'. A name given twice is jsontext's duplicate-name error.
+func readObject[V any](r *subReader, m map[string]V, read func() (V, error)) error {
 	dec := r.dec
 	for dec.PeekKind() != '}' {
 		key, start, err := r.readName()
@@ -184,7 +177,7 @@ func (r *subReader) readMembers(m map[string]any) error {
 		if _, dup := m[key]; dup {
 			return duplicateName(dec, start)
 		}
-		v, err := r.readAny()
+		v, err := read()
 		if err != nil {
 			return err
 		}
@@ -249,29 +242,17 @@ func (r *subReader) readAny() (any, error) {
 
 // readExplanations reads an object of strings; a null value is "".
 func (r *subReader) readExplanations(dst *map[string]string) error {
-	dec := r.dec
 	*dst = nil
 	if done, err := r.openObject(textsType); done {
 		return err
 	}
 	m := make(map[string]string)
 	*dst = m
-	for dec.PeekKind() != '}' {
-		key, start, err := r.readName()
-		if err != nil {
-			return err
-		}
-		if _, dup := m[key]; dup {
-			return duplicateName(dec, start)
-		}
+	return readObject(r, m, func() (string, error) {
 		var v string
-		if err := r.readString(&v); err != nil {
-			return err
-		}
-		m[key] = v
-	}
-	_, err := dec.ReadToken()
-	return err
+		err := r.readString(&v)
+		return v, err
+	})
 }
 
 // subReader is readSubmission's decoder and its cache.
