@@ -15,23 +15,24 @@ var routeLevels = map[string]auth.Level{
 	// The console's pages and assets are static files without data, and a
 	// browser cannot send a bearer token when it loads a page; the API
 	// calls they make are checked like any other.
-	"GET /":                     auth.Public,
-	"GET /audit":                auth.Public,
-	"GET /ui/*filepath":         auth.Public,
-	"POST /v1/check":            auth.Unit,
-	"POST /v1/check/batch":      auth.Unit,
-	"POST /v1/extract":          auth.Unit,
-	"GET /v1/forms":             auth.Unit,
-	"GET /v1/forms/:form":       auth.Unit,
-	"GET /v1/forms/:form/rules": auth.Unit,
-	"POST /v1/receipts/verify":  auth.Unit,
-	"POST /v1/receipts/qr":      auth.Unit,
-	"GET /v1/decisions":         auth.Unit, // a unit sees its own unit only
-	"GET /v1/decisions/flagged": auth.Auditor,
-	"POST /v1/audit":            auth.Auditor,
-	"POST /v1/submissions":      auth.Unit, // its own unit, as for checks
-	"GET /v1/submissions":       auth.Unit, // a unit sees its own unit only
-	"GET /v1/submissions/:id":   auth.Unit,
+	"GET /":                             auth.Public,
+	"GET /audit":                        auth.Public,
+	"GET /ui/*filepath":                 auth.Public,
+	"POST /v1/check":                    auth.Unit,
+	"POST /v1/check/batch":              auth.Unit,
+	"POST /v1/extract":                  auth.Unit,
+	"GET /v1/forms":                     auth.Unit,
+	"GET /v1/forms/:form":               auth.Unit,
+	"GET /v1/forms/:form/template.xlsx": auth.Unit,
+	"GET /v1/forms/:form/rules":         auth.Unit,
+	"POST /v1/receipts/verify":          auth.Unit,
+	"POST /v1/receipts/qr":              auth.Unit,
+	"GET /v1/decisions":                 auth.Unit, // a unit sees its own unit only
+	"GET /v1/decisions/flagged":         auth.Auditor,
+	"POST /v1/audit":                    auth.Auditor,
+	"POST /v1/submissions":              auth.Unit, // its own unit, as for checks
+	"GET /v1/submissions":               auth.Unit, // a unit sees its own unit only
+	"GET /v1/submissions/:id":           auth.Unit,
 }
 
 // routeLevel is what a request's route requires. A path that matches no

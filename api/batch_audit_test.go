@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/figcheck/figcheck/audit"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -110,7 +111,7 @@ func TestAuditMultipartFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	if got := x.GetSheetList(); !slices.Equal(got, []string{"汇总", "违规明细", "异常发现", "原始数据"}) {
+	if got := x.GetSheetList(); !slices.Equal(got, audit.Sheets) {
 		t.Errorf("sheets %v", got)
 	}
 	raw, _ := x.GetRows("原始数据")

@@ -174,6 +174,7 @@ func (s *Server) routes(g prometheus.Gatherer) *gin.Engine {
 	v1.GET("/forms", handle(s.listForms))
 	v1.GET("/forms/:form", handle(s.getForm))
 	v1.GET("/forms/:form/rules", handle(s.getRules))
+	v1.GET("/forms/:form/template.xlsx", handle(s.template))
 	v1.GET("/decisions", handle(s.decisions))
 	v1.GET("/decisions/flagged", handle(s.flagged))
 	v1.POST("/receipts/verify", handle(s.verifyReceipt))

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// lastPeriod is a submission of the period before full.json's (2024H2):
+// lastPeriod is a submission of the period full.json (2025H1) is compared with (2024H1):
 // full.json's figures with its previous-period figures in their place, so
 // that a 2025H1 check taking previous from the store sees what full.json
 // sends as previous.
@@ -18,7 +18,7 @@ func lastPeriod(t testing.TB) map[string]any {
 	for k, v := range sub["previous"].(map[string]any) {
 		figures[k] = v
 	}
-	sub["period"] = "2024H2"
+	sub["period"] = "2024H1"
 	delete(sub, "previous")
 	return sub
 }
@@ -34,11 +34,11 @@ func TestSubmissions(t *testing.T) {
 	// Last period's figures, stored.
 	r := s.as("unit", "POST", "/v1/submissions", mustJSON(t, lastPeriod(t)))
 	if r.Status != http.StatusCreated {
-		t.Fatalf("submit 2024H2: %d %s", r.Status, r.Body)
+		t.Fatalf("submit 2024H1: %d %s", r.Status, r.Body)
 	}
 	first := decode(t, r)
 	check := first["check"].(map[string]any)
-	if first["version"] != 1.0 || first["period"] != "2024H2" || first["unit"] != trailUnit || check["verdict"] != "pass" ||
+	if first["version"] != 1.0 || first["period"] != "2024H1" || first["unit"] != trailUnit || check["verdict"] != "pass" ||
 		first["receipt"] == nil || first["id"] == "" || r.Header.Get("Location") != "/v1/submissions/"+first["id"].(string) {
 		t.Fatalf("201 body: %s", r.Body)
 	}
@@ -50,7 +50,7 @@ func TestSubmissions(t *testing.T) {
 	sub["period"] = "2025年上半年" // a spelling of 2025H1
 	got := decode(t, s.as("unit", "POST", "/v1/check", mustJSON(t, sub)))
 	src := got["previous_source"].(map[string]any)
-	if src["from"] != "store" || src["period"] != "2024H2" || src["submission"] != first["id"] || src["version"] != 1.0 {
+	if src["from"] != "store" || src["period"] != "2024H1" || src["submission"] != first["id"] || src["version"] != 1.0 {
 		t.Fatalf("previous_source %v", src)
 	}
 	if given["previous_source"].(map[string]any)["from"] != "request" {
@@ -159,7 +159,7 @@ func TestSubmissions(t *testing.T) {
 		t.Fatalf("audit from the store: %d %s", r.Status, trunc(r.Body))
 	}
 	sum := decode(t, r)["summary"].(map[string]any)
-	if sum["rows"] != 2.0 || sum["units"] != 1.0 || fmt.Sprint(sum["periods"]) != "[2024H2 2025H1]" {
+	if sum["rows"] != 2.0 || sum["units"] != 1.0 || fmt.Sprint(sum["periods"]) != "[2024H1 2025H1]" {
 		t.Fatalf("audit summary %v", sum)
 	}
 	for q, code := range map[string]string{"&period=2025Q1": CodeInvalidPeriod, "": CodeInvalidPeriod} {

@@ -99,7 +99,8 @@ func TestRoleTable(t *testing.T) {
 	}
 	paths := map[string]string{
 		"GET /v1/forms/:form": "/v1/forms/" + shippedForm, "GET /v1/forms/:form/rules": "/v1/forms/" + shippedForm + "/rules",
-		"GET /ui/*filepath": "/ui/console.css",
+		"GET /v1/forms/:form/template.xlsx": "/v1/forms/" + shippedForm + "/template.xlsx",
+		"GET /ui/*filepath":                 "/ui/console.css",
 	}
 	const (
 		ok  = 0
@@ -108,27 +109,28 @@ func TestRoleTable(t *testing.T) {
 	)
 	// who: none, bad token, unit, auditor, admin
 	want := map[string][5]int{
-		"GET /healthz":              {ok, ok, ok, ok, ok},
-		"GET /readyz":               {ok, ok, ok, ok, ok},
-		"GET /metrics":              {ok, ok, ok, ok, ok},
-		"GET /":                     {ok, ok, ok, ok, ok},
-		"GET /audit":                {ok, ok, ok, ok, ok},
-		"GET /ui/*filepath":         {ok, ok, ok, ok, ok},
-		"POST /-/reload":            {out, out, no, no, ok},
-		"POST /v1/check":            {out, out, ok, ok, ok},
-		"POST /v1/check/batch":      {out, out, ok, ok, ok},
-		"POST /v1/extract":          {out, out, ok, ok, ok},
-		"GET /v1/forms":             {out, out, ok, ok, ok},
-		"GET /v1/forms/:form":       {out, out, ok, ok, ok},
-		"GET /v1/forms/:form/rules": {out, out, ok, ok, ok},
-		"POST /v1/receipts/verify":  {out, out, ok, ok, ok},
-		"POST /v1/receipts/qr":      {out, out, ok, ok, ok},
-		"GET /v1/decisions":         {out, out, ok, ok, ok},
-		"GET /v1/decisions/flagged": {out, out, no, ok, ok},
-		"POST /v1/audit":            {out, out, no, ok, ok},
-		"POST /v1/submissions":      {out, out, ok, ok, ok},
-		"GET /v1/submissions":       {out, out, ok, ok, ok},
-		"GET /v1/submissions/:id":   {out, out, ok, ok, ok},
+		"GET /healthz":                      {ok, ok, ok, ok, ok},
+		"GET /readyz":                       {ok, ok, ok, ok, ok},
+		"GET /metrics":                      {ok, ok, ok, ok, ok},
+		"GET /":                             {ok, ok, ok, ok, ok},
+		"GET /audit":                        {ok, ok, ok, ok, ok},
+		"GET /ui/*filepath":                 {ok, ok, ok, ok, ok},
+		"POST /-/reload":                    {out, out, no, no, ok},
+		"POST /v1/check":                    {out, out, ok, ok, ok},
+		"POST /v1/check/batch":              {out, out, ok, ok, ok},
+		"POST /v1/extract":                  {out, out, ok, ok, ok},
+		"GET /v1/forms":                     {out, out, ok, ok, ok},
+		"GET /v1/forms/:form":               {out, out, ok, ok, ok},
+		"GET /v1/forms/:form/template.xlsx": {out, out, ok, ok, ok},
+		"GET /v1/forms/:form/rules":         {out, out, ok, ok, ok},
+		"POST /v1/receipts/verify":          {out, out, ok, ok, ok},
+		"POST /v1/receipts/qr":              {out, out, ok, ok, ok},
+		"GET /v1/decisions":                 {out, out, ok, ok, ok},
+		"GET /v1/decisions/flagged":         {out, out, no, ok, ok},
+		"POST /v1/audit":                    {out, out, no, ok, ok},
+		"POST /v1/submissions":              {out, out, ok, ok, ok},
+		"GET /v1/submissions":               {out, out, ok, ok, ok},
+		"GET /v1/submissions/:id":           {out, out, ok, ok, ok},
 	}
 	for _, r := range s.engine.Routes() {
 		key := r.Method + " " + r.Path

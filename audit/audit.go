@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
@@ -76,6 +77,8 @@ type Options struct {
 	// it must be safe for concurrent use): the service writes audit rows
 	// to its decision log with it.
 	OnCheck func(sub *checker.Submission, digest [32]byte, res *checker.Result)
+	// Now is the clock stamping the report (default time.Now).
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -117,6 +120,7 @@ type Auditor struct {
 	units    map[string]*unitRows
 	recs     []*record
 	problems []Problem
+	inputs   []*tracked // the files read through Track
 
 	small []bool // indicators left out of the digit tests (see smallCounts)
 
@@ -144,7 +148,8 @@ type record struct {
 	unit, period string
 	vals         []float64   // by indicator index; NaN when absent or unusable
 	bad          map[int]any // unusable values as written
-	prevPeriod   string      // the period used as previous when checked
+	explain      map[string]string
+	prevPeriod   string // the period used as previous when checked
 	res          rowResult
 }
 
@@ -225,7 +230,7 @@ func (a *Auditor) work() {
 
 // values is what the checker reads of a row.
 func (r *record) values(raw []any, prev *record) *checker.Values {
-	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw}
+	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw, Explanations: r.explain}
 	if prev != nil {
 		v.Prev = prev.vals
 	}
@@ -262,6 +267,7 @@ func (a *Auditor) Read(file string, rr RowReader) error {
 			a.problems = append(a.problems, p)
 		}
 		if errors.Is(err, io.EOF) {
+			a.drainInputs()
 			return nil
 		}
 		if err != nil {
@@ -304,6 +310,12 @@ func (a *Auditor) add(file string, row Row) {
 	// The unit's name is shared; the period is cloned so that the record
 	// does not keep the whole input line alive.
 	rec := &record{file: file, line: row.Line, unit: u.name, period: strings.Clone(row.Period), vals: make([]float64, len(a.form.Indicators))}
+	for id, text := range row.Explanations {
+		if rec.explain == nil {
+			rec.explain = make(map[string]string, len(row.Explanations))
+		}
+		rec.explain[id] = strings.Clone(text)
+	}
 	raw := a.read(rec, row)
 	prev := u.previous(row.Period)
 	if prev != nil {

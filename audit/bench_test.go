@@ -5,6 +5,8 @@ import (
 	"os"
 	"strconv"
 	"testing"
+
+	"github.com/figcheck/figcheck/rules"
 )
 
 // TestWriteBatchCSV writes a generated batch to the file named by
@@ -85,4 +87,34 @@ func BenchmarkWriteXLSX(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// violatingBatch is about n rows of the generator's clean units (two
+// periods each) with two errors each (more gold medals than events, a
+// placeholder left): every row is in 违规明细 and has marked cells and
+// comments in 原始数据.
+func violatingBatch(tb testing.TB, n int) (*rules.Form, []byte) {
+	g := newGenerator(tb, 5)
+	b := g.genBatch(n / 2)
+	for i := range b.rows {
+		r := &b.rows[i]
+		r.vals["gold_medals"] = 90
+		delete(r.vals, "party_brands")
+		r.text = map[string]string{"party_brands": "xx"}
+	}
+	return g.f, b.csvBytes(g.f)
+}
+
+// BenchmarkWriteXLSXViolations writes the XLSX report of 10,000 rows that
+// all have violations (see violatingBatch); ns/row is the figure.
+func BenchmarkWriteXLSXViolations(b *testing.B) {
+	f, data := violatingBatch(b, 10000)
+	_, rep := runAudit(b, f, data, FormatCSV, Options{KeepCells: true})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := rep.WriteXLSX(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rep.Rows)), "ns/row")
 }

@@ -136,7 +136,7 @@ func TestBenfordNotApplicable(t *testing.T) {
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "本福特首位数字: ") || !strings.Contains(buf.String(), "不适用:") {
+	if !strings.Contains(buf.String(), "本福特首位数字:") || !strings.Contains(buf.String(), "不适用:") {
 		t.Errorf("text report without the reason:\n%s", buf.String())
 	}
 }
@@ -189,8 +189,8 @@ func TestCasesFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	txt := buf.String()
-	if i, j := strings.Index(txt, "问题线索"), strings.Index(txt, "异常发现:"); i < 0 || j < 0 || i > j {
-		t.Errorf("问题线索 at %d, 异常发现 at %d", i, j)
+	if i, j := strings.Index(txt, "问题线索"), strings.Index(txt, "各单位的问题:"); i < 0 || j < 0 || i > j {
+		t.Errorf("问题线索 at %d, the detail (各单位的问题) at %d", i, j)
 	}
 	// The city total, off by 5 (an error), ranks first.
 	if rep.Cases[0].Unit != b.plant["total"] || rep.Cases[0].Severity != "error" {

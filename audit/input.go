@@ -55,6 +55,9 @@ type Row struct {
 	// Values holds a JSON row's values by indicator index, nil where
 	// absent.
 	Values []any
+	// Explanations maps warning rule ids to the unit's explanation (the
+	// 说明:<rule id> columns), nil when there is none.
+	Explanations map[string]string
 }
 
 // Problem is something wrong with the input: a row or cell that cannot be
@@ -166,6 +169,7 @@ type columns struct {
 	form       *rules.Form
 	unit, per  int
 	ind        []*rules.Indicator // by column; nil for unit, period and unknown
+	explain    map[int]string     // column -> rule id of a 说明:<rule id> column
 	labels     []string
 	cells      []string        // Row.Cells, reused from row to row
 	reported   map[string]bool // unknown JSON keys already reported
@@ -197,10 +201,20 @@ func (c *columns) header(cells []string) ([]Problem, error) {
 			c.unit = i
 		case isPeriodKey(name):
 			c.per = i
+		case explanationRule(name) != "":
+			id := explanationRule(name)
+			if _, ok := c.form.Rule(id); !ok {
+				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("说明列 %q 对应的规则 %q 不存在,该列被忽略", name, id)})
+				continue
+			}
+			if c.explain == nil {
+				c.explain = map[int]string{}
+			}
+			c.explain[i] = id
 		default:
-			ind, prev, ok := c.form.Resolve(name)
-			if !ok || prev {
-				probs = append(probs, Problem{Row: 1, Column: col, Message: fmt.Sprintf("未知列 %q:表单中没有这个指标,该列被忽略", name)})
+			ind, msg := c.indicator(name)
+			if ind == nil {
+				probs = append(probs, Problem{Row: 1, Column: col, Message: msg})
 				continue
 			}
 			if first, dup := seen[ind.Index]; dup {
@@ -225,6 +239,47 @@ func (c *columns) header(cells []string) ([]Problem, error) {
 	return probs, nil
 }
 
+// indicator resolves a header: an indicator's id or name, or its name
+// followed by its unit in brackets, as a template heads its columns
+// (集中学习次数（次）, 集中学习次数(次)). A header whose unit is not the
+// indicator's is refused: its figures would be read in the wrong unit.
+func (c *columns) indicator(name string) (*rules.Indicator, string) {
+	if ind, prev, ok := c.form.Resolve(name); ok && !prev {
+		return ind, ""
+	}
+	base, unit, ok := splitUnit(name)
+	if ind, prev, found := c.form.Resolve(base); ok && found && !prev {
+		if unit == ind.Unit {
+			return ind, ""
+		}
+		return nil, fmt.Sprintf("列 %q 的单位「%s」与指标「%s」的单位「%s」不同,该列被忽略", name, unit, ind.Name, ind.Unit)
+	}
+	return nil, fmt.Sprintf("未知列 %q:表单中没有这个指标,该列被忽略", name)
+}
+
+// splitUnit splits "名称（单位）" or "名称(单位)" into name and unit.
+func splitUnit(s string) (name, unit string, ok bool) {
+	for _, br := range [][2]string{{"（", "）"}, {"(", ")"}} {
+		if rest, found := strings.CutSuffix(s, br[1]); found {
+			if i := strings.LastIndex(rest, br[0]); i > 0 {
+				return strings.TrimSpace(rest[:i]), strings.TrimSpace(rest[i+len(br[0]):]), true
+			}
+		}
+	}
+	return s, "", false
+}
+
+// explanationRule is the rule id of a 说明:<rule id> header (either
+// colon), or "".
+func explanationRule(name string) string {
+	for _, p := range []string{"说明:", "说明："} {
+		if id, ok := strings.CutPrefix(name, p); ok {
+			return strings.TrimSpace(id)
+		}
+	}
+	return ""
+}
+
 // row turns cells into a Row.
 func (c *columns) row(line int, cells []string) (Row, []Problem) {
 	if c.cells == nil {
@@ -233,6 +288,16 @@ func (c *columns) row(line int, cells []string) (Row, []Problem) {
 	clear(c.cells)
 	r := Row{Line: line, Cells: c.cells}
 	var probs []Problem
+	for i, id := range c.explain {
+		if i < len(cells) {
+			if text := strings.TrimSpace(cells[i]); text != "" {
+				if r.Explanations == nil {
+					r.Explanations = map[string]string{}
+				}
+				r.Explanations[id] = text
+			}
+		}
+	}
 	if len(cells) > len(c.ind) {
 		for i := len(c.ind); i < len(cells); i++ {
 			if strings.TrimSpace(cells[i]) != "" {
@@ -528,7 +593,7 @@ func (n *ndjsonReader) Next() (Row, []Problem, error) {
 // application/octet-stream and text/plain), the file name, then the first
 // bytes. The service's upload and the CLI's files are read this way.
 func (a *Auditor) ReadInput(r io.Reader, name, contentType, format, encoding string) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(a.Track(name, r), 64<<10)
 	if format == "" {
 		ct := contentType
 		if mt, _, err := mime.ParseMediaType(contentType); err == nil {

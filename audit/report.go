@@ -7,20 +7,28 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
 )
 
 // Report is everything an audit found.
 type Report struct {
-	Form    string  `json:"form"`
-	Title   string  `json:"title,omitempty"`
-	Ruleset string  `json:"ruleset"`
-	Summary Summary `json:"summary"`
+	Form    string `json:"form"`
+	Title   string `json:"title,omitempty"`
+	Ruleset string `json:"ruleset"`
+	// AuditedAt is when the audit finished; Inputs the files it read.
+	AuditedAt time.Time   `json:"audited_at"`
+	Inputs    []InputFile `json:"inputs"`
+	Summary   Summary     `json:"summary"`
 	// Benford holds the batch-wide digit tests, with their verdict or
 	// "too_few" when there were too few figures.
 	Benford []anomaly.BenfordResult `json:"benford"`
+	// UnitBenford holds the first-digit counts of each unit with a
+	// first-digit finding, for the charts.
+	UnitBenford []UnitDigits `json:"unit_benford"`
 	// Tests says for each statistical test what it was run on, or why it
 	// does not apply.
 	Tests []TestStatus `json:"tests"`
@@ -33,9 +41,17 @@ type Report struct {
 	Findings []Finding   `json:"findings"`
 	Problems []Problem   `json:"problems"`
 
+	form       *rules.Form
 	indicators []string // ids in form order, for the raw data sheet
 	names      []string
 	raw        []rawRow
+}
+
+// UnitDigits is a unit's count of figures by first digit (1 to 9).
+type UnitDigits struct {
+	Unit   string `json:"unit"`
+	N      int    `json:"n"`
+	Counts []int  `json:"counts"`
 }
 
 // Summary counts what the audit found.
@@ -100,7 +116,8 @@ func (a *Auditor) report() *Report {
 	findings, benford := a.findings()
 	rep := &Report{
 		Form: a.form.ID, Title: a.form.Title, Ruleset: a.form.Digest, Benford: benford,
-		Rows: []RowReport{}, Findings: findings, Problems: a.problems,
+		Rows: []RowReport{}, Findings: findings, Problems: a.problems, form: a.form,
+		AuditedAt: a.now().Truncate(time.Second), Inputs: a.inputFiles(), UnitBenford: []UnitDigits{},
 	}
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}
@@ -218,6 +235,17 @@ func (a *Auditor) report() *Report {
 	if s.TopUnits == nil {
 		s.TopUnits = []UnitRank{}
 	}
+	for _, f := range findings {
+		if f.Kind != KindBenford1 || f.Unit == AllUnits || a.units[f.Unit] == nil {
+			continue
+		}
+		var c anomaly.DigitCounts
+		for _, x := range unitValues(nil, a.units[f.Unit], a.digitInds()) {
+			c.Add(x)
+		}
+		r := c.Test(1, 0)
+		rep.UnitBenford = append(rep.UnitBenford, UnitDigits{Unit: f.Unit, N: r.N, Counts: r.Counts})
+	}
 	for i := range rep.Benford {
 		b := &rep.Benford[i]
 		b.MAD, b.ChiSquare = round(b.MAD, 6), round(b.ChiSquare, 4)
@@ -322,6 +350,55 @@ func (f *Finding) finite() {
 	for i := range f.Values {
 		fix(&f.Values[i])
 	}
+}
+
+// UnitSection is what the report says about one unit: its rows with
+// violations and its findings.
+type UnitSection struct {
+	Unit     string
+	Errors   int
+	Warnings int
+	Rows     []RowReport
+	Findings []Finding
+}
+
+// byUnit groups the rows with violations and the findings by unit: the
+// units of the case files first, in their rank, then those of TopUnits,
+// then the others by name.
+// Findings about the whole batch are left out.
+func (r *Report) byUnit() []UnitSection {
+	idx := map[string]int{}
+	var out []UnitSection
+	get := func(u string) *UnitSection {
+		i, ok := idx[u]
+		if !ok {
+			i = len(out)
+			idx[u] = i
+			out = append(out, UnitSection{Unit: u})
+		}
+		return &out[i]
+	}
+	for _, c := range r.Cases {
+		get(c.Unit)
+	}
+	for _, u := range r.Summary.TopUnits {
+		get(u.Unit)
+	}
+	ranked := len(out)
+	for _, row := range r.Rows {
+		u := get(row.Unit)
+		u.Rows = append(u.Rows, row)
+		u.Errors += row.Summary.Errors
+		u.Warnings += row.Summary.Warnings
+	}
+	for _, f := range r.Findings {
+		if f.Unit != AllUnits {
+			u := get(f.Unit)
+			u.Findings = append(u.Findings, f)
+		}
+	}
+	slices.SortStableFunc(out[ranked:], func(a, b UnitSection) int { return cmp.Compare(a.Unit, b.Unit) })
+	return out
 }
 
 // writeCases writes the case files and the tests' applicability for a

@@ -29,7 +29,7 @@ func TestXLSXReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	if got, want := x.GetSheetList(), []string{SheetSummary, SheetViolations, SheetFindings, SheetRaw}; !slices.Equal(got, want) {
+	if got, want := x.GetSheetList(), Sheets; !slices.Equal(got, want) {
 		t.Fatalf("sheets %v, want %v", got, want)
 	}
 	header := func(sheet string) []string {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -9,7 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -77,6 +80,68 @@ func fieldNames(fields map[string]any) string {
 	return strings.Join(keys, " ")
 }
 
+// fieldValues lists the figures a rule read, by the indicators' Chinese
+// names in form order: 集中学习次数=24、专题研讨次数=未填. Previous-period
+// figures are named 上期….
+func (r *Report) fieldValues(fields map[string]any) string {
+	type kv struct {
+		order int
+		text  string
+	}
+	parts := make([]kv, 0, len(fields))
+	for k, v := range fields {
+		name, order, prev := k, len(r.indicators), false
+		if id, ok := strings.CutPrefix(k, "previous."); ok {
+			k, prev = id, true
+		}
+		if r.form != nil {
+			if ind, ok := r.form.Indicator(k); ok {
+				name, order = ind.Name, ind.Index
+			}
+		}
+		if prev {
+			name, order = "上期"+name, order+len(r.indicators)
+		}
+		val := "未填"
+		switch x := v.(type) {
+		case nil:
+		case float64:
+			val = rules.FormatValue(x)
+		case string:
+			val = x
+		default:
+			val = fmt.Sprint(x)
+		}
+		parts = append(parts, kv{order, name + "=" + val})
+	}
+	slices.SortFunc(parts, func(a, b kv) int { return cmp.Or(cmp.Compare(a.order, b.order), strings.Compare(a.text, b.text)) })
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = p.text
+	}
+	return strings.Join(out, "、")
+}
+
+// SafeCell returns text a spreadsheet will show and never evaluate
+// (OWASP's advice on CSV injection): text that starts with =, +, -, @
+// (or their full-width forms), a tab or a carriage return gets a leading
+// apostrophe. A plain number such as -3.5 is left as it is. Every text
+// cell of the CSV and XLSX reports and of the templates goes through it.
+func SafeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠':
+		if _, ok := plainNumber(s); ok {
+			return s
+		}
+		return "'" + s
+	}
+	return s
+}
+
 func valuesText(vs []float64) string {
 	parts := make([]string, len(vs))
 	for i, v := range vs {
@@ -95,14 +160,20 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	_, _ = bw.WriteString("\ufeff")
 	cw := csv.NewWriter(bw)
-	_ = cw.Write(csvHeader)
+	write := func(rec []string) {
+		for i := range rec {
+			rec[i] = SafeCell(rec[i])
+		}
+		_ = cw.Write(rec)
+	}
+	write(slices.Clone(csvHeader))
 	for _, row := range r.Rows {
 		for _, v := range row.Violations {
-			_ = cw.Write([]string{"违规", row.File, strconv.Itoa(row.Row), row.Unit, row.Period, v.Rule, v.Name,
+			write([]string{"违规", row.File, strconv.Itoa(row.Row), row.Unit, row.Period, v.Rule, v.Name,
 				severityNames[v.Severity.String()], fieldNames(v.Fields), "", "", "", "", v.Message})
 		}
 		for _, e := range row.EvalErrors {
-			_ = cw.Write([]string{"无法计算", row.File, strconv.Itoa(row.Row), row.Unit, row.Period, e.Rule, e.Name,
+			write([]string{"无法计算", row.File, strconv.Itoa(row.Row), row.Unit, row.Period, e.Rule, e.Name,
 				severityNames[e.Severity.String()], fieldNames(e.Fields), "", "", "", "", e.Error})
 		}
 	}
@@ -111,11 +182,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		if f.Peer != "" {
 			unit += " ↔ " + f.Peer
 		}
-		_ = cw.Write([]string{"异常发现", "", "", unit, f.Period, f.Check, KindNames[f.Kind], severityNames[f.Severity],
+		write([]string{"异常发现", "", "", unit, f.Period, f.Check, KindNames[f.Kind], severityNames[f.Severity],
 			f.Indicator, valuesText(f.Values), f.Statistic, rules.FormatValue(f.Value), rules.FormatValue(f.Threshold), f.Reason})
 	}
 	for _, p := range r.Problems {
-		_ = cw.Write([]string{"输入问题", p.File, strconv.Itoa(p.Row), p.Unit, p.Period, "", "", "错误", p.Column, "", "", "", "", p.Message})
+		write([]string{"输入问题", p.File, strconv.Itoa(p.Row), p.Unit, p.Period, "", "", "错误", p.Column, "", "", "", "", p.Message})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -124,28 +195,22 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	return bw.Flush()
 }
 
-// WriteText writes a summary for a terminal.
+// WriteText writes the report for a terminal or a plain-text file: the
+// summary, the case files, then each unit (in the order of the case
+// files, then of TopUnits, then by name) with its violations and
+// findings, then what concerns the whole batch.
 func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	s := r.Summary
-	fmt.Fprintf(bw, "%s (%s) 规则版本 %s\n", r.Title, r.Form, r.Ruleset)
+	fmt.Fprintf(bw, "%s 审核报告\n", r.Title)
+	fmt.Fprintf(bw, "审核时间 %s  规则版本 %s(%s)\n", r.AuditedAt.Format(timeLayout), r.Ruleset, r.Form)
+	for _, in := range r.Inputs {
+		fmt.Fprintf(bw, "输入文件 %s  %d 字节  SHA-256 %s\n", in.Name, in.Size, in.SHA256)
+	}
 	fmt.Fprintf(bw, "行数 %d  单位 %d  期间 %s\n", s.Rows, s.Units, strings.Join(s.Periods, "、"))
 	fmt.Fprintf(bw, "通过 %d  警告 %d  不通过 %d  输入问题 %d  异常发现 %d\n", s.Pass, s.Warn, s.Fail, s.Problems, s.Findings)
 	for _, b := range r.Benford {
-		name := "首位数字"
-		if b.Digits == 2 {
-			name = "前两位数字"
-		}
-		if b.Reason != "" {
-			fmt.Fprintf(bw, "本福特%s: %d个数字,%s\n", name, b.N, b.Reason)
-			continue
-		}
-		if b.Conformity == "too_few" {
-			fmt.Fprintf(bw, "本福特%s: %d个数字,数据太少(至少%d个),无法判断\n", name, b.N, b.MinCount)
-			continue
-		}
-		fmt.Fprintf(bw, "本福特%s: %d个数字, MAD=%s (%s), 卡方=%s 自由度%d p=%.3g\n", name, b.N,
-			rules.FormatValue(b.MAD), conformityNames[b.Conformity], rules.FormatValue(b.ChiSquare), b.DF, b.P)
+		fmt.Fprintf(bw, "%s\n", benfordLine(b))
 	}
 	r.writeCases(bw)
 	if len(s.TopRules) > 0 {
@@ -154,20 +219,42 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(bw, "  %5d  %-8s %s %s\n", rc.Rows, severityNames[rc.Severity], rc.Rule, rc.Name)
 		}
 	}
-	if len(s.TopUnits) > 0 {
-		fmt.Fprintln(bw, "\n问题最多的单位:")
-		for _, u := range s.TopUnits {
-			fmt.Fprintf(bw, "  %s: 错误 %d, 警告 %d, 异常发现 %d\n", u.Unit, u.Errors, u.Warnings, u.Findings)
+	units := r.byUnit()
+	if len(units) > 0 {
+		fmt.Fprintln(bw, "\n各单位的问题:")
+	}
+	for _, u := range units {
+		fmt.Fprintf(bw, "\n■ %s(错误 %d,警告 %d,异常发现 %d)\n", u.Unit, u.Errors, u.Warnings, len(u.Findings))
+		for _, row := range u.Rows {
+			fmt.Fprintf(bw, "  %s %s 第%d行 %s\n", row.Period, row.File, row.Row, verdictNames[row.Verdict])
+			for _, v := range row.Violations {
+				fmt.Fprintf(bw, "    [%s] %s %s:%s", violationSeverity(v), v.Rule, v.Name, v.Message)
+				if fv := r.fieldValues(v.Fields); fv != "" {
+					fmt.Fprintf(bw, "(%s)", fv)
+				}
+				if v.Explained {
+					fmt.Fprintf(bw, " 单位说明:%s", v.Explanation)
+				}
+				fmt.Fprintln(bw)
+			}
+			for _, e := range row.EvalErrors {
+				fmt.Fprintf(bw, "    [无法计算] %s %s:%s\n", e.Rule, e.Name, e.Error)
+			}
+		}
+		for _, f := range u.Findings {
+			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period), f.Reason)
 		}
 	}
-	if len(r.Findings) > 0 {
-		fmt.Fprintln(bw, "\n异常发现:")
-		for _, f := range r.Findings {
-			period := ""
-			if f.Period != "" {
-				period = " " + f.Period
-			}
-			fmt.Fprintf(bw, "  [%s] %s%s: %s\n", KindNames[f.Kind], f.Unit, period, f.Reason)
+	var batch []Finding
+	for _, f := range r.Findings {
+		if f.Unit == AllUnits {
+			batch = append(batch, f)
+		}
+	}
+	if len(batch) > 0 {
+		fmt.Fprintln(bw, "\n全部单位:")
+		for _, f := range batch {
+			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period), f.Reason)
 		}
 	}
 	if len(r.Problems) > 0 {
@@ -177,6 +264,46 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// timeLayout is how reports print the audit time.
+const timeLayout = "2006-01-02 15:04:05 -07:00"
+
+func periodText(p string) string {
+	if p == "" {
+		return ""
+	}
+	return " " + p
+}
+
+// violationSeverity names a violation's severity, marking an explained
+// warning.
+func violationSeverity(v checker.Violation) string {
+	if v.Explained {
+		return "警告(已说明)"
+	}
+	return severityNames[v.Severity.String()]
+}
+
+// benfordName names a digit test.
+func benfordName(b anomaly.BenfordResult) string {
+	if b.Digits == 2 {
+		return "前两位数字"
+	}
+	return "首位数字"
+}
+
+// benfordLine is one batch-wide digit test in words.
+func benfordLine(b anomaly.BenfordResult) string {
+	name := benfordName(b)
+	if b.Reason != "" {
+		return fmt.Sprintf("本福特%s:%d个数字,%s", name, b.N, b.Reason)
+	}
+	if b.Conformity == anomaly.TooFew {
+		return fmt.Sprintf("本福特%s:%d个数字,数据太少(至少%d个),无法判断", name, b.N, b.MinCount)
+	}
+	return fmt.Sprintf("本福特%s:%d个数字,MAD=%s(%s),卡方=%s,自由度%d,p=%.3g", name, b.N,
+		rules.FormatValue(b.MAD), conformityNames[b.Conformity], rules.FormatValue(b.ChiSquare), b.DF, b.P)
 }
 
 // String is the problem as file:row:column: message.

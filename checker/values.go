@@ -24,12 +24,15 @@ type Values struct {
 	// Prev holds the previous period's figures, by indicator index; NaN
 	// where absent. Nil when there is no previous period.
 	Prev []float64
+	// Explanations maps warning rule ids to the unit's explanation, as
+	// Submission.Explanations does.
+	Explanations map[string]string
 }
 
 // Submission returns v as a submission of form f: numbers as float64,
 // other figures as written.
 func (v *Values) Submission(f *rules.Form) *Submission {
-	s := &Submission{Form: f.ID, Unit: v.Unit, Period: v.Period, Figures: make(map[string]any)}
+	s := &Submission{Form: f.ID, Unit: v.Unit, Period: v.Period, Figures: make(map[string]any), Explanations: v.Explanations}
 	for i, ind := range f.Indicators {
 		if x := v.raw(i); x != nil {
 			s.Figures[ind.ID] = x
@@ -65,7 +68,7 @@ func (c *Checker) CheckValues(f *rules.Form, v *Values, checkID string) *Result 
 			st.loadNumber(ind, v.Prev[i], true, r)
 		}
 	}
-	st.evaluate(f, nil, r)
+	st.evaluate(f, v.Explanations, r)
 	return r
 }
 
@@ -127,10 +130,16 @@ func (v *Values) Digest(f *rules.Form) [32]byte {
 			buf = appendFloat(appendString(buf, ind.ID), v.Prev[ind.Index])
 		}
 	}
-	buf = binary.AppendUvarint(buf, 0) // no explanations
-	buf = appendString(buf, "")        // no text
+	keys := sortedKeys(sc.keys[:0], v.Explanations)
+	buf = binary.AppendUvarint(buf, uint64(len(keys)))
+	for _, k := range keys {
+		buf = appendString(buf, k)
+		buf = appendString(buf, v.Explanations[k])
+	}
+	buf = appendString(buf, "") // no text
 	d := sha256.Sum256(buf)
-	sc.buf = buf
+	clear(keys)
+	sc.buf, sc.keys = buf, keys[:0]
 	if cap(sc.buf) <= 1<<20 {
 		digestPool.Put(sc)
 	}

@@ -33,6 +33,15 @@ func TestCheckValuesMatchesCheck(t *testing.T) {
 		for range 500 {
 			rows = append(rows, randomValues(rng, f))
 		}
+		// Explanations, of warning rules and of a rule that does not exist.
+		for i, rule := range f.Rules {
+			v := randomValues(rng, f)
+			v.Explanations = map[string]string{rule.ID: "情况说明" + strconv.Itoa(i)}
+			if i%7 == 0 {
+				v.Explanations["no.such_rule"] = "x"
+			}
+			rows = append(rows, v)
+		}
 		for i, v := range rows {
 			sub := v.Submission(f)
 			if got, want := v.Digest(f), checker.SubmissionDigest(sub); got != want {
@@ -58,7 +67,7 @@ func nanVector(n int) []float64 {
 }
 
 func testValues(f *rules.Form, tc rules.Test) *checker.Values {
-	v := &checker.Values{Unit: "u", Period: "p", Nums: nanVector(len(f.Indicators))}
+	v := &checker.Values{Unit: "u", Period: "p", Nums: nanVector(len(f.Indicators)), Explanations: tc.Explanations}
 	for k, x := range tc.Figures {
 		ind, ok := f.Indicator(k)
 		if !ok {

@@ -308,6 +308,7 @@ func TestAuditUploadAndDownload(t *testing.T) {
 	if got := textOf(s, `#kpis`); !strings.Contains(got, "2\n行数") && !strings.Contains(got, "2行数") {
 		t.Errorf("summary %q, want 2 rows", got)
 	}
+	s.step("open the detail", chromedp.Click(css(`#viol-detail > summary`)))
 	if got := textOf(s, `#violations`); !strings.Contains(got, "江北区") || strings.Contains(got, "青川区") {
 		t.Errorf("violations table %q: want 江北区's gold medals only", got)
 	}

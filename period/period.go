@@ -1,8 +1,8 @@
 // Package period names reporting periods. A form declares its period
 // scheme (period_scheme in the form file); the scheme turns the spellings
 // units write — 2025H1, 2025 H1, 2025年上半年 — into one canonical name,
-// refuses anything else, and says which period comes before a given one,
-// so that the service can find last period's figures.
+// refuses anything else, and says which period a given one is compared
+// with, so that the service can find the figures `previous` reads.
 package period
 
 import (
@@ -25,7 +25,8 @@ type Scheme interface {
 	// Normalize returns the canonical name of p, or an error wrapping
 	// ErrInvalid that names the accepted forms.
 	Normalize(p string) (string, error)
-	// Previous returns the period before a canonical one.
+	// Previous returns the period a canonical one is compared with: the
+	// period whose figures a form's rules read as previous.
 	Previous(p string) string
 	// Accepted lists the accepted spellings, for error messages.
 	Accepted() []string
@@ -84,18 +85,18 @@ func (h halfYear) Normalize(p string) (string, error) {
 	return "", fmt.Errorf("%w %q: a half-year is written like %s", ErrInvalid, p, strings.Join(h.Accepted(), ", "))
 }
 
+// Previous is the same half of the year before: a half-year report
+// compares with last year (较去年, 上年), and some of its figures (the
+// gaokao rates) are reported once a year, in the same half.
 func (halfYear) Previous(p string) string {
-	if len(p) != 6 || !isYear(p[:4]) {
+	if len(p) != 6 || !isYear(p[:4]) || (p[4:] != "H1" && p[4:] != "H2") {
 		return ""
 	}
 	y, _ := strconv.Atoi(p[:4])
-	if p[4:] == "H2" {
-		return p[:4] + "H1"
-	}
 	if y <= 1000 {
 		return ""
 	}
-	return strconv.Itoa(y-1) + "H2"
+	return strconv.Itoa(y-1) + p[4:]
 }
 
 func isYear(s string) bool {

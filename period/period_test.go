@@ -30,7 +30,7 @@ func TestHalfYearNormalize(t *testing.T) {
 
 func TestHalfYearPrevious(t *testing.T) {
 	h, _ := Lookup(HalfYear)
-	for in, want := range map[string]string{"2025H1": "2024H2", "2025H2": "2025H1", "2000H1": "1999H2", "junk": ""} {
+	for in, want := range map[string]string{"2025H1": "2024H1", "2025H2": "2024H2", "2000H1": "1999H1", "2025H3": "", "junk": ""} {
 		if got := h.Previous(in); got != want {
 			t.Errorf("Previous(%q) = %q, want %q", in, got, want)
 		}
@@ -76,5 +76,5 @@ func ExampleScheme() {
 	h, _ := Lookup(HalfYear)
 	p, _ := h.Normalize("2025年上半年")
 	fmt.Println(p, h.Previous(p))
-	// Output: 2025H1 2024H2
+	// Output: 2025H1 2024H1
 }

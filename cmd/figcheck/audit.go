@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/figcheck/figcheck/audit"
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/configs"
+	"github.com/figcheck/figcheck/rules"
 	"github.com/figcheck/figcheck/store"
 )
 
@@ -66,18 +68,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, auditUsage)
 		return exitBadArgs
 	}
-	rs, err := configs.LoadRules(*dir)
+	f, err := loadForm(*dir, *formID)
 	if err != nil {
-		fmt.Fprintf(stderr, "figcheck audit: loading rules:\n%v\n", err)
-		return exitBadArgs
-	}
-	f, err := checker.FormOrOnly(rs, *formID)
-	if err != nil {
-		if errors.Is(err, checker.ErrMissingForm) {
-			fmt.Fprintf(stderr, "figcheck audit: give --form (known: %v)\n", rs.FormIDs())
-		} else {
-			fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
-		}
+		fmt.Fprintf(stderr, "figcheck audit: %v\n", err)
 		return exitBadArgs
 	}
 	a, err := audit.New(f, audit.Options{Workers: *workers, Per: *per, KeepCells: *format == audit.OutXLSX})
@@ -130,6 +123,20 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// loadForm loads the rules of dir and returns the form named id, or the
+// only form of the rules.
+func loadForm(dir, id string) (*rules.Form, error) {
+	rs, err := configs.LoadRules(dir)
+	if err != nil {
+		return nil, fmt.Errorf("loading rules:\n%w", err)
+	}
+	f, err := checker.FormOrOnly(rs, id)
+	if errors.Is(err, checker.ErrMissingForm) {
+		return nil, fmt.Errorf("give --form (known: %v)", rs.FormIDs())
+	}
+	return f, err
+}
+
 // readAuditFile reads one file of the batch, or stdin for "-", as the
 // service reads an upload (audit.Auditor.ReadInput).
 func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Reader) error {
@@ -141,6 +148,11 @@ func readAuditFile(a *audit.Auditor, name, format, encoding string, stdin io.Rea
 		}
 		defer file.Close()
 		r = file
+	}
+	// The report names the file without its directory; its size and
+	// SHA-256 tell it apart.
+	if name != "-" {
+		name = filepath.Base(name)
 	}
 	return a.ReadInput(r, strings.TrimPrefix(name, "-"), "", format, encoding)
 }

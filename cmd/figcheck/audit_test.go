@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/figcheck/figcheck/audit"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -50,7 +51,7 @@ func TestAuditCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	if len(x.GetSheetList()) != 4 {
+	if len(x.GetSheetList()) != len(audit.Sheets) {
 		t.Errorf("sheets %v", x.GetSheetList())
 	}
 

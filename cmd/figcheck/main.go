@@ -33,6 +33,7 @@ func commands() []command {
 		{"serve", "run the REST service", runServe},
 		{"check", "check one submission (JSON file or - for stdin)", runCheck},
 		{"audit", "review a batch of units (CSV, XLSX, JSON, NDJSON): checks, totals, jumps, anomalies", runAudit},
+		{"template", "write a form's fill-in workbook (XLSX) for units", runTemplate},
 		{"extract", "find a form's figures and placeholders in report text", runExtract},
 		{"lint", "load form files and report every problem", runLint},
 		{"test", "run the rule tests written in form files", runTest},

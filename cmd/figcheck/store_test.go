@@ -14,7 +14,7 @@ import (
 	"github.com/figcheck/figcheck/store"
 )
 
-// storeWith makes a SQLite store holding two units' submissions of 2024H2
+// storeWith makes a SQLite store holding two units' submissions of 2024H1
 // and 2025H1 (the full test submission's figures), and a failed then a
 // passing check of one unit.
 func storeWith(t *testing.T) string {
@@ -30,7 +30,7 @@ func storeWith(t *testing.T) string {
 	}
 	defer st.Close()
 	for _, unit := range []string{"甲区", "乙区"} {
-		for _, p := range []string{"2024H2", "2025H1", "2025H1"} { // 2025H1 twice: two versions
+		for _, p := range []string{"2024H1", "2025H1", "2025H1"} { // 2025H1 twice: two versions
 			var sub struct {
 				Figures map[string]any `json:"figures"`
 			}
@@ -71,8 +71,8 @@ func TestAuditFromStore(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("exit %d: %v\n%s", code, err, stderr.String())
 	}
-	// The current version of each unit's 2025H1 and 2024H2: four rows.
-	if rep.Summary.Rows != 4 || rep.Summary.Units != 2 || strings.Join(rep.Summary.Periods, ",") != "2024H2,2025H1" {
+	// The current version of each unit's 2025H1 and 2024H1: four rows.
+	if rep.Summary.Rows != 4 || rep.Summary.Units != 2 || strings.Join(rep.Summary.Periods, ",") != "2024H1,2025H1" {
 		t.Fatalf("summary %+v; stderr %s", rep.Summary, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "2 current submissions of 2025H1, 2 of the period before") {
