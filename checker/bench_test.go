@@ -1,6 +1,7 @@
 package checker_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strings"
@@ -233,4 +234,19 @@ func TestUnknownFieldsAreCheap(t *testing.T) {
 	if perField := (got - base) / n; perField > 16 {
 		t.Errorf("%.0f allocations per unknown field (%.0f for the submission, %.0f without the unknown fields)", perField, got, base)
 	}
+}
+
+// BenchmarkDecodeSubmission is the strict decode of the full valid
+// submission as a client sends it (JSON with every figure).
+func BenchmarkDecodeSubmission(b *testing.B) {
+	f := shipped(b).Forms["edu_sports_halfyear"]
+	body, err := json.Marshal(validShipped(b, f))
+	if err != nil {
+		b.Fatal(err)
+	}
+	loop(b, func() {
+		if _, err := checker.DecodeSubmissionBytes(body); err != nil {
+			b.Fatal(err)
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"testing/iotest"
 
 	"github.com/figcheck/figcheck/checker"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 func TestDecodeSubmission(t *testing.T) {
@@ -155,6 +156,60 @@ func FuzzDecodeSubmission(f *testing.F) {
 		want, werr := decodeV1(b)
 		if werr != nil {
 			t.Fatalf("%q: accepted, but encoding/json rejects it: %v", b, werr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got  %#v\n want %#v", b, got, want)
+		}
+	})
+}
+
+// decodeReflect is DecodeSubmission as jsonv2 does it by reflection
+// (DecodeJSON into a Submission): the reference of the token loop.
+func decodeReflect(b []byte) (*checker.Submission, error) {
+	var s checker.Submission
+	if err := checker.DecodeJSON(b, &s, "bad submission"); err != nil {
+		return nil, errors.New(strings.Replace(err.Error(), "the JSON value", "the submission", 1))
+	}
+	if s.Form == "" {
+		return nil, errors.New(`bad submission: missing "form"`)
+	}
+	return &s, nil
+}
+
+// FuzzReadSubmission: the token-loop decoder gives what jsonv2's
+// reflection decode with the intake's options gives — the same submission,
+// or an error with the same message.
+func FuzzReadSubmission(f *testing.F) {
+	for _, s := range []string{
+		`{"form":"demo"}`,
+		`{"form":"demo","unit":"某区","period":"2025H1","figures":{"gold":12,"金牌数":"１２","x":null,"y":true,"z":{"a":[1,"b"]},"w":[]},"previous":{"gold":11.5},"explanations":{"r":"说明","s":null},"text":"t"}`,
+		`{"form":"demo","figures":{"gold":1e999,"a":-0.5e-3}}`,
+		`{"form":"demo","figures":{"gold":1,"gold":2}}`,
+		`{"form":"demo","figures":{},"previous":null,"explanations":{}}`,
+		`{"form":null,"unit":null,"text":null,"figures":null,"explanations":null}`,
+		`{"Form":"demo"}`, `{"form":"demo","x":1}`, `{"form":"demo","figures":{"a":{"b":1,"b":2}}}`,
+		`{"form":"demo"} x`, `{"form":"demo"`, `{"form":"demo","figures":{"a":1`, `{"form"`, ``, `   `,
+		`[1,2]`, `"x"`, `1`, `true`, `null`, `{"form":1}`, `{"form":{"a":1}}`, `{"form":"demo","figures":"x"}`,
+		`{"form":"demo","figures":[1]}`, `{"form":"demo","explanations":{"r":1}}`, `{"form":"demo","explanations":[]}`,
+		"{\"form\":\"demo\",\"unit\":\"\xff\"}", "{\"form\":\"demo\",\"figures\":{\"\xff\":1}}",
+		`{"form":"demo","figures":{"a":01}}`, `{"form":"demo" "unit":"x"}`, `{"form":"demo",}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := checker.DecodeSubmissionBytes(b)
+		want, werr := decodeReflect(b)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("%q: error %v, jsonv2 %v", b, err, werr)
+		}
+		// One difference is allowed: in JSON that is malformed even with
+		// duplicate names allowed, jsonv2 may come upon a duplicate name
+		// inside a bogus value (jsontext reads one where a name belongs)
+		// before it sees the syntax error the token loop reports.
+		if err != nil && err.Error() != werr.Error() &&
+			!(strings.Contains(werr.Error(), "duplicate object member name") && (strings.Contains(err.Error(), "malformed JSON") || strings.Contains(err.Error(), "JSON ends early")) &&
+				!jsontext.Value(b).IsValid(jsontext.AllowDuplicateNames(true))) {
+			t.Fatalf("%q: error %v, jsonv2 %v", b, err, werr)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q:\n got  %#v\n want %#v", b, got, want)

@@ -39,8 +39,11 @@ func submissionDigest(f *rules.Form, s *Submission) [32]byte {
 	buf = appendString(buf, s.Unit)
 	buf = appendString(buf, s.Period)
 	for _, m := range []map[string]any{s.Figures, s.Previous} {
-		keys := figureKeys(sc.keys[:0], f, m)
-		buf = binary.AppendUvarint(buf, uint64(len(keys)))
+		buf = binary.AppendUvarint(buf, uint64(len(m)))
+		if f != nil && len(m) > 0 && appendByID(&buf, f, m) {
+			continue
+		}
+		keys := sortedKeys(sc.keys[:0], m)
 		for _, k := range keys {
 			buf = appendString(buf, k)
 			buf = appendValue(buf, m[k])
@@ -63,22 +66,24 @@ func submissionDigest(f *rules.Form, s *Submission) [32]byte {
 	return d
 }
 
-// figureKeys appends the keys of m to dst in sorted order: by walking f's
-// ids in order when every key is one of them, else by sorting.
-func figureKeys(dst []string, f *rules.Form, m map[string]any) []string {
-	if f != nil && len(m) > 0 {
-		n := len(dst)
-		for _, ind := range f.IndicatorsByID() {
-			if _, ok := m[ind.ID]; ok {
-				dst = append(dst, ind.ID)
-			}
+// appendByID appends m's keys and values in sorted key order by walking
+// f's ids in order, one lookup per id, when every key is one of them
+// (as clients send figures); it reports false, with *buf as it was, when
+// some key is not an id.
+func appendByID(buf *[]byte, f *rules.Form, m map[string]any) bool {
+	b, n, found := *buf, len(*buf), 0
+	for _, ind := range f.IndicatorsByID() {
+		if v, ok := m[ind.ID]; ok {
+			b = appendValue(appendString(b, ind.ID), v)
+			found++
 		}
-		if len(dst)-n == len(m) {
-			return dst
-		}
-		dst = dst[:n]
 	}
-	return sortedKeys(dst, m)
+	if found != len(m) {
+		*buf = b[:n]
+		return false
+	}
+	*buf = b
+	return true
 }
 
 func sortedKeys[V any](dst []string, m map[string]V) []string {

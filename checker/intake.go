@@ -132,13 +132,13 @@ func (a *JSONArray) Next(v any) error {
 // twice and trailing data are errors; figures may be numbers or strings
 // (other values are reported by the check as builtin.type).
 func DecodeSubmission(r io.Reader) (*Submission, error) {
-	return decodeSubmission(jsontext.NewDecoder(r))
+	return decodeSubmission(submissionDecoder(r))
 }
 
 // DecodeSubmissionBytes is DecodeSubmission for a byte slice, which it
 // does not modify.
 func DecodeSubmissionBytes(b []byte) (*Submission, error) {
-	return decodeSubmission(jsontext.NewDecoder(bytes.NewBuffer(b)))
+	return decodeSubmission(submissionDecoder(bytes.NewBuffer(b)))
 }
 
 func decodeSubmission(dec *jsontext.Decoder) (*Submission, error) {
@@ -146,8 +146,14 @@ func decodeSubmission(dec *jsontext.Decoder) (*Submission, error) {
 		return nil, badJSON("bad submission", errors.New("the submission must be a JSON object, got null"))
 	}
 	var s Submission
-	if err := decodeOne(dec, &s, "bad submission", "the submission"); err != nil {
-		return nil, err
+	r := subReader{dec: dec, c: internPool.Get().(*internCache)}
+	err := r.readSubmission(&s)
+	internPool.Put(r.c)
+	if err != nil {
+		return nil, badJSON("bad submission", describeJSONError(err))
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return nil, badJSON("bad submission", errors.New("unexpected data after the submission"))
 	}
 	if s.Form == "" {
 		return nil, badJSON("bad submission", ErrMissingForm)

@@ -38,7 +38,9 @@ unset FIGCHECK_ADDR FIGCHECK_RULES FIGCHECK_REDIS_URL FIGCHECK_TOKENS || true
 "$work/ceiling" --addr 127.0.0.1:0 2>"$work/ceiling.log" &
 pids+=($!)
 for v in a b; do
-  XDG_STATE_HOME="$work/state-$v" "$work/$v" serve --addr 127.0.0.1:0 --rules configs/forms 2>"$work/$v.log" &
+  # Each version with its own forms: a form file of one revision may not
+  # load in another (and a server without a ruleset answers 503, fast).
+  XDG_STATE_HOME="$work/state-$v" "$work/$v" serve --addr 127.0.0.1:0 --rules "$work/src-$v/configs/forms" 2>"$work/$v.log" &
   pids+=($!)
 done
 ceiling=$(wait_addr "$work/ceiling.log" ceiling)
@@ -51,7 +53,11 @@ done
 load() { # load NAME URL: prints rps
   FIGCHECK_WRK_MODE=unique FIGCHECK_WRK_RUN="$1-$RANDOM" \
     wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s bench/wrk/check.lua "http://$2/v1/check" 2>&1 |
-    grep '^RESULT' | sed 's/.* rps=\([0-9]*\).*/\1/'
+    grep '^RESULT' >"$work/result"
+  # Answers that are not 200 (a server without its forms answers 503,
+  # faster than any check) would make a version look fast.
+  grep -q ' non2xx=0 ' "$work/result" || echo "compare.sh: $1 gave non-2xx answers: $(cat "$work/result")" >&2
+  sed 's/.* rps=\([0-9]*\).*/\1/' "$work/result"
 }
 echo "wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) CPUs, $(go env GOVERSION); A=$1 B=${2:-work tree}"
 c=0; sa=0; sb=0; n=0
