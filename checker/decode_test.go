@@ -166,6 +166,11 @@ func FuzzDecodeSubmission(f *testing.F) {
 // decodeReflect is DecodeSubmission as jsonv2 does it by reflection
 // (DecodeJSON into a Submission): the reference of the token loop.
 func decodeReflect(b []byte) (*checker.Submission, error) {
+	// The intake's one rule beyond the options: a null submission is not
+	// an empty one.
+	if jsontext.NewDecoder(bytes.NewReader(b)).PeekKind() == 'n' {
+		return nil, errors.New("bad submission: the submission must be a JSON object, got null")
+	}
 	var s checker.Submission
 	if err := checker.DecodeJSON(b, &s, "bad submission"); err != nil {
 		return nil, errors.New(strings.Replace(err.Error(), "the JSON value", "the submission", 1))
