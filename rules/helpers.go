@@ -79,6 +79,19 @@ func helperOptions(s scope) []expr.Option {
 	return opts
 }
 
+// RowHelpers lists the names of the helpers row rules may call, in table
+// order, for tools that read rule expressions themselves (package
+// sqlcheck translates them).
+func RowHelpers() []string {
+	var names []string
+	for _, h := range helpers {
+		if h.scopes&rowScope != 0 {
+			names = append(names, h.name)
+		}
+	}
+	return names
+}
+
 // rowHelpers finds a row-scope helper by name, for the closure compiler.
 var rowHelpers = func() map[string]*helper {
 	m := map[string]*helper{}

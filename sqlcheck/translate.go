@@ -81,17 +81,13 @@ func anyFail(ts ...term) string {
 // builtins of the same name (sum).
 var parserConfig = func() *conf.Config {
 	c := conf.CreateNew()
-	for _, name := range figcheckHelpers {
+	for _, name := range rules.RowHelpers() {
 		// A stand-in: the parser only needs to know the name is taken.
 		expr.Function(name, func(...any) (any, error) { return nil, nil })(c)
 		c.Disabled[name] = true
 	}
 	return c
 }()
-
-// figcheckHelpers are figcheck's own functions (rules/helpers.go), as
-// opposed to expr's builtins.
-var figcheckHelpers = []string{"approx", "between", "sum", "ratio", "share"}
 
 // translator turns one rule expression into SQL over the columns the
 // query names after the indicators.
