@@ -150,16 +150,7 @@ func TestXLSXPrints(t *testing.T) {
 	}
 
 	// The charts are native chart parts, on 图表.
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts := 0
-	for _, f := range zr.File {
-		if strings.HasPrefix(f.Name, "xl/charts/chart") {
-			charts++
-		}
-	}
+	charts := chartParts(t, data)
 	want := min(len(rep.UnitBenford), maxUnitCharts) + min(1, len(rep.Cases))
 	for _, b := range rep.Benford {
 		if b.Digits == 1 && b.N > 0 {
@@ -183,16 +174,7 @@ func TestXLSXUnitCharts(t *testing.T) {
 	if len(rows) < 2 || len(rows[0]) < 5 || rows[0][3] != "甲县(%)" || rows[1][3] != "11.1" {
 		t.Errorf("图表 data %v", rows[:2])
 	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts := 0
-	for _, f := range zr.File {
-		if strings.HasPrefix(f.Name, "xl/charts/chart") {
-			charts++
-		}
-	}
+	charts := chartParts(t, data)
 	want := min(len(rep.UnitBenford), maxUnitCharts) + min(1, len(rep.Cases))
 	if rep.Benford[0].N > 0 {
 		want++
@@ -317,4 +299,20 @@ func TestFormulaInjection(t *testing.T) {
 	if got := SafeCell("-3.5"); got != "-3.5" {
 		t.Errorf("SafeCell(-3.5) = %q: a negative number is not a formula", got)
 	}
+}
+
+// chartParts counts the native chart parts of a written workbook.
+func chartParts(t *testing.T, data []byte) int {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "xl/charts/chart") {
+			n++
+		}
+	}
+	return n
 }
