@@ -68,8 +68,8 @@ func fv(x float64) string { return rules.FormatValue(x) }
 // byPeriod groups the records of each period, in period order.
 func (a *Auditor) byPeriod() ([]string, map[string][]*record) {
 	m := map[string][]*record{}
-	for _, r := range a.recs {
-		m[r.period] = append(m[r.period], r)
+	for _, r := range a.records() {
+		m[a.periodOf(r)] = append(m[a.periodOf(r)], r)
 	}
 	periods := make([]string, 0, len(m))
 	for p := range m {
@@ -109,17 +109,17 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 	m := map[string]*periodRows{}
 	var out []*periodRows
 	var g *periodRows
-	for _, r := range a.recs {
-		if g == nil || g.period != r.period {
-			if g = m[r.period]; g == nil {
-				g = &periodRows{period: r.period}
-				m[r.period] = g
+	for _, r := range a.records() {
+		if g == nil || g.period != a.periodOf(r) {
+			if g = m[a.periodOf(r)]; g == nil {
+				g = &periodRows{period: a.periodOf(r)}
+				m[a.periodOf(r)] = g
 				out = append(out, g)
 			}
 		}
 		g.recs = append(g.recs, r)
-		if !totals[r.unit] {
-			g.peers, g.vecs = append(g.peers, r), append(g.vecs, r.vals)
+		if !totals[a.unitOf(r)] {
+			g.peers, g.vecs = append(g.peers, r), append(g.vecs, a.vals(r))
 		}
 	}
 	slices.SortFunc(out, func(x, y *periodRows) int { return strings.Compare(x.period, y.period) })
@@ -129,10 +129,10 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 // inputUnits lists the units in the input order of their earliest
 // period's record, which is close to the order of their records in memory.
 func (a *Auditor) inputUnits() []*unitRows {
-	us := make([]*unitRows, 0, len(a.units))
-	for _, r := range a.recs {
-		if u := a.units[r.unit]; u.periods[0] == r {
-			us = append(us, u)
+	us := make([]*unitRows, 0, a.unitCount())
+	for _, r := range a.records() {
+		if r.next < 0 { // the unit's earliest period
+			us = append(us, &a.units.units[r.unit])
 		}
 	}
 	return us
@@ -357,14 +357,14 @@ func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 			if b.Columns[ind.Index] == nil {
 				col := make([]float64, len(recs))
 				for i, rec := range recs {
-					col[i] = rec.vals[ind.Index]
+					col[i] = a.vals(rec)[ind.Index]
 				}
 				b.Columns[ind.Index] = col
 			}
 		}
 	}
 	for i, rec := range recs {
-		b.Units[i] = rec.unit
+		b.Units[i] = a.unitOf(rec)
 	}
 	var out []Finding
 	for _, o := range a.form.EvalBatch(b) {
@@ -391,8 +391,8 @@ func batchError(r *rules.Rule, period string, err error) Finding {
 
 // unitRecord is the record of a unit in a period, or nil.
 func (a *Auditor) unitRecord(unit, period string) *record {
-	if u := a.units[unit]; u != nil {
-		return u.find(period)
+	if u := a.unitNamed(unit); u != nil {
+		return a.find(u, period)
 	}
 	return nil
 }
@@ -421,14 +421,14 @@ func (a *Auditor) hierarchies(g *periodRows) []Finding {
 		counts := make([]int, len(h.Indicators))
 		for _, r := range parts {
 			for j, ind := range h.Indicators {
-				if x := r.vals[ind.Index]; !math.IsNaN(x) {
+				if x := a.vals(r)[ind.Index]; !math.IsNaN(x) {
 					sums[j] += x
 					counts[j]++
 				}
 			}
 		}
 		for j, ind := range h.Indicators {
-			t := total.vals[ind.Index]
+			t := a.vals(total)[ind.Index]
 			if math.IsNaN(t) {
 				continue
 			}
@@ -452,12 +452,14 @@ func (a *Auditor) hierarchies(g *periodRows) []Finding {
 
 func (a *Auditor) jumps(units []*unitRows) []Finding {
 	var out []Finding
+	var periods []*record
 	for _, u := range units {
-		for i := 1; i < len(u.periods); i++ {
-			prev, cur := u.periods[i-1], u.periods[i]
+		periods = a.periodsOf(u, periods[:0])
+		for i := 1; i < len(periods); i++ {
+			prev, cur := periods[i-1], periods[i]
 			for _, j := range a.form.Jumps {
 				for _, ind := range j.Indicators {
-					x0, x1 := prev.vals[ind.Index], cur.vals[ind.Index]
+					x0, x1 := a.vals(prev)[ind.Index], a.vals(cur)[ind.Index]
 					if math.IsNaN(x0) || math.IsNaN(x1) || max(math.Abs(x0), math.Abs(x1)) < j.MinValue {
 						continue
 					}
@@ -466,21 +468,21 @@ func (a *Auditor) jumps(units []*unitRows) []Finding {
 					switch {
 					case j.MaxPoints > 0 && math.Abs(d) > j.MaxPoints:
 						f.Statistic, f.Value, f.Threshold = "变化量", d, j.MaxPoints
-						f.Reason = fmt.Sprintf("「%s」由%s的%s%s变为%s,变化%s%s,超过%s", ind.Name, prev.period, fv(x0), ind.Unit, fv(x1), fv(d), ind.Unit, fv(j.MaxPoints))
+						f.Reason = fmt.Sprintf("「%s」由%s的%s%s变为%s,变化%s%s,超过%s", ind.Name, a.periodOf(prev), fv(x0), ind.Unit, fv(x1), fv(d), ind.Unit, fv(j.MaxPoints))
 					case j.MaxChange > 0 && x0 == 0 && x1 != 0:
 						f.Statistic, f.Value, f.Threshold = "变化率(%)", math.Inf(1), j.MaxChange
-						f.Reason = fmt.Sprintf("「%s」由%s的0变为%s%s", ind.Name, prev.period, fv(x1), ind.Unit)
+						f.Reason = fmt.Sprintf("「%s」由%s的0变为%s%s", ind.Name, a.periodOf(prev), fv(x1), ind.Unit)
 					case j.MaxChange > 0 && x0 != 0 && math.Abs(d/x0*100) > j.MaxChange:
 						pct := d / math.Abs(x0) * 100
 						f.Statistic, f.Value, f.Threshold = "变化率(%)", pct, j.MaxChange
-						f.Reason = fmt.Sprintf("「%s」由%s的%s%s变为%s%s,变化%s%%,超过±%s%%", ind.Name, prev.period, fv(x0), ind.Unit, fv(x1), ind.Unit, fv(math.Round(pct*10)/10), fv(j.MaxChange))
+						f.Reason = fmt.Sprintf("「%s」由%s的%s%s变为%s%s,变化%s%%,超过±%s%%", ind.Name, a.periodOf(prev), fv(x0), ind.Unit, fv(x1), ind.Unit, fv(math.Round(pct*10)/10), fv(j.MaxChange))
 					default:
 						continue
 					}
 					if math.IsInf(f.Value, 0) {
 						f.Value = 0 // JSON has no infinity; the reason says it
 					}
-					f.Kind, f.Check, f.Severity, f.Unit, f.Period = KindJump, j.ID, j.Severity.String(), u.name, cur.period
+					f.Kind, f.Check, f.Severity, f.Unit, f.Period = KindJump, j.ID, j.Severity.String(), a.unitName(u), a.periodOf(cur)
 					f.Indicator, f.Name, f.Values = ind.ID, ind.Name, []float64{x0, x1}
 					out = append(out, f)
 				}
@@ -628,14 +630,14 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 				continue
 			}
 			r := recs[k]
-			what := fmt.Sprintf("「%s」为%s%s", ind.Name, fv(r.vals[ind.Index]), ind.Unit)
-			vals := []float64{r.vals[ind.Index]}
+			what := fmt.Sprintf("「%s」为%s%s", ind.Name, fv(a.vals(r)[ind.Index]), ind.Unit)
+			vals := []float64{a.vals(r)[ind.Index]}
 			if a.per != nil {
 				what += fmt.Sprintf(",按「%s」折算为每单位%s", a.per.Name, fv(x))
 				vals = append(vals, x)
 			}
 			out = append(out, Finding{
-				Kind: KindOutlier, Severity: "warning", Unit: r.unit, Period: period, Indicator: ind.ID, Name: ind.Name,
+				Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(r), Period: period, Indicator: ind.ID, Name: ind.Name,
 				Values: vals, Statistic: "修正z分数", Value: math.Round(s*100) / 100, Threshold: round(crit, 2),
 				P:      min(1, anomaly.NormalTwoSided(s)*float64(cells)),
 				Reason: fmt.Sprintf("%s,同期%d个单位的中位数为%s,修正z分数%s,明显%s同类单位", what, len(xs), fv(med), fv(math.Round(s*100)/100), direction(s)),
@@ -686,7 +688,7 @@ func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind
 		expected := med * size
 		zz := math.Round(s*100) / 100
 		out = append(out, Finding{
-			Kind: KindOutlier, Severity: "warning", Unit: r.unit, Period: period, Indicator: ind.ID, Name: ind.Name,
+			Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(r), Period: period, Indicator: ind.ID, Name: ind.Name,
 			Values: []float64{x, round(expected, 1)}, Statistic: "按规模校正的稳健z分数", Value: zz, Threshold: round(crit, 2),
 			P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
 			Reason: fmt.Sprintf("「%s」为%s%s,该单位规模约为中位单位的%s倍,同等规模单位约%s%s(同期%d个单位中位数%s),稳健z分数%s,超过%s,明显%s同等规模单位",
@@ -774,7 +776,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 			continue
 		}
 		first, second := recs[p.A], recs[p.B]
-		if second.unit < first.unit {
+		if a.unitOf(second) < a.unitOf(first) {
 			first, second = second, first
 		}
 		kind := "完全相同"
@@ -782,11 +784,11 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 			kind = fmt.Sprintf("仅%d项不同", differ)
 		}
 		out = append(out, Finding{
-			Kind: KindDuplicate, Severity: "warning", Unit: second.unit, Peer: first.unit, Period: period,
+			Kind: KindDuplicate, Severity: "warning", Unit: a.unitOf(second), Peer: a.unitOf(first), Period: period,
 			Values: []float64{float64(len(chances)), float64(differ)}, Statistic: "偶然相同概率的常用对数",
 			Value: round(l, 2), Threshold: round(logLevel, 2), P: min(1, math.Pow(10, l)*float64(pairsPerUnit)),
 			Reason: fmt.Sprintf("「%s」与「%s」%s期%d项指标数值相同(%s),按各指标在同期各单位中的分布,诚实填报偶然如此相同的概率约为%s,低于全批配对的检验水平%s,疑似照抄",
-				second.unit, first.unit, period, len(chances), kind, pow10Text(l), pow10Text(logLevel)),
+				a.unitOf(second), a.unitOf(first), period, len(chances), kind, pow10Text(l), pow10Text(logLevel)),
 		})
 	}
 	return out
@@ -807,20 +809,21 @@ func pow10Text(l float64) string {
 	return fmt.Sprintf("%.1f×10^%d", math.Pow(10, l-e), int(e))
 }
 
-// unitValues appends to vals a unit's figures over all its periods for the
-// digit tests, those of the indicators digitInds. A figure reported
-// unchanged in several periods counts once: it is one observation, and
-// counting it twice would inflate the statistics.
-func unitValues(vals []float64, u *unitRows, digitInds []int) []float64 {
-	for k, r := range u.periods {
+// unitValues appends to vals a unit's figures over all its periods (its
+// records, in period order) for the digit tests, those of the indicators
+// digitInds. A figure reported unchanged in several periods counts once:
+// it is one observation, and counting it twice would inflate the
+// statistics.
+func (a *Auditor) unitValues(vals []float64, periods []*record, digitInds []int) []float64 {
+	for k, r := range periods {
 	next:
 		for _, i := range digitInds {
-			x := r.vals[i]
+			x := a.vals(r)[i]
 			if math.IsNaN(x) {
 				continue
 			}
-			for _, earlier := range u.periods[:k] {
-				if earlier.vals[i] == x {
+			for _, earlier := range periods[:k] {
+				if a.vals(earlier)[i] == x {
 					continue next
 				}
 			}
@@ -832,8 +835,8 @@ func unitValues(vals []float64, u *unitRows, digitInds []int) []float64 {
 
 // unitDigitCounts appends a unit's figures for the digit tests to vals
 // (see unitValues) and counts their leading digits.
-func unitDigitCounts(vals []float64, u *unitRows, inds []int) ([]float64, anomaly.DigitCounts) {
-	vals = unitValues(vals, u, inds)
+func (a *Auditor) unitDigitCounts(vals []float64, periods []*record, inds []int) ([]float64, anomaly.DigitCounts) {
+	vals = a.unitValues(vals, periods, inds)
 	var c anomaly.DigitCounts
 	for _, v := range vals {
 		c.Add(v)
@@ -890,8 +893,8 @@ func round(x float64, digits int) float64 {
 func (a *Auditor) smallCounts() []bool {
 	n := make([]int, len(a.form.Indicators))
 	below := make([]int, len(a.form.Indicators))
-	for _, r := range a.recs {
-		for i, x := range r.vals[:len(n)] {
+	for _, r := range a.records() {
+		for i, x := range a.vals(r)[:len(n)] {
 			if !math.IsNaN(x) {
 				n[i]++
 				if math.Abs(x) < 10 {
@@ -919,13 +922,13 @@ const benfordSample = 1024
 // indicators tested and left out.
 func (a *Auditor) benford(inds []int) (out []Finding, results []anomaly.BenfordResult, tested, narrow int) {
 	// The spread of each indicator, from evenly spaced records.
-	step := max(1, len(a.recs)/benfordSample)
+	step := max(1, a.rowCount()/benfordSample)
 	var wide []int
 	var xs, buf []float64
 	for _, i := range inds {
 		xs = xs[:0]
-		for k := 0; k < len(a.recs); k += step {
-			if x := a.recs[k].vals[i]; math.Abs(x) >= 10 {
+		for k := 0; k < a.rowCount(); k += step {
+			if x := a.vals(a.rec(k))[i]; math.Abs(x) >= 10 {
 				xs = append(xs, x)
 			}
 		}
@@ -934,9 +937,9 @@ func (a *Auditor) benford(inds []int) (out []Finding, results []anomaly.BenfordR
 		}
 	}
 	var all anomaly.DigitCounts
-	for _, r := range a.recs {
+	for _, r := range a.records() {
 		for _, i := range wide {
-			if x := r.vals[i]; !math.IsNaN(x) {
+			if x := a.vals(r)[i]; !math.IsNaN(x) {
 				all.Add(x)
 			}
 		}
@@ -974,15 +977,15 @@ func (a *Auditor) zeroTails(totals map[string]bool) []*anomaly.ZeroTails {
 			zt[i] = new(anomaly.ZeroTails)
 		}
 	}
-	for _, r := range a.recs {
-		if totals[r.unit] {
+	for _, r := range a.records() {
+		if totals[a.unitOf(r)] {
 			continue
 		}
 		for i, z := range zt {
 			if z == nil {
 				continue
 			}
-			if t, d := anomaly.TrailingZeros(r.vals[i]); d > 0 {
+			if t, d := anomaly.TrailingZeros(a.vals(r)[i]); d > 0 {
 				z.Add(t)
 			}
 		}
@@ -1001,22 +1004,23 @@ func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScra
 		own = append(own, anomaly.ZeroTails{})
 	}
 	sc.own, sc.figs = own, sc.figs[:0]
+	sc.periods = a.periodsOf(u, sc.periods[:0])
 	// One pass over the unit's figures: its own tails (which the
 	// baseline leaves out) and the figures scored.
-	for k, r := range u.periods {
+	for k, r := range sc.periods {
 	next:
 		for i, z := range base {
 			if z == nil {
 				continue
 			}
-			x := r.vals[i]
+			x := a.vals(r)[i]
 			t, d := anomaly.TrailingZeros(x)
 			if d == 0 {
 				continue
 			}
 			own[i].Add(t)
-			for _, earlier := range u.periods[:k] {
-				if earlier.vals[i] == x {
+			for _, earlier := range sc.periods[:k] {
+				if a.vals(earlier)[i] == x {
 					continue next
 				}
 			}
@@ -1069,13 +1073,15 @@ const dispersionSample = 2000
 func (a *Auditor) digitDispersion(units []*unitRows, inds []int, totals map[string]bool) [2]float64 {
 	step := max(1, len(units)/dispersionSample)
 	var chi1, chi2, vals []float64
+	var periods []*record
 	for k := 0; k < len(units); k += step {
 		u := units[k]
-		if totals[u.name] {
+		if totals[a.unitName(u)] {
 			continue
 		}
 		var c anomaly.DigitCounts
-		vals, c = unitDigitCounts(vals[:0], u, inds)
+		periods = a.periodsOf(u, periods[:0])
+		vals, c = a.unitDigitCounts(vals[:0], periods, inds)
 		if c.N >= a.opts.MinUnitBenford {
 			chi1 = append(chi1, c.Test(1, a.opts.MinUnitBenford).ChiSquare)
 			chi2 = append(chi2, c.Test(2, 1).ChiSquare)
@@ -1097,11 +1103,12 @@ type unitStats struct {
 
 // roundScratch is the memory of the rounding tests of a chunk of units.
 type roundScratch struct {
-	own   []anomaly.ZeroTails
-	figs  []scoredFigure
-	t, d  []int
-	tails [][]float64
-	flat  []float64
+	periods []*record
+	own     []anomaly.ZeroTails
+	figs    []scoredFigure
+	t, d    []int
+	tails   [][]float64
+	flat    []float64
 }
 
 // unitAlpha is the level of the per-unit digit tests: UnitAlpha, or Alpha
@@ -1111,9 +1118,9 @@ type roundScratch struct {
 // everything), so its ~100 leading digits stray from Benford's law more
 // often than the test's level says.
 func (a *Auditor) unitAlpha(totals map[string]bool) float64 {
-	n := len(a.units)
+	n := a.unitCount()
 	for t := range totals {
-		if a.units[t] != nil {
+		if a.unitNamed(t) != nil {
 			n--
 		}
 	}
@@ -1128,12 +1135,15 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 	var bf, last []Finding
 	var vals, buf []float64
 	var rsc roundScratch
+	var periods []*record
 	for _, u := range units {
-		if totals[u.name] {
+		name := a.unitName(u)
+		if totals[name] {
 			continue
 		}
 		var c anomaly.DigitCounts
-		vals, c = unitDigitCounts(vals[:0], u, inds)
+		periods = a.periodsOf(u, periods[:0])
+		vals, c = a.unitDigitCounts(vals[:0], periods, inds)
 		if c.N < a.opts.MinUnitBenford {
 			st.benfordFew.Add(1)
 		} else {
@@ -1147,10 +1157,10 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 			fails1, fails2 = false, false
 		}
 		if fails1 {
-			bf = append(bf, benfordFinding(KindBenford1, u.name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0]))
+			bf = append(bf, benfordFinding(KindBenford1, name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0]))
 		}
 		if fails2 {
-			bf = append(bf, benfordFinding(KindBenford2, u.name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1]))
+			bf = append(bf, benfordFinding(KindBenford2, name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1]))
 		}
 		rr := a.rounding(u, base, &rsc)
 		if rr.N < minRounding {
@@ -1162,10 +1172,10 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 			continue
 		}
 		last = append(last, Finding{
-			Kind: KindLastDigit, Severity: "warning", Unit: u.name, Values: []float64{float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)},
+			Kind: KindLastDigit, Severity: "warning", Unit: name, Values: []float64{float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)},
 			Statistic: "凑整检验p值(上界)", Value: rr.P, Threshold: alpha, P: rr.P,
 			Reason: fmt.Sprintf("「%s」%d个不小于10的整数共有%d个结尾的0,诚实填报预期约%s个(按位数及全批其他单位同一指标的情况);偶然如此的概率不超过%.2g,低于%.2g,疑似按整数估填",
-				u.name, rr.N, rr.Zeros, fv(round(rr.Expected, 1)), rr.P, alpha),
+				name, rr.N, rr.Zeros, fv(round(rr.Expected, 1)), rr.P, alpha),
 		})
 	}
 	return append(bf, last...)

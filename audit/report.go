@@ -144,9 +144,9 @@ func (a *Auditor) report() *Report {
 		rep.Problems = []Problem{}
 	}
 	totals := a.totals()
-	tested := len(a.units)
+	tested := a.unitCount()
 	for t := range totals {
-		if a.units[t] != nil {
+		if a.unitNamed(t) != nil {
 			tested--
 		}
 	}
@@ -167,7 +167,7 @@ func (a *Auditor) report() *Report {
 		rep.names = append(rep.names, ind.Name)
 	}
 	s := &rep.Summary
-	s.Rows, s.Units, s.Problems, s.Findings = len(a.recs), len(a.units), a.problems.total, len(findings)
+	s.Rows, s.Units, s.Problems, s.Findings = a.rowCount(), a.unitCount(), a.problems.total, len(findings)
 	s.ByKind = map[string]int{}
 	periods, _ := a.byPeriod()
 	s.Periods = periods
@@ -176,8 +176,8 @@ func (a *Auditor) report() *Report {
 	}
 	ruleRows := make([]int, len(a.rules.rules))
 	t := newTally(s)
-	for _, r := range a.recs {
-		switch r.res.verdict {
+	for _, r := range a.records() {
+		switch r.verdict() {
 		case verdictPass:
 			s.Pass++
 		case verdictWarn:
@@ -185,12 +185,13 @@ func (a *Auditor) report() *Report {
 		default:
 			s.Fail++
 		}
-		if r.res.errors > 0 || r.res.warnings > 0 {
-			u := t.unit(r.unit)
-			u.Errors += int(r.res.errors)
-			u.Warnings += int(r.res.warnings)
+		o := a.outcome(r)
+		if o.errors > 0 || o.warnings > 0 {
+			u := t.unit(a.unitOf(r))
+			u.Errors += int(o.errors)
+			u.Warnings += int(o.warnings)
 		}
-		for _, c := range r.res.rules {
+		for c := range o.ruleCodes() {
 			ruleRows[c]++
 		}
 	}
@@ -206,11 +207,11 @@ func (a *Auditor) report() *Report {
 	}
 	t.finish()
 	for _, f := range findings {
-		if f.Kind != KindBenford1 || f.Unit == AllUnits || a.units[f.Unit] == nil {
+		if f.Kind != KindBenford1 || f.Unit == AllUnits || a.unitNamed(f.Unit) == nil {
 			continue
 		}
 		var c anomaly.DigitCounts
-		for _, x := range unitValues(nil, a.units[f.Unit], a.digitInds()) {
+		for _, x := range a.unitValues(nil, a.periodsOf(a.unitNamed(f.Unit), nil), a.digitInds()) {
 			c.Add(x)
 		}
 		r := c.Test(1, 0)
@@ -238,8 +239,8 @@ func (r *Report) Rows() iter.Seq[RowReport] {
 			}
 			return
 		}
-		for _, rec := range r.audit.recs {
-			if !rec.res.listed {
+		for _, rec := range r.audit.records() {
+			if !rec.listed() {
 				continue
 			}
 			if rr, _ := r.audit.render(rec); !yield(rr) {
@@ -257,16 +258,16 @@ func (r *Report) rawRows() iter.Seq2[int, rawRow] {
 			return
 		}
 		a := r.audit
-		for i, rec := range a.recs {
+		for i, rec := range a.records() {
 			var raw rawRow
-			if rec.res.listed {
+			if rec.listed() {
 				rr, v := a.render(rec)
-				raw = rawRow{row: rr, vals: rec.vals, violations: rr.Violations}
+				raw = rawRow{row: rr, vals: a.vals(rec), violations: rr.Violations}
 				raw.bad = a.unusable(v.Raw)
 			} else {
-				raw = rawRow{row: RowReport{File: a.files[rec.file], Row: int(rec.line), Unit: rec.unit, Period: rec.period,
-					Verdict: verdictText[rec.res.verdict]}, vals: rec.vals}
-				raw.bad = a.unusable(decodeRaw(rec.raw, len(rec.vals)))
+				raw = rawRow{row: RowReport{File: a.fileOf(rec), Row: int(rec.line), Unit: a.unitOf(rec), Period: a.periodOf(rec),
+					Verdict: verdictText[rec.verdict()]}, vals: a.vals(rec)}
+				raw.bad = a.unusable(decodeRaw(a.rawOf(rec), a.store.n))
 			}
 			if !yield(i, raw) {
 				return
@@ -312,17 +313,17 @@ type cellKey struct {
 
 func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string) {
 	value, median, expected, prev = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	u := l.a.units[unit]
+	u := l.a.unitNamed(unit)
 	if u == nil {
 		return
 	}
-	r := u.find(period)
+	r := l.a.find(u, period)
 	if r == nil {
 		return
 	}
-	value = r.vals[ind]
-	if p := u.previous(period); p != nil {
-		prev, prevPeriod = p.vals[ind], p.period
+	value = l.a.vals(r)[ind]
+	if p := l.a.previous(u, period); p != nil {
+		prev, prevPeriod = l.a.vals(p)[ind], l.a.periodOf(p)
 	}
 	// The peers' median and the unit's size, as the peer comparison had
 	// them; a median it did not compute is computed here.
@@ -378,10 +379,11 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 }
 
 func (l *caseLookup) rowCounts(unit string) (errors, warnings int) {
-	if u := l.a.units[unit]; u != nil {
-		for _, r := range u.periods {
-			errors += int(r.res.errors)
-			warnings += int(r.res.warnings)
+	if u := l.a.unitNamed(unit); u != nil {
+		for _, r := range l.a.periodsOf(u, nil) {
+			o := l.a.outcome(r)
+			errors += int(o.errors)
+			warnings += int(o.warnings)
 		}
 	}
 	return
