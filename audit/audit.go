@@ -167,7 +167,15 @@ const (
 	verdictFail
 )
 
-var verdictOf = map[string]uint8{checker.Pass: verdictPass, checker.Warn: verdictWarn, checker.Fail: verdictFail}
+func verdictOf(v string) uint8 {
+	switch v {
+	case checker.Warn:
+		return verdictWarn
+	case checker.Fail:
+		return verdictFail
+	}
+	return verdictPass
+}
 
 // maxPeriods bounds the periods of one unit, so that a hostile batch of
 // one unit in 100,000 periods cannot make every row cost a scan.
@@ -226,7 +234,7 @@ func (a *Auditor) unitCount() int { return len(a.units.units) }
 
 // unitNamed is the unit of that name, or nil.
 func (a *Auditor) unitNamed(name string) *unitRows {
-	if u, ok := a.units.find(name); ok {
+	if u, ok := a.units.find(name, a.units.hash(name)); ok {
 		return &a.units.units[u]
 	}
 	return nil
@@ -322,8 +330,22 @@ func (a *Auditor) work() {
 // checking is what one goroutine reuses from row to row.
 type checking struct {
 	codes codeSet
+	known map[string]uint16 // the codes of the rules met so far
 	res   checker.Result
 	vals  checker.Values
+}
+
+// codeOf is the code of a violated rule, from the rule table once per rule.
+func (c *checking) codeOf(t *ruleTable, v *checker.Violation) uint16 {
+	code, ok := c.known[v.Rule]
+	if !ok {
+		code = t.codeOf(v)
+		if c.known == nil {
+			c.known = map[string]uint16{}
+		}
+		c.known[v.Rule] = code
+	}
+	return code
 }
 
 // values is what the checker reads of a row checked with prev as its
@@ -358,14 +380,14 @@ func (a *Auditor) check(rec *record, v *checker.Values, c *checking) {
 	} else {
 		a.checker.Outcome(a.form, v, r)
 	}
-	state := verdictOf[r.Verdict]
+	state := verdictOf(r.Verdict)
 	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 {
 		state |= stateListed
 	}
 	c.codes = c.codes[:0]
 	for i := range r.Violations {
 		if viol := &r.Violations[i]; !viol.Explained {
-			c.codes.addOnce(a.rules.codeOf(viol))
+			c.codes.addOnce(c.codeOf(&a.rules, viol))
 		}
 	}
 	rec.state = state
@@ -432,7 +454,8 @@ func (a *Auditor) add(file int32, row Row) error {
 		a.problem(file, row, kindNoPeriod, "期间", "缺少期间,该行未检查")
 		return nil
 	}
-	ui, ok := a.units.find(row.Unit)
+	h := a.units.hash(row.Unit)
+	ui, ok := a.units.find(row.Unit, h)
 	per := a.period(row.Period)
 	// The unit's records from its latest period down: the new row goes
 	// after those of later periods (after is the last of them, -1 for
@@ -467,7 +490,7 @@ func (a *Auditor) add(file int32, row Row) error {
 	}
 	if !ok {
 		var err error
-		if ui, err = a.units.add(row.Unit); err != nil {
+		if ui, err = a.units.add(row.Unit, h); err != nil {
 			return err
 		}
 	}

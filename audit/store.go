@@ -233,12 +233,14 @@ func (t *unitTable) probe(h uint64) (int, uint8) {
 	return int(h & uint64(len(t.slots)-1)), uint8(h>>56) | 1
 }
 
-// find returns the index of the unit named name.
-func (t *unitTable) find(name string) (int32, bool) {
+func (t *unitTable) hash(name string) uint64 { return maphash.String(t.seed, name) }
+
+// find returns the index of the unit named name, whose hash is h.
+func (t *unitTable) find(name string, h uint64) (int32, bool) {
 	if len(t.slots) == 0 {
 		return 0, false
 	}
-	i, tag := t.probe(maphash.String(t.seed, name))
+	i, tag := t.probe(h)
 	for ; t.slots[i] != 0; i = (i + 1) & (len(t.slots) - 1) {
 		if t.tags[i] == tag && t.name(t.slots[i]-1) == name {
 			return t.slots[i] - 1, true
@@ -249,7 +251,7 @@ func (t *unitTable) find(name string) (int32, bool) {
 
 // add adds a unit that find did not find, and returns its index; it fails
 // when the names would take more than the arena can number.
-func (t *unitTable) add(name string) (int32, error) {
+func (t *unitTable) add(name string, h uint64) (int32, error) {
 	if 4*(len(t.units)+1) > 3*len(t.slots) {
 		t.grow()
 	}
@@ -259,7 +261,7 @@ func (t *unitTable) add(name string) (int32, error) {
 	}
 	u := int32(len(t.units))
 	t.units = append(t.units, unitRows{name: block<<16 | at, last: -1})
-	t.insert(u, maphash.String(t.seed, name))
+	t.insert(u, h)
 	return u, nil
 }
 
@@ -275,7 +277,7 @@ func (t *unitTable) grow() {
 	t.slots = make([]int32, max(16, 2*len(t.slots)))
 	t.tags = make([]uint8, len(t.slots))
 	for u := range t.units {
-		t.insert(int32(u), maphash.String(t.seed, t.name(int32(u))))
+		t.insert(int32(u), t.hash(t.name(int32(u))))
 	}
 }
 

@@ -3,8 +3,13 @@ package audit
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"reflect"
 	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/figcheck/figcheck/rules"
@@ -36,7 +41,9 @@ func retailersForm(tb testing.TB) *rules.Form {
 // without the batch checks or a report: 100,000 retailers-like rows, or
 // the CSV file named by FIGCHECK_AUDIT_CSV (of the shipped form, or of
 // the form in FIGCHECK_AUDIT_RULES). B/row is the live heap the audit
-// holds per row once read (after a GC), figures included.
+// holds per row once read (after a GC), figures included;
+// FIGCHECK_READ_HEAP=file writes a heap profile at that point (run with
+// -memprofilerate 1 for an exact one).
 func BenchmarkRead(b *testing.B) {
 	f := retailersForm(b)
 	var data []byte
@@ -80,10 +87,133 @@ func BenchmarkRead(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		n := a.rowCount()
 		perRow = float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+		if path := os.Getenv("FIGCHECK_READ_HEAP"); path != "" {
+			writeHeapProfile(b, path)
+		}
 		rows += n
 		runtime.KeepAlive(a)
 		b.StartTimer()
 	}
 	b.ReportMetric(perRow, "B/row")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(rows), "ns/row")
+}
+
+func writeHeapProfile(tb testing.TB, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestBlockOf: rows fill the blocks one after the other, each up to its
+// size.
+func TestBlockOf(t *testing.T) {
+	prevK, prevI := 0, -1
+	for id := range int32(3*blockRows + 100) {
+		k, i := blockOf(id)
+		switch {
+		case k == prevK && i == prevI+1:
+		case k == prevK+1 && i == 0 && prevI == blockSize(prevK)-1:
+		default:
+			t.Fatalf("row %d in block %d at %d, after block %d at %d (size %d)", id, k, i, prevK, prevI, blockSize(prevK))
+		}
+		prevK, prevI = k, i
+	}
+}
+
+// TestUnitTable: every unit is found by its name, long names and the
+// empty one included, as the table grows; names not added are not found.
+func TestUnitTable(t *testing.T) {
+	tab := newUnitTable()
+	names := []string{"", "甲区", strings.Repeat("长", arenaLarge), strings.Repeat("x", 3*arenaBlock)}
+	for i := range 5000 {
+		names = append(names, fmt.Sprintf("单位%d", i))
+	}
+	for i, name := range names {
+		if _, ok := tab.find(name, tab.hash(name)); ok {
+			t.Fatalf("%.20q found before it was added", name)
+		}
+		u, err := tab.add(name, tab.hash(name))
+		if err != nil || int(u) != i {
+			t.Fatalf("add %.20q: %d, %v", name, u, err)
+		}
+	}
+	for i, name := range names {
+		if u, ok := tab.find(name, tab.hash(name)); !ok || int(u) != i || tab.name(u) != name {
+			t.Errorf("find %.20q: %d %v", name, u, ok)
+		}
+	}
+	if _, ok := tab.find("单位5000", tab.hash("单位5000")); ok {
+		t.Error("found a unit never added")
+	}
+}
+
+// TestRowsAcrossFiles: each row keeps its file, an empty file between
+// two others included, and a row repeated in a later file names the file
+// of the first.
+func TestRowsAcrossFiles(t *testing.T) {
+	f := retailersForm(t)
+	a, err := New(f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "unit,period,staff,turnover,other_rev,total_rev,staff_costs,total_costs,profit,vat\n"
+	files := []struct{ name, body string }{
+		{"a.csv", head + "r1,2025,1,2,,2,1,1,1,\nr2,2025,1,2,,2,1,1,1,\n"},
+		{"b.csv", head},
+		{"c.csv", head + "r3,2025,1,2,,2,1,1,1,\nr1,2025,9,9,,9,9,9,9,\n"},
+	}
+	for _, file := range files {
+		rr, err := NewReader(f, strings.NewReader(file.body), FormatCSV, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Read(file.name, rr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := a.Finish()
+	var got []string
+	for _, r := range a.records() {
+		got = append(got, a.fileOf(r)+":"+a.unitOf(r))
+	}
+	if want := []string{"a.csv:r1", "a.csv:r2", "c.csv:r3"}; !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	if len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Message, "首次在a.csv 第2行") || rep.Problems[0].File != "c.csv" {
+		t.Errorf("problems %+v", rep.Problems)
+	}
+}
+
+// TestPeriodsInAnyOrder: a unit's rows give the same checks (verdicts,
+// violations and check ids, which cover the previous period's figures)
+// whatever the order they come in.
+func TestPeriodsInAnyOrder(t *testing.T) {
+	g := newGenerator(t, 7)
+	b := g.genBatch(30)
+	checks := func(rows []genRow) map[string]string {
+		c := *b
+		c.rows = rows
+		_, rep := runAudit(t, g.f, c.csvBytes(g.f), FormatCSV, Options{})
+		m := map[string]string{}
+		for r := range rep.Rows() {
+			m[r.Unit+" "+r.Period] = fmt.Sprint(r.Verdict, r.CheckID, r.Summary, len(r.Violations))
+		}
+		m["summary"] = fmt.Sprint(rep.Summary.Pass, rep.Summary.Warn, rep.Summary.Fail, rep.Summary.Findings)
+		return m
+	}
+	want := checks(b.rows)
+	reversed := slices.Clone(b.rows)
+	slices.Reverse(reversed)
+	shuffled := slices.Clone(b.rows)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for name, rows := range map[string][]genRow{"reversed": reversed, "shuffled": shuffled} {
+		if got := checks(rows); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %d checks differ from the batch in order", name, len(got))
+		}
+	}
 }
