@@ -638,18 +638,21 @@ func (a *Auditor) Form() *rules.Form { return a.form }
 
 // plainNumber parses s when it is only ASCII digits with at most one dot
 // and an optional leading minus: the strings whose meaning does not depend
-// on the checker's normalisation. Whole numbers of up to 15 digits, what
-// most cells hold, are read without strconv: they are exact in a float64.
+// on the checker's normalisation. Numbers of up to 15 digits, what most
+// cells hold, are read without strconv: the digits are exact in a
+// float64, and so is a power of ten up to 1e15, so one division is
+// correctly rounded and gives the float64 strconv would.
 func plainNumber(s string) (float64, bool) {
 	if s == "" || len(s) > 24 {
 		return 0, false
 	}
-	digits, dots := 0, 0
+	digits, dots, frac := 0, 0, 0
 	var n int64
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
 			digits++
+			frac += dots
 			n = n*10 + int64(c-'0')
 		case c == '.':
 			dots++
@@ -661,12 +664,15 @@ func plainNumber(s string) (float64, bool) {
 	if digits == 0 || dots > 1 || s[len(s)-1] == '.' {
 		return 0, false // "12." is for checker.Normalize to reject
 	}
-	if dots == 0 && digits <= 15 {
+	if digits <= 15 {
+		x := float64(n) / pow10[frac]
 		if s[0] == '-' {
-			return -float64(n), true
+			return -x, true
 		}
-		return float64(n), true
+		return x, true
 	}
 	x, err := strconv.ParseFloat(s, 64)
 	return x, err == nil && math.Abs(x) < checker.MaxExact // beyond: inexact, Normalize says so
 }
+
+var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}

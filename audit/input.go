@@ -395,14 +395,19 @@ type lineLimiter struct {
 
 func (l *lineLimiter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for _, b := range p[:n] {
-		if b == '\n' {
-			l.run = 0
-			continue
+	for b := p[:n]; len(b) > 0; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			i = len(b)
 		}
-		if l.run++; l.run > l.max {
+		if l.run += i; l.run > l.max {
 			return 0, &LimitError{Limit: "line_bytes", Max: int64(l.max)}
 		}
+		if i < len(b) {
+			l.run = 0
+			i++
+		}
+		b = b[i:]
 	}
 	return n, err
 }

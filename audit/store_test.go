@@ -3,12 +3,14 @@ package audit
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"reflect"
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -214,6 +216,32 @@ func TestPeriodsInAnyOrder(t *testing.T) {
 	for name, rows := range map[string][]genRow{"reversed": reversed, "shuffled": shuffled} {
 		if got := checks(rows); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: %d checks differ from the batch in order", name, len(got))
+		}
+	}
+}
+
+// TestPlainNumberDecimals: numbers of up to 15 digits, the dot anywhere,
+// read without strconv, are the float64 strconv reads, to the bit.
+func TestPlainNumberDecimals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200_000 {
+		digits := 1 + rng.IntN(15)
+		b := make([]byte, 0, 17)
+		if rng.IntN(2) == 0 {
+			b = append(b, '-')
+		}
+		dot := rng.IntN(digits + 1)
+		for i := range digits {
+			if i == dot && i > 0 {
+				b = append(b, '.')
+			}
+			b = append(b, byte('0'+rng.IntN(10)))
+		}
+		s := string(b)
+		x, ok := plainNumber(s)
+		y, err := strconv.ParseFloat(s, 64)
+		if !ok || err != nil || math.Float64bits(x) != math.Float64bits(y) {
+			t.Fatalf("plainNumber(%q) = %v %v, strconv %v %v", s, x, ok, y, err)
 		}
 	}
 }
