@@ -368,7 +368,7 @@ func colName(i int) string {
 
 type csvReader struct {
 	cols *columns
-	r    *csv.Reader
+	r    *csvRecords
 }
 
 func newCSVReader(f *rules.Form, r io.Reader, encoding string, lim Limits) (*csvReader, error) {
@@ -376,13 +376,123 @@ func newCSVReader(f *rules.Form, r io.Reader, encoding string, lim Limits) (*csv
 	if err != nil {
 		return nil, err
 	}
-	// encoding/csv holds a whole record, and a slice entry per field: the
-	// lines are bounded before it sees them.
-	cr := csv.NewReader(&lineLimiter{r: text, max: lim.LineBytes})
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	return &csvReader{cols: newColumns(f, lim), r: cr}, nil
+	// A record is held whole, and a slice entry per field: the lines are
+	// bounded before they are read.
+	return &csvReader{cols: newColumns(f, lim), r: newCSVRecords(&lineLimiter{r: text, max: lim.LineBytes})}, nil
+}
+
+// csvRecords reads CSV records as encoding/csv does with LazyQuotes and
+// any number of fields per record, faster: a line with no quote, what
+// nearly every line of a batch is, is split at its commas here; a record
+// with a quote is read by an encoding/csv.Reader fed the lines of that
+// record only.
+type csvRecords struct {
+	br     *bufio.Reader
+	line   int      // the lines read
+	long   []byte   // a line longer than br's buffer
+	fields []string // the last record, reused
+	quoted *csv.Reader
+	feed   csvFeed
+}
+
+func newCSVRecords(r io.Reader) *csvRecords {
+	c := &csvRecords{br: bufio.NewReaderSize(r, 64<<10)}
+	c.feed.c = c
+	c.quoted = csv.NewReader(&c.feed)
+	c.quoted.FieldsPerRecord = -1
+	c.quoted.LazyQuotes = true
+	c.quoted.ReuseRecord = true
+	return c
+}
+
+// readLine reads a line as read, its newline included; valid until the
+// next call. io.EOF comes with no bytes.
+func (c *csvRecords) readLine() ([]byte, error) {
+	line, err := c.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		c.long = append(c.long[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = c.br.ReadSlice('\n')
+			c.long = append(c.long, line...)
+		}
+		line = c.long
+	}
+	if len(line) == 0 {
+		if err == nil {
+			err = io.EOF
+		}
+		return nil, err
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil // the last line, without a newline
+	}
+	c.line++
+	return line, err
+}
+
+// Read returns the next record, which is valid until the next call, and
+// the line it starts on.
+func (c *csvRecords) Read() ([]string, int, error) {
+	for {
+		raw, err := c.readLine()
+		if err != nil {
+			return nil, 0, err
+		}
+		if bytes.IndexByte(raw, '"') >= 0 {
+			line := c.line
+			c.feed.pending = raw
+			rec, err := c.quoted.Read()
+			var pe *csv.ParseError
+			if errors.As(err, &pe) { // its lines are counted from the first line fed
+				pe.Line += line - pe.StartLine
+				pe.StartLine = line
+			}
+			return rec, line, err
+		}
+		// As encoding/csv does: \r\n is a newline, a \r before the end of
+		// the file is dropped, an empty line is skipped.
+		b := bytes.TrimSuffix(raw, []byte("\n"))
+		if len(b) < len(raw) {
+			b = bytes.TrimSuffix(b, []byte("\r"))
+		} else {
+			b = bytes.TrimSuffix(b, []byte("\r")) // the last line
+		}
+		if len(b) == 0 {
+			continue
+		}
+		text := string(b)
+		c.fields = c.fields[:0]
+		for {
+			i := strings.IndexByte(text, ',')
+			if i < 0 {
+				break
+			}
+			c.fields = append(c.fields, text[:i])
+			text = text[i+1:]
+		}
+		c.fields = append(c.fields, text)
+		return c.fields, c.line, nil
+	}
+}
+
+// csvFeed gives encoding/csv the lines of one record: the first one,
+// pending, then the next lines of the file as it asks for them.
+type csvFeed struct {
+	c       *csvRecords
+	pending []byte
+}
+
+func (f *csvFeed) Read(p []byte) (int, error) {
+	if len(f.pending) == 0 {
+		line, err := f.c.readLine()
+		if err != nil {
+			return 0, err
+		}
+		f.pending = line
+	}
+	n := copy(p, f.pending)
+	f.pending = f.pending[n:]
+	return n, nil
 }
 
 // lineLimiter fails a read that would make a line (the bytes between two
@@ -415,7 +525,7 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 func (c *csvReader) Next() (Row, []Problem, error) {
 	var first []Problem
 	if c.cols.ind == nil {
-		rec, err := c.r.Read()
+		rec, _, err := c.r.Read()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return Row{}, nil, fmt.Errorf("%w: the file is empty", ErrFormat)
@@ -432,7 +542,7 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 		first = probs
 	}
 	for {
-		rec, err := c.r.Read()
+		rec, line, err := c.r.Read()
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -447,7 +557,6 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 			// timeout, a cut connection), which is not the file's fault.
 			return Row{}, first, err
 		}
-		line, _ := c.r.FieldPos(0)
 		if blank(rec) {
 			continue
 		}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -244,4 +245,58 @@ func TestPlainNumberDecimals(t *testing.T) {
 			t.Fatalf("plainNumber(%q) = %v %v, strconv %v %v", s, x, ok, y, err)
 		}
 	}
+}
+
+// csvBoth reads data with csvRecords and with encoding/csv set as the
+// reader was before it (LazyQuotes, any number of fields) and says where
+// they differ: records, their lines, the end.
+func csvBoth(data []byte) string {
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord, cr.LazyQuotes = -1, true
+	fast := newCSVRecords(bytes.NewReader(data))
+	for n := 0; ; n++ {
+		want, werr := cr.Read()
+		got, gline, gerr := fast.Read()
+		if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
+			return fmt.Sprintf("record %d: error %v, encoding/csv %v", n, gerr, werr)
+		}
+		if werr != nil {
+			return ""
+		}
+		if wline, _ := cr.FieldPos(0); !slices.Equal(got, want) || gline != wline {
+			return fmt.Sprintf("record %d: %q at line %d, encoding/csv %q at line %d", n, got, gline, want, wline)
+		}
+	}
+}
+
+// TestCSVRecords: csvRecords reads what encoding/csv reads, on random
+// text made of the characters that matter to CSV.
+func TestCSVRecords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	alphabet := []string{"a", "1", ",", ",", "\"", "\n", "\n", "\r", "\r\n", " ", "中", "\"\""}
+	for range 20_000 {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		if d := csvBoth([]byte(b.String())); d != "" {
+			t.Fatalf("%q: %s", b.String(), d)
+		}
+	}
+	long := strings.Repeat("x", 200<<10) + ",\"" + strings.Repeat("y\n", 1000) + "\",z\n" + strings.Repeat("w", 70<<10) + "\n"
+	if d := csvBoth([]byte(long)); d != "" {
+		t.Errorf("long lines: %s", d)
+	}
+}
+
+// FuzzCSVRecords: as TestCSVRecords, on any bytes.
+func FuzzCSVRecords(f *testing.F) {
+	for _, s := range []string{"a,b\n", "a,\"b\nc\",d\r\n\n\"e\"\"f\"\n", "x\r", "\"", "a\"b,c\n\"d\"e\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if d := csvBoth(data); d != "" {
+			t.Fatal(d)
+		}
+	})
 }
