@@ -545,11 +545,11 @@ func (a *Auditor) period(p string) int32 {
 	return id
 }
 
-// read fills a row's figures vals (and keeps those written otherwise than
-// as plain numbers) and returns the figures the checker must read as
-// written, or nil when every figure is a plain number: those are all a
-// spreadsheet row usually holds, and they are passed on as numbers (as a
-// JSON client sends them).
+// read fills a row's figures vals, NaN where absent or unusable (and
+// keeps those written otherwise than as plain numbers) and returns the
+// figures the checker must read as written, or nil when every figure is a
+// plain number: those are all a spreadsheet row usually holds, and they
+// are passed on as numbers (as a JSON client sends them).
 func (a *Auditor) read(rec *record, vals []float64, row *Row) []any {
 	var raw []any
 	keep := func(i int, v any) {
@@ -558,7 +558,13 @@ func (a *Auditor) read(rec *record, vals []float64, row *Row) []any {
 		}
 		raw[i] = v
 	}
+	if len(row.Cells) < len(vals) {
+		for i := range vals {
+			vals[i] = math.NaN()
+		}
+	}
 	for i, s := range row.Cells {
+		vals[i] = math.NaN()
 		if s == "" {
 			continue
 		}

@@ -462,15 +462,14 @@ func (c *csvRecords) Read() ([]string, int, error) {
 		}
 		text := string(b)
 		c.fields = c.fields[:0]
-		for {
-			i := strings.IndexByte(text, ',')
-			if i < 0 {
-				break
+		start := 0
+		for i := 0; i < len(text); i++ { // cells are short: a loop beats IndexByte
+			if text[i] == ',' {
+				c.fields = append(c.fields, text[start:i])
+				start = i + 1
 			}
-			c.fields = append(c.fields, text[:i])
-			text = text[i+1:]
 		}
-		c.fields = append(c.fields, text)
+		c.fields = append(c.fields, text[start:])
 		return c.fields, c.line, nil
 	}
 }

@@ -116,7 +116,8 @@ type store struct {
 
 func newStore(n int) store { return store{n: n} }
 
-// add returns a new record, numbered, and its figures, all NaN.
+// add returns a new record, numbered, and room for its figures, which the
+// caller fills.
 func (s *store) add() (*record, []float64) {
 	id := s.rows
 	k, i := blockOf(id)
@@ -127,11 +128,7 @@ func (s *store) add() (*record, []float64) {
 	s.rows++
 	r := &s.recs[k][i]
 	r.id, r.next = id, -1
-	v := s.figs[k][i*s.n : (i+1)*s.n : (i+1)*s.n]
-	for j := range v {
-		v[j] = math.NaN()
-	}
-	return r, v
+	return r, s.figs[k][i*s.n : (i+1)*s.n : (i+1)*s.n]
 }
 
 func (s *store) rec(id int32) *record {
