@@ -6,10 +6,12 @@
 // anomaly (Benford's law, round numbers, copied units, peer outliers).
 //
 // Rows are checked as they are read, by a pool of workers. What is kept
-// per row is its figures (one float64 per indicator, NaN where absent,
-// cut from large shared blocks), the cells that were not plain numbers,
-// encoded in a shared byte arena, and the outcome of its check: verdict,
-// counts and the codes of the rules it violates. Violations are rendered
+// per row is its figures (one float64 per indicator, NaN where absent),
+// a record of 28 bytes (unit, period, line, the unit's previous period,
+// verdict), the cells that were not plain numbers and the outcome of its
+// check (counts and the codes of the rules it violates), encoded: all in
+// large blocks that hold no pointer, which the garbage collector does not
+// scan (see store.go). Violations are rendered
 // (fields, message, check id) only when the report is written, by checking
 // the row again: memory grows with rows × indicators, and what it may hold
 // is bounded by Limits, not by what a client sends.

@@ -16,11 +16,13 @@ import (
 )
 
 // What the audit keeps of its rows holds no pointer: records, figures,
-// unit names, the unit index and the cells kept as written live in large
-// blocks that the garbage collector does not scan, and refer to each other
-// by number. A row costs its figures (8 bytes each) and some 60 bytes:
-// its record (28), its unit's entry, slot in the index and name when it
-// is the unit's only row, and the codes of the rules it breaks.
+// unit names, the unit index, outcomes and the cells kept as written live
+// in large blocks that the garbage collector does not scan, and refer to
+// each other by number. (Explanations, which few rows have, are a map per
+// row that has some.) A row costs its figures (8 bytes each) and some 60
+// bytes: its record (28), its unit's entry (8), slot in the index (5 to
+// 13) and name when it is the unit's only row, and the codes of the rules
+// it breaks.
 
 // record is what is kept of one row besides its figures (see the package
 // comment). The violations themselves are not kept: the report checks a
