@@ -21,7 +21,7 @@ import (
 // each other by number. (Explanations, which few rows have, are a map per
 // row that has some.) A row costs its figures (8 bytes each) and some 60
 // bytes: its record (28), its unit's entry (8), slot in the index (5 to
-// 13) and name when it is the unit's only row, and the codes of the rules
+// 10) and name when it is the unit's only row, and the codes of the rules
 // it breaks.
 
 // record is what is kept of one row besides its figures (see the package
@@ -210,8 +210,10 @@ type unitRows struct {
 
 // unitTable numbers the units and finds them by name: an open-addressing
 // hash table over their names, which are kept in a byteArena. A tag byte
-// beside each slot (the top bits of its hash) spares reading the names of
-// most of the slots a lookup passes.
+// beside each slot (bits of its hash) spares reading the names of most of
+// the slots a lookup passes. The table is at most ¾ full and grows by
+// half (its size need not be a power of two), so that it stays at least
+// half full: 5 to 10 bytes a unit.
 type unitTable struct {
 	units []unitRows
 	names byteArena
@@ -227,9 +229,19 @@ func (t *unitTable) name(u int32) string {
 	return t.names.str(ref>>16, ref&0xffff)
 }
 
-// probe is the first slot of a hash and its tag.
+// probe is the first slot of a hash (its high bits scaled to the table)
+// and its tag (its low bits).
 func (t *unitTable) probe(h uint64) (int, uint8) {
-	return int(h & uint64(len(t.slots)-1)), uint8(h>>56) | 1
+	i, _ := bits.Mul64(h, uint64(len(t.slots)))
+	return int(i), uint8(h) | 1
+}
+
+// next is the slot after slot i.
+func (t *unitTable) next(i int) int {
+	if i++; i == len(t.slots) {
+		return 0
+	}
+	return i
 }
 
 func (t *unitTable) hash(name string) uint64 { return maphash.String(t.seed, name) }
@@ -240,7 +252,7 @@ func (t *unitTable) find(name string, h uint64) (int32, bool) {
 		return 0, false
 	}
 	i, tag := t.probe(h)
-	for ; t.slots[i] != 0; i = (i + 1) & (len(t.slots) - 1) {
+	for ; t.slots[i] != 0; i = t.next(i) {
 		if t.tags[i] == tag && t.name(t.slots[i]-1) == name {
 			return t.slots[i] - 1, true
 		}
@@ -267,13 +279,13 @@ func (t *unitTable) add(name string, h uint64) (int32, error) {
 func (t *unitTable) insert(u int32, h uint64) {
 	i, tag := t.probe(h)
 	for t.slots[i] != 0 {
-		i = (i + 1) & (len(t.slots) - 1)
+		i = t.next(i)
 	}
 	t.slots[i], t.tags[i] = u+1, tag
 }
 
 func (t *unitTable) grow() {
-	t.slots = make([]int32, max(16, 2*len(t.slots)))
+	t.slots = make([]int32, max(16, len(t.slots)*3/2))
 	t.tags = make([]uint8, len(t.slots))
 	for u := range t.units {
 		t.insert(int32(u), t.hash(t.name(int32(u))))

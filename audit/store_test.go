@@ -300,3 +300,36 @@ func FuzzCSVRecords(f *testing.F) {
 		}
 	})
 }
+
+// TestRowCost: once read, a retailers-like row (8 figures, each row its
+// own unit) costs at most 8 bytes a figure and 64 bytes (issue 16).
+func TestRowCost(t *testing.T) {
+	f := retailersForm(t)
+	const rows = 100_000
+	data := retailersLike(rows)
+	var a *Auditor
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	after := heapAfter(func() {
+		var err error
+		if a, err = New(f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		rr, err := NewReader(f, bytes.NewReader(data), FormatCSV, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Read("batch.csv", rr); err != nil {
+			t.Fatal(err)
+		}
+		close(a.jobs)
+		a.wg.Wait()
+	})
+	perRow := float64(int64(after)-int64(before.HeapAlloc)) / rows
+	if limit := float64(8*len(f.Indicators) + 64); perRow > limit || a.rowCount() != rows {
+		t.Errorf("%d rows, %.1f bytes a row, want at most %.0f", a.rowCount(), perRow, limit)
+	}
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(data) // not counted: it was there before
+}
