@@ -243,7 +243,7 @@ func (a *Auditor) unitNamed(name string) *unitRows {
 }
 
 // unitName is a unit's name.
-func (a *Auditor) unitName(u *unitRows) string { return a.units.names.str(u.name>>16, u.name&0xffff) }
+func (a *Auditor) unitName(u *unitRows) string { return a.units.nameOf(u) }
 
 // periodsOf appends a unit's records to buf, in period order.
 func (a *Auditor) periodsOf(u *unitRows, buf []*record) []*record {

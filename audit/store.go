@@ -224,10 +224,9 @@ type unitTable struct {
 
 func newUnitTable() unitTable { return unitTable{seed: maphash.MakeSeed()} }
 
-func (t *unitTable) name(u int32) string {
-	ref := t.units[u].name
-	return t.names.str(ref>>16, ref&0xffff)
-}
+func (t *unitTable) name(u int32) string { return t.nameOf(&t.units[u]) }
+
+func (t *unitTable) nameOf(u *unitRows) string { return t.names.str(u.name>>16, u.name&0xffff) }
 
 // probe is the first slot of a hash (its high bits scaled to the table)
 // and its tag (its low bits).
