@@ -12,9 +12,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -187,4 +189,168 @@ func diffAt(a, b []byte) int {
 func around(a, b []byte) string {
 	i := diffAt(a, b)
 	return string(a[max(0, i-80):min(len(a), i+80)])
+}
+
+// oddStrings are strings the encoders must escape as encoding/json does.
+var oddStrings = []string{"", "甲单位", `a"b\c`, "<script>&amp;</script>", "tab\tnew\nline\r\b\f\x00\x1f\x7f", "\u2028\u2029",
+	"bad \xff\xfe utf-8 \xe4\xb8", "\U0001F4C8 emoji", "previous.staff", "＝1+1"}
+
+// oddFloats are numbers at encoding/json's format boundaries, and last
+// the ones it refuses.
+var oddFloats = []float64{0, math.Copysign(0, -1), 1, -2.5, 0.1 + 0.2, 1e-6, 9.99999e-7, 1e-7, 1.5e-300, 5e-324, 1e20, 1e21,
+	-1e21, 123456789012.5, math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1)}
+
+// oddFloat is one of oddFloats, NaN and the infinities only when
+// nonFinite (a value with one does not encode, so most do not get them).
+func oddFloat(rng *rand.Rand, nonFinite bool) float64 {
+	n := len(oddFloats)
+	if !nonFinite {
+		n -= 3
+	}
+	return oddFloats[rng.IntN(n)]
+}
+
+// fill sets every exported field v holds to random values: strings with
+// odd runes, numbers at the format's boundaries (NaN and infinities
+// included when nonFinite), nil, empty and full lists, maps and pointers, and the values
+// a violation's fields may hold. A field added to a type later is filled
+// too, so the encoders cannot miss it.
+func fill(rng *rand.Rand, v reflect.Value, nonFinite bool) {
+	switch v.Kind() {
+	case reflect.String:
+		s := oddStrings[rng.IntN(len(oddStrings))]
+		if rng.IntN(4) == 0 {
+			b := []byte(s)
+			for range rng.IntN(4) {
+				b = append(b, byte(rng.IntN(256)))
+			}
+			s = string(b)
+		}
+		v.SetString(s)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(rng.Int64N(2000) - 1000)
+	case reflect.Float64:
+		x := oddFloat(rng, nonFinite)
+		if rng.IntN(3) == 0 {
+			x = (rng.Float64() - 0.5) * math.Pow(10, float64(rng.IntN(60)-30))
+		}
+		v.SetFloat(x)
+	case reflect.Bool:
+		v.SetBool(rng.IntN(2) == 0)
+	case reflect.Pointer:
+		if rng.IntN(2) == 0 {
+			v.Set(reflect.New(v.Type().Elem()))
+			fill(rng, v.Elem(), nonFinite)
+		}
+	case reflect.Slice:
+		if rng.IntN(4) == 0 {
+			return // nil
+		}
+		s := reflect.MakeSlice(v.Type(), rng.IntN(4), 4)
+		for i := range s.Len() {
+			fill(rng, s.Index(i), nonFinite)
+		}
+		v.Set(s)
+	case reflect.Map:
+		if rng.IntN(5) == 0 {
+			return // nil
+		}
+		m := reflect.MakeMap(v.Type())
+		for range rng.IntN(5) {
+			k, x := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			fill(rng, k, nonFinite)
+			fill(rng, x, nonFinite)
+			m.SetMapIndex(k, x)
+		}
+		v.Set(m)
+	case reflect.Interface:
+		if x := randomFigure(rng, 2, nonFinite); x != nil {
+			v.Set(reflect.ValueOf(x))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(rng, v.Field(i), nonFinite)
+			}
+		}
+	}
+}
+
+// randomFigure is a value as a violation's fields hold it: nil, a number,
+// text as written, a json.Number, a bool, or (a figure given as JSON) a
+// list or an object.
+func randomFigure(rng *rand.Rand, depth int, nonFinite bool) any {
+	switch n := rng.IntN(9); {
+	case n == 0:
+		return nil
+	case n <= 2:
+		return oddFloat(rng, nonFinite)
+	case n == 3:
+		return oddStrings[rng.IntN(len(oddStrings))]
+	case n == 4:
+		return []json.Number{"12", "-0.5", "1e21", "", "1,200", "007"}[rng.IntN(6)]
+	case n == 5:
+		return rng.IntN(2) == 0
+	case n == 6 && depth > 0:
+		l := make([]any, rng.IntN(3))
+		for i := range l {
+			l[i] = randomFigure(rng, depth-1, nonFinite)
+		}
+		return l
+	case n == 7 && depth > 0:
+		m := map[string]any{}
+		for range rng.IntN(3) {
+			m[oddStrings[rng.IntN(len(oddStrings))]] = randomFigure(rng, depth-1, nonFinite)
+		}
+		return m
+	}
+	return float64(rng.IntN(1000))
+}
+
+// FuzzJSONEncoders fills rows, findings, case files and problems at
+// random (fill) and wants each encoder to write what encoding/json
+// writes, or to refuse what it refuses (NaN, infinities, an invalid
+// json.Number). A finding goes both as it is and after finite, as the
+// report holds it: then it always encodes.
+func FuzzJSONEncoders(f *testing.F) {
+	for seed := range uint64(8) {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, seed uint64) {
+		rng := rand.New(rand.NewPCG(seed, 16))
+		var row RowReport
+		var finding Finding
+		var c Case
+		var p Problem
+		for _, v := range []any{&row, &finding, &c, &p} {
+			fill(rng, reflect.ValueOf(v).Elem(), seed%4 == 0)
+		}
+		sameJSON(t, &row, row.encodeJSON)
+		sameJSON(t, &finding, finding.encodeJSON)
+		sameJSON(t, &c, c.encodeJSON)
+		sameJSON(t, &p, p.encodeJSON)
+		finding.finite()
+		if err := sameJSON(t, &finding, finding.encodeJSON); err != nil {
+			t.Errorf("a finite finding does not encode: %v", err)
+		}
+	})
+}
+
+// sameJSON fails the test unless encode writes what encoding/json writes
+// of v, or both refuse it; it returns encoding/json's error.
+func sameJSON(t *testing.T, v any, encode func(*jsonenc.Encoder)) error {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	var e jsonenc.Encoder
+	encode(&e)
+	if (err != nil) != (e.Err != nil) {
+		t.Fatalf("%T: encoding/json error %v, hand-written encoder error %v", v, err, e.Err)
+	}
+	if err == nil && !bytes.Equal(e.B, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))) {
+		t.Fatalf("%T differs from encoding/json's at byte %d:\n got %s\nwant %s", v, diffAt(e.B, buf.Bytes()), e.B, buf.Bytes())
+	}
+	return err
 }
