@@ -50,6 +50,11 @@ func (e *Encoder) Float(f float64) {
 		e.fail(&json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)})
 		return
 	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 && (f != 0 || !math.Signbit(f)) {
+		// A whole number, exact in an int64: the same digits, faster.
+		e.B = strconv.AppendInt(e.B, int64(f), 10)
+		return
+	}
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -105,6 +110,10 @@ const hex = "0123456789abcdef"
 // escaped (\b, \f, \n, \r, \t by name), invalid UTF-8 replaced by
 // \ufffd, U+2028 and U+2029 escaped; <, > and & left as they are.
 func (e *Encoder) String(s string) {
+	if plain(s) {
+		e.B = append(append(append(e.B, '"'), s...), '"')
+		return
+	}
 	b := append(e.B, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -154,6 +163,21 @@ func (e *Encoder) String(s string) {
 	}
 	b = append(b, s[start:]...)
 	e.B = append(b, '"')
+}
+
+// plain says s is written as it is between the quotes: valid UTF-8
+// without a control character, quote, backslash, U+2028 or U+2029. Most
+// strings are, and are copied in one piece.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c == '"' || c == '\\':
+			return false
+		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8: // U+2028, U+2029
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // Value appends a value as decoded from JSON or written in a form: nil,

@@ -41,7 +41,7 @@ func TestEncoder(t *testing.T) {
 	values := []any{
 		nil, true, false, "", "plain", `"quoted" \back\`, "<b>&amp;</b>", "\b\f\n\r\t\x00\x1f\x7f", "行\u2028段\u2029落",
 		"bad \xff utf-8 \xe4\xb8", "\U0001F600", 0.0, math.Copysign(0, -1), 1.0, -2.5, 1e-6, 9.99e-7, 1e-7, 1e20, 1e21, -1e21,
-		123456789012345678.0, 5e-324, math.MaxFloat64, 0.1 + 0.2, 1e-10, 1.5e-300, math.NaN(), math.Inf(1), math.Inf(-1),
+		123456789012345678.0, 1 << 53, 1<<53 - 1, -(1 << 53) - 2, 1e15, -12345, 5e-324, math.MaxFloat64, 0.1 + 0.2, 1e-10, 1.5e-300, math.NaN(), math.Inf(1), math.Inf(-1),
 		json.Number("12.50"), json.Number(""), json.Number("1e5"), json.Number("01"), json.Number("1; drop"), json.Number("-"),
 		map[string]any{"b": 1.0, "a": "x", "c": nil, "é": []any{1.0, "y", map[string]any{"z": true, "y": json.Number("3")}}},
 		map[string]any{}, []any{}, []any(nil), map[string]any(nil), map[string]any{"n": math.NaN()},
@@ -76,13 +76,15 @@ func FuzzString(f *testing.F) {
 }
 
 func FuzzFloat(f *testing.F) {
-	for _, x := range []float64{0, 1, -1e-7, 1e21, 123.456, math.NaN(), math.Inf(-1), 5e-324} {
-		f.Add(math.Float64bits(x))
+	wholes := []int64{0, -1, 1 << 53, 1<<53 + 1, -1 << 63, 1e15}
+	for i, x := range []float64{0, math.Copysign(0, -1), 1, -1e-7, 1e21, 123.456, 1 << 53, -(1 << 53) - 2, math.NaN(), math.Inf(-1), 5e-324} {
+		f.Add(math.Float64bits(x), wholes[i%len(wholes)])
 	}
-	f.Fuzz(func(t *testing.T, bits uint64) {
-		x := math.Float64frombits(bits)
-		var e Encoder
-		e.Float(x)
-		same(t, x, &e)
+	f.Fuzz(func(t *testing.T, bits uint64, i int64) {
+		for _, x := range []float64{math.Float64frombits(bits), float64(i)} { // whole numbers take a shorter way
+			var e Encoder
+			e.Float(x)
+			same(t, x, &e)
+		}
 	})
 }
