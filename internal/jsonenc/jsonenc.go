@@ -110,10 +110,6 @@ const hex = "0123456789abcdef"
 // escaped (\b, \f, \n, \r, \t by name), invalid UTF-8 replaced by
 // \ufffd, U+2028 and U+2029 escaped; <, > and & left as they are.
 func (e *Encoder) String(s string) {
-	if plain(s) {
-		e.B = append(append(append(e.B, '"'), s...), '"')
-		return
-	}
 	b := append(e.B, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -144,6 +140,14 @@ func (e *Encoder) String(s string) {
 			start = i
 			continue
 		}
+		// Three bytes led by E1–EC, EE or EF (most of the CJK characters)
+		// are valid whenever the two that follow continue them; the other
+		// leads have narrower ranges (E0, ED) or may be U+2028 (E2), and
+		// are decoded.
+		if (0xE1 <= c && c <= 0xEF && c != 0xE2 && c != 0xED) && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
@@ -163,21 +167,6 @@ func (e *Encoder) String(s string) {
 	}
 	b = append(b, s[start:]...)
 	e.B = append(b, '"')
-}
-
-// plain says s is written as it is between the quotes: valid UTF-8
-// without a control character, quote, backslash, U+2028 or U+2029. Most
-// strings are, and are copied in one piece.
-func plain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c == '"' || c == '\\':
-			return false
-		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && s[i+2]&^1 == 0xA8: // U+2028, U+2029
-			return false
-		}
-	}
-	return utf8.ValidString(s)
 }
 
 // Value appends a value as decoded from JSON or written in a form: nil,

@@ -40,7 +40,8 @@ func same(t *testing.T, v any, e *Encoder) {
 func TestEncoder(t *testing.T) {
 	values := []any{
 		nil, true, false, "", "plain", `"quoted" \back\`, "<b>&amp;</b>", "\b\f\n\r\t\x00\x1f\x7f", "行\u2028段\u2029落",
-		"bad \xff utf-8 \xe4\xb8", "\U0001F600", 0.0, math.Copysign(0, -1), 1.0, -2.5, 1e-6, 9.99e-7, 1e-7, 1e20, 1e21, -1e21,
+		"bad \xff utf-8 \xe4\xb8", "\U0001F600", "surrogate \xed\xa0\x80 overlong \xe0\x80\x80 \xe0\xa0\x80 \xef\xbf\xbf \xe1\x80",
+		"cut \xe4\xb8", "\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xaa—…↔", 0.0, math.Copysign(0, -1), 1.0, -2.5, 1e-6, 9.99e-7, 1e-7, 1e20, 1e21, -1e21,
 		123456789012345678.0, 1 << 53, 1<<53 - 1, -(1 << 53) - 2, 1e15, -12345, 5e-324, math.MaxFloat64, 0.1 + 0.2, 1e-10, 1.5e-300, math.NaN(), math.Inf(1), math.Inf(-1),
 		json.Number("12.50"), json.Number(""), json.Number("1e5"), json.Number("01"), json.Number("1; drop"), json.Number("-"),
 		map[string]any{"b": 1.0, "a": "x", "c": nil, "é": []any{1.0, "y", map[string]any{"z": true, "y": json.Number("3")}}},
@@ -65,7 +66,7 @@ func TestEncoder(t *testing.T) {
 }
 
 func FuzzString(f *testing.F) {
-	for _, s := range []string{"", "abc", "\x00\"\\<>&\u2028\u2029\xff", "单位\t名称"} {
+	for _, s := range []string{"", "abc", "\x00\"\\<>&\u2028\u2029\xff", "单位\t名称", "\xed\xa0\x80\xe0\x80\x80\xef\xbf\xbf—\xe4\xb8"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -87,4 +88,16 @@ func FuzzFloat(f *testing.F) {
 			same(t, x, &e)
 		}
 	})
+}
+
+// BenchmarkString encodes a finding's reason as the reports have them:
+// mostly Chinese, with ASCII figures.
+func BenchmarkString(b *testing.B) {
+	s := "与同期规模相近单位相比,营业额=18915(同类中位数1607,约为11.8倍),稳健z=12.5,超过阈值5,p=3.2e-12"
+	var e Encoder
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		e.Reset()
+		e.String(s)
+	}
 }
