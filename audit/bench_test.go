@@ -141,7 +141,9 @@ func BenchmarkWriteXLSXViolations(b *testing.B) {
 // batch of 20,000 rows (retailersCSV: about a third listed, thousands of
 // findings and case files) by encoding/json as WriteJSON did before
 // (writeJSONReflect, the anchor) and by WriteJSON on one and on
-// GOMAXPROCS workers.
+// GOMAXPROCS workers. cpu-ns/op (user and system time of the process,
+// the garbage collector's included) is the figure to compare on a shared
+// machine.
 func BenchmarkWriteJSON(b *testing.B) {
 	f := retailersForm(b)
 	data := retailersCSV(20000, 1)
@@ -158,11 +160,13 @@ func BenchmarkWriteJSON(b *testing.B) {
 			_, rep := runAudit(b, f, data, FormatCSV, Options{Workers: bc.workers})
 			var n countWriter
 			b.ReportAllocs()
+			cpu := cpuNanos()
 			for b.Loop() {
 				if err := bc.write(rep, &n); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(cpuNanos()-cpu)/float64(b.N), "cpu-ns/op")
 			b.SetBytes(int64(n) / int64(b.N))
 		})
 	}
