@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -132,7 +133,8 @@ func retailersCSV(n int, seed uint64) []byte {
 // TestJSONEncoders: the JSON report written by the hand-written encoders,
 // on one goroutine or several, is byte for byte the one encoding/json
 // writes, on the oracle batches, generated batches of the shipped and the
-// small form, and a retailers batch.
+// small form, and a retailers batch, and of the same rows as if checked
+// elsewhere (RowsReport: no case files, rows rendered already).
 func TestJSONEncoders(t *testing.T) {
 	type input struct {
 		name string
@@ -157,22 +159,42 @@ func TestJSONEncoders(t *testing.T) {
 		for _, workers := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s/workers=%d", in.name, workers), func(t *testing.T) {
 				_, rep := runAudit(t, in.f, in.data, FormatCSV, Options{Workers: workers})
-				var want, got bytes.Buffer
-				if err := writeJSONReflect(rep, &want); err != nil {
-					t.Fatal(err)
-				}
-				if err := rep.WriteJSON(&got); err != nil {
-					t.Fatal(err)
-				}
-				if len(rep.Findings) == 0 || len(rep.Cases) == 0 || !bytes.Contains(want.Bytes(), []byte(`"violations":[{`)) {
+				if len(rep.Findings) == 0 || len(rep.Cases) == 0 {
 					t.Errorf("%d findings, %d cases: the batch does not exercise every encoder", len(rep.Findings), len(rep.Cases))
 				}
-				if !bytes.Equal(got.Bytes(), want.Bytes()) {
-					t.Fatalf("the report differs from encoding/json's at byte %d of %d:\n got %s\nwant %s",
-						diffAt(got.Bytes(), want.Bytes()), want.Len(), around(got.Bytes(), want.Bytes()), around(want.Bytes(), got.Bytes()))
+				sameReport(t, rep)
+				// The same rows as if checked elsewhere (RowsReport).
+				b := NewRowsReport(in.f, "t")
+				for row := range rep.Rows() {
+					b.Add(row.Unit, row.Period, &checker.Result{CheckID: row.CheckID, Verdict: row.Verdict, Summary: row.Summary,
+						Violations: row.Violations, EvalErrors: row.EvalErrors})
 				}
+				for _, p := range rep.Problems {
+					b.Problem(p)
+				}
+				sameReport(t, b.Report())
 			})
 		}
+	}
+}
+
+// sameReport fails the test unless WriteJSON writes the report as
+// encoding/json does (writeJSONReflect).
+func sameReport(t *testing.T, rep *Report) {
+	t.Helper()
+	var want, got bytes.Buffer
+	if err := writeJSONReflect(rep, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.WriteJSON(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(want.Bytes(), []byte(`"violations":[{`)) {
+		t.Error("no violation: the batch does not exercise the rows' encoder")
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("the report differs from encoding/json's at byte %d of %d:\n got %s\nwant %s",
+			diffAt(got.Bytes(), want.Bytes()), want.Len(), around(got.Bytes(), want.Bytes()), around(want.Bytes(), got.Bytes()))
 	}
 }
 

@@ -234,6 +234,14 @@ func (a *Auditor) report() *Report {
 // ahead of the reader (rowChunks).
 func (r *Report) Rows() iter.Seq[RowReport] {
 	return func(yield func(RowReport) bool) {
+		if r.audit == nil { // rendered already (RowsReport)
+			for _, rr := range r.listed {
+				if !yield(rr) {
+					return
+				}
+			}
+			return
+		}
 		r.rowChunks(false, func(c *rowChunk) bool {
 			for _, rr := range c.rows {
 				if !yield(rr) {
