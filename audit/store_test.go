@@ -30,16 +30,6 @@ func retailersLike(n int) []byte {
 	return b.Bytes()
 }
 
-func retailersForm(tb testing.TB) *rules.Form {
-	tb.Helper()
-	rs, err := rules.LoadDir("testdata/retailers")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f, _ := rs.Form(rs.FormIDs()[0])
-	return f
-}
-
 // BenchmarkRead reads a batch into an audit and waits for the row checks,
 // without the batch checks or a report: 100,000 retailers-like rows, or
 // the CSV file named by FIGCHECK_AUDIT_CSV (of the shipped form, or of
