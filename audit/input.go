@@ -349,7 +349,7 @@ func (c *columns) row(line int, cells []string) (Row, []Problem) {
 		case i == c.per:
 			r.Period = strings.TrimSpace(cell)
 		case c.ind[i] != nil:
-			if strings.TrimSpace(cell) != "" {
+			if !isBlank(cell) {
 				r.Cells[c.ind[i].Index] = cell
 			}
 		}
@@ -564,9 +564,22 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 	}
 }
 
+// isBlank reports whether s is only white space, as strings.TrimSpace
+// sees it; a cell starting with an ASCII character that is not a space,
+// as most do, is not, without a look at the rest.
+func isBlank(s string) bool {
+	if s == "" {
+		return true
+	}
+	if c := s[0]; c < utf8.RuneSelf && c != ' ' && (c < '\t' || c > '\r') {
+		return false
+	}
+	return strings.TrimSpace(s) == ""
+}
+
 func blank(cells []string) bool {
 	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
+		if !isBlank(c) {
 			return false
 		}
 	}

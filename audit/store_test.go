@@ -323,3 +323,17 @@ func TestRowCost(t *testing.T) {
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(data) // not counted: it was there before
 }
+
+// TestIsBlank: isBlank is strings.TrimSpace(s) == "", ASCII and Unicode
+// spaces included.
+func TestIsBlank(t *testing.T) {
+	cases := []string{"", " ", "\t\r\n\v\f", "\u3000", "\u00a0", "\u0085", " 1", "1 ", "x", "\u30001", "中", "\xff"}
+	for c := range 128 {
+		cases = append(cases, string(rune(c)), string(rune(c))+" ")
+	}
+	for _, s := range cases {
+		if got, want := isBlank(s), strings.TrimSpace(s) == ""; got != want {
+			t.Errorf("isBlank(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
