@@ -150,7 +150,8 @@ type Auditor struct {
 	rules  ruleTable
 	inputs []*tracked // the files read through Track
 
-	small []bool // indicators left out of the digit tests (see smallCounts)
+	small   []bool // indicators left out of the digit tests (see smallCounts)
+	integer []bool // indicators of type integer, by index
 
 	// periods are the batch's periods with what the peer comparison
 	// learnt of them (sizes, medians); tests the applicability of the
@@ -305,6 +306,9 @@ func New(f *rules.Form, o Options) (*Auditor, error) {
 		problems: problems{max: o.Limits.Problems},
 	}
 	a.rules.init()
+	for _, ind := range f.Indicators {
+		a.integer = append(a.integer, ind.Type == rules.Integer)
+	}
 	if o.Per != "" {
 		ind, ok := f.Indicator(o.Per)
 		if !ok {
@@ -574,7 +578,7 @@ func (a *Auditor) read(rec *record, vals []float64, row *Row) []any {
 		switch {
 		case !ok:
 			keep(i, strings.Clone(s)) // the cell, not the line it was cut from
-		case a.form.Indicators[i].Type == rules.Integer && x != math.Trunc(x):
+		case a.integer[i] && x != math.Trunc(x):
 			keep(i, x)
 		default:
 			vals[i] = x
