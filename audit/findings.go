@@ -65,20 +65,6 @@ type Finding struct {
 
 func fv(x float64) string { return rules.FormatValue(x) }
 
-// byPeriod groups the records of each period, in period order.
-func (a *Auditor) byPeriod() ([]string, map[string][]*record) {
-	m := map[string][]*record{}
-	for _, r := range a.recs {
-		m[r.period] = append(m[r.period], r)
-	}
-	periods := make([]string, 0, len(m))
-	for p := range m {
-		periods = append(periods, p)
-	}
-	slices.Sort(periods)
-	return periods, m
-}
-
 // totals are the units that report a hierarchy total; they are left out of
 // peer comparisons.
 func (a *Auditor) totals() map[string]bool {
@@ -104,23 +90,57 @@ type periodRows struct {
 	medians []float64
 }
 
-// periodRows groups the records by period, in period order.
+// periodRows groups the records by period, in period order, in two
+// passes: one counts each period's records and peers, the other fills
+// slices of those lengths. The period is looked up only where it changes
+// from one record to the next.
 func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
-	m := map[string]*periodRows{}
-	var out []*periodRows
-	var g *periodRows
-	for _, r := range a.recs {
-		if g == nil || g.period != r.period {
-			if g = m[r.period]; g == nil {
-				g = &periodRows{period: r.period}
-				m[r.period] = g
-				out = append(out, g)
+	type count struct {
+		g            *periodRows
+		recs, totals int
+	}
+	at := map[string]*count{}
+	var counts []*count
+	each := func(visit func(c *count, r *record, total bool)) {
+		var c *count
+		for _, r := range a.recs {
+			if c == nil || c.g.period != r.period {
+				if c = at[r.period]; c == nil {
+					c = &count{g: &periodRows{period: r.period}}
+					at[r.period] = c
+					counts = append(counts, c)
+				}
 			}
+			visit(c, r, len(totals) > 0 && totals[r.unit])
 		}
-		g.recs = append(g.recs, r)
-		if !totals[r.unit] {
+	}
+	each(func(c *count, _ *record, total bool) {
+		c.recs++
+		c.totals += b2i(total)
+	})
+	for _, c := range counts {
+		g := c.g
+		g.peers = make([]*record, 0, c.recs-c.totals)
+		g.vecs = make([][]float64, 0, c.recs-c.totals)
+		if c.totals > 0 {
+			g.recs = make([]*record, 0, c.recs)
+		}
+	}
+	each(func(c *count, r *record, total bool) {
+		g := c.g
+		if c.totals > 0 {
+			g.recs = append(g.recs, r)
+		}
+		if !total {
 			g.peers, g.vecs = append(g.peers, r), append(g.vecs, r.vals)
 		}
+	})
+	out := make([]*periodRows, len(counts))
+	for i, c := range counts {
+		if c.totals == 0 {
+			c.g.recs = c.g.peers // the same records: one slice
+		}
+		out[i] = c.g
 	}
 	slices.SortFunc(out, func(x, y *periodRows) int { return strings.Compare(x.period, y.period) })
 	return out
@@ -221,22 +241,50 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 		add(func() []Finding { return a.jumps(chunk(k)) })
 	}
 	results := runTasks(tasks, a.opts.Workers)
-	var out []Finding
+	n := 0
 	for _, r := range results {
+		n += len(r)
+	}
+	out := make([]Finding, 0, n)
+	for i, r := range results {
 		out = append(out, r...)
+		results[i] = nil
 	}
 	a.periods = groups
 	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, dispersion(), alpha, dupLevel, pairs, len(inds)*len(groups))
 	// Kind, unit, period and check or indicator tell findings apart, but
 	// for the duplicates of a unit with several others.
-	kindOrder := map[string]int{KindHierarchy: 0, KindBatchRule: 1, KindBatchError: 2, KindJump: 3, KindDuplicate: 4,
-		KindOutlier: 5, KindLastDigit: 6, KindBenford1: 7, KindBenford2: 8}
 	slices.SortStableFunc(out, func(x, y Finding) int {
-		return cmp.Or(cmp.Compare(kindOrder[x.Kind], kindOrder[y.Kind]), cmp.Compare(x.Unit, y.Unit),
+		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), cmp.Compare(x.Unit, y.Unit),
 			cmp.Compare(x.Period, y.Period), cmp.Compare(x.Check, y.Check), cmp.Compare(x.Indicator, y.Indicator),
 			cmp.Compare(x.Peer, y.Peer))
 	})
 	return out, global
+}
+
+// kindOrder is the place of a kind's findings in the report.
+func kindOrder(kind string) int {
+	switch kind {
+	case KindHierarchy:
+		return 0
+	case KindBatchRule:
+		return 1
+	case KindBatchError:
+		return 2
+	case KindJump:
+		return 3
+	case KindDuplicate:
+		return 4
+	case KindOutlier:
+		return 5
+	case KindLastDigit:
+		return 6
+	case KindBenford1:
+		return 7
+	case KindBenford2:
+		return 8
+	}
+	return 0
 }
 
 // testStatus says what each statistical test was run on, or why it does

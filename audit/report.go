@@ -169,10 +169,9 @@ func (a *Auditor) report() *Report {
 	s := &rep.Summary
 	s.Rows, s.Units, s.Problems, s.Findings = len(a.recs), len(a.units), a.problems.total, len(findings)
 	s.ByKind = map[string]int{}
-	periods, _ := a.byPeriod()
-	s.Periods = periods
-	if s.Periods == nil {
-		s.Periods = []string{}
+	s.Periods = make([]string, len(a.periods))
+	for i, g := range a.periods {
+		s.Periods[i] = g.period
 	}
 	ruleRows := make([]int, len(a.rules.rules))
 	t := newTally(s)
