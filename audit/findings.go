@@ -486,7 +486,7 @@ func (a *Auditor) hierarchies(g *periodRows) []Finding {
 			if math.Abs(diff) <= tol+1e-9 {
 				continue
 			}
-			b := append(append(append(append(l.text, "「"...), ind.Name...), "」"...), h.Total...)
+			b := append(append(append(append(l.text.buf, "「"...), ind.Name...), "」"...), h.Total...)
 			b = append(append(appendFV(append(b, "填报"...), t), ind.Unit...), ","...)
 			b = appendFV(append(appendInt(b, n), "个下属单位合计"...), sum)
 			b = appendFV(append(append(b, ind.Unit...), ",相差"...), diff)
@@ -515,7 +515,7 @@ func (a *Auditor) jumps(units []*unitRows) []Finding {
 					var f Finding
 					d := x1 - x0
 					// "「name」由period的"
-					t := append(append(append(append(append(l.text, "「"...), ind.Name...), "」由"...), prev.period...), "的"...)
+					t := append(append(append(append(append(l.text.buf, "「"...), ind.Name...), "」由"...), prev.period...), "的"...)
 					switch {
 					case j.MaxPoints > 0 && math.Abs(d) > j.MaxPoints:
 						f.Statistic, f.Value, f.Threshold = "变化量", d, j.MaxPoints
@@ -532,7 +532,7 @@ func (a *Auditor) jumps(units []*unitRows) []Finding {
 						t = appendFV(append(append(t, ind.Unit...), ",变化"...), math.Round(pct*10)/10)
 						t = append(appendFV(append(t, "%,超过±"...), j.MaxChange), "%"...)
 					default:
-						l.text = t[:len(l.text)]
+						l.text.buf = t[:len(l.text.buf)]
 						continue
 					}
 					if math.IsInf(f.Value, 0) {
@@ -696,7 +696,7 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 			}
 			r := recs[k]
 			v, zz := r.vals[ind.Index], math.Round(s*100)/100
-			t := append(append(append(l.text, "「"...), ind.Name...), "」为"...)
+			t := append(append(append(l.text.buf, "「"...), ind.Name...), "」为"...)
 			t = append(appendFV(t, v), ind.Unit...)
 			vals := l.values(v)
 			if a.per != nil {
@@ -770,7 +770,7 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 		size := math.Exp(sz.scale[k])
 		expected := med * size
 		zz := math.Round(s*100) / 100
-		t := append(appendFV(append(l.text, head...), x), ind.Unit...)
+		t := append(appendFV(append(l.text.buf, head...), x), ind.Unit...)
 		t = appendFV(append(t, ",该单位规模约为中位单位的"...), round(size, 2))
 		t = appendFV(append(t, "倍,同等规模单位约"...), math.Round(expected))
 		t = append(append(t, ind.Unit...), mid...)
@@ -866,7 +866,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		if second.unit < first.unit {
 			first, second = second, first
 		}
-		t := append(append(append(l.text, "「"...), second.unit...), "」与「"...)
+		t := append(append(append(l.text.buf, "「"...), second.unit...), "」与「"...)
 		t = append(append(append(append(t, first.unit...), "」"...), period...), "期"...)
 		t = append(appendInt(t, len(chances)), "项指标数值相同("...)
 		if differ > 0 {
@@ -949,7 +949,7 @@ func benfordFinding(l *findingList, kind, unit string, r anomaly.BenfordResult, 
 	if r.Digits == 2 {
 		test = "前两位数字"
 	}
-	t := l.text
+	t := l.text.buf
 	if unit != AllUnits {
 		t = append(append(append(t, "「"...), unit...), "」"...)
 	} else {
@@ -1255,7 +1255,7 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		if rr.P >= alpha {
 			continue
 		}
-		t := append(append(append(l.text, "「"...), u.name...), "」"...)
+		t := append(append(append(l.text.buf, "「"...), u.name...), "」"...)
 		t = appendInt(append(appendInt(t, rr.N), "个不小于10的整数共有"...), rr.Zeros)
 		t = appendFV(append(t, "个结尾的0,诚实填报预期约"...), round(rr.Expected, 1))
 		t = appendG2(append(t, "个(按位数及全批其他单位同一指标的情况);偶然如此的概率不超过"...), rr.P)

@@ -7,48 +7,78 @@ import (
 	"github.com/figcheck/figcheck/rules"
 )
 
-// findingList collects the findings of one task of the batch checks. Their
-// reasons are appended (strconv, no fmt) to one buffer that becomes, every
-// reasonBlock bytes, one string the reasons are slices of; their Values are
-// cut from shared blocks. 500,000 peer outliers so cost a few thousand
-// allocations instead of three each.
-type findingList struct {
-	out  []Finding
-	text []byte // the reasons of out[done:], one after the other
-	ends []int  // where each of those ends in text
-	done int
-	vals []float64 // the rest of the current block of Values
+// texts makes many short strings from one buffer: each text is appended
+// to buf and its end marked; every textBlock bytes the pending texts
+// become slices of one string. 500,000 reasons so cost a few thousand
+// allocations instead of one each.
+type texts struct {
+	buf  []byte
+	ends []int // where each pending text ends in buf
 }
 
-const (
-	reasonBlock = 32 << 10
-	valuesBlock = 1024
-)
+const textBlock = 32 << 10
 
-// add appends a finding whose reason is what was appended to l.text since
-// the previous add: text is l.text with it.
+// end marks the end of a text: buf is t.buf with the text appended. It
+// reports whether the buffer is full, and its texts should be flushed.
+func (t *texts) end(buf []byte) bool {
+	t.buf = buf
+	t.ends = append(t.ends, len(buf))
+	return len(buf) >= textBlock
+}
+
+// flush gives each pending text k (from 0, in order) to set, and empties
+// the buffer for the next ones.
+func (t *texts) flush(set func(k int, s string)) {
+	if len(t.ends) == 0 {
+		return
+	}
+	s := string(t.buf)
+	start := 0
+	for k, end := range t.ends {
+		set(k, s[start:end])
+		start = end
+	}
+	t.buf, t.ends = t.buf[:0], t.ends[:0]
+}
+
+// floats hands out short slices of figures cut from shared blocks.
+type floats struct{ block []float64 }
+
+const floatBlock = 1024
+
+// cut returns a copy of xs, a slice of a shared block.
+func (f *floats) cut(xs ...float64) []float64 {
+	if len(f.block) < len(xs) {
+		f.block = make([]float64, max(floatBlock, len(xs)))
+	}
+	v := f.block[:len(xs):len(xs)]
+	copy(v, xs)
+	f.block = f.block[len(xs):]
+	return v
+}
+
+// findingList collects the findings of one task of the batch checks. A
+// finding's reason is appended (strconv, no fmt) to text, see texts; its
+// Values are cut from shared blocks.
+type findingList struct {
+	out  []Finding
+	text texts
+	done int // out[done:] wait for their reasons
+	vals floats
+}
+
+// add appends a finding whose reason is what was appended to l.text.buf
+// since the previous add: text is l.text.buf with it.
 func (l *findingList) add(f Finding, text []byte) {
-	l.text = text
-	l.ends = append(l.ends, len(text))
 	l.out = append(l.out, f)
-	if len(text) >= reasonBlock {
+	if l.text.end(text) {
 		l.flush()
 	}
 }
 
-// flush makes the pending reasons strings.
 func (l *findingList) flush() {
-	if len(l.ends) == 0 {
-		return
-	}
-	s := string(l.text)
-	start := 0
-	for k, end := range l.ends {
-		l.out[l.done+k].Reason = s[start:end]
-		start = end
-	}
+	l.text.flush(func(k int, s string) { l.out[l.done+k].Reason = s })
 	l.done = len(l.out)
-	l.text, l.ends = l.text[:0], l.ends[:0]
 }
 
 // list returns the findings collected.
@@ -57,16 +87,8 @@ func (l *findingList) list() []Finding {
 	return l.out
 }
 
-// values returns a finding's Values, a slice of a shared block.
-func (l *findingList) values(xs ...float64) []float64 {
-	if len(l.vals) < len(xs) {
-		l.vals = make([]float64, max(valuesBlock, len(xs)))
-	}
-	v := l.vals[:len(xs):len(xs)]
-	copy(v, xs)
-	l.vals = l.vals[len(xs):]
-	return v
-}
+// values returns a finding's Values.
+func (l *findingList) values(xs ...float64) []float64 { return l.vals.cut(xs...) }
 
 // appendFV appends fv(x).
 func appendFV(b []byte, x float64) []byte { return rules.AppendNumber(b, x) }
