@@ -266,7 +266,6 @@ func (l *caseLookupOld) rowCounts(unit string) (errors, warnings int) {
 	return
 }
 
-
 // TestCasesAsBefore: the case files of the golden and planted batches,
 // and of random findings, are those the code at 998e4a3 made, and so is
 // every cell's figures.
