@@ -254,13 +254,9 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 	for i := range cases {
 		c := &cases[i]
 		c.Rank = i + 1
-		if sum.end(appendCaseSummary(sum.buf, c)) {
-			base := i + 1 - len(sum.ends)
-			sum.flush(func(k int, s string) { cases[base+k].Summary = s })
-		}
+		sum.end(appendCaseSummary(sum.buf, c), &c.Summary)
 	}
-	base := len(cases) - len(sum.ends)
-	sum.flush(func(k int, s string) { cases[base+k].Summary = s })
+	sum.flush()
 	return cases
 }
 

@@ -178,13 +178,13 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 		return a.digitInds()
 	})
 	var (
-		tasks  []func() []Finding
+		tasks  []func() [][]Finding
 		global []anomaly.BenfordResult
 		// wideInds and narrowInds are the indicators of the batch-wide
 		// Benford tests and those left out.
 		wideInds, narrowInds int
 	)
-	add := func(f func() []Finding) { tasks = append(tasks, f) }
+	add := func(f func() [][]Finding) { tasks = append(tasks, f) }
 	units := sync.OnceValue(a.inputUnits)
 	var ust unitStats
 	dispersion := sync.OnceValue(func() [2]float64 { return a.digitDispersion(units(), digitInds(), totals) })
@@ -205,17 +205,20 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 	}
 	dupLevel := a.opts.Alpha / max(pairs, 1)
 	// The longest parts first, the shortest last, to balance the workers.
-	add(func() []Finding {
+	add(func() [][]Finding {
 		units() // for the tasks below
 		zeroTails()
 		dispersion()
-		var bf []Finding
+		var bf [][]Finding
 		bf, global, wideInds, narrowInds = a.benford(digitInds())
 		return bf
 	})
+	// The outliers' scratch memory, reused from call to call, is let go
+	// when the findings are.
+	var scratch sync.Pool
 	for _, g := range groups {
-		add(func() []Finding { return a.duplicates(g.period, g.peers, g.vecs, dupLevel, dupPerUnit) })
-		add(func() []Finding { return a.batchRules(g.period, g.recs) })
+		add(func() [][]Finding { return a.duplicates(g.period, g.peers, g.vecs, dupLevel, dupPerUnit) })
+		add(func() [][]Finding { return [][]Finding{a.batchRules(g.period, g.recs)} })
 		if len(g.peers) >= a.opts.MinPeers {
 			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.vecs) })
 			g.sizes = sz
@@ -225,29 +228,33 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 			}
 			for lo := 0; lo < len(inds); lo += outlierBlock {
 				block := inds[lo:min(lo+outlierBlock, len(inds))]
-				add(func() []Finding { return a.outliers(g, block, len(inds)*len(groups)) })
+				add(func() [][]Finding { return a.outliers(g, block, len(inds)*len(groups), &scratch) })
 			}
 		}
 	}
 	for k := range chunks {
-		add(func() []Finding {
+		add(func() [][]Finding {
 			return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust)
 		})
 	}
 	for _, g := range groups {
-		add(func() []Finding { return a.hierarchies(g) })
+		add(func() [][]Finding { return a.hierarchies(g) })
 	}
 	for k := range chunks {
-		add(func() []Finding { return a.jumps(chunk(k)) })
+		add(func() [][]Finding { return a.jumps(chunk(k)) })
 	}
 	results := runTasks(tasks, a.opts.Workers)
 	n := 0
 	for _, r := range results {
-		n += len(r)
+		for _, part := range r {
+			n += len(part)
+		}
 	}
 	out := make([]Finding, 0, n)
 	for i, r := range results {
-		out = append(out, r...)
+		for _, part := range r {
+			out = append(out, part...)
+		}
 		results[i] = nil
 	}
 	a.periods = groups
@@ -363,8 +370,8 @@ func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, g
 // runTasks runs the tasks on up to workers goroutines and returns their
 // results in the order of the tasks. A panic in a task is raised again in
 // the caller, where a server's recovery can see it.
-func runTasks(tasks []func() []Finding, workers int) [][]Finding {
-	results := make([][]Finding, len(tasks))
+func runTasks[T any](tasks []func() T, workers int) []T {
+	results := make([]T, len(tasks))
 	var (
 		next    atomic.Int64
 		wg      sync.WaitGroup
@@ -445,7 +452,7 @@ func (a *Auditor) unitRecord(unit, period string) *record {
 	return nil
 }
 
-func (a *Auditor) hierarchies(g *periodRows) []Finding {
+func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
 	var l findingList
 	for _, h := range a.form.Hierarchies {
 		total := a.unitRecord(h.Total, g.period)
@@ -498,10 +505,10 @@ func (a *Auditor) hierarchies(g *periodRows) []Finding {
 			}, b)
 		}
 	}
-	return l.list()
+	return l.lists()
 }
 
-func (a *Auditor) jumps(units []*unitRows) []Finding {
+func (a *Auditor) jumps(units []*unitRows) [][]Finding {
 	var l findingList
 	for _, u := range units {
 		for i := 1; i < len(u.periods); i++ {
@@ -545,7 +552,7 @@ func (a *Auditor) jumps(units []*unitRows) []Finding {
 			}
 		}
 	}
-	return l.list()
+	return l.lists()
 }
 
 // outlierBlock is how many indicators one outliers call compares. Their
@@ -558,8 +565,6 @@ const outlierBlock = 49
 type outlierScratch struct {
 	cols, xs, z, buf []float64
 }
-
-var outlierPool = sync.Pool{New: func() any { return new(outlierScratch) }}
 
 // sizes are the units' log sizes in one period (in the order of the
 // period's peers) and the log medians of the size-aware indicators (by
@@ -611,13 +616,16 @@ func (a *Auditor) outlierLevel(cells int) (level, crit float64) {
 // report (sz); a rate, a per-capita figure or, with --per, a figure per
 // unit of the size indicator, as it is, by the modified z-score. cells is
 // the number of cells compared per unit, for the level.
-func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []Finding {
+func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, scratch *sync.Pool) [][]Finding {
 	period, recs, vecs, sz := g.period, g.peers, g.vecs, g.sizes
 	if len(recs) < a.opts.MinPeers {
 		return nil
 	}
-	sc := outlierPool.Get().(*outlierScratch)
-	defer outlierPool.Put(sc)
+	sc, _ := scratch.Get().(*outlierScratch)
+	if sc == nil {
+		sc = new(outlierScratch)
+	}
+	defer scratch.Put(sc)
 	n := len(recs)
 	grow := func(s []float64, n int) []float64 { return slices.Grow(s[:0], n)[:n] }
 	sc.cols, sc.xs, sc.z = grow(sc.cols, len(inds)*n), grow(sc.xs, n), grow(sc.z, n)
@@ -682,7 +690,7 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 		if over == 0 {
 			continue
 		}
-		l.out = slices.Grow(l.out, over)
+		l.grow(over)
 		// The i-th figure of xs is that of the i-th record with one.
 		i := -1
 		for k, x := range col {
@@ -714,7 +722,7 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 			}, t)
 		}
 	}
-	return l.list()
+	return l.lists()
 }
 
 func direction(z float64) string {
@@ -752,7 +760,7 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 			over++
 		}
 	}
-	l.out = slices.Grow(l.out, over)
+	l.grow(over)
 	med, threshold := math.Exp(lm), round(crit, 2)
 	// What the reasons of this indicator share, written once.
 	var head, mid []byte
@@ -792,7 +800,7 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 // in the period), and reported when that chance is below level, the
 // batch's Alpha shared among all the pairs of units compared. pairsPerUnit
 // is how many pairs a unit is in over the batch, for a finding's P.
-func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, level float64, pairsPerUnit int) []Finding {
+func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, level float64, pairsPerUnit int) [][]Finding {
 	// A figure is evidence when two units share it if it is at least 10.
 	pairs := anomaly.Duplicates(vecs, anomaly.DuplicateOptions{MinAbs: 10, MinSame: a.opts.MinSame, MaxDiffer: a.opts.MaxDiffer})
 	if len(pairs) == 0 {
@@ -842,7 +850,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 	}
 	logLevel := math.Log10(level)
 	var l findingList
-	l.out = make([]Finding, 0, len(pairs))
+	l.grow(len(pairs))
 	var chances []float64
 	for _, p := range pairs {
 		va, vb := vecs[p.A], vecs[p.B]
@@ -882,7 +890,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 			Value: round(lp, 2), Threshold: round(logLevel, 2), P: min(1, math.Pow(10, lp)*float64(pairsPerUnit)),
 		}, t)
 	}
-	return l.list()
+	return l.lists()
 }
 
 // sharedValue is a figure two units share and how many units report it.
@@ -1010,7 +1018,7 @@ const benfordSample = 1024
 // level, not by chance. When none does, or too few figures are left, both
 // results say so in their Reason. It also returns the number of
 // indicators tested and left out.
-func (a *Auditor) benford(inds []int) (out []Finding, results []anomaly.BenfordResult, tested, narrow int) {
+func (a *Auditor) benford(inds []int) (out [][]Finding, results []anomaly.BenfordResult, tested, narrow int) {
 	// The spread of each indicator, from evenly spaced records.
 	step := max(1, len(a.recs)/benfordSample)
 	var wide []int
@@ -1055,7 +1063,7 @@ func (a *Auditor) benford(inds []int) (out []Finding, results []anomaly.BenfordR
 	if two.Fails(a.opts.Alpha) {
 		benfordFinding(&l, KindBenford2, AllUnits, two, a.opts.Alpha, 1)
 	}
-	return l.list(), []anomaly.BenfordResult{first, two}, tested, narrow
+	return l.lists(), []anomaly.BenfordResult{first, two}, tested, narrow
 }
 
 // zeroTails counts, per indicator, the trailing zeros of the figures of
@@ -1218,7 +1226,7 @@ func (a *Auditor) unitAlpha(totals map[string]bool) float64 {
 // numbers, at level alpha, on the figures of the indicators inds of each
 // unit. Hierarchy totals are left out: their figures are sums of the
 // parts' (which the hierarchy check compares), not figures anyone typed.
-func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.ZeroTails, phi [2]float64, totals map[string]bool, alpha float64, st *unitStats) []Finding {
+func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.ZeroTails, phi [2]float64, totals map[string]bool, alpha float64, st *unitStats) [][]Finding {
 	var l findingList
 	var vals, buf []float64
 	var rsc roundScratch
@@ -1265,7 +1273,7 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 			Statistic: "凑整检验p值(上界)", Value: rr.P, Threshold: alpha, P: rr.P,
 		}, t)
 	}
-	return l.list()
+	return l.lists()
 }
 
 // sizeAware reports whether indicator i is a count compared with units of

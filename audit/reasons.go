@@ -8,37 +8,45 @@ import (
 )
 
 // texts makes many short strings from one buffer: each text is appended
-// to buf and its end marked; every textBlock bytes the pending texts
-// become slices of one string. 500,000 reasons so cost a few thousand
-// allocations instead of one each.
+// to buf, then given its destination; when the buffer is full the texts
+// waiting in it become slices of one string. 500,000 reasons so cost a
+// few hundred allocations instead of one each. The destinations must stay
+// where they are until flush.
 type texts struct {
 	buf  []byte
-	ends []int // where each pending text ends in buf
+	ends []int     // where each waiting text ends in buf
+	dst  []*string // and where it goes
 }
 
-const textBlock = 32 << 10
+// textBlock is about the length of the strings the texts are cut from,
+// just below a multiple of the heap's page (8 KB): a larger object takes
+// whole pages.
+const textBlock = 128<<10 - 1<<10
 
-// end marks the end of a text: buf is t.buf with the text appended. It
-// reports whether the buffer is full, and its texts should be flushed.
-func (t *texts) end(buf []byte) bool {
+// end marks the end of a text to be written to dst: buf is t.buf with the
+// text appended.
+func (t *texts) end(buf []byte, dst *string) {
 	t.buf = buf
 	t.ends = append(t.ends, len(buf))
-	return len(buf) >= textBlock
+	t.dst = append(t.dst, dst)
+	if len(buf) >= textBlock {
+		t.flush()
+	}
 }
 
-// flush gives each pending text k (from 0, in order) to set, and empties
-// the buffer for the next ones.
-func (t *texts) flush(set func(k int, s string)) {
+// flush writes the waiting texts and empties the buffer for the next.
+func (t *texts) flush() {
 	if len(t.ends) == 0 {
 		return
 	}
 	s := string(t.buf)
 	start := 0
 	for k, end := range t.ends {
-		set(k, s[start:end])
+		*t.dst[k] = s[start:end]
 		start = end
 	}
-	t.buf, t.ends = t.buf[:0], t.ends[:0]
+	clear(t.dst)
+	t.buf, t.ends, t.dst = t.buf[:0], t.ends[:0], t.dst[:0]
 }
 
 // floats hands out short slices of figures cut from shared blocks.
@@ -57,34 +65,47 @@ func (f *floats) cut(xs ...float64) []float64 {
 	return v
 }
 
-// findingList collects the findings of one task of the batch checks. A
+// findingList collects the findings of one task of the batch checks, in
+// chunks that never grow (so that a finding stays where it is until its
+// reason is written, and none is copied but into the report's list). A
 // finding's reason is appended (strconv, no fmt) to text, see texts; its
 // Values are cut from shared blocks.
 type findingList struct {
-	out  []Finding
+	full [][]Finding
+	cur  []Finding
 	text texts
-	done int // out[done:] wait for their reasons
 	vals floats
+}
+
+// findingChunk bounds the chunks made without a count of what comes.
+const findingChunk = 4096
+
+// grow makes room for n more findings in the current chunk.
+func (l *findingList) grow(n int) {
+	if cap(l.cur)-len(l.cur) >= n {
+		return
+	}
+	if len(l.cur) > 0 {
+		l.full = append(l.full, l.cur)
+	}
+	l.cur = make([]Finding, 0, max(n, min(2*cap(l.cur), findingChunk), 16))
 }
 
 // add appends a finding whose reason is what was appended to l.text.buf
 // since the previous add: text is l.text.buf with it.
 func (l *findingList) add(f Finding, text []byte) {
-	l.out = append(l.out, f)
-	if l.text.end(text) {
-		l.flush()
+	l.grow(1)
+	l.cur = append(l.cur, f)
+	l.text.end(text, &l.cur[len(l.cur)-1].Reason)
+}
+
+// lists returns the findings collected, in chunks.
+func (l *findingList) lists() [][]Finding {
+	l.text.flush()
+	if len(l.cur) > 0 {
+		l.full = append(l.full, l.cur)
 	}
-}
-
-func (l *findingList) flush() {
-	l.text.flush(func(k int, s string) { l.out[l.done+k].Reason = s })
-	l.done = len(l.out)
-}
-
-// list returns the findings collected.
-func (l *findingList) list() []Finding {
-	l.flush()
-	return l.out
+	return l.full
 }
 
 // values returns a finding's Values.
