@@ -158,6 +158,11 @@ func (a *Auditor) report() *Report {
 			}
 			return ind.Index, true
 		})
+	// What the peer comparison kept of each period (its records, their
+	// figures and sizes) was for the case files only.
+	for _, g := range a.periods {
+		*g = periodRows{period: g.period}
+	}
 	rep.Tests = a.tests
 	if rep.Tests == nil {
 		rep.Tests = []TestStatus{}
