@@ -465,13 +465,6 @@ func benjaminiHochberg(cases []Case, m int) {
 	}
 }
 
-func num(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return &x
-}
-
 func b2i(b bool) int {
 	if b {
 		return 1

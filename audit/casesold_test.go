@@ -67,7 +67,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		if key != "" {
 			if idx, ok := indIndex(f.Indicator); ok {
 				v, med, exp, prev, pp := cells.cell(unit, f.Period, idx)
-				it.Value, it.PeerMedian, it.Expected, it.Previous = num(v), num(med), num(exp), num(prev)
+				it.Value, it.PeerMedian, it.Expected, it.Previous = numOld(v), numOld(med), numOld(exp), numOld(prev)
 				if it.Previous != nil {
 					it.PreviousPeriod = pp
 				}
@@ -391,4 +391,11 @@ func sameCases(t *testing.T, got, want []Case) {
 			t.Fatalf("case %d:\n got %s\nwant %s", i, g, w)
 		}
 	}
+}
+
+func numOld(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
 }
