@@ -189,16 +189,29 @@ type caseEntry struct {
 func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) []Case {
 	// The units with findings, in the order of their first, and the case
 	// of each finding's unit and peer (-1 for none).
-	id := map[string]int32{}
+	// Findings come sorted by kind and unit: a unit's are mostly next to
+	// each other, and the units change fewer times than there are
+	// findings, which sizes the map.
+	changes := 0
+	for i := range findings {
+		if i == 0 || findings[i].Unit != findings[i-1].Unit {
+			changes++
+		}
+	}
+	id := make(map[string]int32, changes)
 	var units []string
 	var count []int32
+	last, lastCase := "", int32(-1)
 	caseOf := func(unit string) int32 {
-		c, ok := id[unit]
-		if !ok {
-			c = int32(len(units))
-			id[unit] = c
-			units = append(units, unit)
-			count = append(count, 0)
+		c := lastCase
+		if unit != last || c < 0 {
+			var ok bool
+			if c, ok = id[unit]; !ok {
+				c = int32(len(units))
+				id[unit] = c
+				units = append(units, unit)
+				count = append(count, 0)
+			}
 		}
 		count[c]++
 		return c
@@ -211,6 +224,7 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 			continue
 		}
 		own[i] = caseOf(f.Unit)
+		last, lastCase = f.Unit, own[i]
 		if f.Kind == KindDuplicate && f.Peer != "" {
 			other[i] = caseOf(f.Peer)
 		}

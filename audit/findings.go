@@ -521,7 +521,7 @@ func (a *Auditor) jumps(units []*unitRows) [][]Finding {
 					}
 					var f Finding
 					d := x1 - x0
-					// "「name」由period的"
+					// The reasons start alike: 「name」由period的…
 					t := append(append(append(append(append(l.text.buf, "「"...), ind.Name...), "」由"...), prev.period...), "的"...)
 					switch {
 					case j.MaxPoints > 0 && math.Abs(d) > j.MaxPoints:
@@ -539,7 +539,7 @@ func (a *Auditor) jumps(units []*unitRows) [][]Finding {
 						t = appendFV(append(append(t, ind.Unit...), ",变化"...), math.Round(pct*10)/10)
 						t = append(appendFV(append(t, "%,超过±"...), j.MaxChange), "%"...)
 					default:
-						l.text.buf = t[:len(l.text.buf)]
+						l.text.buf = t[:len(l.text.buf)] // no jump: the start written is dropped
 						continue
 					}
 					if math.IsInf(f.Value, 0) {
