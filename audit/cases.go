@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Case is the case file (问题线索) of one unit: every finding about it,
@@ -425,22 +426,32 @@ func (b *caseBuilder) num(x float64) *float64 {
 // rules broken before not, more items before fewer, then by unit. The
 // order is found on compact keys, then the cases are moved to it.
 func rankCases(cases []Case) {
+	// first packs significance and severity, then packs rules broken and
+	// the items: the larger the earlier.
 	type key struct {
-		sig, sev, certain int8
-		items             int32
-		at                int32
-		score             float64
-		unit              string
+		first int8
+		at    int32
+		then  int64
+		score float64
+		unit  string
 	}
 	keys := make([]key, len(cases))
 	for i := range cases {
 		c := &cases[i]
-		keys[i] = key{sig: int8(b2i(c.Significant)), sev: int8(severityRank(c.Severity)), certain: int8(b2i(c.Certain)),
-			items: int32(len(c.Items)), at: int32(i), score: c.Score, unit: c.Unit}
+		keys[i] = key{first: int8(4*b2i(c.Significant) + severityRank(c.Severity)), at: int32(i), score: c.Score,
+			then: int64(b2i(c.Certain))<<32 | int64(len(c.Items)), unit: c.Unit}
 	}
 	slices.SortFunc(keys, func(x, y key) int {
-		return cmp.Or(-cmp.Compare(x.sig, y.sig), -cmp.Compare(x.sev, y.sev), -cmp.Compare(x.score, y.score),
-			-cmp.Compare(x.certain, y.certain), -cmp.Compare(x.items, y.items), cmp.Compare(x.unit, y.unit))
+		if x.first != y.first {
+			return cmp.Compare(y.first, x.first)
+		}
+		if c := cmp.Compare(y.score, x.score); c != 0 {
+			return c
+		}
+		if x.then != y.then {
+			return cmp.Compare(y.then, x.then)
+		}
+		return strings.Compare(x.unit, y.unit)
 	})
 	// cases[i] becomes the old cases[keys[i].at], cycle by cycle.
 	for i := range keys {

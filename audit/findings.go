@@ -261,12 +261,30 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, dispersion(), alpha, dupLevel, pairs, len(inds)*len(groups))
 	// Kind, unit, period and check or indicator tell findings apart, but
 	// for the duplicates of a unit with several others.
-	slices.SortStableFunc(out, func(x, y Finding) int {
-		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), cmp.Compare(x.Unit, y.Unit),
-			cmp.Compare(x.Period, y.Period), cmp.Compare(x.Check, y.Check), cmp.Compare(x.Indicator, y.Indicator),
-			cmp.Compare(x.Peer, y.Peer))
-	})
+	slices.SortStableFunc(out, func(x, y Finding) int { return compareFindings(&x, &y) })
 	return out, global
+}
+
+// compareFindings orders findings by kind, unit, period, check, indicator
+// and peer, comparing no more than it needs to (cmp.Or would compare all
+// six, and cmp.Compare a string twice).
+func compareFindings(x, y *Finding) int {
+	if kx, ky := kindOrder(x.Kind), kindOrder(y.Kind); kx != ky {
+		return cmp.Compare(kx, ky)
+	}
+	if c := strings.Compare(x.Unit, y.Unit); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Period, y.Period); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Check, y.Check); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Indicator, y.Indicator); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Peer, y.Peer)
 }
 
 // kindOrder is the place of a kind's findings in the report.
