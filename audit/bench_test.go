@@ -175,3 +175,46 @@ func BenchmarkWriteXLSXViolations(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
 }
+
+// BenchmarkWriteJSON writes the JSON report of a generated retailers
+// batch of 20,000 rows (retailersCSV: about a third listed, thousands of
+// findings and case files) by encoding/json as WriteJSON did before
+// (writeJSONReflect, the anchor) and by WriteJSON on one and on
+// GOMAXPROCS workers. cpu-ns/op (user and system time of the process,
+// the garbage collector's included) is the figure to compare on a shared
+// machine.
+func BenchmarkWriteJSON(b *testing.B) {
+	f := retailersForm(b)
+	data := retailersCSV(20000, 1)
+	for _, bc := range []struct {
+		name    string
+		workers int
+		write   func(*Report, io.Writer) error
+	}{
+		{"encoding-json", 1, writeJSONReflect},
+		{"workers=1", 1, (*Report).WriteJSON},
+		{"workers=max", runtime.GOMAXPROCS(0), (*Report).WriteJSON},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			_, rep := runAudit(b, f, data, FormatCSV, Options{Workers: bc.workers})
+			var n countWriter
+			b.ReportAllocs()
+			cpu := cpuNanos()
+			for b.Loop() {
+				if err := bc.write(rep, &n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuNanos()-cpu)/float64(b.N), "cpu-ns/op")
+			b.SetBytes(int64(n) / int64(b.N))
+		})
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
+}

@@ -8,10 +8,12 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -232,9 +234,11 @@ func (a *Auditor) report() *Report {
 
 // Rows yields every row checked that has a violation or an evaluation
 // error, in input order, each checked again to render its violations.
+// The rows are rendered in runs on Options.Workers goroutines, a few runs
+// ahead of the reader (rowChunks).
 func (r *Report) Rows() iter.Seq[RowReport] {
 	return func(yield func(RowReport) bool) {
-		if r.audit == nil {
+		if r.audit == nil { // rendered already (RowsReport)
 			for _, rr := range r.listed {
 				if !yield(rr) {
 					return
@@ -242,14 +246,133 @@ func (r *Report) Rows() iter.Seq[RowReport] {
 			}
 			return
 		}
-		for _, rec := range r.audit.recs {
-			if !rec.res.listed {
-				continue
+		r.rowChunks(false, func(c *rowChunk) bool {
+			for _, rr := range c.rows {
+				if !yield(rr) {
+					return false
+				}
 			}
-			if rr, _ := r.audit.render(rec); !yield(rr) {
+			return true
+		})
+	}
+}
+
+// rowChunk is a run of listed rows rendered by one worker, with their JSON
+// (each row preceded by a comma) when the writer asked for it.
+type rowChunk struct {
+	rows []RowReport
+	json jsonenc.Encoder
+}
+
+// rowsPerChunk is how many records (or listed rows) a worker renders at a
+// time.
+const rowsPerChunk = 512
+
+// rowChunks renders the listed rows in runs on Options.Workers goroutines,
+// encodes them to JSON on the same goroutine when encode is set, and gives
+// the runs to use in input order, until use returns false. A run is
+// rendered by Auditor.render, the one rendering of a row.
+func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
+	n := len(r.listed)
+	if r.audit != nil {
+		n = len(r.audit.recs)
+	}
+	work := func(lo, hi int, c *rowChunk) {
+		clear(c.rows)
+		c.rows = c.rows[:0]
+		if r.audit == nil {
+			c.rows = append(c.rows, r.listed[lo:hi]...)
+		} else {
+			for _, rec := range r.audit.recs[lo:hi] {
+				if rec.res.listed {
+					rr, _ := r.audit.render(rec)
+					c.rows = append(c.rows, rr)
+				}
+			}
+		}
+		if encode {
+			c.json.Reset()
+			for i := range c.rows {
+				c.json.Raw(",")
+				c.rows[i].encodeJSON(&c.json)
+			}
+		}
+	}
+	inOrder(n, rowsPerChunk, r.workers(), work, use)
+}
+
+// inOrder splits 0…n-1 into runs of size, runs work on each run on up to
+// workers goroutines and gives the runs' outputs to use in order, until
+// use returns false. At most 2×workers runs are in flight, and their
+// outputs are reused: work must reset what it fills. A panic in work is
+// raised again on the caller's goroutine.
+func inOrder[T any](n, size, workers int, work func(lo, hi int, out *T), use func(out *T) bool) {
+	if workers <= 1 || n <= size {
+		var out T
+		for lo := 0; lo < n; lo += size {
+			work(lo, min(lo+size, n), &out)
+			if !use(&out) {
 				return
 			}
 		}
+		return
+	}
+	type run struct {
+		lo, hi int
+		out    T
+		panic  any
+		done   chan struct{}
+	}
+	slots := 2 * workers
+	free, jobs, queue := make(chan *run, slots), make(chan *run, slots), make(chan *run, slots)
+	for range slots {
+		free <- &run{done: make(chan struct{}, 1)}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				func() {
+					defer func() { j.panic = recover() }()
+					work(j.lo, j.hi, &j.out)
+				}()
+				j.done <- struct{}{}
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		defer close(queue)
+		for lo := 0; lo < n; lo += size {
+			var j *run
+			select {
+			case <-stop:
+				return
+			case j = <-free:
+			}
+			j.lo, j.hi = lo, min(lo+size, n)
+			jobs <- j
+			queue <- j
+		}
+	}()
+	// However the reading ends, the runs in flight are waited for.
+	defer func() {
+		close(stop)
+		for j := range queue {
+			<-j.done
+		}
+		wg.Wait()
+	}()
+	for j := range queue {
+		<-j.done
+		if j.panic != nil {
+			panic(j.panic)
+		}
+		if !use(&j.out) {
+			return
+		}
+		free <- j
 	}
 }
 
