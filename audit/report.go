@@ -429,6 +429,7 @@ var verdictText = [...]string{verdictPass: checker.Pass, verdictWarn: checker.Wa
 type caseLookup struct {
 	a       *Auditor
 	totals  map[string]bool
+	aware   []bool             // by indicator: sizeAware
 	medians map[[2]int]float64 // by period (index in a.periods) and indicator
 	// name and unit are those of the last call: a case asks for its
 	// unit's row counts, then for its cells.
@@ -437,7 +438,11 @@ type caseLookup struct {
 }
 
 func newCaseLookup(a *Auditor) *caseLookup {
-	return &caseLookup{a: a, totals: a.totals(), medians: map[[2]int]float64{}}
+	l := &caseLookup{a: a, totals: a.totals(), aware: make([]bool, len(a.form.Indicators)), medians: map[[2]int]float64{}}
+	for i := range l.aware {
+		l.aware[i] = a.sizeAware(i)
+	}
+	return l
 }
 
 // unitRows is the unit of a name, or nil.
@@ -487,7 +492,7 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 		l.medians[k] = m
 	}
 	median = round(m, 2)
-	if g.sizes == nil || l.a.per != nil || !l.a.sizeAware(ind) || math.IsNaN(m) || l.totals[unit] {
+	if g.sizes == nil || l.a.per != nil || !l.aware[ind] || math.IsNaN(m) || l.totals[unit] {
 		return // a total is no peer: it has no size
 	}
 	sz := g.sizes()
