@@ -136,7 +136,7 @@ func (a *Auditor) report() *Report {
 	for i := range rep.Findings {
 		f := &rep.Findings[i]
 		f.finite()
-		if statistical[f.Kind] {
+		if statistical(f.Kind) {
 			// A p-value that underflowed is below the smallest one
 			// written; 0 is left for the rules broken.
 			f.P = max(f.P, minP)
@@ -152,7 +152,7 @@ func (a *Auditor) report() *Report {
 			tested--
 		}
 	}
-	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, &caseLookup{a: a, medians: map[cellKey]float64{}},
+	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, newCaseLookup(a),
 		func(id string) (int, bool) {
 			ind, ok := a.form.Indicator(id)
 			if !ok {
@@ -160,6 +160,11 @@ func (a *Auditor) report() *Report {
 			}
 			return ind.Index, true
 		})
+	// What the peer comparison kept of each period (its records, their
+	// figures and sizes) was for the case files only.
+	for _, g := range a.periods {
+		*g = periodRows{period: g.period}
+	}
 	rep.Tests = a.tests
 	if rep.Tests == nil {
 		rep.Tests = []TestStatus{}
@@ -171,10 +176,9 @@ func (a *Auditor) report() *Report {
 	s := &rep.Summary
 	s.Rows, s.Units, s.Problems, s.Findings = a.rowCount(), a.unitCount(), a.problems.total, len(findings)
 	s.ByKind = map[string]int{}
-	periods, _ := a.byPeriod()
-	s.Periods = periods
-	if s.Periods == nil {
-		s.Periods = []string{}
+	s.Periods = make([]string, len(a.periods))
+	for i, g := range a.periods {
+		s.Periods[i] = g.period
 	}
 	ruleRows := make([]int, len(a.rules.rules))
 	t := newTally(s)
@@ -418,25 +422,41 @@ func (a *Auditor) unusable(raw []any) map[int]any {
 
 var verdictText = [...]string{verdictPass: checker.Pass, verdictWarn: checker.Warn, verdictFail: checker.Fail}
 
-// caseLookup gives the case files the figures beside a cell: the peers'
-// median of a period and indicator is computed once, when a case needs it.
+// caseLookup gives the case files the figures beside a cell. The peers'
+// median of a period and indicator is computed once, when a case needs
+// it; a unit's size is computed again from its own figures, as the peer
+// comparison had it (sizes.basis), so that no record needs to be found
+// among its peers.
 type caseLookup struct {
 	a       *Auditor
-	medians map[cellKey]float64
-	// peerAt is where each record of a period is among its peers, made
-	// when a case first needs that period's sizes: a scan of the peers
-	// for every cell made the case files quadratic in the rows.
-	peerAt map[*periodRows]map[*record]int
+	totals  map[string]bool
+	aware   []bool             // by indicator: sizeAware
+	medians map[[2]int]float64 // by period (index in a.periods) and indicator
+	// name and unit are those of the last call: a case asks for its
+	// unit's row counts, then for its cells.
+	name string
+	unit *unitRows
 }
 
-type cellKey struct {
-	period string
-	ind    int
+func newCaseLookup(a *Auditor) *caseLookup {
+	l := &caseLookup{a: a, totals: a.totals(), aware: make([]bool, len(a.form.Indicators)), medians: map[[2]int]float64{}}
+	for i := range l.aware {
+		l.aware[i] = a.sizeAware(i)
+	}
+	return l
+}
+
+// unitRows is the unit of a name, or nil.
+func (l *caseLookup) unitRows(name string) *unitRows {
+	if l.unit == nil || l.name != name {
+		l.name, l.unit = name, l.a.unitNamed(name)
+	}
+	return l.unit
 }
 
 func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string) {
 	value, median, expected, prev = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	u := l.a.unitNamed(unit)
+	u := l.unitRows(unit)
 	if u == nil {
 		return
 	}
@@ -450,16 +470,12 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	}
 	// The peers' median and the unit's size, as the peer comparison had
 	// them; a median it did not compute is computed here.
-	var g *periodRows
-	for _, p := range l.a.periods {
-		if p.period == period {
-			g = p
-		}
-	}
-	if g == nil {
+	gi, ok := slices.BinarySearchFunc(l.a.periods, period, func(g *periodRows, p string) int { return strings.Compare(g.period, p) })
+	if !ok {
 		return
 	}
-	k := cellKey{period, ind}
+	g := l.a.periods[gi]
+	k := [2]int{gi, ind}
 	m, ok := l.medians[k]
 	if !ok {
 		if g.medians != nil {
@@ -477,32 +493,21 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 		l.medians[k] = m
 	}
 	median = round(m, 2)
-	if g.sizes == nil || l.a.per != nil || !l.a.sizeAware(ind) || math.IsNaN(m) {
-		return
+	if g.sizes == nil || l.a.per != nil || !l.aware[ind] || math.IsNaN(m) || l.totals[unit] {
+		return // a total is no peer: it has no size
 	}
 	sz := g.sizes()
 	if math.IsNaN(sz.logMed[ind]) {
 		return
 	}
-	at := l.peerAt[g]
-	if at == nil {
-		at = make(map[*record]int, len(g.peers))
-		for i, p := range g.peers {
-			at[p] = i
-		}
-		if l.peerAt == nil {
-			l.peerAt = map[*periodRows]map[*record]int{}
-		}
-		l.peerAt[g] = at
-	}
-	if i, ok := at[r]; ok && !math.IsNaN(sz.scale[i]) {
-		expected = round(math.Exp(sz.logMed[ind]+sz.scale[i]), 2)
+	if scale := sz.basis.LogScale(l.a.vals(r)); !math.IsNaN(scale) {
+		expected = round(math.Exp(sz.logMed[ind]+scale), 2)
 	}
 	return
 }
 
 func (l *caseLookup) rowCounts(unit string) (errors, warnings int) {
-	if u := l.a.unitNamed(unit); u != nil {
+	if u := l.unitRows(unit); u != nil {
 		for _, r := range l.a.periodsOf(u, nil) {
 			o := l.a.outcome(r)
 			errors += int(o.errors)
