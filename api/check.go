@@ -92,7 +92,9 @@ func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *c
 	if err != nil {
 		return nil, err
 	}
-	digest := checker.SubmissionDigestFor(f, sub)
+	pl := checker.Place(f, sub) // the figures resolved once, for the digest and the check
+	defer pl.Release()
+	digest := pl.Digest()
 	ck := check{form: f, sub: sub, digest: digest, checkID: checker.CheckID(f, digest)}
 	a := &Answer{Extraction: ext, Previous: prev}
 	if entry, _, ok := s.cache.Get(ctx, ck.checkID); ok {
@@ -102,7 +104,7 @@ func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *c
 	}
 	if !a.Cached {
 		start := time.Now()
-		res := s.checker.CheckWithID(f, sub, ck.checkID)
+		res := s.checker.CheckPlaced(pl, ck.checkID)
 		s.metrics.checkDuration.Observe(time.Since(start).Seconds())
 		var entry []byte
 		entry, a.stored = encodeEntry(res)
