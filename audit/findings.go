@@ -226,8 +226,12 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 			for i := range g.medians {
 				g.medians[i] = math.NaN()
 			}
-			for lo := 0; lo < len(inds); lo += outlierBlock {
-				block := inds[lo:min(lo+outlierBlock, len(inds))]
+			// Blocks of at most outlierBlock indicators, and at least two
+			// per worker, so that a form of few indicators keeps every
+			// worker busy.
+			per := min(outlierBlock, max(1, (len(inds)+2*a.opts.Workers-1)/(2*a.opts.Workers)))
+			for lo := 0; lo < len(inds); lo += per {
+				block := inds[lo:min(lo+per, len(inds))]
 				add(func() [][]Finding { return a.outliers(g, block, len(inds)*len(groups), &scratch) })
 			}
 		}
