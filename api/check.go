@@ -161,8 +161,14 @@ func (s *Server) checkBatch(c *gin.Context) error {
 		return apiErrorf(CodeTooManyItems, "%d submissions is more than the limit of %d per batch", len(items), s.cfg.Limits.BatchItems)
 	}
 	// Each item is a check: it costs one request of the token's rate
-	// limit (the request itself paid for the first).
-	if lim := s.trail.limiter; !lim.AllowN(principal(c).Name, len(items)-1) {
+	// limit (the request itself paid for the first). A batch larger than
+	// the burst could never pass: it is too large, not too early, and a
+	// client told to retry would retry for ever.
+	lim := s.trail.limiter
+	if b := lim.Burst(); b > 0 && len(items) > b {
+		return apiErrorf(CodeTooManyItems, "%d submissions is more than the %d a token may send at once (rate_limit.burst); send batches of at most %d", len(items), b, b)
+	}
+	if !lim.AllowN(principal(c).Name, len(items)-1) {
 		c.Header("Retry-After", "1")
 		return apiErrorf(CodeRateLimited, "a batch of %d submissions counts as %d requests, more than this token's rate limit allows now (%s); send smaller batches or retry later",
 			len(items), len(items), lim)
