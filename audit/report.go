@@ -547,8 +547,8 @@ type UnitSection struct {
 // listed or findings: the units of the case files first, in their rank,
 // then those of TopUnits, then the others by name. Findings about the
 // whole batch are left out. A unit's rows are rendered when it is
-// yielded, and the section is reused for the next unit, so that the text
-// report holds one unit's rows at a time, not every listed row (1.7 GB
+// yielded (a few runs of units ahead, on the workers), so that the text
+// report holds the rows of those units only, not every listed row (1.7 GB
 // at a million rows).
 func (r *Report) unitSections() iter.Seq[*UnitSection] {
 	return func(yield func(*UnitSection) bool) {
@@ -597,32 +597,46 @@ func (r *Report) unitSections() iter.Seq[*UnitSection] {
 		}
 		idx = nil
 		slices.SortFunc(units[ranked:], func(a, b unitRefs) int { return cmp.Compare(a.unit, b.unit) })
-		var s UnitSection
-		for i := range units {
-			u := &units[i]
-			clear(s.Rows)
-			s = UnitSection{Unit: u.unit, Rows: s.Rows[:0], Findings: s.Findings[:0]}
-			for _, k := range u.rows {
-				row := RowReport{}
-				if r.audit != nil {
-					row, _ = r.audit.render(r.audit.rec(int(k)))
-				} else {
-					row = r.listed[k]
+		// Rendered in runs on the workers, as the rows of the other
+		// reports are, and yielded in order.
+		work := func(lo, hi int, out *[]UnitSection) {
+			clear(*out)
+			*out = (*out)[:0]
+			for i := lo; i < hi; i++ {
+				u := &units[i]
+				s := UnitSection{Unit: u.unit}
+				for _, k := range u.rows {
+					row := RowReport{}
+					if r.audit != nil {
+						row, _ = r.audit.render(r.audit.rec(int(k)))
+					} else {
+						row = r.listed[k]
+					}
+					s.Rows = append(s.Rows, row)
+					s.Errors += row.Summary.Errors
+					s.Warnings += row.Summary.Warnings
 				}
-				s.Rows = append(s.Rows, row)
-				s.Errors += row.Summary.Errors
-				s.Warnings += row.Summary.Warnings
-			}
-			for _, k := range u.finds {
-				s.Findings = append(s.Findings, r.Findings[k])
-			}
-			*u = unitRefs{} // written: let go of its lists
-			if !yield(&s) {
-				return
+				for _, k := range u.finds {
+					s.Findings = append(s.Findings, r.Findings[k])
+				}
+				*u = unitRefs{} // rendered: let go of its lists
+				*out = append(*out, s)
 			}
 		}
+		inOrder(len(units), unitsPerRun, r.workers(), work, func(out *[]UnitSection) bool {
+			for i := range *out {
+				if !yield(&(*out)[i]) {
+					return false
+				}
+			}
+			return true
+		})
 	}
 }
+
+// unitsPerRun is how many units of the text report a worker renders at a
+// time.
+const unitsPerRun = 128
 
 // writeCases writes the case files and the tests' applicability for a
 // terminal: the part of the text report before the detail.
