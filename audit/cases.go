@@ -86,11 +86,17 @@ type Evidence struct {
 	PreviousPeriod string   `json:"previous_period,omitempty"`
 	// P is the smallest p-value of the item's reasons (0 for a broken
 	// rule).
-	P       float64  `json:"p"`
-	Reasons []Reason `json:"reasons"`
+	P float64 `json:"p"`
+	// Reasons are the indices in Report.Findings of the findings that
+	// flagged the item, written as Reason objects ("reasons": Report.Reason
+	// renders each); the JSON report has no other shape of them.
+	Reasons []int32 `json:"-"`
 }
 
-// Reason is one test's finding about an evidence item.
+// Reason is one test's finding about an evidence item, as the JSON
+// report writes it: the members of the finding Report.Findings[Finding]
+// that an item's reasons show. An Evidence holds only the index; the
+// writers render the rest from the finding (Report.Reason).
 type Reason struct {
 	Kind      string  `json:"kind"`
 	Check     string  `json:"check,omitempty"`
@@ -104,6 +110,26 @@ type Reason struct {
 	Finding int `json:"finding"`
 	// Text is the finding's reason in plain Chinese.
 	Text string `json:"reason"`
+}
+
+// reasonOf is the reason the finding findings[i] gives an evidence item.
+func reasonOf(findings []Finding, i int32) Reason {
+	f := &findings[i]
+	return Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
+		Threshold: f.Threshold, P: reasonP(f), Finding: int(i), Text: f.Reason}
+}
+
+// Reason is the reason the finding Findings[i] gives an evidence item
+// (an index of Evidence.Reasons).
+func (r *Report) Reason(i int32) Reason { return reasonOf(r.Findings, i) }
+
+// reasonP is the p-value a finding gives as a reason: 0 for a broken
+// rule.
+func reasonP(f *Finding) float64 {
+	if statistical(f.Kind) {
+		return f.P
+	}
+	return 0
 }
 
 // TestStatus says whether a statistical test applied to the batch, and
@@ -255,7 +281,7 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 	cases := make([]Case, len(units))
 	var b caseBuilder
 	b.findings, b.cells, b.indIndex = findings, cells, indIndex
-	b.reasons = make([]Reason, len(entries))
+	b.reasons = make([]int32, len(entries))
 	for c := range cases {
 		b.build(&cases[c], units[c], entries[start[c]:start[c+1]])
 	}
@@ -269,7 +295,7 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 	for i := range cases {
 		c := &cases[i]
 		c.Rank = i + 1
-		sum.end(appendCaseSummary(sum.buf, c), &c.Summary)
+		sum.end(appendCaseSummary(sum.buf, c, findings), &c.Summary)
 	}
 	sum.flush()
 	return cases
@@ -281,7 +307,7 @@ type caseBuilder struct {
 	findings []Finding
 	cells    caseCells
 	indIndex func(string) (int, bool)
-	reasons  []Reason // the rest of the reasons, one per entry
+	reasons  []int32 // the rest of the reasons, one per entry
 	items    []Evidence
 	tests    []string
 	figures  floats
@@ -375,12 +401,7 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 }
 
 // reasonP is the p-value an entry's reason gives: 0 for a broken rule.
-func (b *caseBuilder) reasonP(e *caseEntry) float64 {
-	if f := &b.findings[e.f]; statistical(f.Kind) {
-		return f.P
-	}
-	return 0
-}
+func (b *caseBuilder) reasonP(e *caseEntry) float64 { return reasonP(&b.findings[e.f]) }
 
 func sameCell(f, g *Finding) bool { return f.Period == g.Period && f.Indicator == g.Indicator }
 
@@ -396,10 +417,7 @@ func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g ite
 	*it = Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: g.p, Reasons: b.reasons[:n:n]}
 	b.reasons = b.reasons[n:]
 	for j, k := range b.order[g.lo:g.hi] {
-		e := &entries[k]
-		rf := &b.findings[e.f]
-		it.Reasons[j] = Reason{Kind: rf.Kind, Check: rf.Check, Severity: rf.Severity, Statistic: rf.Statistic, Value: rf.Value,
-			Threshold: rf.Threshold, P: b.reasonP(e), Finding: int(e.f), Text: rf.Reason}
+		it.Reasons[j] = entries[k].f
 	}
 	if !first.cell {
 		return
@@ -497,15 +515,16 @@ func b2i(b bool) int {
 	return 0
 }
 
-// appendCaseSummary appends one line saying what a case holds.
-func appendCaseSummary(b []byte, c *Case) []byte {
+// appendCaseSummary appends one line saying what a case holds; its
+// reasons index findings.
+func appendCaseSummary(b []byte, c *Case, findings []Finding) []byte {
 	for i, k := range c.Tests {
 		if i > 0 {
 			b = append(b, "、"...)
 		}
 		n := 0 // the items with a reason of kind k
 		for _, it := range c.Items {
-			if slices.ContainsFunc(it.Reasons, func(r Reason) bool { return r.Kind == k }) {
+			if slices.ContainsFunc(it.Reasons, func(f int32) bool { return findings[f].Kind == k }) {
 				n++
 			}
 		}

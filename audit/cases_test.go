@@ -38,7 +38,8 @@ func TestCaseFileOneItemPerCell(t *testing.T) {
 		}
 		it := c.Items[0]
 		kinds := []string{}
-		for _, r := range it.Reasons {
+		for _, i := range it.Reasons {
+			r := rep.Reason(i)
 			kinds = append(kinds, r.Kind)
 			if rep.Findings[r.Finding].Indicator != "teacher_participation" {
 				t.Errorf("seed %d: reason %+v points at finding %+v", seed, r, rep.Findings[r.Finding])

@@ -49,8 +49,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		} else {
 			c.Certain = true
 		}
-		r := Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
-			Threshold: f.Threshold, P: p, Finding: i, Text: f.Reason}
+		r := int32(i) // the reason, as an index (the old code copied the finding's members)
 		// One item per cell: the same figure flagged by two tests is
 		// shown once, with both reasons.
 		key := ""
@@ -63,7 +62,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 				return
 			}
 		}
-		it := Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: p, Reasons: []Reason{r}}
+		it := Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: p, Reasons: []int32{r}}
 		if key != "" {
 			if idx, ok := indIndex(f.Indicator); ok {
 				v, med, exp, prev, pp := cells.cell(unit, f.Period, idx)
@@ -102,7 +101,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 	for i := range cases {
 		c := &cases[i]
 		c.Significant = c.Certain || c.Q <= fdr
-		c.Summary = caseSummaryOld(c)
+		c.Summary = caseSummaryOld(c, findings)
 	}
 	slices.SortFunc(cases, func(x, y Case) int {
 		return cmp.Or(-cmp.Compare(b2i(x.Significant), b2i(y.Significant)),
@@ -134,12 +133,12 @@ func benjaminiHochbergOld(cases []Case, m int) {
 }
 
 // caseSummary says in one line what a case holds.
-func caseSummaryOld(c *Case) string {
+func caseSummaryOld(c *Case, findings []Finding) string {
 	counts := map[string]int{}
 	for _, it := range c.Items {
 		seen := map[string]bool{}
-		for _, r := range it.Reasons {
-			if !seen[r.Kind] {
+		for _, i := range it.Reasons {
+			if r := &findings[i]; !seen[r.Kind] {
 				seen[r.Kind] = true
 				counts[r.Kind]++
 			}

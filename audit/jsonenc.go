@@ -83,7 +83,9 @@ func (f *Finding) encodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`}`)
 }
 
-func (c *Case) encodeJSON(e *jsonenc.Encoder) {
+// encodeJSON writes a case file, its reasons rendered from findings (the
+// report's).
+func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 	e.Raw(`{"rank":`)
 	e.Int(c.Rank)
 	e.Raw(`,"unit":`)
@@ -119,14 +121,14 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder) {
 			if i > 0 {
 				e.Raw(`,`)
 			}
-			c.Items[i].encodeJSON(e)
+			c.Items[i].encodeJSON(e, findings)
 		}
 		e.Raw(`]`)
 	}
 	e.Raw(`}`)
 }
 
-func (it *Evidence) encodeJSON(e *jsonenc.Encoder) {
+func (it *Evidence) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 	// Every member before "p" may be left out: each is followed by a comma.
 	e.Raw(`{`)
 	for _, m := range [...]struct {
@@ -149,11 +151,12 @@ func (it *Evidence) encodeJSON(e *jsonenc.Encoder) {
 		e.Raw(`null`)
 	} else {
 		e.Raw(`[`)
-		for i := range it.Reasons {
+		for i, f := range it.Reasons {
 			if i > 0 {
 				e.Raw(`,`)
 			}
-			it.Reasons[i].encodeJSON(e)
+			r := reasonOf(findings, f)
+			r.encodeJSON(e)
 		}
 		e.Raw(`]`)
 	}

@@ -38,7 +38,7 @@ func writeJSONReflect(r *Report, w io.Writer) error {
 		_, err := bw.Write(buf.Bytes()[:buf.Len()-cut])
 		return err
 	}
-	if err := put("", r.ReportHead, 2); err != nil {
+	if err := put("", headView(r), 2); err != nil {
 		return err
 	}
 	list := func(key string, each iter.Seq[any]) error {
@@ -70,6 +70,60 @@ func writeJSONReflect(r *Report, w io.Writer) error {
 	}
 	_, _ = bw.WriteString("}\n")
 	return bw.Flush()
+}
+
+// headView is the report's head with its case files as encoding/json
+// wrote them when each evidence item held copies of its reasons' members
+// (Reason), not their findings' indices.
+func headView(r *Report) any {
+	type evidenceView struct {
+		Evidence
+		Reasons []Reason `json:"reasons"`
+	}
+	type caseView struct {
+		Case
+		Items []evidenceView `json:"items"`
+	}
+	type head struct {
+		ReportHead
+		Cases []caseView `json:"cases"`
+	}
+	h := head{ReportHead: r.ReportHead}
+	if r.Cases != nil {
+		h.Cases = make([]caseView, len(r.Cases))
+	}
+	for i, c := range r.Cases {
+		h.Cases[i] = caseView{Case: c, Items: evidenceViews(c.Items, r.Findings, func(it Evidence, rs []Reason) evidenceView {
+			return evidenceView{it, rs}
+		})}
+	}
+	return h
+}
+
+// evidenceViews makes view of each item with its reasons' members copied
+// from findings, nil for nil.
+func evidenceViews[V any](items []Evidence, findings []Finding, view func(Evidence, []Reason) V) []V {
+	if items == nil {
+		return nil
+	}
+	vs := make([]V, len(items))
+	for i, it := range items {
+		var rs []Reason
+		if it.Reasons != nil {
+			rs = make([]Reason, len(it.Reasons))
+		}
+		for j, k := range it.Reasons {
+			f := &findings[k]
+			p := f.P
+			if !statistical(f.Kind) {
+				p = 0
+			}
+			rs[j] = Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
+				Threshold: f.Threshold, P: p, Finding: int(k), Text: f.Reason}
+		}
+		vs[i] = view(it, rs)
+	}
+	return vs
 }
 
 func elemsOf[T any](s []T) iter.Seq[any] {
@@ -349,7 +403,26 @@ func FuzzJSONEncoders(f *testing.F) {
 		}
 		sameJSON(t, &row, row.encodeJSON)
 		sameJSON(t, &finding, finding.encodeJSON)
-		sameJSON(t, &c, c.encodeJSON)
+		// The case's reasons are indices of findings.
+		findings := make([]Finding, 1+rng.IntN(3))
+		for i := range findings {
+			fill(rng, reflect.ValueOf(&findings[i]).Elem(), seed%4 == 0)
+		}
+		findings[0].Kind = KindOutlier // one statistical, whose P is written
+		for _, it := range c.Items {
+			for j, k := range it.Reasons {
+				it.Reasons[j] = int32(uint32(k) % uint32(len(findings)))
+			}
+		}
+		type evidenceView struct {
+			Evidence
+			Reasons []Reason `json:"reasons"`
+		}
+		cv := struct {
+			Case
+			Items []evidenceView `json:"items"`
+		}{c, evidenceViews(c.Items, findings, func(it Evidence, rs []Reason) evidenceView { return evidenceView{it, rs} })}
+		sameJSON(t, &cv, func(e *jsonenc.Encoder) { c.encodeJSON(e, findings) })
 		sameJSON(t, &p, p.encodeJSON)
 		finding.finite()
 		if err := sameJSON(t, &finding, finding.encodeJSON); err != nil {

@@ -89,8 +89,8 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 				ind = b.plant[pc.what+"_indicator"]
 			}
 			for _, it := range c.Items {
-				for _, r := range it.Reasons {
-					f := rep.Findings[r.Finding]
+				for _, i := range it.Reasons {
+					f := rep.Findings[i]
 					if (pc.kind == "" || f.Kind == pc.kind) && (pc.peer == "" || it.Peer == b.plant[pc.peer]) &&
 						(ind == "" || f.Indicator == ind && f.Period == p2) && (pc.what != "total" || f.Value == 5) {
 						found = true

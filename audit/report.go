@@ -601,8 +601,9 @@ func (r *Report) writeCases(w io.Writer) {
 		fmt.Fprintf(w, "%3d. %s%s [%s] %s\n", c.Rank, c.Unit, mark, severityNames[c.Severity], c.Summary)
 		for _, it := range c.Items {
 			fmt.Fprintf(w, "     - %s\n", evidenceText(&it))
-			for _, rs := range it.Reasons {
-				fmt.Fprintf(w, "         [%s] %s\n", KindNames[rs.Kind], rs.Text)
+			for _, k := range it.Reasons {
+				f := &r.Findings[k]
+				fmt.Fprintf(w, "         [%s] %s\n", KindNames[f.Kind], f.Reason)
 			}
 		}
 	}

@@ -71,7 +71,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	_, _ = bw.Write(head)
 	if r.Cases == nil {
 		_, _ = bw.WriteString("null")
-	} else if err := writeList(bw, "[", r.Cases, (*Case).encodeJSON, r.workers()); err != nil {
+	} else if err := writeList(bw, "[", r.Cases, func(c *Case, e *jsonenc.Encoder) { c.encodeJSON(e, r.Findings) }, r.workers()); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString(`,"rows":[`)
