@@ -116,7 +116,7 @@ type Reason struct {
 func reasonOf(findings []Finding, i int32) Reason {
 	f := &findings[i]
 	return Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
-		Threshold: f.Threshold, P: reasonP(f), Finding: int(i), Text: f.Reason}
+		Threshold: f.Threshold, P: reasonP(f), Finding: int(i), Text: f.ReasonText()}
 }
 
 // Reason is the reason the finding Findings[i] gives an evidence item

@@ -116,7 +116,7 @@ func TestBenfordNotApplicable(t *testing.T) {
 		}
 	}
 	for _, f := range rep.Findings {
-		t.Errorf("finding on clean units: %s", f.Reason)
+		t.Errorf("finding on clean units: %s", f.ReasonText())
 	}
 	kinds := map[string]TestStatus{}
 	for _, s := range rep.Tests {
@@ -152,7 +152,7 @@ func TestPerStillCompares(t *testing.T) {
 	for _, f := range rep.Findings {
 		if f.Kind == KindOutlier {
 			n++
-			if f.Statistic != "修正z分数" || len(f.Values) != 2 || !strings.Contains(f.Reason, "按「学区数」折算") {
+			if f.Statistic != "修正z分数" || len(f.Values) != 2 || !strings.Contains(f.ReasonText(), "按「学区数」折算") {
 				t.Errorf("per finding %+v", f)
 			}
 		}

@@ -79,7 +79,7 @@ func (f *Finding) encodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`,"p":`)
 	e.Float(f.P)
 	e.Raw(`,"reason":`)
-	e.String(f.Reason)
+	e.Text(f.AppendReason)
 	e.Raw(`}`)
 }
 
@@ -155,32 +155,34 @@ func (it *Evidence) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 			if i > 0 {
 				e.Raw(`,`)
 			}
-			r := reasonOf(findings, f)
-			r.encodeJSON(e)
+			encodeReasonJSON(e, findings, f)
 		}
 		e.Raw(`]`)
 	}
 	e.Raw(`}`)
 }
 
-func (r *Reason) encodeJSON(e *jsonenc.Encoder) {
+// encodeReasonJSON writes the reason (a Reason) that the finding
+// findings[i] gives an evidence item.
+func encodeReasonJSON(e *jsonenc.Encoder, findings []Finding, i int32) {
+	f := &findings[i]
 	e.Raw(`{"kind":`)
-	e.String(r.Kind)
-	optString(e, `,"check":`, r.Check)
+	e.String(f.Kind)
+	optString(e, `,"check":`, f.Check)
 	e.Raw(`,"severity":`)
-	e.String(r.Severity)
+	e.String(f.Severity)
 	e.Raw(`,"statistic":`)
-	e.String(r.Statistic)
+	e.String(f.Statistic)
 	e.Raw(`,"value":`)
-	e.Float(r.Value)
+	e.Float(f.Value)
 	e.Raw(`,"threshold":`)
-	e.Float(r.Threshold)
+	e.Float(f.Threshold)
 	e.Raw(`,"p":`)
-	e.Float(r.P)
+	e.Float(reasonP(f))
 	e.Raw(`,"finding":`)
-	e.Int(r.Finding)
+	e.Int(int(i))
 	e.Raw(`,"reason":`)
-	e.String(r.Text)
+	e.Text(f.AppendReason)
 	e.Raw(`}`)
 }
 

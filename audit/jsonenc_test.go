@@ -65,7 +65,7 @@ func writeJSONReflect(r *Report, w io.Writer) error {
 			}
 		}
 	}
-	if err := errors.Join(list("rows", rows), list("findings", elemsOf(r.Findings)), list("problems", elemsOf(r.Problems))); err != nil {
+	if err := errors.Join(list("rows", rows), list("findings", renderedFindings(r.Findings)), list("problems", elemsOf(r.Problems))); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString("}\n")
@@ -119,11 +119,24 @@ func evidenceViews[V any](items []Evidence, findings []Finding, view func(Eviden
 				p = 0
 			}
 			rs[j] = Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
-				Threshold: f.Threshold, P: p, Finding: int(k), Text: f.Reason}
+				Threshold: f.Threshold, P: p, Finding: int(k), Text: f.ReasonText()}
 		}
 		vs[i] = view(it, rs)
 	}
 	return vs
+}
+
+// renderedFindings yields copies of the findings with their Reason
+// rendered, as encoding/json writes them.
+func renderedFindings(findings []Finding) iter.Seq[any] {
+	return func(yield func(any) bool) {
+		for _, f := range findings {
+			f.Reason = f.ReasonText()
+			if !yield(&f) {
+				return
+			}
+		}
+	}
 }
 
 func elemsOf[T any](s []T) iter.Seq[any] {

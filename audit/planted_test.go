@@ -121,10 +121,10 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 		switch {
 		case f.Unit == AllUnits:
 			s.batch++
-			t.Logf("%s: batch-wide finding [%s] %s", label, f.Kind, f.Reason)
+			t.Logf("%s: batch-wide finding [%s] %s", label, f.Kind, f.ReasonText())
 		case isClean[f.Unit] || isClean[f.Peer]:
 			s.falseByTest[f.Kind]++
-			t.Logf("%s: clean unit finding [%s] %s", label, f.Kind, f.Reason)
+			t.Logf("%s: clean unit finding [%s] %s", label, f.Kind, f.ReasonText())
 		}
 	}
 	for _, c := range rep.Cases {

@@ -99,6 +99,13 @@ func (l *findingList) add(f Finding, text []byte) {
 	l.text.end(text, &l.cur[len(l.cur)-1].Reason)
 }
 
+// addOutlier appends a peer outlier, whose reason is rendered when written
+// (Finding.AppendReason).
+func (l *findingList) addOutlier(f Finding) {
+	l.grow(1)
+	l.cur = append(l.cur, f)
+}
+
 // lists returns the findings collected, in chunks.
 func (l *findingList) lists() [][]Finding {
 	l.text.flush()

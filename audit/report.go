@@ -603,7 +603,7 @@ func (r *Report) writeCases(w io.Writer) {
 			fmt.Fprintf(w, "     - %s\n", evidenceText(&it))
 			for _, k := range it.Reasons {
 				f := &r.Findings[k]
-				fmt.Fprintf(w, "         [%s] %s\n", KindNames[f.Kind], f.Reason)
+				fmt.Fprintf(w, "         [%s] %s\n", KindNames[f.Kind], f.ReasonText())
 			}
 		}
 	}

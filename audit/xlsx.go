@@ -584,7 +584,7 @@ func (r *Report) findingSheet(x *xlsxWriter) {
 					unit = "全部单位"
 				}
 				if !yield([]any{KindNames[f.Kind], unit, f.Period, f.Peer, f.Name, valuesText(f.Values), f.Statistic,
-					f.Value, f.Threshold, severityNames[f.Severity], f.Reason}) {
+					f.Value, f.Threshold, severityNames[f.Severity], f.ReasonText()}) {
 					return
 				}
 			}
