@@ -66,31 +66,50 @@ type Case struct {
 }
 
 // Evidence is one item of a case: a cell, or the unit as a whole, and the
-// reasons it was flagged.
+// reasons it was flagged. What its first reason's finding says (the cell,
+// the other unit of a copy) it does not repeat: Report.ItemCell gives it.
+// The case's encoder writes it as
+//
+//	{"period":…, "indicator":…, "indicator_name":…, "peer":…,
+//	 "value":…, "peer_median":…, "expected":…, "previous":…,
+//	 "previous_period":…, "p":…, "reasons":[Reason…]}
+//
+// each member before "p" left out when empty or NaN.
 type Evidence struct {
-	// Period and Indicator name the cell; either is empty for evidence
-	// about a unit's period or its figures as a whole.
-	Period    string `json:"period,omitempty"`
-	Indicator string `json:"indicator,omitempty"`
-	Name      string `json:"indicator_name,omitempty"`
-	// Peer is the other unit of a copy.
-	Peer string `json:"peer,omitempty"`
 	// Value is the unit's figure; PeerMedian the median of the other units
 	// of the period; Expected what units of the unit's size report (the
 	// median scaled to the unit's size, for counts); Previous the unit's
-	// figure of PreviousPeriod. Absent when not known or not a cell.
-	Value          *float64 `json:"value,omitempty"`
-	PeerMedian     *float64 `json:"peer_median,omitempty"`
-	Expected       *float64 `json:"expected,omitempty"`
-	Previous       *float64 `json:"previous,omitempty"`
-	PreviousPeriod string   `json:"previous_period,omitempty"`
+	// figure of PreviousPeriod. NaN when not known or not a cell.
+	Value, PeerMedian, Expected, Previous float64 `json:"-"`
+	PreviousPeriod                        string  `json:"-"`
 	// P is the smallest p-value of the item's reasons (0 for a broken
 	// rule).
-	P float64 `json:"p"`
+	P float64 `json:"-"`
 	// Reasons are the indices in Report.Findings of the findings that
-	// flagged the item, written as Reason objects ("reasons": Report.Reason
-	// renders each); the JSON report has no other shape of them.
+	// flagged the item, the first of them the item's first; each is
+	// written as a Reason (Report.Reason).
 	Reasons []int32 `json:"-"`
+}
+
+// ItemCell returns what an evidence item of case c is about, from its
+// first finding: the cell's period and indicator with its name (either
+// empty for evidence about a unit's period or its figures as a whole),
+// and the other unit of a copy.
+func (r *Report) ItemCell(c *Case, it *Evidence) (period, indicator, name, peer string) {
+	return itemCell(r.Findings, c.Unit, it)
+}
+
+// itemCell is ItemCell of the findings findings of a case of unit.
+func itemCell(findings []Finding, unit string, it *Evidence) (period, indicator, name, peer string) {
+	if len(it.Reasons) == 0 {
+		return "", "", "", ""
+	}
+	f := &findings[it.Reasons[0]]
+	peer = f.Peer
+	if f.Unit != unit { // the case is the peer's
+		peer = f.Unit
+	}
+	return f.Period, f.Indicator, f.Name, peer
 }
 
 // Reason is one test's finding about an evidence item, as the JSON
@@ -310,7 +329,6 @@ type caseBuilder struct {
 	reasons  []int32 // the rest of the reasons, one per entry
 	items    []Evidence
 	tests    []string
-	figures  floats
 	// order and groups are scratch space: the entries in the order of
 	// their cells, and the evidence items they make.
 	order  []int32
@@ -409,12 +427,9 @@ func sameCell(f, g *Finding) bool { return f.Period == g.Period && f.Indicator =
 func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g itemGroup) {
 	first := &entries[g.first]
 	f := &b.findings[first.f]
-	peer := f.Peer
-	if first.peer {
-		peer = f.Unit
-	}
 	n := int(g.hi - g.lo)
-	*it = Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: g.p, Reasons: b.reasons[:n:n]}
+	nan := math.NaN()
+	*it = Evidence{Value: nan, PeerMedian: nan, Expected: nan, Previous: nan, P: g.p, Reasons: b.reasons[:n:n]}
 	b.reasons = b.reasons[n:]
 	for j, k := range b.order[g.lo:g.hi] {
 		it.Reasons[j] = entries[k].f
@@ -424,19 +439,19 @@ func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g ite
 	}
 	if idx, ok := b.indIndex(f.Indicator); ok {
 		v, med, exp, prev, pp := b.cells.cell(unit, f.Period, idx)
-		it.Value, it.PeerMedian, it.Expected, it.Previous = b.num(v), b.num(med), b.num(exp), b.num(prev)
-		if it.Previous != nil {
+		it.Value, it.PeerMedian, it.Expected, it.Previous = finiteOrNaN(v), finiteOrNaN(med), finiteOrNaN(exp), finiteOrNaN(prev)
+		if !math.IsNaN(it.Previous) {
 			it.PreviousPeriod = pp
 		}
 	}
 }
 
-// num points at x, or is nil when x is not a finite number.
-func (b *caseBuilder) num(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
+// finiteOrNaN is x, or NaN when x is not a finite number.
+func finiteOrNaN(x float64) float64 {
+	if math.IsInf(x, 0) {
+		return math.NaN()
 	}
-	return &b.figures.cut(x)[0]
+	return x
 }
 
 // rankCases sorts the cases, most deserving of a look first: significant

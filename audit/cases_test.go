@@ -45,15 +45,16 @@ func TestCaseFileOneItemPerCell(t *testing.T) {
 				t.Errorf("seed %d: reason %+v points at finding %+v", seed, r, rep.Findings[r.Finding])
 			}
 		}
-		if it.Indicator != "teacher_participation" || it.Period != p2 || strings.Join(kinds, ",") != "jump,peer_outlier" {
-			t.Errorf("seed %d: item %s %s with reasons %v", seed, it.Period, it.Indicator, kinds)
+		if period, indicator, _, _ := rep.ItemCell(&c, &it); indicator != "teacher_participation" || period != p2 ||
+			strings.Join(kinds, ",") != "jump,peer_outlier" {
+			t.Errorf("seed %d: item %s %s with reasons %v", seed, period, indicator, kinds)
 		}
-		if it.Value == nil || *it.Value != rows[1].vals["teacher_participation"] || it.Previous == nil ||
-			*it.Previous != rows[0].vals["teacher_participation"] || it.PreviousPeriod != p1 || it.PeerMedian == nil || it.Expected == nil {
+		if it.Value != rows[1].vals["teacher_participation"] || it.Previous != rows[0].vals["teacher_participation"] ||
+			it.PreviousPeriod != p1 || math.IsNaN(it.PeerMedian) || math.IsNaN(it.Expected) {
 			t.Errorf("seed %d: item figures %+v", seed, it)
 		}
-		if *it.Value < 5**it.Expected {
-			t.Errorf("seed %d: value %v beside %v expected for its size", seed, *it.Value, *it.Expected)
+		if it.Value < 5*it.Expected {
+			t.Errorf("seed %d: value %v beside %v expected for its size", seed, it.Value, it.Expected)
 		}
 	}
 }
@@ -245,7 +246,7 @@ func TestBuildCasesRanksAndControlsFalseAlarms(t *testing.T) {
 				t.Errorf("乙: Q = %v", c.Q)
 			}
 		case "戊":
-			if len(c.Items) != 1 || c.Items[0].Peer != "丁" {
+			if _, _, _, peer := itemCell(findings, c.Unit, &c.Items[0]); len(c.Items) != 1 || peer != "丁" {
 				t.Errorf("戊: %+v", c.Items)
 			}
 		}

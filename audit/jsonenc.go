@@ -1,6 +1,10 @@
 package audit
 
-import "github.com/figcheck/figcheck/internal/jsonenc"
+import (
+	"math"
+
+	"github.com/figcheck/figcheck/internal/jsonenc"
+)
 
 // The JSON encoders of what the JSON report streams (rows, findings, case
 // files, problems) write what encoding/json writes of them, HTML not
@@ -121,24 +125,28 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 			if i > 0 {
 				e.Raw(`,`)
 			}
-			c.Items[i].encodeJSON(e, findings)
+			c.Items[i].encodeJSON(e, findings, c.Unit)
 		}
 		e.Raw(`]`)
 	}
 	e.Raw(`}`)
 }
 
-func (it *Evidence) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
+// encodeJSON writes an evidence item of the case of unit, its cell and
+// reasons from findings.
+func (it *Evidence) encodeJSON(e *jsonenc.Encoder, findings []Finding, unit string) {
+	period, indicator, name, peer := itemCell(findings, unit, it)
 	// Every member before "p" may be left out: each is followed by a comma.
 	e.Raw(`{`)
 	for _, m := range [...]struct {
 		key string
 		s   string
-		x   *float64
+		x   float64
 	}{
-		{key: `"period":`, s: it.Period}, {key: `"indicator":`, s: it.Indicator}, {key: `"indicator_name":`, s: it.Name},
-		{key: `"peer":`, s: it.Peer}, {key: `"value":`, x: it.Value}, {key: `"peer_median":`, x: it.PeerMedian},
-		{key: `"expected":`, x: it.Expected}, {key: `"previous":`, x: it.Previous}, {key: `"previous_period":`, s: it.PreviousPeriod},
+		{key: `"period":`, s: period, x: nan}, {key: `"indicator":`, s: indicator, x: nan}, {key: `"indicator_name":`, s: name, x: nan},
+		{key: `"peer":`, s: peer, x: nan}, {key: `"value":`, x: it.Value}, {key: `"peer_median":`, x: it.PeerMedian},
+		{key: `"expected":`, x: it.Expected}, {key: `"previous":`, x: it.Previous},
+		{key: `"previous_period":`, s: it.PreviousPeriod, x: nan},
 	} {
 		if optString(e, m.key, m.s) || optFloat(e, m.key, m.x) {
 			e.Raw(`,`)
@@ -214,13 +222,16 @@ func optString(e *jsonenc.Encoder, key, s string) bool {
 	return true
 }
 
-// optFloat appends a member left out when nil (omitempty) and says
-// whether it did.
-func optFloat(e *jsonenc.Encoder, key string, x *float64) bool {
-	if x == nil {
+// nan is the figure optFloat leaves out.
+var nan = math.NaN()
+
+// optFloat appends a member left out when NaN (a figure not known) and
+// says whether it did.
+func optFloat(e *jsonenc.Encoder, key string, x float64) bool {
+	if math.IsNaN(x) {
 		return false
 	}
 	e.Raw(key)
-	e.Float(*x)
+	e.Float(x)
 	return true
 }

@@ -73,57 +73,83 @@ func writeJSONReflect(r *Report, w io.Writer) error {
 }
 
 // headView is the report's head with its case files as encoding/json
-// wrote them when each evidence item held copies of its reasons' members
-// (Reason), not their findings' indices.
+// wrote them when each evidence item held its cell, its figures as
+// pointers and copies of its reasons' members (evidenceJSON).
 func headView(r *Report) any {
-	type evidenceView struct {
-		Evidence
-		Reasons []Reason `json:"reasons"`
-	}
-	type caseView struct {
-		Case
-		Items []evidenceView `json:"items"`
-	}
 	type head struct {
 		ReportHead
-		Cases []caseView `json:"cases"`
+		Cases []caseJSON `json:"cases"`
 	}
 	h := head{ReportHead: r.ReportHead}
 	if r.Cases != nil {
-		h.Cases = make([]caseView, len(r.Cases))
+		h.Cases = make([]caseJSON, len(r.Cases))
 	}
 	for i, c := range r.Cases {
-		h.Cases[i] = caseView{Case: c, Items: evidenceViews(c.Items, r.Findings, func(it Evidence, rs []Reason) evidenceView {
-			return evidenceView{it, rs}
-		})}
+		h.Cases[i] = caseView(c, r.Findings)
 	}
 	return h
 }
 
-// evidenceViews makes view of each item with its reasons' members copied
-// from findings, nil for nil.
-func evidenceViews[V any](items []Evidence, findings []Finding, view func(Evidence, []Reason) V) []V {
-	if items == nil {
-		return nil
+// caseJSON is a case as encoding/json wrote it before its items indexed
+// findings.
+type caseJSON struct {
+	Case
+	Items []evidenceJSON `json:"items"`
+}
+
+// evidenceJSON is an evidence item as it was.
+type evidenceJSON struct {
+	Period         string   `json:"period,omitempty"`
+	Indicator      string   `json:"indicator,omitempty"`
+	Name           string   `json:"indicator_name,omitempty"`
+	Peer           string   `json:"peer,omitempty"`
+	Value          *float64 `json:"value,omitempty"`
+	PeerMedian     *float64 `json:"peer_median,omitempty"`
+	Expected       *float64 `json:"expected,omitempty"`
+	Previous       *float64 `json:"previous,omitempty"`
+	PreviousPeriod string   `json:"previous_period,omitempty"`
+	P              float64  `json:"p"`
+	Reasons        []Reason `json:"reasons"`
+}
+
+// caseView is c as it was: each item's cell and peer those of its first
+// reason's finding, its reasons' members copied from their findings.
+func caseView(c Case, findings []Finding) caseJSON {
+	v := caseJSON{Case: c}
+	if c.Items == nil {
+		return v
 	}
-	vs := make([]V, len(items))
-	for i, it := range items {
-		var rs []Reason
+	ptr := func(x float64) *float64 {
+		if math.IsNaN(x) {
+			return nil
+		}
+		return &x
+	}
+	v.Items = make([]evidenceJSON, len(c.Items))
+	for i, it := range c.Items {
+		ej := evidenceJSON{Value: ptr(it.Value), PeerMedian: ptr(it.PeerMedian), Expected: ptr(it.Expected), Previous: ptr(it.Previous),
+			PreviousPeriod: it.PreviousPeriod, P: it.P}
 		if it.Reasons != nil {
-			rs = make([]Reason, len(it.Reasons))
+			ej.Reasons = make([]Reason, len(it.Reasons))
 		}
 		for j, k := range it.Reasons {
 			f := &findings[k]
+			if j == 0 {
+				ej.Period, ej.Indicator, ej.Name, ej.Peer = f.Period, f.Indicator, f.Name, f.Peer
+				if f.Unit != c.Unit {
+					ej.Peer = f.Unit
+				}
+			}
 			p := f.P
 			if !statistical(f.Kind) {
 				p = 0
 			}
-			rs[j] = Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
+			ej.Reasons[j] = Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
 				Threshold: f.Threshold, P: p, Finding: int(k), Text: f.ReasonText()}
 		}
-		vs[i] = view(it, rs)
+		v.Items[i] = ej
 	}
-	return vs
+	return v
 }
 
 // renderedFindings yields copies of the findings with their Reason
@@ -427,14 +453,7 @@ func FuzzJSONEncoders(f *testing.F) {
 				it.Reasons[j] = int32(uint32(k) % uint32(len(findings)))
 			}
 		}
-		type evidenceView struct {
-			Evidence
-			Reasons []Reason `json:"reasons"`
-		}
-		cv := struct {
-			Case
-			Items []evidenceView `json:"items"`
-		}{c, evidenceViews(c.Items, findings, func(it Evidence, rs []Reason) evidenceView { return evidenceView{it, rs} })}
+		cv := caseView(c, findings)
 		sameJSON(t, &cv, func(e *jsonenc.Encoder) { c.encodeJSON(e, findings) })
 		sameJSON(t, &p, p.encodeJSON)
 		finding.finite()

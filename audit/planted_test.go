@@ -91,7 +91,7 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 			for _, it := range c.Items {
 				for _, i := range it.Reasons {
 					f := rep.Findings[i]
-					if (pc.kind == "" || f.Kind == pc.kind) && (pc.peer == "" || it.Peer == b.plant[pc.peer]) &&
+					if (pc.kind == "" || f.Kind == pc.kind) && (pc.peer == "" || itemPeer(rep, c, &it) == b.plant[pc.peer]) &&
 						(ind == "" || f.Indicator == ind && f.Period == p2) && (pc.what != "total" || f.Value == 5) {
 						found = true
 						if pc.kind != "" {
@@ -197,4 +197,10 @@ func TestPlantedSizes(t *testing.T) {
 			s.check(t, s.clean/1000)
 		})
 	}
+}
+
+// itemPeer is the other unit of a copy an evidence item of c is about.
+func itemPeer(rep *Report, c *Case, it *Evidence) string {
+	_, _, _, peer := rep.ItemCell(c, it)
+	return peer
 }

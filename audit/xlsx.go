@@ -534,7 +534,7 @@ func caseItems(c *Case, findings []Finding) string {
 			b.WriteByte('\n')
 		}
 		it := &c.Items[i]
-		b.WriteString(evidenceText(it))
+		b.WriteString(evidenceText(c, it, findings))
 		kinds := make([]string, 0, len(it.Reasons))
 		for _, k := range it.Reasons {
 			kinds = append(kinds, KindNames[findings[k].Kind])
