@@ -57,8 +57,8 @@ type Case struct {
 	// rules (listed in Report.Rows), for context.
 	RowErrors   int `json:"row_errors"`
 	RowWarnings int `json:"row_warnings"`
-	// Summary is one line in plain Chinese saying what the case is about.
-	Summary string `json:"summary"`
+	// The "summary" of the JSON report, one line in plain Chinese saying
+	// what the case is about, is rendered when written: Report.CaseSummary.
 	// Items are the evidence, strongest first: one per cell (period and
 	// indicator) with every test that flagged it, then one per finding
 	// about the unit as a whole (a copy, its rounding, its digits).
@@ -310,13 +310,9 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 		c.Significant = c.Certain || c.Q <= fdr
 	}
 	rankCases(cases)
-	var sum texts
 	for i := range cases {
-		c := &cases[i]
-		c.Rank = i + 1
-		sum.end(appendCaseSummary(sum.buf, c, findings), &c.Summary)
+		cases[i].Rank = i + 1
 	}
-	sum.flush()
 	return cases
 }
 
@@ -530,8 +526,11 @@ func b2i(b bool) int {
 	return 0
 }
 
+// CaseSummary is one line in plain Chinese saying what a case is about.
+func (r *Report) CaseSummary(c *Case) string { return string(appendCaseSummary(nil, c, r.Findings)) }
+
 // appendCaseSummary appends one line saying what a case holds; its
-// reasons index findings.
+// reasons index findings. It is the one place a summary is written.
 func appendCaseSummary(b []byte, c *Case, findings []Finding) []byte {
 	for i, k := range c.Tests {
 		if i > 0 {

@@ -27,7 +27,7 @@ func TestCaseFileOneItemPerCell(t *testing.T) {
 		rep := auditBytes(t, b.csvBytes(g.f), FormatCSV, Options{})
 		if len(rep.Cases) != 1 || rep.Cases[0].Unit != "笔误县" {
 			for _, c := range rep.Cases {
-				t.Errorf("seed %d: case %d %s: %s", seed, c.Rank, c.Unit, c.Summary)
+				t.Errorf("seed %d: case %d %s: %s", seed, c.Rank, c.Unit, rep.CaseSummary(&c))
 			}
 			continue
 		}
@@ -199,7 +199,7 @@ func TestCasesFirst(t *testing.T) {
 		t.Errorf("first case %s (%s)", rep.Cases[0].Unit, rep.Cases[0].Severity)
 	}
 	for i, c := range rep.Cases {
-		if c.Rank != i+1 || c.Findings == 0 || len(c.Items) == 0 || c.Summary == "" {
+		if c.Rank != i+1 || c.Findings == 0 || len(c.Items) == 0 || rep.CaseSummary(&c) == "" {
 			t.Errorf("case %+v", c)
 		}
 	}

@@ -21,7 +21,8 @@ import (
 // tested is the number of units the statistical tests were run on, the
 // count of Benjamini–Hochberg; fdr its level. A copy is evidence against
 // both units. indIndex maps an indicator id to its index.
-func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) []Case {
+// It returns the cases and their summaries by unit.
+func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) ([]Case, map[string]string) {
 	byUnit := map[string]*Case{}
 	var order []string
 	keyed := map[string]map[string]int{} // unit -> cell key -> item index
@@ -100,10 +101,11 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		cases = append(cases, *c)
 	}
 	benjaminiHochbergOld(cases, max(tested, len(cases)))
+	summaries := map[string]string{}
 	for i := range cases {
 		c := &cases[i]
 		c.Significant = c.Certain || c.Q <= fdr
-		c.Summary = caseSummaryOld(c, findings)
+		summaries[c.Unit] = caseSummaryOld(c, findings)
 	}
 	slices.SortFunc(cases, func(x, y Case) int {
 		return cmp.Or(-cmp.Compare(b2i(x.Significant), b2i(y.Significant)),
@@ -114,7 +116,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 	for i := range cases {
 		cases[i].Rank = i + 1
 	}
-	return cases
+	return cases, summaries
 }
 
 // benjaminiHochberg sets each case's Q: its P adjusted for the m units
@@ -305,11 +307,11 @@ func TestCasesAsBefore(t *testing.T) {
 				return ind.Index, true
 			}
 			old := &caseLookupOld{a: a, medians: map[cellKeyOld]float64{}}
-			want := buildCasesOld(rep.Findings, tested, a.opts.FDR, old, indIndex)
+			want, summaries := buildCasesOld(rep.Findings, tested, a.opts.FDR, old, indIndex)
 			if len(want) == 0 {
 				t.Fatal("no case")
 			}
-			sameCases(t, rep.Cases, want)
+			sameCases(t, rep.Cases, want, rep.Findings, summaries)
 			// Every cell, whether a case shows it or not.
 			l := newCaseLookup(a)
 			same := func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) }
@@ -355,7 +357,8 @@ func TestCasesAsBefore(t *testing.T) {
 				return 0, false
 			}
 			tested := rng.IntN(2 * units)
-			sameCases(t, buildCases(fs, tested, 0.01, hashCells{}, indIndex), buildCasesOld(fs, tested, 0.01, hashCells{}, indIndex))
+			want, summaries := buildCasesOld(fs, tested, 0.01, hashCells{}, indIndex)
+			sameCases(t, buildCases(fs, tested, 0.01, hashCells{}, indIndex), want, fs, summaries)
 			if t.Failed() {
 				t.Fatalf("round %d", round)
 			}
@@ -380,7 +383,9 @@ func (hashCells) cell(unit, period string, ind int) (float64, float64, float64, 
 
 func (hashCells) rowCounts(unit string) (int, int) { return len(unit) % 3, int(unit[len(unit)-1]) % 2 }
 
-func sameCases(t *testing.T, got, want []Case) {
+// sameCases fails the test unless got, whose reasons index findings, are
+// the cases want with their summaries by unit.
+func sameCases(t *testing.T, got, want []Case, findings []Finding, summaries map[string]string) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%d cases, want %d", len(got), len(want))
@@ -388,6 +393,9 @@ func sameCases(t *testing.T, got, want []Case) {
 	for i := range got {
 		if !reflect.DeepEqual(nanless(got[i]), nanless(want[i])) {
 			t.Fatalf("case %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+		if s := string(appendCaseSummary(nil, &got[i], findings)); s != summaries[got[i].Unit] {
+			t.Fatalf("case %d: summary %s, want %s", i, s, summaries[got[i].Unit])
 		}
 	}
 }

@@ -115,7 +115,7 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 	e.Raw(`,"row_warnings":`)
 	e.Int(c.RowWarnings)
 	e.Raw(`,"summary":`)
-	e.String(c.Summary)
+	e.Text(func(b []byte) []byte { return appendCaseSummary(b, c, findings) })
 	e.Raw(`,"items":`)
 	if c.Items == nil {
 		e.Raw(`null`)

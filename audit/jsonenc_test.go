@@ -93,8 +93,20 @@ func headView(r *Report) any {
 // caseJSON is a case as encoding/json wrote it before its items indexed
 // findings.
 type caseJSON struct {
-	Case
-	Items []evidenceJSON `json:"items"`
+	Rank        int            `json:"rank"`
+	Unit        string         `json:"unit"`
+	Severity    string         `json:"severity"`
+	Significant bool           `json:"significant"`
+	Certain     bool           `json:"certain"`
+	P           float64        `json:"p"`
+	Q           float64        `json:"q"`
+	Score       float64        `json:"score"`
+	Tests       []string       `json:"tests"`
+	Findings    int            `json:"findings"`
+	RowErrors   int            `json:"row_errors"`
+	RowWarnings int            `json:"row_warnings"`
+	Summary     string         `json:"summary"`
+	Items       []evidenceJSON `json:"items"`
 }
 
 // evidenceJSON is an evidence item as it was.
@@ -112,10 +124,13 @@ type evidenceJSON struct {
 	Reasons        []Reason `json:"reasons"`
 }
 
-// caseView is c as it was: each item's cell and peer those of its first
-// reason's finding, its reasons' members copied from their findings.
+// caseView is c as it was: its summary held, each item's cell and peer
+// those of its first reason's finding, its reasons' members copied from
+// their findings.
 func caseView(c Case, findings []Finding) caseJSON {
-	v := caseJSON{Case: c}
+	v := caseJSON{Rank: c.Rank, Unit: c.Unit, Severity: c.Severity, Significant: c.Significant, Certain: c.Certain, P: c.P, Q: c.Q,
+		Score: c.Score, Tests: c.Tests, Findings: c.Findings, RowErrors: c.RowErrors, RowWarnings: c.RowWarnings,
+		Summary: string(appendCaseSummary(nil, &c, findings))}
 	if c.Items == nil {
 		return v
 	}
@@ -480,4 +495,25 @@ func sameJSON(t *testing.T, v any, encode func(*jsonenc.Encoder)) error {
 		t.Fatalf("%T differs from encoding/json's at byte %d:\n got %s\nwant %s", v, diffAt(e.B, buf.Bytes()), e.B, buf.Bytes())
 	}
 	return err
+}
+
+// TestCaseJSONHasEveryMember: the old shape of a case (caseJSON), the
+// reference of the case's encoder, has every member Case has, so that a
+// member added to Case and not to its encoder is seen.
+func TestCaseJSONHasEveryMember(t *testing.T) {
+	members := func(typ reflect.Type) map[string]bool {
+		m := map[string]bool{}
+		for i := range typ.NumField() {
+			if tag := typ.Field(i).Tag.Get("json"); tag != "-" && typ.Field(i).IsExported() {
+				m[tag] = true
+			}
+		}
+		return m
+	}
+	old := members(reflect.TypeFor[caseJSON]())
+	for tag := range members(reflect.TypeFor[Case]()) {
+		if !old[tag] {
+			t.Errorf("Case member %s is not in caseJSON", tag)
+		}
+	}
 }

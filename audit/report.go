@@ -598,7 +598,7 @@ func (r *Report) writeCases(w io.Writer) {
 		if !c.Significant {
 			mark = "(证据不足)"
 		}
-		fmt.Fprintf(w, "%3d. %s%s [%s] %s\n", c.Rank, c.Unit, mark, severityNames[c.Severity], c.Summary)
+		fmt.Fprintf(w, "%3d. %s%s [%s] %s\n", c.Rank, c.Unit, mark, severityNames[c.Severity], r.CaseSummary(&c))
 		for _, it := range c.Items {
 			fmt.Fprintf(w, "     - %s\n", evidenceText(&c, &it, r.Findings))
 			for _, k := range it.Reasons {

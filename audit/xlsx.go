@@ -491,7 +491,7 @@ func (r *Report) caseSheet(x *xlsxWriter) {
 					tests[i] = KindNames[k]
 				}
 				if !yield([]any{c.Rank, c.Unit, severityNames[c.Severity], caseStrength(&c), pValue(c.P, c.Certain), strings.Join(tests, "、"),
-					c.Findings, c.RowErrors, c.RowWarnings, c.Summary, caseItems(&c, r.Findings)}) {
+					c.Findings, c.RowErrors, c.RowWarnings, r.CaseSummary(&c), caseItems(&c, r.Findings)}) {
 					return
 				}
 			}
