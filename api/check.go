@@ -92,7 +92,9 @@ func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *c
 	if err != nil {
 		return nil, err
 	}
-	digest := checker.SubmissionDigestFor(f, sub)
+	pl := checker.Place(f, sub) // the figures resolved once, for the digest and the check
+	defer pl.Release()
+	digest := pl.Digest()
 	ck := check{form: f, sub: sub, digest: digest, checkID: checker.CheckID(f, digest)}
 	a := &Answer{Extraction: ext, Previous: prev}
 	if entry, _, ok := s.cache.Get(ctx, ck.checkID); ok {
@@ -102,7 +104,7 @@ func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *c
 	}
 	if !a.Cached {
 		start := time.Now()
-		res := s.checker.CheckWithID(f, sub, ck.checkID)
+		res := s.checker.CheckPlaced(pl, ck.checkID)
 		s.metrics.checkDuration.Observe(time.Since(start).Seconds())
 		var entry []byte
 		entry, a.stored = encodeEntry(res)
@@ -159,8 +161,14 @@ func (s *Server) checkBatch(c *gin.Context) error {
 		return apiErrorf(CodeTooManyItems, "%d submissions is more than the limit of %d per batch", len(items), s.cfg.Limits.BatchItems)
 	}
 	// Each item is a check: it costs one request of the token's rate
-	// limit (the request itself paid for the first).
-	if lim := s.trail.limiter; !lim.AllowN(principal(c).Name, len(items)-1) {
+	// limit (the request itself paid for the first). A batch larger than
+	// the burst could never pass: it is too large, not too early, and a
+	// client told to retry would retry for ever.
+	lim := s.trail.limiter
+	if b := lim.Burst(); b > 0 && len(items) > b {
+		return apiErrorf(CodeTooManyItems, "%d submissions is more than the %d a token may send at once (rate_limit.burst); send batches of at most %d", len(items), b, b)
+	}
+	if !lim.AllowN(principal(c).Name, len(items)-1) {
 		c.Header("Retry-After", "1")
 		return apiErrorf(CodeRateLimited, "a batch of %d submissions counts as %d requests, more than this token's rate limit allows now (%s); send smaller batches or retry later",
 			len(items), len(items), lim)

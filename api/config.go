@@ -135,7 +135,9 @@ func DefaultConfig() Config {
 			ReadHeader: 5 * time.Second, Read: 30 * time.Second, Write: 60 * time.Second,
 			Idle: 120 * time.Second, Shutdown: 10 * time.Second,
 		},
-		RateLimit:   RateLimitConfig{PerSecond: 50, Burst: 100},
+		// A burst of a whole batch (limits.batch_items): a batch costs one
+		// request per item, and one larger than the burst is refused.
+		RateLimit:   RateLimitConfig{PerSecond: 50, Burst: 1000},
 		DecisionLog: defaultDecisionLog(),
 	}
 }

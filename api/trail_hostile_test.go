@@ -126,7 +126,7 @@ func TestUnreadableRecordsAreReported(t *testing.T) {
 
 // TestBatchItemsCountAgainstTheRateLimit: each item of a batch takes one
 // request from the token's bucket; a batch larger than what is left gets
-// 429 naming the limit.
+// 429 naming the limit, one larger than the burst 413.
 func TestBatchItemsCountAgainstTheRateLimit(t *testing.T) {
 	s := newTrailServer(t, func(c *Config) { c.RateLimit = RateLimitConfig{PerSecond: 0.001, Burst: 10} })
 	item := string(submission(t, trailUnit, nil))
@@ -134,14 +134,19 @@ func TestBatchItemsCountAgainstTheRateLimit(t *testing.T) {
 	if r := s.as("unit", "POST", "/v1/check/batch", batch(6)); r.Status != http.StatusOK {
 		t.Fatalf("6 items within a burst of 10: %d %s", r.Status, trunc(r.Body))
 	}
-	r := s.as("unit", "POST", "/v1/check/batch", batch(1000))
-	e := assertError(t, r, http.StatusTooManyRequests, CodeRateLimited)
-	if !strings.Contains(e.Message, "1000 requests") || !strings.Contains(e.Message, "bursts of 10") {
-		t.Fatalf("message does not name the limit: %q", e.Message)
+	// More items than the burst can never pass: too many, not too early
+	// (no Retry-After that would have the client retry for ever).
+	r := s.as("unit", "POST", "/v1/check/batch", batch(11))
+	e := assertError(t, r, http.StatusRequestEntityTooLarge, CodeTooManyItems)
+	if !strings.Contains(e.Message, "11 submissions") || !strings.Contains(e.Message, "rate_limit.burst") || r.Header.Get("Retry-After") != "" {
+		t.Fatalf("message does not name the limit: %q (Retry-After %q)", e.Message, r.Header.Get("Retry-After"))
 	}
-	// 10 - 6 - 1 (the refused request itself) leaves 3: 5 items are too many.
-	if r := s.as("unit", "POST", "/v1/check/batch", batch(5)); r.Status != http.StatusTooManyRequests {
-		t.Fatalf("5 items with 3 tokens left: %d", r.Status)
+	// 10 - 6 - 1 (the refused request itself) leaves 3: 5 items are too
+	// many now, and are told to wait.
+	r = s.as("unit", "POST", "/v1/check/batch", batch(5))
+	e = assertError(t, r, http.StatusTooManyRequests, CodeRateLimited)
+	if !strings.Contains(e.Message, "5 requests") || !strings.Contains(e.Message, "bursts of 10") || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("message does not name the limit: %q", e.Message)
 	}
 }
 

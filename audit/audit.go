@@ -6,10 +6,12 @@
 // anomaly (Benford's law, round numbers, copied units, peer outliers).
 //
 // Rows are checked as they are read, by a pool of workers. What is kept
-// per row is its figures (one float64 per indicator, NaN where absent,
-// cut from large shared blocks), the cells that were not plain numbers,
-// encoded in a shared byte arena, and the outcome of its check: verdict,
-// counts and the codes of the rules it violates. Violations are rendered
+// per row is its figures (one float64 per indicator, NaN where absent),
+// a record of 28 bytes (unit, period, line, the unit's previous period,
+// verdict), the cells that were not plain numbers and the outcome of its
+// check (counts and the codes of the rules it violates), encoded: all in
+// large blocks that hold no pointer, which the garbage collector does not
+// scan (see store.go). Violations are rendered
 // (fields, message, check id) only when the report is written, by checking
 // the row again: memory grows with rows × indicators, and what it may hold
 // is bounded by Limits, not by what a client sends.
@@ -21,9 +23,11 @@
 package audit
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"runtime"
 	"slices"
@@ -125,19 +129,29 @@ type Auditor struct {
 	per     *rules.Indicator
 	checker checker.Checker
 
-	units    map[string]*unitRows
-	recs     []*record
+	units    unitTable
 	store    store
+	outcomes outcomes
 	problems problems
+
+	// raws are the rows with figures kept as written, in row order, and
+	// rawBytes their encoding (see keepRaw); explain the rows'
+	// explanations. Both are rare.
+	raws     []rawRef
+	rawBytes byteArena
+	explain  map[int32]map[string]string
+	scratch  []byte // keepRaw's
 
 	periodID    map[string]int32 // interned periods
 	periodNames []string
 	files       []string
+	fileStart   []int32 // the first row of each file
 
 	rules  ruleTable
 	inputs []*tracked // the files read through Track
 
-	small []bool // indicators left out of the digit tests (see smallCounts)
+	small   []bool // indicators left out of the digit tests (see smallCounts)
+	integer []bool // indicators of type integer, by index
 
 	// periods are the batch's periods with what the peer comparison
 	// learnt of them (sizes, medians); tests the applicability of the
@@ -150,95 +164,151 @@ type Auditor struct {
 	done bool
 }
 
-type unitRows struct {
-	name string
-	// periods holds the unit's rows in period order (a unit has few).
-	periods []*record
-}
-
-// record is what is kept of one row: its figures, the cells that were not
-// plain numbers (encoded, see raw.go), and the outcome of its check. The
-// violations themselves are not kept: the report checks a listed row
-// again when it writes it, from the same figures, and gets the same
-// result.
-type record struct {
-	unit, period string            // shared with the unit and the period table
-	vals         []float64         // by indicator index; NaN when absent or unusable
-	raw          []byte            // the figures kept as written, or nil
-	file, line   int32             // index in Auditor.files; the row in its file
-	prev         int32             // the period id used as previous when checked; -1 for none
-	explain      map[string]string // warnings explained by 说明 columns
-	res          outcome
-}
-
-// outcome is what the summary needs of a row's check.
-type outcome struct {
-	verdict          uint8 // verdictPass, verdictWarn or verdictFail
-	listed           bool  // a violation or an evaluation error: the report lists the row
-	errors, warnings int32
-	// rules are the codes (see ruleTable) of the rules the row violates,
-	// unexplained, each once.
-	rules []uint16
-}
-
 const (
 	verdictPass uint8 = iota
 	verdictWarn
 	verdictFail
 )
 
-var verdictOf = map[string]uint8{checker.Pass: verdictPass, checker.Warn: verdictWarn, checker.Fail: verdictFail}
+func verdictOf(v string) uint8 {
+	switch v {
+	case checker.Warn:
+		return verdictWarn
+	case checker.Fail:
+		return verdictFail
+	}
+	return verdictPass
+}
 
 // maxPeriods bounds the periods of one unit, so that a hostile batch of
 // one unit in 100,000 periods cannot make every row cost a scan.
 const maxPeriods = 1000
 
-// search returns where period is or would be in the unit's periods.
-func (u *unitRows) search(period string) (int, bool) {
-	return slices.BinarySearchFunc(u.periods, period, func(r *record, p string) int { return strings.Compare(r.period, p) })
+// rowCount is the number of rows kept.
+func (a *Auditor) rowCount() int { return int(a.store.rows) }
+
+// rec is the record of row i.
+func (a *Auditor) rec(i int) *record { return a.store.rec(int32(i)) }
+
+// records yields the records in input order.
+func (a *Auditor) records() iter.Seq2[int, *record] {
+	return func(yield func(int, *record) bool) {
+		i := 0
+		for _, blk := range a.store.recs {
+			for k := range blk {
+				if i == int(a.store.rows) || !yield(i, &blk[k]) {
+					return
+				}
+				i++
+			}
+		}
+	}
 }
 
-// find returns the unit's row of a period.
-func (u *unitRows) find(period string) *record {
-	if i, ok := u.search(period); ok {
-		return u.periods[i]
+// vals are a record's figures by indicator index; NaN when absent or
+// unusable.
+func (a *Auditor) vals(r *record) []float64 { return a.store.vals(r.id) }
+
+// unitOf is the name of a record's unit.
+func (a *Auditor) unitOf(r *record) string { return a.units.name(r.unit) }
+
+// periodOf is a record's period.
+func (a *Auditor) periodOf(r *record) string { return a.periodNames[r.per] }
+
+// fileOf is the name of the file a record was read from.
+func (a *Auditor) fileOf(r *record) string {
+	i, found := slices.BinarySearch(a.fileStart, r.id)
+	if !found {
+		i--
+	}
+	// Files with no rows start where the next one does: the last of them
+	// is the record's.
+	for i+1 < len(a.fileStart) && a.fileStart[i+1] == r.id {
+		i++
+	}
+	return a.files[i]
+}
+
+// outcome is the counts and rule codes of a record's check.
+func (a *Auditor) outcome(r *record) outcome { return a.outcomes.get(r.out) }
+
+// unitCount is the number of units.
+func (a *Auditor) unitCount() int { return len(a.units.units) }
+
+// unitNamed is the unit of that name, or nil.
+func (a *Auditor) unitNamed(name string) *unitRows {
+	if u, ok := a.units.find(name, a.units.hash(name)); ok {
+		return &a.units.units[u]
 	}
 	return nil
 }
 
-// insert adds a row keeping period order.
-func (u *unitRows) insert(r *record) {
-	i, _ := u.search(r.period)
-	u.periods = slices.Insert(u.periods, i, r)
+// unitName is a unit's name.
+func (a *Auditor) unitName(u *unitRows) string { return a.units.nameOf(u) }
+
+// periodsOf appends a unit's records to buf, in period order.
+func (a *Auditor) periodsOf(u *unitRows, buf []*record) []*record {
+	start := len(buf)
+	for id := u.last; id >= 0; id = a.store.rec(id).next {
+		buf = append(buf, a.store.rec(id))
+	}
+	slices.Reverse(buf[start:])
+	return buf
 }
 
-// previous is the unit's latest row of a period before period.
-func (u *unitRows) previous(period string) *record {
-	if i, _ := u.search(period); i > 0 {
-		return u.periods[i-1]
+// find is a unit's record of a period, or nil.
+func (a *Auditor) find(u *unitRows, period string) *record {
+	p, ok := a.periodID[period]
+	if !ok {
+		return nil
+	}
+	for id := u.last; id >= 0; {
+		r := a.store.rec(id)
+		if r.per == p {
+			return r
+		}
+		id = r.next
 	}
 	return nil
 }
 
-// job is one row to check: its record, the figures kept in it as written
-// (nil when all are plain numbers) and the unit's previous row, if any.
-// A worker only reads the records, which the reading goroutine no longer
-// writes once they are sent, and writes the record's outcome.
+// previous is a unit's latest record of a period before period, or nil.
+func (a *Auditor) previous(u *unitRows, period string) *record {
+	for id := u.last; id >= 0; {
+		r := a.store.rec(id)
+		if a.periodNames[r.per] < period {
+			return r
+		}
+		id = r.next
+	}
+	return nil
+}
+
+// job is one row to check: its figures, those kept as written (nil when
+// all are plain numbers), those of the unit's previous row, if any, and
+// the record the worker writes the outcome in. A worker only reads the
+// figures, which the reading goroutine no longer writes once they are
+// sent, and writes only the record's state and out.
 type job struct {
-	rec  *record
-	raw  []any
-	prev *record
+	rec          *record
+	unit, period string
+	vals, prev   []float64
+	raw          []any
+	explain      map[string]string
 }
 
 // New starts an audit of rows of form f.
 func New(f *rules.Form, o Options) (*Auditor, error) {
 	o.defaults()
 	a := &Auditor{
-		form: f, opts: o, units: map[string]*unitRows{}, jobs: make(chan job, 4*o.Workers),
+		form: f, opts: o, units: newUnitTable(), jobs: make(chan job, 4*o.Workers),
 		periodID: map[string]int32{}, store: newStore(len(f.Indicators)),
 		problems: problems{max: o.Limits.Problems},
 	}
 	a.rules.init()
+	for _, ind := range f.Indicators {
+		a.integer = append(a.integer, ind.Type == rules.Integer)
+	}
 	if o.Per != "" {
 		ind, ok := f.Indicator(o.Per)
 		if !ok {
@@ -257,29 +327,56 @@ func (a *Auditor) work() {
 	defer a.wg.Done()
 	var c checking
 	for j := range a.jobs {
-		j.rec.res = a.check(a.values(j.rec, j.raw, j.prev), &c)
+		v := &c.vals
+		*v = checker.Values{Unit: j.unit, Period: j.period, Nums: j.vals, Raw: j.raw, Prev: j.prev, Explanations: j.explain}
+		a.check(j.rec, v, &c)
 	}
 }
 
 // checking is what one goroutine reuses from row to row.
 type checking struct {
-	codes codeArena
+	codes codeSet
+	known map[string]uint16 // the codes of the rules met so far
 	res   checker.Result
+	vals  checker.Values
 }
 
-// values is what the checker reads of a row.
-func (a *Auditor) values(r *record, raw []any, prev *record) *checker.Values {
-	v := &checker.Values{Unit: r.unit, Period: r.period, Nums: r.vals, Raw: raw, Explanations: r.explain}
+// codeOf is the code of a violated rule, from the rule table once per rule.
+func (c *checking) codeOf(t *ruleTable, v *checker.Violation) uint16 {
+	code, ok := c.known[v.Rule]
+	if !ok {
+		code = t.codeOf(v)
+		if c.known == nil {
+			c.known = map[string]uint16{}
+		}
+		c.known[v.Rule] = code
+	}
+	return code
+}
+
+// values is what the checker reads of a row checked with prev as its
+// previous row.
+func (a *Auditor) values(r, prev *record) *checker.Values {
+	v := &checker.Values{Unit: a.unitOf(r), Period: a.periodOf(r), Nums: a.vals(r), Raw: decodeRaw(a.rawOf(r), a.store.n), Explanations: a.explain[r.id]}
 	if prev != nil {
-		v.Prev = prev.vals
+		v.Prev = a.vals(prev)
 	}
 	return v
 }
 
-// check runs the checker on one row and keeps its outcome. Without
+// rawOf is the encoding of a record's figures kept as written, or nil.
+func (a *Auditor) rawOf(r *record) []byte {
+	if r.flags&flagRaw == 0 {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(a.raws, r.id, func(x rawRef, id int32) int { return cmp.Compare(x.id, id) })
+	return a.rawBytes.bytes(a.raws[i].block, a.raws[i].at)
+}
+
+// check runs the checker on one row and keeps its outcome in rec. Without
 // OnCheck, which is given the whole result, the lean check does: no
 // message, no fields, no allocation.
-func (a *Auditor) check(v *checker.Values, c *checking) outcome {
+func (a *Auditor) check(rec *record, v *checker.Values, c *checking) {
 	r := &c.res
 	if a.opts.OnCheck != nil {
 		r = a.checker.CheckValues(a.form, v, "")
@@ -289,17 +386,18 @@ func (a *Auditor) check(v *checker.Values, c *checking) outcome {
 	} else {
 		a.checker.Outcome(a.form, v, r)
 	}
-	codes := &c.codes
-	o := outcome{verdict: verdictOf[r.Verdict], listed: len(r.Violations) > 0 || len(r.EvalErrors) > 0,
-		errors: int32(r.Summary.Errors), warnings: int32(r.Summary.Warnings)}
-	codes.begin()
+	state := verdictOf(r.Verdict)
+	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 {
+		state |= stateListed
+	}
+	c.codes = c.codes[:0]
 	for i := range r.Violations {
 		if viol := &r.Violations[i]; !viol.Explained {
-			codes.addOnce(a.rules.codeOf(viol))
+			c.codes.addOnce(c.codeOf(&a.rules, viol))
 		}
 	}
-	o.rules = codes.end()
-	return o
+	rec.state = state
+	rec.out = a.outcomes.keep(r.Summary.Errors, r.Summary.Warnings, c.codes)
 }
 
 // Read reads every row of one file. Row problems are recorded and reading
@@ -337,6 +435,7 @@ func (a *Auditor) Read(file string, rr RowReader) (err error) {
 // file numbers a file for the records.
 func (a *Auditor) file(name string) int32 {
 	a.files = append(a.files, name)
+	a.fileStart = append(a.fileStart, a.store.rows)
 	return int32(len(a.files) - 1)
 }
 
@@ -361,71 +460,117 @@ func (a *Auditor) add(file int32, row Row) error {
 		a.problem(file, row, kindNoPeriod, "期间", "缺少期间,该行未检查")
 		return nil
 	}
-	u := a.units[row.Unit]
-	if u == nil {
-		u = a.store.unit(strings.Clone(row.Unit))
-		a.units[u.name] = u
-	}
-	if first := u.find(row.Period); first != nil {
-		where := fmt.Sprintf("第%d行", first.line)
-		if first.file != file {
-			where = a.files[first.file] + " " + where
+	h := a.units.hash(row.Unit)
+	ui, ok := a.units.find(row.Unit, h)
+	per := a.period(row.Period)
+	// The unit's records from its latest period down: the new row goes
+	// after those of later periods (after is the last of them, -1 for
+	// none) and before those of earlier ones (before is the first).
+	after, before, n := int32(-1), int32(-1), 0
+	if ok {
+		head := a.store.rec(a.units.units[ui].last)
+		n = int(head.periods)
+		before = head.id
+		for before >= 0 {
+			r := a.store.rec(before)
+			if r.per == per {
+				where := fmt.Sprintf("第%d行", r.line)
+				if r.id < a.fileStart[file] {
+					where = a.fileOf(r) + " " + where
+				}
+				a.problem(file, row, kindDuplicate, "", "单位「%s」期间 %s 重复出现(首次在%s),该行未检查", row.Unit, row.Period, where)
+				return nil
+			}
+			if a.periodNames[r.per] < row.Period {
+				break
+			}
+			after, before = before, r.next
 		}
-		a.problem(file, row, kindDuplicate, "", "单位「%s」期间 %s 重复出现(首次在%s),该行未检查", row.Unit, row.Period, where)
-		return nil
+		if n >= maxPeriods {
+			a.problem(file, row, kindManyPeriods, "期间", "单位「%s」的期间超过%d个,该行未检查", row.Unit, maxPeriods)
+			return nil
+		}
 	}
-	if len(u.periods) >= maxPeriods {
-		a.problem(file, row, kindManyPeriods, "期间", "单位「%s」的期间超过%d个,该行未检查", row.Unit, maxPeriods)
-		return nil
-	}
-	if err := a.opts.Limits.admit(len(a.recs)+1, len(a.form.Indicators)); err != nil {
+	if err := a.opts.Limits.admit(a.rowCount()+1, len(a.form.Indicators)); err != nil {
 		return err
 	}
-	rec := a.store.record()
-	rec.file, rec.line, rec.unit, rec.period, rec.prev = file, int32(row.Line), u.name, a.period(row.Period), -1
-	for id, text := range row.Explanations {
-		if rec.explain == nil {
-			rec.explain = make(map[string]string, len(row.Explanations))
+	if !ok {
+		var err error
+		if ui, err = a.units.add(row.Unit, h); err != nil {
+			return err
 		}
-		rec.explain[id] = strings.Clone(text)
 	}
-	raw := a.read(rec, row)
-	prev := u.previous(row.Period)
-	if prev != nil {
-		rec.prev = a.periodID[prev.period]
+	u := &a.units.units[ui]
+	rec, vals := a.store.add()
+	rec.unit, rec.per, rec.line, rec.next = ui, per, int32(row.Line), before
+	raw := a.read(rec, vals, &row)
+	var explain map[string]string
+	if len(row.Explanations) > 0 {
+		explain = make(map[string]string, len(row.Explanations))
+		for id, text := range row.Explanations {
+			explain[id] = strings.Clone(text)
+		}
+		if a.explain == nil {
+			a.explain = map[int32]map[string]string{}
+		}
+		a.explain[rec.id] = explain
+		rec.flags |= flagExplain
 	}
-	u.insert(rec)
-	a.recs = append(a.recs, rec)
-	a.jobs <- job{rec: rec, raw: raw, prev: prev}
+	if after < 0 {
+		rec.periods = uint16(n + 1)
+		u.last = rec.id
+	} else {
+		// A later period was read first: it was checked with the wrong
+		// previous row, and is checked again by Finish.
+		r := a.store.rec(after)
+		r.next = rec.id
+		r.flags |= flagStale
+		a.store.rec(u.last).periods++
+	}
+	var prev []float64
+	if before >= 0 {
+		prev = a.store.vals(before)
+	}
+	a.jobs <- job{rec: rec, unit: a.units.name(ui), period: a.periodNames[per], vals: vals, prev: prev, raw: raw, explain: explain}
 	return nil
 }
 
-// period returns the interned copy of a period, so that records share it
-// and do not keep the input line alive.
-func (a *Auditor) period(p string) string {
+// period returns the number of a period, interning it, so that records
+// share it and do not keep the input line alive.
+func (a *Auditor) period(p string) int32 {
+	if n := len(a.periodNames); n > 0 && a.periodNames[n-1] == p {
+		return int32(n - 1) // rows mostly come period by period
+	}
 	if id, ok := a.periodID[p]; ok {
-		return a.periodNames[id]
+		return id
 	}
 	p = strings.Clone(p)
-	a.periodID[p] = int32(len(a.periodNames))
+	id := int32(len(a.periodNames))
+	a.periodID[p] = id
 	a.periodNames = append(a.periodNames, p)
-	return p
+	return id
 }
 
-// read fills rec.vals (and rec.raw) from a row and returns the figures
-// the checker must read as written, or nil when every figure is a plain
-// number: those are all a spreadsheet row usually holds, and they are
-// passed on as numbers (as a JSON client sends them).
-func (a *Auditor) read(rec *record, row Row) []any {
-	rec.vals = a.store.vector()
+// read fills a row's figures vals, NaN where absent or unusable (and
+// keeps those written otherwise than as plain numbers) and returns the
+// figures the checker must read as written, or nil when every figure is a
+// plain number: those are all a spreadsheet row usually holds, and they
+// are passed on as numbers (as a JSON client sends them).
+func (a *Auditor) read(rec *record, vals []float64, row *Row) []any {
 	var raw []any
 	keep := func(i int, v any) {
 		if raw == nil {
-			raw = make([]any, len(rec.vals))
+			raw = make([]any, len(vals))
 		}
 		raw[i] = v
 	}
+	if len(row.Cells) < len(vals) {
+		for i := range vals {
+			vals[i] = math.NaN()
+		}
+	}
 	for i, s := range row.Cells {
+		vals[i] = math.NaN()
 		if s == "" {
 			continue
 		}
@@ -433,10 +578,10 @@ func (a *Auditor) read(rec *record, row Row) []any {
 		switch {
 		case !ok:
 			keep(i, strings.Clone(s)) // the cell, not the line it was cut from
-		case a.form.Indicators[i].Type == rules.Integer && x != math.Trunc(x):
+		case a.integer[i] && x != math.Trunc(x):
 			keep(i, x)
 		default:
-			rec.vals[i] = x
+			vals[i] = x
 		}
 	}
 	for i, v := range row.Values {
@@ -449,11 +594,14 @@ func (a *Auditor) read(rec *record, row Row) []any {
 			continue
 		}
 		if x, err := checker.NormalizeFor(v, a.form.Indicators[i]); err == nil {
-			rec.vals[i] = x
+			vals[i] = x
 		}
 	}
 	if raw != nil {
-		rec.raw = a.store.keepRaw(raw)
+		a.scratch = keepRaw(a.scratch[:0], raw)
+		block, at := a.rawBytes.addBytes(a.scratch)
+		a.raws = append(a.raws, rawRef{id: rec.id, block: block, at: at})
+		rec.flags |= flagRaw
 	}
 	return raw
 }
@@ -467,29 +615,31 @@ func (a *Auditor) Finish() *Report {
 		close(a.jobs)
 		a.wg.Wait()
 		var c checking
-		for _, rec := range a.recs {
-			p := a.units[rec.unit].previous(rec.period)
-			if p == nil || a.periodID[p.period] == rec.prev {
-				continue
+		for _, rec := range a.records() {
+			if rec.flags&flagStale != 0 {
+				a.check(rec, a.values(rec, a.prevOf(rec)), &c)
 			}
-			rec.prev = a.periodID[p.period]
-			rec.res = a.check(a.values(rec, decodeRaw(rec.raw, len(rec.vals)), p), &c)
 		}
 	}
 	return a.report()
 }
 
+// prevOf is the record a record is checked with as its previous row, once
+// every row is read: its unit's record of the period before, or nil.
+func (a *Auditor) prevOf(r *record) *record {
+	if r.next < 0 {
+		return nil
+	}
+	return a.store.rec(r.next)
+}
+
 // render checks a kept row again, as it was last checked, for the report.
 func (a *Auditor) render(rec *record) (RowReport, *checker.Values) {
-	var prev *record
-	if rec.prev >= 0 {
-		prev = a.units[rec.unit].previous(rec.period)
-	}
-	v := a.values(rec, decodeRaw(rec.raw, len(rec.vals)), prev)
+	v := a.values(rec, a.prevOf(rec))
 	r := a.checker.CheckValues(a.form, v, "")
-	rr := RowReport{File: a.files[rec.file], Row: int(rec.line), Unit: rec.unit, Period: rec.period, Verdict: r.Verdict,
+	rr := RowReport{File: a.fileOf(rec), Row: int(rec.line), Unit: v.Unit, Period: v.Period, Verdict: r.Verdict,
 		Summary: r.Summary, Violations: r.Violations, EvalErrors: r.EvalErrors}
-	if rec.res.listed || a.opts.OnCheck != nil {
+	if rec.listed() || a.opts.OnCheck != nil {
 		rr.CheckID = checker.CheckID(a.form, v.Digest(a.form))
 	}
 	return rr, v
@@ -500,18 +650,21 @@ func (a *Auditor) Form() *rules.Form { return a.form }
 
 // plainNumber parses s when it is only ASCII digits with at most one dot
 // and an optional leading minus: the strings whose meaning does not depend
-// on the checker's normalisation. Whole numbers of up to 15 digits, what
-// most cells hold, are read without strconv: they are exact in a float64.
+// on the checker's normalisation. Numbers of up to 15 digits, what most
+// cells hold, are read without strconv: the digits are exact in a
+// float64, and so is a power of ten up to 1e15, so one division is
+// correctly rounded and gives the float64 strconv would.
 func plainNumber(s string) (float64, bool) {
 	if s == "" || len(s) > 24 {
 		return 0, false
 	}
-	digits, dots := 0, 0
+	digits, dots, frac := 0, 0, 0
 	var n int64
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
 			digits++
+			frac += dots
 			n = n*10 + int64(c-'0')
 		case c == '.':
 			dots++
@@ -523,12 +676,15 @@ func plainNumber(s string) (float64, bool) {
 	if digits == 0 || dots > 1 || s[len(s)-1] == '.' {
 		return 0, false // "12." is for checker.Normalize to reject
 	}
-	if dots == 0 && digits <= 15 {
+	if digits <= 15 {
+		x := float64(n) / pow10[frac]
 		if s[0] == '-' {
-			return -float64(n), true
+			return -x, true
 		}
-		return float64(n), true
+		return x, true
 	}
 	x, err := strconv.ParseFloat(s, 64)
 	return x, err == nil && math.Abs(x) < checker.MaxExact // beyond: inexact, Normalize says so
 }
+
+var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}

@@ -117,7 +117,8 @@ func TestManyPeriods(t *testing.T) {
 // FuzzPlainNumber: a cell plainNumber reads is a number the checker reads
 // the same, to the bit; the audit passes such cells on as numbers.
 func FuzzPlainNumber(f *testing.F) {
-	for _, s := range []string{"0", "12", "-7", "3.25", "-0", "999999999999999", "1234567890123456789", "1.", ".5", "1e5", "1,200", "--1", ""} {
+	for _, s := range []string{"0", "12", "-7", "3.25", "-0", "999999999999999", "1234567890123456789", "1.", ".5", "1e5", "1,200", "--1", "",
+		"0.1", "91.8", "-0.0", "123456789012.345", "0.000000000000001", "1.00000000000001", "-.5", "99999999999999.9"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -194,17 +194,17 @@ type cellKeyOld struct {
 
 func (l *caseLookupOld) cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string) {
 	value, median, expected, prev = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	u := l.a.units[unit]
+	u := l.a.unitNamed(unit)
 	if u == nil {
 		return
 	}
-	r := u.find(period)
+	r := l.a.find(u, period)
 	if r == nil {
 		return
 	}
-	value = r.vals[ind]
-	if p := u.previous(period); p != nil {
-		prev, prevPeriod = p.vals[ind], p.period
+	value = l.a.vals(r)[ind]
+	if p := l.a.previous(u, period); p != nil {
+		prev, prevPeriod = l.a.vals(p)[ind], l.a.periodOf(p)
 	}
 	// The peers' median and the unit's size, as the peer comparison had
 	// them; a median it did not compute is computed here.
@@ -260,10 +260,11 @@ func (l *caseLookupOld) cell(unit, period string, ind int) (value, median, expec
 }
 
 func (l *caseLookupOld) rowCounts(unit string) (errors, warnings int) {
-	if u := l.a.units[unit]; u != nil {
-		for _, r := range u.periods {
-			errors += int(r.res.errors)
-			warnings += int(r.res.warnings)
+	if u := l.a.unitNamed(unit); u != nil {
+		for _, r := range l.a.periodsOf(u, nil) {
+			o := l.a.outcome(r)
+			errors += int(o.errors)
+			warnings += int(o.warnings)
 		}
 	}
 	return
@@ -293,9 +294,9 @@ func TestCasesAsBefore(t *testing.T) {
 			}
 			a, rep := runAudit(t, g.f, b.csvBytes(g.f), FormatCSV, c.opts)
 			a.findings() // the periods as the peer comparison left them, which the report let go
-			tested := len(a.units)
+			tested := a.unitCount()
 			for u := range a.totals() {
-				if a.units[u] != nil {
+				if a.unitNamed(u) != nil {
 					tested--
 				}
 			}
@@ -315,7 +316,8 @@ func TestCasesAsBefore(t *testing.T) {
 			// Every cell, whether a case shows it or not.
 			l := newCaseLookup(a)
 			same := func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) }
-			for name := range a.units {
+			for ui := range a.units.units {
+				name := a.unitName(&a.units.units[ui])
 				for _, g := range a.periods {
 					for ind := range a.form.Indicators {
 						v, m, e, p, pp := l.cell(name, g.period, ind)

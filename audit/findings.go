@@ -165,15 +165,15 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 	var counts []*count
 	each := func(visit func(c *count, r *record, total bool)) {
 		var c *count
-		for _, r := range a.recs {
-			if c == nil || c.g.period != r.period {
-				if c = at[r.period]; c == nil {
-					c = &count{g: &periodRows{period: r.period}}
-					at[r.period] = c
+		for _, r := range a.records() {
+			if c == nil || c.g.period != a.periodOf(r) {
+				if c = at[a.periodOf(r)]; c == nil {
+					c = &count{g: &periodRows{period: a.periodOf(r)}}
+					at[a.periodOf(r)] = c
 					counts = append(counts, c)
 				}
 			}
-			visit(c, r, len(totals) > 0 && totals[r.unit])
+			visit(c, r, len(totals) > 0 && totals[a.unitOf(r)])
 		}
 	}
 	each(func(c *count, _ *record, total bool) {
@@ -194,7 +194,7 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 			g.recs = append(g.recs, r)
 		}
 		if !total {
-			g.peers, g.vecs = append(g.peers, r), append(g.vecs, r.vals)
+			g.peers, g.vecs = append(g.peers, r), append(g.vecs, a.vals(r))
 		}
 	})
 	out := make([]*periodRows, len(counts))
@@ -211,10 +211,10 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 // inputUnits lists the units in the input order of their earliest
 // period's record, which is close to the order of their records in memory.
 func (a *Auditor) inputUnits() []*unitRows {
-	us := make([]*unitRows, 0, len(a.units))
-	for _, r := range a.recs {
-		if u := a.units[r.unit]; u.periods[0] == r {
-			us = append(us, u)
+	us := make([]*unitRows, 0, a.unitCount())
+	for _, r := range a.records() {
+		if r.next < 0 { // the unit's earliest period
+			us = append(us, &a.units.units[r.unit])
 		}
 	}
 	return us
@@ -288,8 +288,12 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 			for i := range g.medians {
 				g.medians[i] = math.NaN()
 			}
-			for lo := 0; lo < len(inds); lo += outlierBlock {
-				block := inds[lo:min(lo+outlierBlock, len(inds))]
+			// Blocks of at most outlierBlock indicators, and at least two
+			// per worker, so that a form of few indicators keeps every
+			// worker busy.
+			per := min(outlierBlock, max(1, (len(inds)+2*a.opts.Workers-1)/(2*a.opts.Workers)))
+			for lo := 0; lo < len(inds); lo += per {
+				block := inds[lo:min(lo+per, len(inds))]
 				add(func() [][]Finding { return a.outliers(g, block, len(inds)*len(groups), &scratch) })
 			}
 		}
@@ -492,14 +496,14 @@ func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 			if b.Columns[ind.Index] == nil {
 				col := make([]float64, len(recs))
 				for i, rec := range recs {
-					col[i] = rec.vals[ind.Index]
+					col[i] = a.vals(rec)[ind.Index]
 				}
 				b.Columns[ind.Index] = col
 			}
 		}
 	}
 	for i, rec := range recs {
-		b.Units[i] = rec.unit
+		b.Units[i] = a.unitOf(rec)
 	}
 	var out []Finding
 	for _, o := range a.form.EvalBatch(b) {
@@ -526,8 +530,8 @@ func batchError(r *rules.Rule, period string, err error) Finding {
 
 // unitRecord is the record of a unit in a period, or nil.
 func (a *Auditor) unitRecord(unit, period string) *record {
-	if u := a.units[unit]; u != nil {
-		return u.find(period)
+	if u := a.unitNamed(unit); u != nil {
+		return a.find(u, period)
 	}
 	return nil
 }
@@ -556,14 +560,14 @@ func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
 		counts := make([]int, len(h.Indicators))
 		for _, r := range parts {
 			for j, ind := range h.Indicators {
-				if x := r.vals[ind.Index]; !math.IsNaN(x) {
+				if x := a.vals(r)[ind.Index]; !math.IsNaN(x) {
 					sums[j] += x
 					counts[j]++
 				}
 			}
 		}
 		for j, ind := range h.Indicators {
-			t := total.vals[ind.Index]
+			t := a.vals(total)[ind.Index]
 			if math.IsNaN(t) {
 				continue
 			}
@@ -590,19 +594,21 @@ func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
 
 func (a *Auditor) jumps(units []*unitRows) [][]Finding {
 	var l findingList
+	var periods []*record
 	for _, u := range units {
-		for i := 1; i < len(u.periods); i++ {
-			prev, cur := u.periods[i-1], u.periods[i]
+		periods = a.periodsOf(u, periods[:0])
+		for i := 1; i < len(periods); i++ {
+			prev, cur := periods[i-1], periods[i]
 			for _, j := range a.form.Jumps {
 				for _, ind := range j.Indicators {
-					x0, x1 := prev.vals[ind.Index], cur.vals[ind.Index]
+					x0, x1 := a.vals(prev)[ind.Index], a.vals(cur)[ind.Index]
 					if math.IsNaN(x0) || math.IsNaN(x1) || max(math.Abs(x0), math.Abs(x1)) < j.MinValue {
 						continue
 					}
 					var f Finding
 					d := x1 - x0
 					// The reasons start alike: 「name」由period的…
-					t := append(append(append(append(append(l.text.buf, "「"...), ind.Name...), "」由"...), prev.period...), "的"...)
+					t := append(append(append(append(append(l.text.buf, "「"...), ind.Name...), "」由"...), a.periodOf(prev)...), "的"...)
 					switch {
 					case j.MaxPoints > 0 && math.Abs(d) > j.MaxPoints:
 						f.Statistic, f.Value, f.Threshold = "变化量", d, j.MaxPoints
@@ -625,7 +631,7 @@ func (a *Auditor) jumps(units []*unitRows) [][]Finding {
 					if math.IsInf(f.Value, 0) {
 						f.Value = 0 // JSON has no infinity; the reason says it
 					}
-					f.Kind, f.Check, f.Severity, f.Unit, f.Period = KindJump, j.ID, j.Severity.String(), u.name, cur.period
+					f.Kind, f.Check, f.Severity, f.Unit, f.Period = KindJump, j.ID, j.Severity.String(), a.unitName(u), a.periodOf(cur)
 					f.Indicator, f.Name, f.Values = ind.ID, ind.Name, l.values(x0, x1)
 					l.add(f, t)
 				}
@@ -787,13 +793,13 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 				continue
 			}
 			r := recs[k]
-			v := r.vals[ind.Index]
+			v := a.vals(r)[ind.Index]
 			vals := l.values(v)
 			if a.per != nil {
 				vals = l.values(v, x)
 			}
 			l.addOutlier(Finding{
-				Kind: KindOutlier, Severity: "warning", Unit: r.unit, Period: period, Indicator: ind.ID, Name: ind.Name,
+				Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(r), Period: period, Indicator: ind.ID, Name: ind.Name,
 				Values: vals, Statistic: "修正z分数", Value: math.Round(s*100) / 100, Threshold: round(crit, 2),
 				P: min(1, anomaly.NormalTwoSided(s)*float64(cells)), outlier: outlierReason{why: why},
 			})
@@ -847,7 +853,7 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 		size := math.Exp(sz.scale[k])
 		expected := med * size
 		l.addOutlier(Finding{
-			Kind: KindOutlier, Severity: "warning", Unit: recs[k].unit, Period: period, Indicator: ind.ID, Name: ind.Name,
+			Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(recs[k]), Period: period, Indicator: ind.ID, Name: ind.Name,
 			Values: l.values(col[k], round(expected, 1)), Statistic: "按规模校正的稳健z分数", Value: math.Round(s*100) / 100,
 			Threshold: threshold, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
 			outlier: outlierReason{why: why, size: round(size, 2), expected: math.Round(expected)},
@@ -934,11 +940,11 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 			continue
 		}
 		first, second := recs[p.A], recs[p.B]
-		if second.unit < first.unit {
+		if a.unitOf(second) < a.unitOf(first) {
 			first, second = second, first
 		}
-		t := append(append(append(l.text.buf, "「"...), second.unit...), "」与「"...)
-		t = append(append(append(append(t, first.unit...), "」"...), period...), "期"...)
+		t := append(append(append(l.text.buf, "「"...), a.unitOf(second)...), "」与「"...)
+		t = append(append(append(append(t, a.unitOf(first)...), "」"...), period...), "期"...)
 		t = append(appendInt(t, len(chances)), "项指标数值相同("...)
 		if differ > 0 {
 			t = append(appendInt(append(t, "仅"...), differ), "项不同"...)
@@ -948,7 +954,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		t = appendPow10(append(t, "),按各指标在同期各单位中的分布,诚实填报偶然如此相同的概率约为"...), lp)
 		t = append(appendPow10(append(t, ",低于全批配对的检验水平"...), logLevel), ",疑似照抄"...)
 		l.add(Finding{
-			Kind: KindDuplicate, Severity: "warning", Unit: second.unit, Peer: first.unit, Period: period,
+			Kind: KindDuplicate, Severity: "warning", Unit: a.unitOf(second), Peer: a.unitOf(first), Period: period,
 			Values: l.values(float64(len(chances)), float64(differ)), Statistic: "偶然相同概率的常用对数",
 			Value: round(lp, 2), Threshold: round(logLevel, 2), P: min(1, math.Pow(10, lp)*float64(pairsPerUnit)),
 		}, t)
@@ -962,20 +968,21 @@ type sharedValue struct {
 	units int
 }
 
-// unitValues appends to vals a unit's figures over all its periods for the
-// digit tests, those of the indicators digitInds. A figure reported
-// unchanged in several periods counts once: it is one observation, and
-// counting it twice would inflate the statistics.
-func unitValues(vals []float64, u *unitRows, digitInds []int) []float64 {
-	for k, r := range u.periods {
+// unitValues appends to vals a unit's figures over all its periods (its
+// records, in period order) for the digit tests, those of the indicators
+// digitInds. A figure reported unchanged in several periods counts once:
+// it is one observation, and counting it twice would inflate the
+// statistics.
+func (a *Auditor) unitValues(vals []float64, periods []*record, digitInds []int) []float64 {
+	for k, r := range periods {
 	next:
 		for _, i := range digitInds {
-			x := r.vals[i]
+			x := a.vals(r)[i]
 			if math.IsNaN(x) {
 				continue
 			}
-			for _, earlier := range u.periods[:k] {
-				if earlier.vals[i] == x {
+			for _, earlier := range periods[:k] {
+				if a.vals(earlier)[i] == x {
 					continue next
 				}
 			}
@@ -987,8 +994,8 @@ func unitValues(vals []float64, u *unitRows, digitInds []int) []float64 {
 
 // unitDigitCounts appends a unit's figures for the digit tests to vals
 // (see unitValues) and counts their leading digits.
-func unitDigitCounts(vals []float64, u *unitRows, inds []int) ([]float64, anomaly.DigitCounts) {
-	vals = unitValues(vals, u, inds)
+func (a *Auditor) unitDigitCounts(vals []float64, periods []*record, inds []int) ([]float64, anomaly.DigitCounts) {
+	vals = a.unitValues(vals, periods, inds)
 	var c anomaly.DigitCounts
 	for _, v := range vals {
 		c.Add(v)
@@ -1054,8 +1061,8 @@ func round(x float64, digits int) float64 {
 func (a *Auditor) smallCounts() []bool {
 	n := make([]int, len(a.form.Indicators))
 	below := make([]int, len(a.form.Indicators))
-	for _, r := range a.recs {
-		for i, x := range r.vals[:len(n)] {
+	for _, r := range a.records() {
+		for i, x := range a.vals(r)[:len(n)] {
 			if !math.IsNaN(x) {
 				n[i]++
 				if math.Abs(x) < 10 {
@@ -1083,13 +1090,13 @@ const benfordSample = 1024
 // indicators tested and left out.
 func (a *Auditor) benford(inds []int) (out [][]Finding, results []anomaly.BenfordResult, tested, narrow int) {
 	// The spread of each indicator, from evenly spaced records.
-	step := max(1, len(a.recs)/benfordSample)
+	step := max(1, a.rowCount()/benfordSample)
 	var wide []int
 	var xs, buf []float64
 	for _, i := range inds {
 		xs = xs[:0]
-		for k := 0; k < len(a.recs); k += step {
-			if x := a.recs[k].vals[i]; math.Abs(x) >= 10 {
+		for k := 0; k < a.rowCount(); k += step {
+			if x := a.vals(a.rec(k))[i]; math.Abs(x) >= 10 {
 				xs = append(xs, x)
 			}
 		}
@@ -1098,9 +1105,9 @@ func (a *Auditor) benford(inds []int) (out [][]Finding, results []anomaly.Benfor
 		}
 	}
 	var all anomaly.DigitCounts
-	for _, r := range a.recs {
+	for _, r := range a.records() {
 		for _, i := range wide {
-			if x := r.vals[i]; !math.IsNaN(x) {
+			if x := a.vals(r)[i]; !math.IsNaN(x) {
 				all.Add(x)
 			}
 		}
@@ -1139,15 +1146,15 @@ func (a *Auditor) zeroTails(totals map[string]bool) []*anomaly.ZeroTails {
 			zt[i] = new(anomaly.ZeroTails)
 		}
 	}
-	for _, r := range a.recs {
-		if totals[r.unit] {
+	for _, r := range a.records() {
+		if totals[a.unitOf(r)] {
 			continue
 		}
 		for i, z := range zt {
 			if z == nil {
 				continue
 			}
-			if t, d := anomaly.TrailingZeros(r.vals[i]); d > 0 {
+			if t, d := anomaly.TrailingZeros(a.vals(r)[i]); d > 0 {
 				z.Add(t)
 			}
 		}
@@ -1166,22 +1173,23 @@ func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScra
 		own = append(own, anomaly.ZeroTails{})
 	}
 	sc.own, sc.figs = own, sc.figs[:0]
+	sc.periods = a.periodsOf(u, sc.periods[:0])
 	// One pass over the unit's figures: its own tails (which the
 	// baseline leaves out) and the figures scored.
-	for k, r := range u.periods {
+	for k, r := range sc.periods {
 	next:
 		for i, z := range base {
 			if z == nil {
 				continue
 			}
-			x := r.vals[i]
+			x := a.vals(r)[i]
 			t, d := anomaly.TrailingZeros(x)
 			if d == 0 {
 				continue
 			}
 			own[i].Add(t)
-			for _, earlier := range u.periods[:k] {
-				if earlier.vals[i] == x {
+			for _, earlier := range sc.periods[:k] {
+				if a.vals(earlier)[i] == x {
 					continue next
 				}
 			}
@@ -1234,13 +1242,15 @@ const dispersionSample = 2000
 func (a *Auditor) digitDispersion(units []*unitRows, inds []int, totals map[string]bool) [2]float64 {
 	step := max(1, len(units)/dispersionSample)
 	var chi1, chi2, vals []float64
+	var periods []*record
 	for k := 0; k < len(units); k += step {
 		u := units[k]
-		if totals[u.name] {
+		if totals[a.unitName(u)] {
 			continue
 		}
 		var c anomaly.DigitCounts
-		vals, c = unitDigitCounts(vals[:0], u, inds)
+		periods = a.periodsOf(u, periods[:0])
+		vals, c = a.unitDigitCounts(vals[:0], periods, inds)
 		if c.N >= a.opts.MinUnitBenford {
 			chi1 = append(chi1, c.Test(1, a.opts.MinUnitBenford).ChiSquare)
 			chi2 = append(chi2, c.Test(2, 1).ChiSquare)
@@ -1262,11 +1272,12 @@ type unitStats struct {
 
 // roundScratch is the memory of the rounding tests of a chunk of units.
 type roundScratch struct {
-	own   []anomaly.ZeroTails
-	figs  []scoredFigure
-	t, d  []int
-	tails [][]float64
-	flat  []float64
+	periods []*record
+	own     []anomaly.ZeroTails
+	figs    []scoredFigure
+	t, d    []int
+	tails   [][]float64
+	flat    []float64
 }
 
 // unitAlpha is the level of the per-unit digit tests: UnitAlpha, or Alpha
@@ -1276,9 +1287,9 @@ type roundScratch struct {
 // everything), so its ~100 leading digits stray from Benford's law more
 // often than the test's level says.
 func (a *Auditor) unitAlpha(totals map[string]bool) float64 {
-	n := len(a.units)
+	n := a.unitCount()
 	for t := range totals {
-		if a.units[t] != nil {
+		if a.unitNamed(t) != nil {
 			n--
 		}
 	}
@@ -1293,12 +1304,15 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 	var l findingList
 	var vals, buf []float64
 	var rsc roundScratch
+	var periods []*record
 	for _, u := range units {
-		if totals[u.name] {
+		name := a.unitName(u)
+		if totals[name] {
 			continue
 		}
 		var c anomaly.DigitCounts
-		vals, c = unitDigitCounts(vals[:0], u, inds)
+		periods = a.periodsOf(u, periods[:0])
+		vals, c = a.unitDigitCounts(vals[:0], periods, inds)
 		if c.N < a.opts.MinUnitBenford {
 			st.benfordFew.Add(1)
 		} else {
@@ -1312,10 +1326,10 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 			fails1, fails2 = false, false
 		}
 		if fails1 {
-			benfordFinding(&l, KindBenford1, u.name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0])
+			benfordFinding(&l, KindBenford1, name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0])
 		}
 		if fails2 {
-			benfordFinding(&l, KindBenford2, u.name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1])
+			benfordFinding(&l, KindBenford2, name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1])
 		}
 		rr := a.rounding(u, base, &rsc)
 		if rr.N < minRounding {
@@ -1326,13 +1340,13 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		if rr.P >= alpha {
 			continue
 		}
-		t := append(append(append(l.text.buf, "「"...), u.name...), "」"...)
+		t := append(append(append(l.text.buf, "「"...), name...), "」"...)
 		t = appendInt(append(appendInt(t, rr.N), "个不小于10的整数共有"...), rr.Zeros)
 		t = appendFV(append(t, "个结尾的0,诚实填报预期约"...), round(rr.Expected, 1))
 		t = appendG2(append(t, "个(按位数及全批其他单位同一指标的情况);偶然如此的概率不超过"...), rr.P)
 		t = append(appendG2(append(t, ",低于"...), alpha), ",疑似按整数估填"...)
 		l.add(Finding{
-			Kind: KindLastDigit, Severity: "warning", Unit: u.name, Values: l.values(float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)),
+			Kind: KindLastDigit, Severity: "warning", Unit: name, Values: l.values(float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)),
 			Statistic: "凑整检验p值(上界)", Value: rr.P, Threshold: alpha, P: rr.P,
 		}, t)
 	}

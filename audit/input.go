@@ -349,7 +349,7 @@ func (c *columns) row(line int, cells []string) (Row, []Problem) {
 		case i == c.per:
 			r.Period = strings.TrimSpace(cell)
 		case c.ind[i] != nil:
-			if strings.TrimSpace(cell) != "" {
+			if !isBlank(cell) {
 				r.Cells[c.ind[i].Index] = cell
 			}
 		}
@@ -368,7 +368,7 @@ func colName(i int) string {
 
 type csvReader struct {
 	cols *columns
-	r    *csv.Reader
+	r    *csvRecords
 }
 
 func newCSVReader(f *rules.Form, r io.Reader, encoding string, lim Limits) (*csvReader, error) {
@@ -376,13 +376,122 @@ func newCSVReader(f *rules.Form, r io.Reader, encoding string, lim Limits) (*csv
 	if err != nil {
 		return nil, err
 	}
-	// encoding/csv holds a whole record, and a slice entry per field: the
-	// lines are bounded before it sees them.
-	cr := csv.NewReader(&lineLimiter{r: text, max: lim.LineBytes})
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	return &csvReader{cols: newColumns(f, lim), r: cr}, nil
+	// A record is held whole, and a slice entry per field: the lines are
+	// bounded before they are read.
+	return &csvReader{cols: newColumns(f, lim), r: newCSVRecords(&lineLimiter{r: text, max: lim.LineBytes})}, nil
+}
+
+// csvRecords reads CSV records as encoding/csv does with LazyQuotes and
+// any number of fields per record, faster: a line with no quote, what
+// nearly every line of a batch is, is split at its commas here; a record
+// with a quote is read by an encoding/csv.Reader fed the lines of that
+// record only.
+type csvRecords struct {
+	br     *bufio.Reader
+	line   int      // the lines read
+	long   []byte   // a line longer than br's buffer
+	fields []string // the last record, reused
+	quoted *csv.Reader
+	feed   csvFeed
+}
+
+func newCSVRecords(r io.Reader) *csvRecords {
+	c := &csvRecords{br: bufio.NewReaderSize(r, 64<<10)}
+	c.feed.c = c
+	c.quoted = csv.NewReader(&c.feed)
+	c.quoted.FieldsPerRecord = -1
+	c.quoted.LazyQuotes = true
+	c.quoted.ReuseRecord = true
+	return c
+}
+
+// readLine reads a line as read, its newline included; valid until the
+// next call. io.EOF comes with no bytes.
+func (c *csvRecords) readLine() ([]byte, error) {
+	line, err := c.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		c.long = append(c.long[:0], line...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			line, err = c.br.ReadSlice('\n')
+			c.long = append(c.long, line...)
+		}
+		line = c.long
+	}
+	if len(line) == 0 {
+		if err == nil {
+			err = io.EOF
+		}
+		return nil, err
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil // the last line, without a newline
+	}
+	c.line++
+	return line, err
+}
+
+// Read returns the next record, which is valid until the next call, and
+// the line it starts on.
+func (c *csvRecords) Read() ([]string, int, error) {
+	for {
+		raw, err := c.readLine()
+		if err != nil {
+			return nil, 0, err
+		}
+		if bytes.IndexByte(raw, '"') >= 0 {
+			line := c.line
+			c.feed.pending = raw
+			rec, err := c.quoted.Read()
+			var pe *csv.ParseError
+			if errors.As(err, &pe) { // its lines are counted from the first line fed
+				pe.Line += line - pe.StartLine
+				pe.StartLine = line
+			}
+			return rec, line, err
+		}
+		// As encoding/csv does: \r\n is a newline, a \r before the end of
+		// the file is dropped, an empty line is skipped.
+		b := bytes.TrimSuffix(raw, []byte("\n"))
+		if len(b) < len(raw) {
+			b = bytes.TrimSuffix(b, []byte("\r"))
+		} else {
+			b = bytes.TrimSuffix(b, []byte("\r")) // the last line
+		}
+		if len(b) == 0 {
+			continue
+		}
+		text := string(b)
+		c.fields = c.fields[:0]
+		start := 0
+		for i := 0; i < len(text); i++ { // cells are short: a loop beats IndexByte
+			if text[i] == ',' {
+				c.fields = append(c.fields, text[start:i])
+				start = i + 1
+			}
+		}
+		c.fields = append(c.fields, text[start:])
+		return c.fields, c.line, nil
+	}
+}
+
+// csvFeed gives encoding/csv the lines of one record: the first one,
+// pending, then the next lines of the file as it asks for them.
+type csvFeed struct {
+	c       *csvRecords
+	pending []byte
+}
+
+func (f *csvFeed) Read(p []byte) (int, error) {
+	if len(f.pending) == 0 {
+		line, err := f.c.readLine()
+		if err != nil {
+			return 0, err
+		}
+		f.pending = line
+	}
+	n := copy(p, f.pending)
+	f.pending = f.pending[n:]
+	return n, nil
 }
 
 // lineLimiter fails a read that would make a line (the bytes between two
@@ -395,14 +504,19 @@ type lineLimiter struct {
 
 func (l *lineLimiter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for _, b := range p[:n] {
-		if b == '\n' {
-			l.run = 0
-			continue
+	for b := p[:n]; len(b) > 0; {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			i = len(b)
 		}
-		if l.run++; l.run > l.max {
+		if l.run += i; l.run > l.max {
 			return 0, &LimitError{Limit: "line_bytes", Max: int64(l.max)}
 		}
+		if i < len(b) {
+			l.run = 0
+			i++
+		}
+		b = b[i:]
 	}
 	return n, err
 }
@@ -410,7 +524,7 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 func (c *csvReader) Next() (Row, []Problem, error) {
 	var first []Problem
 	if c.cols.ind == nil {
-		rec, err := c.r.Read()
+		rec, _, err := c.r.Read()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return Row{}, nil, fmt.Errorf("%w: the file is empty", ErrFormat)
@@ -427,7 +541,7 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 		first = probs
 	}
 	for {
-		rec, err := c.r.Read()
+		rec, line, err := c.r.Read()
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -442,7 +556,6 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 			// timeout, a cut connection), which is not the file's fault.
 			return Row{}, first, err
 		}
-		line, _ := c.r.FieldPos(0)
 		if blank(rec) {
 			continue
 		}
@@ -451,9 +564,22 @@ func (c *csvReader) Next() (Row, []Problem, error) {
 	}
 }
 
+// isBlank reports whether s is only white space, as strings.TrimSpace
+// sees it; a cell starting with an ASCII character that is not a space,
+// as most do, is not, without a look at the rest.
+func isBlank(s string) bool {
+	if s == "" {
+		return true
+	}
+	if c := s[0]; c < utf8.RuneSelf && c != ' ' && (c < '\t' || c > '\r') {
+		return false
+	}
+	return strings.TrimSpace(s) == ""
+}
+
 func blank(cells []string) bool {
 	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
+		if !isBlank(c) {
 			return false
 		}
 	}

@@ -62,7 +62,7 @@ var ErrLimit = errors.New("batch over a limit")
 
 // LimitError names the limit a batch goes over.
 type LimitError struct {
-	Limit string // rows, cells, columns, line_bytes or sheet_bytes
+	Limit string // rows, cells, columns, line_bytes, sheet_bytes, or unit_names (4 GiB of them)
 	Max   int64
 }
 

@@ -146,9 +146,9 @@ func (a *Auditor) report() *Report {
 		rep.Problems = []Problem{}
 	}
 	totals := a.totals()
-	tested := len(a.units)
+	tested := a.unitCount()
 	for t := range totals {
-		if a.units[t] != nil {
+		if a.unitNamed(t) != nil {
 			tested--
 		}
 	}
@@ -174,7 +174,7 @@ func (a *Auditor) report() *Report {
 		rep.names = append(rep.names, ind.Name)
 	}
 	s := &rep.Summary
-	s.Rows, s.Units, s.Problems, s.Findings = len(a.recs), len(a.units), a.problems.total, len(findings)
+	s.Rows, s.Units, s.Problems, s.Findings = a.rowCount(), a.unitCount(), a.problems.total, len(findings)
 	s.ByKind = map[string]int{}
 	s.Periods = make([]string, len(a.periods))
 	for i, g := range a.periods {
@@ -182,8 +182,8 @@ func (a *Auditor) report() *Report {
 	}
 	ruleRows := make([]int, len(a.rules.rules))
 	t := newTally(s)
-	for _, r := range a.recs {
-		switch r.res.verdict {
+	for _, r := range a.records() {
+		switch r.verdict() {
 		case verdictPass:
 			s.Pass++
 		case verdictWarn:
@@ -191,12 +191,13 @@ func (a *Auditor) report() *Report {
 		default:
 			s.Fail++
 		}
-		if r.res.errors > 0 || r.res.warnings > 0 {
-			u := t.unit(r.unit)
-			u.Errors += int(r.res.errors)
-			u.Warnings += int(r.res.warnings)
+		o := a.outcome(r)
+		if o.errors > 0 || o.warnings > 0 {
+			u := t.unit(a.unitOf(r))
+			u.Errors += int(o.errors)
+			u.Warnings += int(o.warnings)
 		}
-		for _, c := range r.res.rules {
+		for c := range o.ruleCodes() {
 			ruleRows[c]++
 		}
 	}
@@ -212,11 +213,11 @@ func (a *Auditor) report() *Report {
 	}
 	t.finish()
 	for _, f := range findings {
-		if f.Kind != KindBenford1 || f.Unit == AllUnits || a.units[f.Unit] == nil {
+		if f.Kind != KindBenford1 || f.Unit == AllUnits || a.unitNamed(f.Unit) == nil {
 			continue
 		}
 		var c anomaly.DigitCounts
-		for _, x := range unitValues(nil, a.units[f.Unit], a.digitInds()) {
+		for _, x := range a.unitValues(nil, a.periodsOf(a.unitNamed(f.Unit), nil), a.digitInds()) {
 			c.Add(x)
 		}
 		r := c.Test(1, 0)
@@ -275,7 +276,7 @@ const rowsPerChunk = 512
 func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
 	n := len(r.listed)
 	if r.audit != nil {
-		n = len(r.audit.recs)
+		n = r.audit.rowCount()
 	}
 	work := func(lo, hi int, c *rowChunk) {
 		clear(c.rows)
@@ -283,8 +284,8 @@ func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
 		if r.audit == nil {
 			c.rows = append(c.rows, r.listed[lo:hi]...)
 		} else {
-			for _, rec := range r.audit.recs[lo:hi] {
-				if rec.res.listed {
+			for i := lo; i < hi; i++ {
+				if rec := r.audit.rec(i); rec.listed() {
 					rr, _ := r.audit.render(rec)
 					c.rows = append(c.rows, rr)
 				}
@@ -384,16 +385,16 @@ func (r *Report) rawRows() iter.Seq2[int, rawRow] {
 			return
 		}
 		a := r.audit
-		for i, rec := range a.recs {
+		for i, rec := range a.records() {
 			var raw rawRow
-			if rec.res.listed {
+			if rec.listed() {
 				rr, v := a.render(rec)
-				raw = rawRow{row: rr, vals: rec.vals, violations: rr.Violations}
+				raw = rawRow{row: rr, vals: a.vals(rec), violations: rr.Violations}
 				raw.bad = a.unusable(v.Raw)
 			} else {
-				raw = rawRow{row: RowReport{File: a.files[rec.file], Row: int(rec.line), Unit: rec.unit, Period: rec.period,
-					Verdict: verdictText[rec.res.verdict]}, vals: rec.vals}
-				raw.bad = a.unusable(decodeRaw(rec.raw, len(rec.vals)))
+				raw = rawRow{row: RowReport{File: a.fileOf(rec), Row: int(rec.line), Unit: a.unitOf(rec), Period: a.periodOf(rec),
+					Verdict: verdictText[rec.verdict()]}, vals: a.vals(rec)}
+				raw.bad = a.unusable(decodeRaw(a.rawOf(rec), a.store.n))
 			}
 			if !yield(i, raw) {
 				return
@@ -448,7 +449,7 @@ func newCaseLookup(a *Auditor) *caseLookup {
 // unitRows is the unit of a name, or nil.
 func (l *caseLookup) unitRows(name string) *unitRows {
 	if l.unit == nil || l.name != name {
-		l.name, l.unit = name, l.a.units[name]
+		l.name, l.unit = name, l.a.unitNamed(name)
 	}
 	return l.unit
 }
@@ -459,13 +460,13 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	if u == nil {
 		return
 	}
-	r := u.find(period)
+	r := l.a.find(u, period)
 	if r == nil {
 		return
 	}
-	value = r.vals[ind]
-	if p := u.previous(period); p != nil {
-		prev, prevPeriod = p.vals[ind], p.period
+	value = l.a.vals(r)[ind]
+	if p := l.a.previous(u, period); p != nil {
+		prev, prevPeriod = l.a.vals(p)[ind], l.a.periodOf(p)
 	}
 	// The peers' median and the unit's size, as the peer comparison had
 	// them; a median it did not compute is computed here.
@@ -499,7 +500,7 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	if math.IsNaN(sz.logMed[ind]) {
 		return
 	}
-	if scale := sz.basis.LogScale(r.vals); !math.IsNaN(scale) {
+	if scale := sz.basis.LogScale(l.a.vals(r)); !math.IsNaN(scale) {
 		expected = round(math.Exp(sz.logMed[ind]+scale), 2)
 	}
 	return
@@ -507,9 +508,10 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 
 func (l *caseLookup) rowCounts(unit string) (errors, warnings int) {
 	if u := l.unitRows(unit); u != nil {
-		for _, r := range u.periods {
-			errors += int(r.res.errors)
-			warnings += int(r.res.warnings)
+		for _, r := range l.a.periodsOf(u, nil) {
+			o := l.a.outcome(r)
+			errors += int(o.errors)
+			warnings += int(o.warnings)
 		}
 	}
 	return

@@ -3,85 +3,305 @@ package audit
 import (
 	"encoding/binary"
 	"encoding/json"
+	"hash/maphash"
+	"iter"
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/figcheck/figcheck/checker"
 )
 
-// store hands out records, figure vectors and raw-cell bytes from large
-// blocks, so that a row costs no allocation of its own: a block of records
-// and a block of figures serve thousands of rows, and the garbage
-// collector sees a few large objects instead of millions of small ones.
-// Only the reading goroutine calls it.
-type store struct {
-	n     int       // figures per row
-	recs  []record  // the current block of records
-	vals  []float64 // the current block of figures
-	bytes []byte    // the current block of raw cells
-	units []unitRows
-	ptrs  []*record // room for each unit's first period
-	// rows is the size of the next block, in rows: blocks start small and
-	// double up to blockRows, so that a batch of ten rows stays small.
-	rows int
+// What the audit keeps of its rows holds no pointer: records, figures,
+// unit names, the unit index, outcomes and the cells kept as written live
+// in large blocks that the garbage collector does not scan, and refer to
+// each other by number. (Explanations, which few rows have, are a map per
+// row that has some.) A row costs its figures (8 bytes each) and some 60
+// bytes: its record (28), its unit's entry (8), slot in the index (5 to
+// 10) and name when it is the unit's only row, and the codes of the rules
+// it breaks.
+
+// record is what is kept of one row besides its figures (see the package
+// comment). The violations themselves are not kept: the report checks a
+// listed row again when it writes it, from the same figures, and gets the
+// same result. Its unit, period and figures are read through the Auditor:
+// unitOf, periodOf and vals.
+type record struct {
+	id   int32 // the row's number, in input order: where its figures are
+	unit int32 // index in the unit table
+	per  int32 // index in Auditor.periodNames
+	line int32 // the row in its file (the file is Auditor.fileOf(id))
+	// next is the record of the unit's period before this one, -1 for
+	// none: a unit's records are a list from its latest period down.
+	next int32
+	// out is where the outcome's counts and rule codes are in the
+	// outcome arena; 0 for none (no error, no warning).
+	out uint32
+	// state is written by the worker that checks the row: its verdict,
+	// and stateListed.
+	state uint8
+	// flags are written by the reading goroutine (flag*).
+	flags uint8
+	// periods is the unit's number of periods, kept in its latest
+	// period's record (the head of its list) only.
+	periods uint16
 }
 
 const (
-	blockRows  = 4096
-	bytesBlock = 1 << 16
+	stateListed = 1 << 2 // a violation or an evaluation error: the report lists the row
+
+	flagRaw     = 1 << 0 // figures kept as written, in Auditor.raws
+	flagExplain = 1 << 1 // explanations, in Auditor.explain
+	flagStale   = 1 << 2 // checked before the period now before it was read
 )
 
-func newStore(n int) store { return store{n: n, rows: 16} }
+func (r *record) verdict() uint8 { return r.state &^ stateListed }
+func (r *record) listed() bool   { return r.state&stateListed != 0 }
 
-// grow returns the rows of the next block.
-func (s *store) grow() int {
-	n := s.rows
-	s.rows = min(2*s.rows, blockRows)
-	return n
+// outcome is what the summary needs of a row's check besides its verdict.
+type outcome struct {
+	errors, warnings int32
+	// rules are the codes (see ruleTable) of the rules the row violates,
+	// unexplained, each once, as uvarints.
+	rules []byte
 }
 
-func (s *store) record() *record {
-	if len(s.recs) == 0 {
-		s.recs = make([]record, s.grow())
+// ruleCodes yields the codes of o.rules.
+func (o outcome) ruleCodes() iter.Seq[uint16] {
+	return func(yield func(uint16) bool) {
+		for b := o.rules; len(b) > 0; {
+			c, k := binary.Uvarint(b)
+			b = b[k:]
+			if !yield(uint16(c)) {
+				return
+			}
+		}
 	}
-	r := &s.recs[0]
-	s.recs = s.recs[1:]
-	return r
 }
 
-// unit returns a new unit with room for one period.
-func (s *store) unit(name string) *unitRows {
-	if len(s.units) == 0 {
-		s.units = make([]unitRows, s.rows)
-		s.ptrs = make([]*record, s.rows)
+// Rows are kept in blocks: blocks 0 and 1 hold 16 rows, then each block
+// twice the one before up to blockRows, then blockRows each; a batch of
+// ten rows stays small and a large one is a few hundred large objects.
+const blockRows = 4096
+
+// blockOf is the block of row id and the row's index in it.
+func blockOf(id int32) (block, i int) {
+	switch {
+	case id >= blockRows:
+		return 8 + int(id/blockRows), int(id % blockRows)
+	case id < 16:
+		return 0, int(id)
 	}
-	u := &s.units[0]
-	u.name, u.periods = name, s.ptrs[:0:1]
-	s.units, s.ptrs = s.units[1:], s.ptrs[1:]
-	return u
+	k := bits.Len32(uint32(id) >> 4)
+	return k, int(id) - 16<<(k-1)
 }
 
-// vector returns a row's figures, all NaN.
-func (s *store) vector() []float64 {
-	if len(s.vals) < s.n {
-		s.vals = make([]float64, s.n*s.rows)
+// blockSize is the number of rows of block k.
+func blockSize(k int) int {
+	if k == 0 {
+		return 16
 	}
-	v := s.vals[:s.n:s.n]
-	s.vals = s.vals[s.n:]
-	for i := range v {
-		v[i] = math.NaN()
+	return 16 << min(k-1, 8)
+}
+
+// store holds the records and figures of the rows. Only the reading
+// goroutine adds to it.
+type store struct {
+	n    int // figures per row
+	rows int32
+	recs [][]record
+	figs [][]float64
+}
+
+func newStore(n int) store { return store{n: n} }
+
+// add returns a new record, numbered, and room for its figures, which the
+// caller fills.
+func (s *store) add() (*record, []float64) {
+	id := s.rows
+	k, i := blockOf(id)
+	if k == len(s.recs) {
+		s.recs = append(s.recs, make([]record, blockSize(k)))
+		s.figs = append(s.figs, make([]float64, blockSize(k)*s.n))
 	}
-	return v
+	s.rows++
+	r := &s.recs[k][i]
+	r.id, r.next = id, -1
+	return r, s.figs[k][i*s.n : (i+1)*s.n : (i+1)*s.n]
+}
+
+func (s *store) rec(id int32) *record {
+	k, i := blockOf(id)
+	return &s.recs[k][i]
+}
+
+func (s *store) vals(id int32) []float64 {
+	k, i := blockOf(id)
+	return s.figs[k][i*s.n : (i+1)*s.n : (i+1)*s.n]
+}
+
+// byteArena keeps byte strings, each prefixed by its length (uvarint),
+// in blocks that are never written again once a string is in them. A
+// string is found by its block and its offset in the block.
+type byteArena struct {
+	blocks [][]byte
+}
+
+const (
+	arenaBlock = 1 << 16
+	arenaLarge = arenaBlock / 4 // a longer string gets a block of its own
+)
+
+// room returns the block to append a string of n bytes to.
+func (b *byteArena) room(n int) int {
+	need := binary.MaxVarintLen64 + n
+	if n > arenaLarge {
+		b.blocks = append(b.blocks, make([]byte, 0, need))
+	} else if k := len(b.blocks); k == 0 || cap(b.blocks[k-1])-len(b.blocks[k-1]) < need || cap(b.blocks[k-1]) > arenaBlock {
+		// Blocks grow from 1 KiB, for small batches.
+		size := arenaBlock
+		if k < 6 {
+			size = max(1<<(10+k), need)
+		}
+		b.blocks = append(b.blocks, make([]byte, 0, size))
+	}
+	return len(b.blocks) - 1
+}
+
+func (b *byteArena) add(s string) (block, at uint32) {
+	k := b.room(len(s))
+	at = uint32(len(b.blocks[k]))
+	b.blocks[k] = append(binary.AppendUvarint(b.blocks[k], uint64(len(s))), s...)
+	return uint32(k), at
+}
+
+func (b *byteArena) addBytes(p []byte) (block, at uint32) {
+	k := b.room(len(p))
+	at = uint32(len(b.blocks[k]))
+	b.blocks[k] = append(binary.AppendUvarint(b.blocks[k], uint64(len(p))), p...)
+	return uint32(k), at
+}
+
+// bytes returns a string kept, which must not be changed.
+func (b *byteArena) bytes(block, at uint32) []byte {
+	p := b.blocks[block][at:]
+	n, k := binary.Uvarint(p)
+	return p[k : k+int(n) : k+int(n)]
+}
+
+// str returns a string kept without copying it: the arena never writes
+// again the bytes of a block it has handed out.
+func (b *byteArena) str(block, at uint32) string {
+	p := b.bytes(block, at)
+	if len(p) == 0 {
+		return ""
+	}
+	return unsafe.String(&p[0], len(p))
+}
+
+// unitRows is a unit of the batch: its name and its records.
+type unitRows struct {
+	name uint32 // in the unit table's names: block<<16 | offset
+	last int32  // the record of the unit's latest period
+}
+
+// unitTable numbers the units and finds them by name: an open-addressing
+// hash table over their names, which are kept in a byteArena. A tag byte
+// beside each slot (bits of its hash) spares reading the names of most of
+// the slots a lookup passes. The table is at most ¾ full and grows by
+// half (its size need not be a power of two), so that it stays at least
+// half full: 5 to 10 bytes a unit.
+type unitTable struct {
+	units []unitRows
+	names byteArena
+	seed  maphash.Seed
+	slots []int32 // unit index + 1; 0 is free
+	tags  []uint8
+}
+
+func newUnitTable() unitTable { return unitTable{seed: maphash.MakeSeed()} }
+
+func (t *unitTable) name(u int32) string { return t.nameOf(&t.units[u]) }
+
+func (t *unitTable) nameOf(u *unitRows) string { return t.names.str(u.name>>16, u.name&0xffff) }
+
+// probe is the first slot of a hash (its high bits scaled to the table)
+// and its tag (its low bits).
+func (t *unitTable) probe(h uint64) (int, uint8) {
+	i, _ := bits.Mul64(h, uint64(len(t.slots)))
+	return int(i), uint8(h) | 1
+}
+
+// next is the slot after slot i.
+func (t *unitTable) next(i int) int {
+	if i++; i == len(t.slots) {
+		return 0
+	}
+	return i
+}
+
+func (t *unitTable) hash(name string) uint64 { return maphash.String(t.seed, name) }
+
+// find returns the index of the unit named name, whose hash is h.
+func (t *unitTable) find(name string, h uint64) (int32, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	i, tag := t.probe(h)
+	for ; t.slots[i] != 0; i = t.next(i) {
+		if t.tags[i] == tag && t.name(t.slots[i]-1) == name {
+			return t.slots[i] - 1, true
+		}
+	}
+	return 0, false
+}
+
+// add adds a unit that find did not find, and returns its index; it fails
+// when the names would take more than the arena can number.
+func (t *unitTable) add(name string, h uint64) (int32, error) {
+	if 4*(len(t.units)+1) > 3*len(t.slots) {
+		t.grow()
+	}
+	block, at := t.names.add(name)
+	if block >= 1<<16 || at >= 1<<16 {
+		return 0, &LimitError{Limit: "unit_names", Max: 1 << 32}
+	}
+	u := int32(len(t.units))
+	t.units = append(t.units, unitRows{name: block<<16 | at, last: -1})
+	t.insert(u, h)
+	return u, nil
+}
+
+func (t *unitTable) insert(u int32, h uint64) {
+	i, tag := t.probe(h)
+	for t.slots[i] != 0 {
+		i = t.next(i)
+	}
+	t.slots[i], t.tags[i] = u+1, tag
+}
+
+func (t *unitTable) grow() {
+	t.slots = make([]int32, max(16, len(t.slots)*3/2))
+	t.tags = make([]uint8, len(t.slots))
+	for u := range t.units {
+		t.insert(int32(u), t.hash(t.name(int32(u))))
+	}
+}
+
+// rawRef is where the figures of a row kept as written are.
+type rawRef struct {
+	id        int32
+	block, at uint32
 }
 
 // keepRaw encodes the figures of a row kept as written: for each, its
 // index (uvarint), a kind byte and its text or bits. Strings and JSON
 // numbers keep their text, a float64 its bits, anything else JSON decoded
 // from a batch (a boolean, an object, an array) its JSON.
-func (s *store) keepRaw(raw []any) []byte {
-	b := make([]byte, 0, 64)
+func keepRaw(b []byte, raw []any) []byte {
 	for i, v := range raw {
 		if v == nil {
 			continue
@@ -108,15 +328,7 @@ func (s *store) keepRaw(raw []any) []byte {
 			b = appendText(append(b, 'j'), string(j))
 		}
 	}
-	if len(b) > min(bytesBlock, 64*s.rows)/4 {
-		return b // a large row gets its own block
-	}
-	if cap(s.bytes)-len(s.bytes) < len(b) {
-		s.bytes = make([]byte, 0, min(bytesBlock, 64*s.rows))
-	}
-	start := len(s.bytes)
-	s.bytes = append(s.bytes, b...)
-	return s.bytes[start:len(s.bytes):len(s.bytes)]
+	return b
 }
 
 func appendText(b []byte, s string) []byte {
@@ -163,32 +375,63 @@ func decodeRaw(b []byte, n int) []any {
 	return raw
 }
 
-// codeArena holds the rule codes of the rows one goroutine checks, in
-// blocks; a row's codes are a slice of a block.
-type codeArena struct {
-	block, row []uint16
+// outcomes keeps the counts and rule codes of the rows checked with an
+// error or a warning, for all the workers: for each, uvarints of its
+// errors, its warnings, the number of codes and the codes. Offset 0 is
+// no outcome.
+type outcomes struct {
+	mu sync.Mutex
+	b  []byte
 }
 
-func (c *codeArena) begin() { c.row = c.row[:0] }
-
-// addOnce adds code to the current row unless it has it.
-func (c *codeArena) addOnce(code uint16) {
-	if !slices.Contains(c.row, code) {
-		c.row = append(c.row, code)
+// keep stores an outcome and returns where it is; 0 for one with nothing.
+func (o *outcomes) keep(errors, warnings int, codes []uint16) uint32 {
+	if errors == 0 && warnings == 0 && len(codes) == 0 {
+		return 0
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.b) == 0 {
+		o.b = append(o.b, 0)
+	}
+	at := uint32(len(o.b))
+	o.b = binary.AppendUvarint(o.b, uint64(errors))
+	o.b = binary.AppendUvarint(o.b, uint64(warnings))
+	o.b = binary.AppendUvarint(o.b, uint64(len(codes)))
+	for _, c := range codes {
+		o.b = binary.AppendUvarint(o.b, uint64(c))
+	}
+	return at
 }
 
-// end returns the current row's codes, nil for none.
-func (c *codeArena) end() []uint16 {
-	if len(c.row) == 0 {
-		return nil
+// get reads an outcome kept; only once the rows are checked.
+func (o *outcomes) get(at uint32) outcome {
+	if at == 0 {
+		return outcome{}
 	}
-	if cap(c.block)-len(c.block) < len(c.row) {
-		c.block = make([]uint16, 0, max(4096, len(c.row)))
+	b := o.b[at:]
+	next := func() uint64 {
+		x, k := binary.Uvarint(b)
+		b = b[k:]
+		return x
 	}
-	start := len(c.block)
-	c.block = append(c.block, c.row...)
-	return c.block[start:len(c.block):len(c.block)]
+	out := outcome{errors: int32(next()), warnings: int32(next())}
+	n := int(next())
+	rules := b
+	for range n {
+		next()
+	}
+	out.rules = rules[:len(rules)-len(b)]
+	return out
+}
+
+// codeSet collects the rule codes of one row, each once.
+type codeSet []uint16
+
+func (c *codeSet) addOnce(code uint16) {
+	if !slices.Contains(*c, code) {
+		*c = append(*c, code)
+	}
 }
 
 // ruleTable numbers the rules rows violate, builtin ones included, for

@@ -46,7 +46,15 @@ func (l *Limiter) AllowN(name string, n int) bool {
 	return lim.AllowN(time.Now(), n)
 }
 
-// String names the limit: "50 a second, bursts of 100".
+// Burst is the most requests one name may make at once; 0 for no limit.
+func (l *Limiter) Burst() int {
+	if l == nil {
+		return 0
+	}
+	return l.burst
+}
+
+// String names the limit: "50 a second, bursts of 1000".
 func (l *Limiter) String() string {
 	if l == nil {
 		return "no limit"

@@ -87,10 +87,18 @@ func (c *Checker) Check(f *rules.Form, s *Submission) *Result {
 // CheckWithID is Check with a check id the caller has already computed
 // (with CheckID), as a cache does to build its key.
 func (c *Checker) CheckWithID(f *rules.Form, s *Submission, checkID string) *Result {
+	p := Place(f, s)
+	defer p.Release()
+	return c.CheckPlaced(p, checkID)
+}
+
+// CheckPlaced is CheckWithID for a submission already placed.
+func (c *Checker) CheckPlaced(p *Placed, checkID string) *Result {
+	f, s := p.Form, p.Sub
 	st, r := c.begin(f, s.Unit, s.Period, checkID)
 	defer c.put(st)
-	unknown := st.load(f, s.Figures, false, r, nil)
-	unknown = st.load(f, s.Previous, true, r, unknown)
+	unknown := st.load(f, &p.cur, s.Figures, false, r, nil)
+	unknown = st.load(f, &p.prev, s.Previous, true, r, unknown)
 	addHints(f, r, 0, unknown)
 	st.evaluate(f, s.Explanations, r)
 	return r
@@ -138,29 +146,33 @@ func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Resu
 	r.finish()
 }
 
-// load normalises submitted values into the environment, reporting builtin
-// violations for values that are unusable. It returns unknown with the keys
-// the form does not know appended. Keys are resolved by rules.ResolveKeys,
-// whose policy for a figure given twice (by id and by name) is the one of
-// every intake: reported, neither value used.
-func (st *state) load(f *rules.Form, vals map[string]any, prev bool, r *Result, unknown []string) []string {
-	if len(vals) == 0 {
+// load normalises submitted values, vals as pl placed them, into the
+// environment, reporting builtin violations for values that are unusable.
+// It returns unknown with the keys the form does not know appended. The
+// keys were resolved by a rules.Placement, whose policy for a figure given
+// twice (by id and by name) is the one of every intake: reported, neither
+// value used.
+func (st *state) load(f *rules.Form, pl *rules.Placement[any], vals map[string]any, prev bool, r *Result, unknown []string) []string {
+	if pl.Placed == 0 {
 		return unknown
 	}
 	prefix, bad := "", st.bad
 	if prev {
 		prefix, bad = "previous.", st.badPrev
 	}
-	keys := rules.ResolveKeys(f, vals, func(ind *rules.Indicator, _ string, v any) {
-		if v == nil {
-			return // null is the same as not given
+	for i, g := range pl.Given {
+		v := pl.Vals[i]
+		if (g != rules.ByID && g != rules.ByName) || v == nil { // null is the same as not given
+			continue
 		}
+		ind := f.Indicators[i]
 		field := ind.ID
 		if prev {
 			field = ind.PrevKey
 		}
 		st.loadValue(ind, field, v, prev, r)
-	})
+	}
+	keys := pl.Keys()
 	addUnknown(f, prefix, vals, keys.Unknown, r)
 	unknown = append(unknown, keys.Unknown...)
 	for _, ind := range keys.Twice {

@@ -30,18 +30,32 @@ func SubmissionDigest(s *Submission) [32]byte { return submissionDigest(nil, s) 
 // faster when the figures are keyed by indicator id (as clients send them
 // and the shipped forms' ids are): the form knows its ids in sorted order,
 // so those keys need no sorting.
-func SubmissionDigestFor(f *rules.Form, s *Submission) [32]byte { return submissionDigest(f, s) }
+func SubmissionDigestFor(f *rules.Form, s *Submission) [32]byte {
+	p := Place(f, s)
+	defer p.Release()
+	return p.Digest()
+}
 
-func submissionDigest(f *rules.Form, s *Submission) [32]byte {
+// submissionDigest is the digest of s; p, when not nil, is s placed, whose
+// objects of figures keyed by ids only are encoded in the form's id order
+// (the sorted order of their keys) without a lookup or a sort.
+func submissionDigest(p *Placed, s *Submission) [32]byte {
 	sc := digestPool.Get().(*digestScratch)
 	buf := sc.buf[:0]
 	buf = appendString(buf, s.Form)
 	buf = appendString(buf, s.Unit)
 	buf = appendString(buf, s.Period)
-	for _, m := range []map[string]any{s.Figures, s.Previous} {
+	for i, m := range []map[string]any{s.Figures, s.Previous} {
 		buf = binary.AppendUvarint(buf, uint64(len(m)))
-		if f != nil && len(m) > 0 && appendByID(&buf, f, m) {
-			continue
+		if p != nil {
+			pl := &p.cur
+			if i == 1 {
+				pl = &p.prev
+			}
+			if pl.ByIDOnly() {
+				buf = appendByID(buf, p.Form, pl)
+				continue
+			}
 		}
 		keys := sortedKeys(sc.keys[:0], m)
 		for _, k := range keys {
@@ -66,24 +80,15 @@ func submissionDigest(f *rules.Form, s *Submission) [32]byte {
 	return d
 }
 
-// appendByID appends m's keys and values in sorted key order by walking
-// f's ids in order, one lookup per id, when every key is one of them
-// (as clients send figures); it reports false, with *buf as it was, when
-// some key is not an id.
-func appendByID(buf *[]byte, f *rules.Form, m map[string]any) bool {
-	b, n, found := *buf, len(*buf), 0
+// appendByID appends the keys and values of an object of figures given by
+// ids only, placed in pl, in sorted key order: f's id order.
+func appendByID(b []byte, f *rules.Form, pl *rules.Placement[any]) []byte {
 	for _, ind := range f.IndicatorsByID() {
-		if v, ok := m[ind.ID]; ok {
-			b = appendValue(appendString(b, ind.ID), v)
-			found++
+		if pl.Given[ind.Index] == rules.ByID {
+			b = appendValue(appendString(b, ind.ID), pl.Vals[ind.Index])
 		}
 	}
-	if found != len(m) {
-		*buf = b[:n]
-		return false
-	}
-	*buf = b
-	return true
+	return b
 }
 
 func sortedKeys[V any](dst []string, m map[string]V) []string {

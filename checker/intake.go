@@ -165,9 +165,36 @@ func decodeSubmission(dec *jsontext.Decoder) (*Submission, error) {
 // (a JSON number, a spreadsheet cell): 75, 75.0 and 7.5e1 are the same
 // float64. ok is false when the text is not a finite number.
 func numberValue(text string) (float64, bool) {
+	if x, ok := plainInteger(text); ok {
+		return x, true
+	}
 	x, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 		return 0, false
+	}
+	return x, true
+}
+
+// plainInteger reads text when it is an integer of at most 15 digits, an
+// optional minus sign before them: most figures are counts. The value is
+// ParseFloat's (every such integer is exact in a float64, and "-0" is
+// negative zero), without its general parsing.
+func plainInteger(text string) (float64, bool) {
+	digits := strings.TrimPrefix(text, "-")
+	if len(digits) == 0 || len(digits) > 15 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	x := float64(n)
+	if len(digits) < len(text) {
+		x = -x
 	}
 	return x, true
 }

@@ -117,8 +117,8 @@ func Normalize(v any, t rules.Type) (float64, error) {
 	case int64:
 		x = float64(val)
 	case json.Number:
-		f, err := strconv.ParseFloat(string(val), 64)
-		if err != nil {
+		f, ok := numberValue(string(val))
+		if !ok {
 			return 0, ErrNotNumber
 		}
 		x = f

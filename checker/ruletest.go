@@ -46,8 +46,10 @@ func (c *Checker) runTest(f *rules.Form, rule *rules.Rule, t rules.Test) TestRes
 	st.form = f
 	defer c.put(st)
 	r := &Result{}
-	st.load(f, t.Figures, false, r, nil)
-	st.load(f, t.Previous, true, r, nil)
+	p := Place(f, &Submission{Figures: t.Figures, Previous: t.Previous})
+	defer p.Release()
+	st.load(f, &p.cur, t.Figures, false, r, nil)
+	st.load(f, &p.prev, t.Previous, true, r, nil)
 	st.eval(rule, t.Explanations, r)
 	tr := TestResult{Rule: rule.ID, Test: t.Name, Pos: t.Pos, Expect: t.Expect}
 	switch {

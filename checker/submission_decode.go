@@ -3,6 +3,7 @@ package checker
 import (
 	"bytes"
 	"encoding/json"
+	"hash/maphash"
 	"io"
 	"reflect"
 	"sync"
@@ -275,13 +276,9 @@ var internPool = sync.Pool{New: func() any { return new(internCache) }}
 
 const maxInterned = 64 // bytes: longer names and literals are not kept
 
-func slot(b []byte) uint32 {
-	h := uint32(2166136261) // FNV-1a
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	return h % 512
-}
+var internSeed = maphash.MakeSeed()
+
+func slot(b []byte) uint64 { return maphash.Bytes(internSeed, b) % 512 }
 
 // name is string(b), from the cache when it was seen before.
 func (c *internCache) name(b []byte) string {

@@ -30,35 +30,116 @@ type Keys struct {
 	Twice []*Indicator
 }
 
-// ResolveKeys resolves the keys of m, an object of figures of one period
-// (no "previous." prefix), and calls use for every indicator given under
-// exactly one key. The policy for an indicator given twice — once by id,
-// once by name — is that neither value is used and the indicator is
-// reported in Twice; the outcome never depends on which key comes first
-// or on map order.
-func ResolveKeys[V any](f *Form, m map[string]V, use func(ind *Indicator, key string, v V)) Keys {
-	var out Keys
-	for k, v := range m {
-		ind, ok := f.byKey[k]
-		if !ok {
-			out.Unknown = append(out.Unknown, k)
-			continue
-		}
-		if ind.Name != ind.ID {
-			other := ind.Name
-			if k == ind.Name {
-				other = ind.ID
-			}
-			if _, both := m[other]; both {
-				if k == ind.ID { // reported once, under the id
-					out.Twice = append(out.Twice, ind)
-				}
-				continue
-			}
-		}
-		use(ind, k, v)
+// Given says under which key an object of figures gave an indicator.
+type Given uint8
+
+const (
+	NotGiven Given = iota
+	ByID           // under its id
+	ByName         // under its Chinese name (not the same as its id)
+	Twice          // under both: neither value is used
+)
+
+// Placement is one object of figures of one period (no "previous."
+// prefix) placed by indicator index: the one resolution of an object's
+// keys, with its policy for an indicator given twice — once by id, once by
+// name — that neither value is used and the indicator is reported in
+// Keys.Twice. The outcome never depends on the order the keys come in.
+// Fill it with Reset and Place (ResolveKeys does, for a map); a Placement
+// is reused from object to object without allocating.
+type Placement[V any] struct {
+	Form *Form
+	// Given says, by indicator index, how the indicator was given; Vals
+	// holds its value when Given is ByID or ByName.
+	Given []Given
+	Vals  []V
+	// Unknown lists the keys that name no indicator, in the order placed.
+	Unknown []string
+	// Placed counts the keys placed, known or not.
+	Placed int
+	byName int // keys given by name, Twice included
+}
+
+// Reset empties p for an object of figures of f.
+func (p *Placement[V]) Reset(f *Form) {
+	n := len(f.Indicators)
+	if cap(p.Given) < n {
+		p.Given, p.Vals = make([]Given, n), make([]V, n)
 	}
+	p.Given, p.Vals = p.Given[:n], p.Vals[:n]
+	clear(p.Given)
+	clear(p.Vals)
+	clear(p.Unknown) // no references kept to the last object's keys
+	p.Form, p.Unknown, p.Placed, p.byName = f, p.Unknown[:0], 0, 0
+}
+
+// Place places the value of key, a key given once in the object. It
+// returns the indicator the key names (nil for an unknown key).
+func (p *Placement[V]) Place(key string, v V) *Indicator {
+	p.Placed++
+	ind, ok := p.Form.byKey[key]
+	if !ok {
+		p.Unknown = append(p.Unknown, key)
+		return nil
+	}
+	g := ByID
+	if key != ind.ID {
+		g = ByName
+		p.byName++
+	}
+	if p.Given[ind.Index] == NotGiven {
+		p.Given[ind.Index], p.Vals[ind.Index] = g, v
+		return ind
+	}
+	// The other key of the same indicator: a key is placed once.
+	var zero V
+	p.Given[ind.Index], p.Vals[ind.Index] = Twice, zero
+	return ind
+}
+
+// ByIDOnly reports whether every key placed is an indicator's id, each
+// given once (as clients send figures).
+func (p *Placement[V]) ByIDOnly() bool { return len(p.Unknown) == 0 && p.byName == 0 }
+
+// Key is the key indicator i was placed under: its id or its name.
+func (p *Placement[V]) Key(i int) string {
+	if p.Given[i] == ByName {
+		return p.Form.Indicators[i].Name
+	}
+	return p.Form.Indicators[i].ID
+}
+
+// Keys sorts p.Unknown and returns it with the indicators given twice, in
+// form order.
+func (p *Placement[V]) Keys() Keys {
+	out := Keys{Unknown: p.Unknown}
 	slices.Sort(out.Unknown)
-	slices.SortFunc(out.Twice, func(a, b *Indicator) int { return a.Index - b.Index })
+	if p.byName > 0 {
+		for i, g := range p.Given {
+			if g == Twice {
+				out.Twice = append(out.Twice, p.Form.Indicators[i])
+			}
+		}
+	}
+	if len(out.Unknown) == 0 {
+		out.Unknown = nil
+	}
 	return out
+}
+
+// ResolveKeys resolves the keys of m, an object of figures of one period
+// (no "previous." prefix), by a Placement, and calls use, in form order,
+// for every indicator given under exactly one key.
+func ResolveKeys[V any](f *Form, m map[string]V, use func(ind *Indicator, key string, v V)) Keys {
+	var p Placement[V]
+	p.Reset(f)
+	for k, v := range m {
+		p.Place(k, v)
+	}
+	for i, g := range p.Given {
+		if g == ByID || g == ByName {
+			use(f.Indicators[i], p.Key(i), p.Vals[i])
+		}
+	}
+	return p.Keys()
 }
