@@ -131,16 +131,13 @@ type Reason struct {
 	Text string `json:"reason"`
 }
 
-// reasonOf is the reason the finding findings[i] gives an evidence item.
-func reasonOf(findings []Finding, i int32) Reason {
-	f := &findings[i]
+// Reason is the reason the finding Findings[i] gives an evidence item
+// (an index of Evidence.Reasons).
+func (r *Report) Reason(i int32) Reason {
+	f := &r.Findings[i]
 	return Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
 		Threshold: f.Threshold, P: reasonP(f), Finding: int(i), Text: f.ReasonText()}
 }
-
-// Reason is the reason the finding Findings[i] gives an evidence item
-// (an index of Evidence.Reasons).
-func (r *Report) Reason(i int32) Reason { return reasonOf(r.Findings, i) }
 
 // reasonP is the p-value a finding gives as a reason: 0 for a broken
 // rule.
