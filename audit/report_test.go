@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -175,5 +176,32 @@ func TestJSONAndCSVReport(t *testing.T) {
 	}
 	if err := rep.Write(&buf, "pdf"); err == nil {
 		t.Error("unknown format accepted")
+	}
+}
+
+// TestRowsReportHead: the report of rows checked in a database has the
+// head of a file audit's, its lists empty rather than null and its time
+// set (it was written as 0001-01-01 with "inputs", "tests" and "cases"
+// null).
+func TestRowsReportHead(t *testing.T) {
+	f := retailersForm(t)
+	b := NewRowsReport(f, "retailers")
+	b.Pass("r1", "2025")
+	var out bytes.Buffer
+	if err := b.Report().WriteJSON(&out); err != nil {
+		t.Fatal(err)
+	}
+	var head map[string]json.RawMessage
+	if err := json.Unmarshal(out.Bytes(), &head); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"inputs", "benford", "unit_benford", "tests", "cases", "rows", "findings", "problems"} {
+		if v := string(head[k]); v != "[]" {
+			t.Errorf("%s = %s, want []", k, v)
+		}
+	}
+	var at time.Time
+	if err := json.Unmarshal(head["audited_at"], &at); err != nil || at.IsZero() {
+		t.Errorf("audited_at = %s", head["audited_at"])
 	}
 }

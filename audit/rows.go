@@ -3,6 +3,7 @@ package audit
 import (
 	"cmp"
 	"slices"
+	"time"
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
@@ -26,8 +27,10 @@ type RowsReport struct {
 func NewRowsReport(f *rules.Form, source string) *RowsReport {
 	b := &RowsReport{
 		rep: &Report{
-			ReportHead: ReportHead{Form: f.ID, Title: f.Title, Ruleset: f.Digest, Benford: []anomaly.BenfordResult{}},
-			Findings:   []Finding{}, Problems: []Problem{}, form: f,
+			// Empty lists, not nulls: the same shape as an audit of files.
+			ReportHead: ReportHead{Form: f.ID, Title: f.Title, Ruleset: f.Digest, Inputs: []InputFile{},
+				Benford: []anomaly.BenfordResult{}, UnitBenford: []UnitDigits{}, Tests: []TestStatus{}, Cases: []Case{}},
+			Findings: []Finding{}, Problems: []Problem{}, form: f,
 		},
 		source: source, units: map[string]struct{}{}, periods: map[string]struct{}{},
 	}
@@ -77,6 +80,7 @@ func (b *RowsReport) Report() *Report {
 	}
 	slices.Sort(s.Periods)
 	b.t.finish()
+	b.rep.AuditedAt = time.Now().Truncate(time.Second)
 	return b.rep
 }
 

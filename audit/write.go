@@ -312,11 +312,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(bw, "  %5d  %-8s %s %s\n", rc.Rows, severityNames[rc.Severity], rc.Rule, rc.Name)
 		}
 	}
-	units := r.byUnit()
-	if len(units) > 0 {
-		fmt.Fprintln(bw, "\n各单位的问题:")
-	}
-	for _, u := range units {
+	first := true
+	for u := range r.unitSections() {
+		if first {
+			fmt.Fprintln(bw, "\n各单位的问题:")
+			first = false
+		}
 		fmt.Fprintf(bw, "\n■ %s(错误 %d,警告 %d,异常发现 %d)\n", u.Unit, u.Errors, u.Warnings, len(u.Findings))
 		for _, row := range u.Rows {
 			fmt.Fprintf(bw, "  %s %s 第%d行 %s\n", row.Period, row.File, row.Row, verdictNames[row.Verdict])
