@@ -55,7 +55,7 @@ func testPlanted(t *testing.T, seed uint64) {
 		if f.Kind == KindDuplicate && !copies[[2]string{f.Unit, f.Peer}] && !copies[[2]string{f.Peer, f.Unit}] {
 			t.Errorf("duplicate pairs %s with %s", f.Unit, f.Peer)
 		}
-		if strings.TrimSpace(f.Reason) == "" || f.Statistic == "" || f.Severity == "" {
+		if strings.TrimSpace(f.ReasonText()) == "" || f.Statistic == "" || f.Severity == "" {
 			t.Errorf("finding without reason, statistic or severity: %+v", f)
 		}
 	}

@@ -57,8 +57,8 @@ type Case struct {
 	// rules (listed in Report.Rows), for context.
 	RowErrors   int `json:"row_errors"`
 	RowWarnings int `json:"row_warnings"`
-	// Summary is one line in plain Chinese saying what the case is about.
-	Summary string `json:"summary"`
+	// The "summary" of the JSON report, one line in plain Chinese saying
+	// what the case is about, is rendered when written: Report.CaseSummary.
 	// Items are the evidence, strongest first: one per cell (period and
 	// indicator) with every test that flagged it, then one per finding
 	// about the unit as a whole (a copy, its rounding, its digits).
@@ -66,31 +66,56 @@ type Case struct {
 }
 
 // Evidence is one item of a case: a cell, or the unit as a whole, and the
-// reasons it was flagged.
+// reasons it was flagged. What its first reason's finding says (the cell,
+// the other unit of a copy) it does not repeat: Report.ItemCell gives it.
+// The case's encoder writes it as
+//
+//	{"period":…, "indicator":…, "indicator_name":…, "peer":…,
+//	 "value":…, "peer_median":…, "expected":…, "previous":…,
+//	 "previous_period":…, "p":…, "reasons":[Reason…]}
+//
+// each member before "p" left out when empty or NaN.
 type Evidence struct {
-	// Period and Indicator name the cell; either is empty for evidence
-	// about a unit's period or its figures as a whole.
-	Period    string `json:"period,omitempty"`
-	Indicator string `json:"indicator,omitempty"`
-	Name      string `json:"indicator_name,omitempty"`
-	// Peer is the other unit of a copy.
-	Peer string `json:"peer,omitempty"`
 	// Value is the unit's figure; PeerMedian the median of the other units
 	// of the period; Expected what units of the unit's size report (the
 	// median scaled to the unit's size, for counts); Previous the unit's
-	// figure of PreviousPeriod. Absent when not known or not a cell.
-	Value          *float64 `json:"value,omitempty"`
-	PeerMedian     *float64 `json:"peer_median,omitempty"`
-	Expected       *float64 `json:"expected,omitempty"`
-	Previous       *float64 `json:"previous,omitempty"`
-	PreviousPeriod string   `json:"previous_period,omitempty"`
+	// figure of PreviousPeriod. NaN when not known or not a cell.
+	Value, PeerMedian, Expected, Previous float64 `json:"-"`
+	PreviousPeriod                        string  `json:"-"`
 	// P is the smallest p-value of the item's reasons (0 for a broken
 	// rule).
-	P       float64  `json:"p"`
-	Reasons []Reason `json:"reasons"`
+	P float64 `json:"-"`
+	// Reasons are the indices in Report.Findings of the findings that
+	// flagged the item, the first of them the item's first; each is
+	// written as a Reason (Report.Reason).
+	Reasons []int32 `json:"-"`
 }
 
-// Reason is one test's finding about an evidence item.
+// ItemCell returns what an evidence item of case c is about, from its
+// first finding: the cell's period and indicator with its name (either
+// empty for evidence about a unit's period or its figures as a whole),
+// and the other unit of a copy.
+func (r *Report) ItemCell(c *Case, it *Evidence) (period, indicator, name, peer string) {
+	return itemCell(r.Findings, c.Unit, it)
+}
+
+// itemCell is ItemCell of the findings findings of a case of unit.
+func itemCell(findings []Finding, unit string, it *Evidence) (period, indicator, name, peer string) {
+	if len(it.Reasons) == 0 {
+		return "", "", "", ""
+	}
+	f := &findings[it.Reasons[0]]
+	peer = f.Peer
+	if f.Unit != unit { // the case is the peer's
+		peer = f.Unit
+	}
+	return f.Period, f.Indicator, f.Name, peer
+}
+
+// Reason is one test's finding about an evidence item, as the JSON
+// report writes it: the members of the finding Report.Findings[Finding]
+// that an item's reasons show. An Evidence holds only the index; the
+// writers render the rest from the finding (Report.Reason).
 type Reason struct {
 	Kind      string  `json:"kind"`
 	Check     string  `json:"check,omitempty"`
@@ -104,6 +129,23 @@ type Reason struct {
 	Finding int `json:"finding"`
 	// Text is the finding's reason in plain Chinese.
 	Text string `json:"reason"`
+}
+
+// Reason is the reason the finding Findings[i] gives an evidence item
+// (an index of Evidence.Reasons).
+func (r *Report) Reason(i int32) Reason {
+	f := &r.Findings[i]
+	return Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
+		Threshold: f.Threshold, P: reasonP(f), Finding: int(i), Text: f.ReasonText()}
+}
+
+// reasonP is the p-value a finding gives as a reason: 0 for a broken
+// rule.
+func reasonP(f *Finding) float64 {
+	if statistical(f.Kind) {
+		return f.P
+	}
+	return 0
 }
 
 // TestStatus says whether a statistical test applied to the batch, and
@@ -255,7 +297,7 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 	cases := make([]Case, len(units))
 	var b caseBuilder
 	b.findings, b.cells, b.indIndex = findings, cells, indIndex
-	b.reasons = make([]Reason, len(entries))
+	b.reasons = make([]int32, len(entries))
 	for c := range cases {
 		b.build(&cases[c], units[c], entries[start[c]:start[c+1]])
 	}
@@ -265,13 +307,9 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 		c.Significant = c.Certain || c.Q <= fdr
 	}
 	rankCases(cases)
-	var sum texts
 	for i := range cases {
-		c := &cases[i]
-		c.Rank = i + 1
-		sum.end(appendCaseSummary(sum.buf, c), &c.Summary)
+		cases[i].Rank = i + 1
 	}
-	sum.flush()
 	return cases
 }
 
@@ -281,10 +319,9 @@ type caseBuilder struct {
 	findings []Finding
 	cells    caseCells
 	indIndex func(string) (int, bool)
-	reasons  []Reason // the rest of the reasons, one per entry
+	reasons  []int32 // the rest of the reasons, one per entry
 	items    []Evidence
 	tests    []string
-	figures  floats
 	// order and groups are scratch space: the entries in the order of
 	// their cells, and the evidence items they make.
 	order  []int32
@@ -375,12 +412,7 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 }
 
 // reasonP is the p-value an entry's reason gives: 0 for a broken rule.
-func (b *caseBuilder) reasonP(e *caseEntry) float64 {
-	if f := &b.findings[e.f]; statistical(f.Kind) {
-		return f.P
-	}
-	return 0
-}
+func (b *caseBuilder) reasonP(e *caseEntry) float64 { return reasonP(&b.findings[e.f]) }
 
 func sameCell(f, g *Finding) bool { return f.Period == g.Period && f.Indicator == g.Indicator }
 
@@ -388,37 +420,31 @@ func sameCell(f, g *Finding) bool { return f.Period == g.Period && f.Indicator =
 func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g itemGroup) {
 	first := &entries[g.first]
 	f := &b.findings[first.f]
-	peer := f.Peer
-	if first.peer {
-		peer = f.Unit
-	}
 	n := int(g.hi - g.lo)
-	*it = Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: g.p, Reasons: b.reasons[:n:n]}
+	nan := math.NaN()
+	*it = Evidence{Value: nan, PeerMedian: nan, Expected: nan, Previous: nan, P: g.p, Reasons: b.reasons[:n:n]}
 	b.reasons = b.reasons[n:]
 	for j, k := range b.order[g.lo:g.hi] {
-		e := &entries[k]
-		rf := &b.findings[e.f]
-		it.Reasons[j] = Reason{Kind: rf.Kind, Check: rf.Check, Severity: rf.Severity, Statistic: rf.Statistic, Value: rf.Value,
-			Threshold: rf.Threshold, P: b.reasonP(e), Finding: int(e.f), Text: rf.Reason}
+		it.Reasons[j] = entries[k].f
 	}
 	if !first.cell {
 		return
 	}
 	if idx, ok := b.indIndex(f.Indicator); ok {
 		v, med, exp, prev, pp := b.cells.cell(unit, f.Period, idx)
-		it.Value, it.PeerMedian, it.Expected, it.Previous = b.num(v), b.num(med), b.num(exp), b.num(prev)
-		if it.Previous != nil {
+		it.Value, it.PeerMedian, it.Expected, it.Previous = finiteOrNaN(v), finiteOrNaN(med), finiteOrNaN(exp), finiteOrNaN(prev)
+		if !math.IsNaN(it.Previous) {
 			it.PreviousPeriod = pp
 		}
 	}
 }
 
-// num points at x, or is nil when x is not a finite number.
-func (b *caseBuilder) num(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
+// finiteOrNaN is x, or NaN when x is not a finite number.
+func finiteOrNaN(x float64) float64 {
+	if math.IsInf(x, 0) {
+		return math.NaN()
 	}
-	return &b.figures.cut(x)[0]
+	return x
 }
 
 // rankCases sorts the cases, most deserving of a look first: significant
@@ -497,15 +523,19 @@ func b2i(b bool) int {
 	return 0
 }
 
-// appendCaseSummary appends one line saying what a case holds.
-func appendCaseSummary(b []byte, c *Case) []byte {
+// CaseSummary is one line in plain Chinese saying what a case is about.
+func (r *Report) CaseSummary(c *Case) string { return string(appendCaseSummary(nil, c, r.Findings)) }
+
+// appendCaseSummary appends one line saying what a case holds; its
+// reasons index findings. It is the one place a summary is written.
+func appendCaseSummary(b []byte, c *Case, findings []Finding) []byte {
 	for i, k := range c.Tests {
 		if i > 0 {
 			b = append(b, "、"...)
 		}
 		n := 0 // the items with a reason of kind k
 		for _, it := range c.Items {
-			if slices.ContainsFunc(it.Reasons, func(r Reason) bool { return r.Kind == k }) {
+			if slices.ContainsFunc(it.Reasons, func(f int32) bool { return findings[f].Kind == k }) {
 				n++
 			}
 		}

@@ -27,7 +27,7 @@ func TestCaseFileOneItemPerCell(t *testing.T) {
 		rep := auditBytes(t, b.csvBytes(g.f), FormatCSV, Options{})
 		if len(rep.Cases) != 1 || rep.Cases[0].Unit != "笔误县" {
 			for _, c := range rep.Cases {
-				t.Errorf("seed %d: case %d %s: %s", seed, c.Rank, c.Unit, c.Summary)
+				t.Errorf("seed %d: case %d %s: %s", seed, c.Rank, c.Unit, rep.CaseSummary(&c))
 			}
 			continue
 		}
@@ -38,21 +38,23 @@ func TestCaseFileOneItemPerCell(t *testing.T) {
 		}
 		it := c.Items[0]
 		kinds := []string{}
-		for _, r := range it.Reasons {
+		for _, i := range it.Reasons {
+			r := rep.Reason(i)
 			kinds = append(kinds, r.Kind)
 			if rep.Findings[r.Finding].Indicator != "teacher_participation" {
 				t.Errorf("seed %d: reason %+v points at finding %+v", seed, r, rep.Findings[r.Finding])
 			}
 		}
-		if it.Indicator != "teacher_participation" || it.Period != p2 || strings.Join(kinds, ",") != "jump,peer_outlier" {
-			t.Errorf("seed %d: item %s %s with reasons %v", seed, it.Period, it.Indicator, kinds)
+		if period, indicator, _, _ := rep.ItemCell(&c, &it); indicator != "teacher_participation" || period != p2 ||
+			strings.Join(kinds, ",") != "jump,peer_outlier" {
+			t.Errorf("seed %d: item %s %s with reasons %v", seed, period, indicator, kinds)
 		}
-		if it.Value == nil || *it.Value != rows[1].vals["teacher_participation"] || it.Previous == nil ||
-			*it.Previous != rows[0].vals["teacher_participation"] || it.PreviousPeriod != p1 || it.PeerMedian == nil || it.Expected == nil {
+		if it.Value != rows[1].vals["teacher_participation"] || it.Previous != rows[0].vals["teacher_participation"] ||
+			it.PreviousPeriod != p1 || math.IsNaN(it.PeerMedian) || math.IsNaN(it.Expected) {
 			t.Errorf("seed %d: item figures %+v", seed, it)
 		}
-		if *it.Value < 5**it.Expected {
-			t.Errorf("seed %d: value %v beside %v expected for its size", seed, *it.Value, *it.Expected)
+		if it.Value < 5*it.Expected {
+			t.Errorf("seed %d: value %v beside %v expected for its size", seed, it.Value, it.Expected)
 		}
 	}
 }
@@ -115,7 +117,7 @@ func TestBenfordNotApplicable(t *testing.T) {
 		}
 	}
 	for _, f := range rep.Findings {
-		t.Errorf("finding on clean units: %s", f.Reason)
+		t.Errorf("finding on clean units: %s", f.ReasonText())
 	}
 	kinds := map[string]TestStatus{}
 	for _, s := range rep.Tests {
@@ -151,7 +153,7 @@ func TestPerStillCompares(t *testing.T) {
 	for _, f := range rep.Findings {
 		if f.Kind == KindOutlier {
 			n++
-			if f.Statistic != "修正z分数" || len(f.Values) != 2 || !strings.Contains(f.Reason, "按「学区数」折算") {
+			if f.Statistic != "修正z分数" || len(f.Values) != 2 || !strings.Contains(f.ReasonText(), "按「学区数」折算") {
 				t.Errorf("per finding %+v", f)
 			}
 		}
@@ -197,7 +199,7 @@ func TestCasesFirst(t *testing.T) {
 		t.Errorf("first case %s (%s)", rep.Cases[0].Unit, rep.Cases[0].Severity)
 	}
 	for i, c := range rep.Cases {
-		if c.Rank != i+1 || c.Findings == 0 || len(c.Items) == 0 || c.Summary == "" {
+		if c.Rank != i+1 || c.Findings == 0 || len(c.Items) == 0 || rep.CaseSummary(&c) == "" {
 			t.Errorf("case %+v", c)
 		}
 	}
@@ -244,7 +246,7 @@ func TestBuildCasesRanksAndControlsFalseAlarms(t *testing.T) {
 				t.Errorf("乙: Q = %v", c.Q)
 			}
 		case "戊":
-			if len(c.Items) != 1 || c.Items[0].Peer != "丁" {
+			if _, _, _, peer := itemCell(findings, c.Unit, &c.Items[0]); len(c.Items) != 1 || peer != "丁" {
 				t.Errorf("戊: %+v", c.Items)
 			}
 		}

@@ -6,7 +6,6 @@ package audit
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -22,7 +21,8 @@ import (
 // tested is the number of units the statistical tests were run on, the
 // count of Benjamini–Hochberg; fdr its level. A copy is evidence against
 // both units. indIndex maps an indicator id to its index.
-func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) []Case {
+// It returns the cases and their summaries by unit.
+func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) ([]Case, map[string]string) {
 	byUnit := map[string]*Case{}
 	var order []string
 	keyed := map[string]map[string]int{} // unit -> cell key -> item index
@@ -49,8 +49,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		} else {
 			c.Certain = true
 		}
-		r := Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
-			Threshold: f.Threshold, P: p, Finding: i, Text: f.Reason}
+		r := int32(i) // the reason, as an index (the old code copied the finding's members)
 		// One item per cell: the same figure flagged by two tests is
 		// shown once, with both reasons.
 		key := ""
@@ -63,12 +62,14 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 				return
 			}
 		}
-		it := Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: p, Reasons: []Reason{r}}
+		// The cell and the peer are the first finding's (ItemCell).
+		nan := math.NaN()
+		it := Evidence{Value: nan, PeerMedian: nan, Expected: nan, Previous: nan, P: p, Reasons: []int32{r}}
 		if key != "" {
 			if idx, ok := indIndex(f.Indicator); ok {
 				v, med, exp, prev, pp := cells.cell(unit, f.Period, idx)
 				it.Value, it.PeerMedian, it.Expected, it.Previous = numOld(v), numOld(med), numOld(exp), numOld(prev)
-				if it.Previous != nil {
+				if !math.IsNaN(it.Previous) {
 					it.PreviousPeriod = pp
 				}
 			}
@@ -94,15 +95,17 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		}
 		c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
 		slices.SortStableFunc(c.Items, func(x, y Evidence) int {
-			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(x.Period, y.Period), cmp.Compare(x.Indicator, y.Indicator))
+			fx, fy := &findings[x.Reasons[0]], &findings[y.Reasons[0]]
+			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(fx.Period, fy.Period), cmp.Compare(fx.Indicator, fy.Indicator))
 		})
 		cases = append(cases, *c)
 	}
 	benjaminiHochbergOld(cases, max(tested, len(cases)))
+	summaries := map[string]string{}
 	for i := range cases {
 		c := &cases[i]
 		c.Significant = c.Certain || c.Q <= fdr
-		c.Summary = caseSummaryOld(c)
+		summaries[c.Unit] = caseSummaryOld(c, findings)
 	}
 	slices.SortFunc(cases, func(x, y Case) int {
 		return cmp.Or(-cmp.Compare(b2i(x.Significant), b2i(y.Significant)),
@@ -113,7 +116,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 	for i := range cases {
 		cases[i].Rank = i + 1
 	}
-	return cases
+	return cases, summaries
 }
 
 // benjaminiHochberg sets each case's Q: its P adjusted for the m units
@@ -134,12 +137,12 @@ func benjaminiHochbergOld(cases []Case, m int) {
 }
 
 // caseSummary says in one line what a case holds.
-func caseSummaryOld(c *Case) string {
+func caseSummaryOld(c *Case, findings []Finding) string {
 	counts := map[string]int{}
 	for _, it := range c.Items {
 		seen := map[string]bool{}
-		for _, r := range it.Reasons {
-			if !seen[r.Kind] {
+		for _, i := range it.Reasons {
+			if r := &findings[i]; !seen[r.Kind] {
 				seen[r.Kind] = true
 				counts[r.Kind]++
 			}
@@ -305,11 +308,11 @@ func TestCasesAsBefore(t *testing.T) {
 				return ind.Index, true
 			}
 			old := &caseLookupOld{a: a, medians: map[cellKeyOld]float64{}}
-			want := buildCasesOld(rep.Findings, tested, a.opts.FDR, old, indIndex)
+			want, summaries := buildCasesOld(rep.Findings, tested, a.opts.FDR, old, indIndex)
 			if len(want) == 0 {
 				t.Fatal("no case")
 			}
-			sameCases(t, rep.Cases, want)
+			sameCases(t, rep.Cases, want, rep.Findings, summaries)
 			// Every cell, whether a case shows it or not.
 			l := newCaseLookup(a)
 			same := func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) }
@@ -356,7 +359,8 @@ func TestCasesAsBefore(t *testing.T) {
 				return 0, false
 			}
 			tested := rng.IntN(2 * units)
-			sameCases(t, buildCases(fs, tested, 0.01, hashCells{}, indIndex), buildCasesOld(fs, tested, 0.01, hashCells{}, indIndex))
+			want, summaries := buildCasesOld(fs, tested, 0.01, hashCells{}, indIndex)
+			sameCases(t, buildCases(fs, tested, 0.01, hashCells{}, indIndex), want, fs, summaries)
 			if t.Failed() {
 				t.Fatalf("round %d", round)
 			}
@@ -381,23 +385,41 @@ func (hashCells) cell(unit, period string, ind int) (float64, float64, float64, 
 
 func (hashCells) rowCounts(unit string) (int, int) { return len(unit) % 3, int(unit[len(unit)-1]) % 2 }
 
-func sameCases(t *testing.T, got, want []Case) {
+// sameCases fails the test unless got, whose reasons index findings, are
+// the cases want with their summaries by unit.
+func sameCases(t *testing.T, got, want []Case, findings []Finding, summaries map[string]string) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%d cases, want %d", len(got), len(want))
 	}
 	for i := range got {
-		if !reflect.DeepEqual(got[i], want[i]) {
-			g, _ := json.Marshal(got[i])
-			w, _ := json.Marshal(want[i])
-			t.Fatalf("case %d:\n got %s\nwant %s", i, g, w)
+		if !reflect.DeepEqual(nanless(got[i]), nanless(want[i])) {
+			t.Fatalf("case %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+		if s := string(appendCaseSummary(nil, &got[i], findings)); s != summaries[got[i].Unit] {
+			t.Fatalf("case %d: summary %s, want %s", i, s, summaries[got[i].Unit])
 		}
 	}
 }
 
-func numOld(x float64) *float64 {
+func numOld(x float64) float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
+		return math.NaN()
 	}
-	return &x
+	return x
+}
+
+// nanless is c with its items' NaN figures (not known) made −Inf, which
+// reflect.DeepEqual finds equal.
+func nanless(c Case) Case {
+	c.Items = slices.Clone(c.Items)
+	for i := range c.Items {
+		it := &c.Items[i]
+		for _, x := range []*float64{&it.Value, &it.PeerMedian, &it.Expected, &it.Previous} {
+			if math.IsNaN(*x) {
+				*x = math.Inf(-1)
+			}
+		}
+	}
+	return c
 }

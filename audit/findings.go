@@ -59,8 +59,71 @@ type Finding struct {
 	// adjusted for the number of such tests run on the unit (cells,
 	// pairs). 0 for a rule broken.
 	P float64 `json:"p"`
-	// Reason says in plain Chinese what was found.
+	// Reason says in plain Chinese what was found; it is empty for a peer
+	// outlier, whose reason is rendered from its figures when written
+	// (516,670 of them at 1M retailers rows: 100 MB of text). AppendReason
+	// and ReasonText give every finding's reason.
 	Reason string `json:"reason"`
+	// outlier is what a peer outlier's reason says beyond the finding's
+	// other members; outlier.why is nil for the other findings.
+	outlier outlierReason
+}
+
+// outlierReason is what the reason of a peer outlier says beyond its
+// indicator, figures, z-score and threshold: what the findings of the
+// indicator in the period say alike (why), and for a count compared with
+// units of its size the unit's size and the figure they report, as the
+// text writes them.
+type outlierReason struct {
+	why            *outlierWhy
+	size, expected float64
+}
+
+// outlierWhy is what the peer outliers of one indicator in one period say
+// alike.
+type outlierWhy struct {
+	unit   string // the indicator's unit of measure
+	per    string // the name of the indicator of Options.Per, or ""
+	peers  int    // how many units were compared
+	median float64
+	bySize bool // counts compared with units of their size (sizeOutliers)
+}
+
+// AppendReason appends the finding's reason to b: Reason, or a peer
+// outlier's rendered from its figures. It is the one place a peer
+// outlier's reason is written. The direction is the z-score's sign: the
+// rounded Value, beyond the threshold, has that of the exact one.
+func (f *Finding) AppendReason(b []byte) []byte {
+	w := f.outlier.why
+	if w == nil {
+		return append(b, f.Reason...)
+	}
+	b = append(append(append(b, "「"...), f.Name...), "」为"...)
+	b = append(appendFV(b, f.Values[0]), w.unit...)
+	if w.bySize {
+		b = appendFV(append(b, ",该单位规模约为中位单位的"...), f.outlier.size)
+		b = appendFV(append(b, "倍,同等规模单位约"...), f.outlier.expected)
+		b = appendInt(append(append(b, w.unit...), "(同期"...), w.peers)
+		b = appendFV(append(b, "个单位中位数"...), w.median)
+		b = appendFV(append(b, "),稳健z分数"...), f.Value)
+		b = appendFV(append(b, ",超过"...), f.Threshold)
+		return append(append(append(b, ",明显"...), direction(f.Value)...), "同等规模单位"...)
+	}
+	if w.per != "" {
+		b = append(append(append(b, ",按「"...), w.per...), "」折算为每单位"...)
+		b = appendFV(b, f.Values[1])
+	}
+	b = append(appendInt(append(b, ",同期"...), w.peers), "个单位的中位数为"...)
+	b = appendFV(append(appendFV(b, w.median), ",修正z分数"...), f.Value)
+	return append(append(append(b, ",明显"...), direction(f.Value)...), "同类单位"...)
+}
+
+// ReasonText returns the finding's reason (see AppendReason).
+func (f *Finding) ReasonText() string {
+	if f.outlier.why == nil {
+		return f.Reason
+	}
+	return string(f.AppendReason(nil))
 }
 
 func fv(x float64) string { return rules.FormatValue(x) }
@@ -715,6 +778,10 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 			continue
 		}
 		l.grow(over)
+		why := &outlierWhy{unit: ind.Unit, peers: len(xs), median: med}
+		if a.per != nil {
+			why.per = a.per.Name
+		}
 		// The i-th figure of xs is that of the i-th record with one.
 		i := -1
 		for k, x := range col {
@@ -727,23 +794,16 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 				continue
 			}
 			r := recs[k]
-			v, zz := a.vals(r)[ind.Index], math.Round(s*100)/100
-			t := append(append(append(l.text.buf, "「"...), ind.Name...), "」为"...)
-			t = append(appendFV(t, v), ind.Unit...)
+			v := a.vals(r)[ind.Index]
 			vals := l.values(v)
 			if a.per != nil {
-				t = append(append(append(t, ",按「"...), a.per.Name...), "」折算为每单位"...)
-				t = appendFV(t, x)
 				vals = l.values(v, x)
 			}
-			t = append(appendInt(append(t, ",同期"...), len(xs)), "个单位的中位数为"...)
-			t = appendFV(append(appendFV(t, med), ",修正z分数"...), zz)
-			t = append(append(append(t, ",明显"...), direction(s)...), "同类单位"...)
-			l.add(Finding{
+			l.addOutlier(Finding{
 				Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(r), Period: period, Indicator: ind.ID, Name: ind.Name,
-				Values: vals, Statistic: "修正z分数", Value: zz, Threshold: round(crit, 2),
-				P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
-			}, t)
+				Values: vals, Statistic: "修正z分数", Value: math.Round(s*100) / 100, Threshold: round(crit, 2),
+				P: min(1, anomaly.NormalTwoSided(s)*float64(cells)), outlier: outlierReason{why: why},
+			})
 		}
 	}
 	return l.lists()
@@ -786,33 +846,19 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 	}
 	l.grow(over)
 	med, threshold := math.Exp(lm), round(crit, 2)
-	// What the reasons of this indicator share, written once.
-	var head, mid []byte
-	head = append(append(head, "「"...), ind.Name...)
-	head = append(head, "」为"...)
-	mid = appendInt(append(mid, "(同期"...), scored)
-	mid = appendFV(append(mid, "个单位中位数"...), med)
-	mid = append(mid, "),稳健z分数"...)
+	why := &outlierWhy{unit: ind.Unit, peers: scored, median: med, bySize: true}
 	for k, s := range z {
 		if math.IsNaN(s) || math.Abs(s) <= crit {
 			continue
 		}
-		r := recs[k]
-		x := col[k]
 		size := math.Exp(sz.scale[k])
 		expected := med * size
-		zz := math.Round(s*100) / 100
-		t := append(appendFV(append(l.text.buf, head...), x), ind.Unit...)
-		t = appendFV(append(t, ",该单位规模约为中位单位的"...), round(size, 2))
-		t = appendFV(append(t, "倍,同等规模单位约"...), math.Round(expected))
-		t = append(append(t, ind.Unit...), mid...)
-		t = appendFV(append(appendFV(t, zz), ",超过"...), threshold)
-		t = append(append(append(t, ",明显"...), direction(s)...), "同等规模单位"...)
-		l.add(Finding{
-			Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(r), Period: period, Indicator: ind.ID, Name: ind.Name,
-			Values: l.values(x, round(expected, 1)), Statistic: "按规模校正的稳健z分数", Value: zz, Threshold: threshold,
-			P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
-		}, t)
+		l.addOutlier(Finding{
+			Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(recs[k]), Period: period, Indicator: ind.ID, Name: ind.Name,
+			Values: l.values(col[k], round(expected, 1)), Statistic: "按规模校正的稳健z分数", Value: math.Round(s*100) / 100,
+			Threshold: threshold, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
+			outlier: outlierReason{why: why, size: round(size, 2), expected: math.Round(expected)},
+		})
 	}
 }
 

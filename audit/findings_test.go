@@ -91,6 +91,7 @@ func findingLines(t *testing.T, rep *Report) []string {
 	t.Helper()
 	var lines []string
 	for _, f := range rep.Findings {
+		f.Reason = f.ReasonText() // a peer outlier's, rendered
 		b, err := json.Marshal(f)
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,10 @@
 package audit
 
-import "github.com/figcheck/figcheck/internal/jsonenc"
+import (
+	"math"
+
+	"github.com/figcheck/figcheck/internal/jsonenc"
+)
 
 // The JSON encoders of what the JSON report streams (rows, findings, case
 // files, problems) write what encoding/json writes of them, HTML not
@@ -79,11 +83,13 @@ func (f *Finding) encodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`,"p":`)
 	e.Float(f.P)
 	e.Raw(`,"reason":`)
-	e.String(f.Reason)
+	e.Text(f.AppendReason)
 	e.Raw(`}`)
 }
 
-func (c *Case) encodeJSON(e *jsonenc.Encoder) {
+// encodeJSON writes a case file, its reasons rendered from findings (the
+// report's).
+func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 	e.Raw(`{"rank":`)
 	e.Int(c.Rank)
 	e.Raw(`,"unit":`)
@@ -109,7 +115,7 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`,"row_warnings":`)
 	e.Int(c.RowWarnings)
 	e.Raw(`,"summary":`)
-	e.String(c.Summary)
+	e.Text(func(b []byte) []byte { return appendCaseSummary(b, c, findings) })
 	e.Raw(`,"items":`)
 	if c.Items == nil {
 		e.Raw(`null`)
@@ -119,24 +125,28 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder) {
 			if i > 0 {
 				e.Raw(`,`)
 			}
-			c.Items[i].encodeJSON(e)
+			c.Items[i].encodeJSON(e, findings, c.Unit)
 		}
 		e.Raw(`]`)
 	}
 	e.Raw(`}`)
 }
 
-func (it *Evidence) encodeJSON(e *jsonenc.Encoder) {
+// encodeJSON writes an evidence item of the case of unit, its cell and
+// reasons from findings.
+func (it *Evidence) encodeJSON(e *jsonenc.Encoder, findings []Finding, unit string) {
+	period, indicator, name, peer := itemCell(findings, unit, it)
 	// Every member before "p" may be left out: each is followed by a comma.
 	e.Raw(`{`)
 	for _, m := range [...]struct {
 		key string
 		s   string
-		x   *float64
+		x   float64
 	}{
-		{key: `"period":`, s: it.Period}, {key: `"indicator":`, s: it.Indicator}, {key: `"indicator_name":`, s: it.Name},
-		{key: `"peer":`, s: it.Peer}, {key: `"value":`, x: it.Value}, {key: `"peer_median":`, x: it.PeerMedian},
-		{key: `"expected":`, x: it.Expected}, {key: `"previous":`, x: it.Previous}, {key: `"previous_period":`, s: it.PreviousPeriod},
+		{key: `"period":`, s: period, x: nan}, {key: `"indicator":`, s: indicator, x: nan}, {key: `"indicator_name":`, s: name, x: nan},
+		{key: `"peer":`, s: peer, x: nan}, {key: `"value":`, x: it.Value}, {key: `"peer_median":`, x: it.PeerMedian},
+		{key: `"expected":`, x: it.Expected}, {key: `"previous":`, x: it.Previous},
+		{key: `"previous_period":`, s: it.PreviousPeriod, x: nan},
 	} {
 		if optString(e, m.key, m.s) || optFloat(e, m.key, m.x) {
 			e.Raw(`,`)
@@ -149,35 +159,38 @@ func (it *Evidence) encodeJSON(e *jsonenc.Encoder) {
 		e.Raw(`null`)
 	} else {
 		e.Raw(`[`)
-		for i := range it.Reasons {
+		for i, f := range it.Reasons {
 			if i > 0 {
 				e.Raw(`,`)
 			}
-			it.Reasons[i].encodeJSON(e)
+			encodeReasonJSON(e, findings, f)
 		}
 		e.Raw(`]`)
 	}
 	e.Raw(`}`)
 }
 
-func (r *Reason) encodeJSON(e *jsonenc.Encoder) {
+// encodeReasonJSON writes the reason (a Reason) that the finding
+// findings[i] gives an evidence item.
+func encodeReasonJSON(e *jsonenc.Encoder, findings []Finding, i int32) {
+	f := &findings[i]
 	e.Raw(`{"kind":`)
-	e.String(r.Kind)
-	optString(e, `,"check":`, r.Check)
+	e.String(f.Kind)
+	optString(e, `,"check":`, f.Check)
 	e.Raw(`,"severity":`)
-	e.String(r.Severity)
+	e.String(f.Severity)
 	e.Raw(`,"statistic":`)
-	e.String(r.Statistic)
+	e.String(f.Statistic)
 	e.Raw(`,"value":`)
-	e.Float(r.Value)
+	e.Float(f.Value)
 	e.Raw(`,"threshold":`)
-	e.Float(r.Threshold)
+	e.Float(f.Threshold)
 	e.Raw(`,"p":`)
-	e.Float(r.P)
+	e.Float(reasonP(f))
 	e.Raw(`,"finding":`)
-	e.Int(r.Finding)
+	e.Int(int(i))
 	e.Raw(`,"reason":`)
-	e.String(r.Text)
+	e.Text(f.AppendReason)
 	e.Raw(`}`)
 }
 
@@ -209,13 +222,16 @@ func optString(e *jsonenc.Encoder, key, s string) bool {
 	return true
 }
 
-// optFloat appends a member left out when nil (omitempty) and says
-// whether it did.
-func optFloat(e *jsonenc.Encoder, key string, x *float64) bool {
-	if x == nil {
+// nan is the figure optFloat leaves out.
+var nan = math.NaN()
+
+// optFloat appends a member left out when NaN (a figure not known) and
+// says whether it did.
+func optFloat(e *jsonenc.Encoder, key string, x float64) bool {
+	if math.IsNaN(x) {
 		return false
 	}
 	e.Raw(key)
-	e.Float(*x)
+	e.Float(x)
 	return true
 }

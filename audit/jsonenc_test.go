@@ -38,7 +38,7 @@ func writeJSONReflect(r *Report, w io.Writer) error {
 		_, err := bw.Write(buf.Bytes()[:buf.Len()-cut])
 		return err
 	}
-	if err := put("", r.ReportHead, 2); err != nil {
+	if err := put("", headView(r), 2); err != nil {
 		return err
 	}
 	list := func(key string, each iter.Seq[any]) error {
@@ -65,11 +65,119 @@ func writeJSONReflect(r *Report, w io.Writer) error {
 			}
 		}
 	}
-	if err := errors.Join(list("rows", rows), list("findings", elemsOf(r.Findings)), list("problems", elemsOf(r.Problems))); err != nil {
+	if err := errors.Join(list("rows", rows), list("findings", renderedFindings(r.Findings)), list("problems", elemsOf(r.Problems))); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString("}\n")
 	return bw.Flush()
+}
+
+// headView is the report's head with its case files as encoding/json
+// wrote them when each evidence item held its cell, its figures as
+// pointers and copies of its reasons' members (evidenceJSON).
+func headView(r *Report) any {
+	type head struct {
+		ReportHead
+		Cases []caseJSON `json:"cases"`
+	}
+	h := head{ReportHead: r.ReportHead}
+	if r.Cases != nil {
+		h.Cases = make([]caseJSON, len(r.Cases))
+	}
+	for i, c := range r.Cases {
+		h.Cases[i] = caseView(c, r.Findings)
+	}
+	return h
+}
+
+// caseJSON is a case as encoding/json wrote it before its items indexed
+// findings.
+type caseJSON struct {
+	Rank        int            `json:"rank"`
+	Unit        string         `json:"unit"`
+	Severity    string         `json:"severity"`
+	Significant bool           `json:"significant"`
+	Certain     bool           `json:"certain"`
+	P           float64        `json:"p"`
+	Q           float64        `json:"q"`
+	Score       float64        `json:"score"`
+	Tests       []string       `json:"tests"`
+	Findings    int            `json:"findings"`
+	RowErrors   int            `json:"row_errors"`
+	RowWarnings int            `json:"row_warnings"`
+	Summary     string         `json:"summary"`
+	Items       []evidenceJSON `json:"items"`
+}
+
+// evidenceJSON is an evidence item as it was.
+type evidenceJSON struct {
+	Period         string   `json:"period,omitempty"`
+	Indicator      string   `json:"indicator,omitempty"`
+	Name           string   `json:"indicator_name,omitempty"`
+	Peer           string   `json:"peer,omitempty"`
+	Value          *float64 `json:"value,omitempty"`
+	PeerMedian     *float64 `json:"peer_median,omitempty"`
+	Expected       *float64 `json:"expected,omitempty"`
+	Previous       *float64 `json:"previous,omitempty"`
+	PreviousPeriod string   `json:"previous_period,omitempty"`
+	P              float64  `json:"p"`
+	Reasons        []Reason `json:"reasons"`
+}
+
+// caseView is c as it was: its summary held, each item's cell and peer
+// those of its first reason's finding, its reasons' members copied from
+// their findings.
+func caseView(c Case, findings []Finding) caseJSON {
+	v := caseJSON{Rank: c.Rank, Unit: c.Unit, Severity: c.Severity, Significant: c.Significant, Certain: c.Certain, P: c.P, Q: c.Q,
+		Score: c.Score, Tests: c.Tests, Findings: c.Findings, RowErrors: c.RowErrors, RowWarnings: c.RowWarnings,
+		Summary: string(appendCaseSummary(nil, &c, findings))}
+	if c.Items == nil {
+		return v
+	}
+	ptr := func(x float64) *float64 {
+		if math.IsNaN(x) {
+			return nil
+		}
+		return &x
+	}
+	v.Items = make([]evidenceJSON, len(c.Items))
+	for i, it := range c.Items {
+		ej := evidenceJSON{Value: ptr(it.Value), PeerMedian: ptr(it.PeerMedian), Expected: ptr(it.Expected), Previous: ptr(it.Previous),
+			PreviousPeriod: it.PreviousPeriod, P: it.P}
+		if it.Reasons != nil {
+			ej.Reasons = make([]Reason, len(it.Reasons))
+		}
+		for j, k := range it.Reasons {
+			f := &findings[k]
+			if j == 0 {
+				ej.Period, ej.Indicator, ej.Name, ej.Peer = f.Period, f.Indicator, f.Name, f.Peer
+				if f.Unit != c.Unit {
+					ej.Peer = f.Unit
+				}
+			}
+			p := f.P
+			if !statistical(f.Kind) {
+				p = 0
+			}
+			ej.Reasons[j] = Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
+				Threshold: f.Threshold, P: p, Finding: int(k), Text: f.ReasonText()}
+		}
+		v.Items[i] = ej
+	}
+	return v
+}
+
+// renderedFindings yields copies of the findings with their Reason
+// rendered, as encoding/json writes them.
+func renderedFindings(findings []Finding) iter.Seq[any] {
+	return func(yield func(any) bool) {
+		for _, f := range findings {
+			f.Reason = f.ReasonText()
+			if !yield(&f) {
+				return
+			}
+		}
+	}
 }
 
 func elemsOf[T any](s []T) iter.Seq[any] {
@@ -349,7 +457,19 @@ func FuzzJSONEncoders(f *testing.F) {
 		}
 		sameJSON(t, &row, row.encodeJSON)
 		sameJSON(t, &finding, finding.encodeJSON)
-		sameJSON(t, &c, c.encodeJSON)
+		// The case's reasons are indices of findings.
+		findings := make([]Finding, 1+rng.IntN(3))
+		for i := range findings {
+			fill(rng, reflect.ValueOf(&findings[i]).Elem(), seed%4 == 0)
+		}
+		findings[0].Kind = KindOutlier // one statistical, whose P is written
+		for _, it := range c.Items {
+			for j, k := range it.Reasons {
+				it.Reasons[j] = int32(uint32(k) % uint32(len(findings)))
+			}
+		}
+		cv := caseView(c, findings)
+		sameJSON(t, &cv, func(e *jsonenc.Encoder) { c.encodeJSON(e, findings) })
 		sameJSON(t, &p, p.encodeJSON)
 		finding.finite()
 		if err := sameJSON(t, &finding, finding.encodeJSON); err != nil {
@@ -375,4 +495,25 @@ func sameJSON(t *testing.T, v any, encode func(*jsonenc.Encoder)) error {
 		t.Fatalf("%T differs from encoding/json's at byte %d:\n got %s\nwant %s", v, diffAt(e.B, buf.Bytes()), e.B, buf.Bytes())
 	}
 	return err
+}
+
+// TestCaseJSONHasEveryMember: the old shape of a case (caseJSON), the
+// reference of the case's encoder, has every member Case has, so that a
+// member added to Case and not to its encoder is seen.
+func TestCaseJSONHasEveryMember(t *testing.T) {
+	members := func(typ reflect.Type) map[string]bool {
+		m := map[string]bool{}
+		for i := range typ.NumField() {
+			if tag := typ.Field(i).Tag.Get("json"); tag != "-" && typ.Field(i).IsExported() {
+				m[tag] = true
+			}
+		}
+		return m
+	}
+	old := members(reflect.TypeFor[caseJSON]())
+	for tag := range members(reflect.TypeFor[Case]()) {
+		if !old[tag] {
+			t.Errorf("Case member %s is not in caseJSON", tag)
+		}
+	}
 }

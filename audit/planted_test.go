@@ -89,9 +89,9 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 				ind = b.plant[pc.what+"_indicator"]
 			}
 			for _, it := range c.Items {
-				for _, r := range it.Reasons {
-					f := rep.Findings[r.Finding]
-					if (pc.kind == "" || f.Kind == pc.kind) && (pc.peer == "" || it.Peer == b.plant[pc.peer]) &&
+				for _, i := range it.Reasons {
+					f := rep.Findings[i]
+					if (pc.kind == "" || f.Kind == pc.kind) && (pc.peer == "" || itemPeer(rep, c, &it) == b.plant[pc.peer]) &&
 						(ind == "" || f.Indicator == ind && f.Period == p2) && (pc.what != "total" || f.Value == 5) {
 						found = true
 						if pc.kind != "" {
@@ -121,10 +121,10 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 		switch {
 		case f.Unit == AllUnits:
 			s.batch++
-			t.Logf("%s: batch-wide finding [%s] %s", label, f.Kind, f.Reason)
+			t.Logf("%s: batch-wide finding [%s] %s", label, f.Kind, f.ReasonText())
 		case isClean[f.Unit] || isClean[f.Peer]:
 			s.falseByTest[f.Kind]++
-			t.Logf("%s: clean unit finding [%s] %s", label, f.Kind, f.Reason)
+			t.Logf("%s: clean unit finding [%s] %s", label, f.Kind, f.ReasonText())
 		}
 	}
 	for _, c := range rep.Cases {
@@ -197,4 +197,10 @@ func TestPlantedSizes(t *testing.T) {
 			s.check(t, s.clean/1000)
 		})
 	}
+}
+
+// itemPeer is the other unit of a copy an evidence item of c is about.
+func itemPeer(rep *Report, c *Case, it *Evidence) string {
+	_, _, _, peer := rep.ItemCell(c, it)
+	return peer
 }

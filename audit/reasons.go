@@ -68,8 +68,9 @@ func (f *floats) cut(xs ...float64) []float64 {
 // findingList collects the findings of one task of the batch checks, in
 // chunks that never grow (so that a finding stays where it is until its
 // reason is written, and none is copied but into the report's list). A
-// finding's reason is appended (strconv, no fmt) to text, see texts; its
-// Values are cut from shared blocks.
+// finding's reason is appended (strconv, no fmt) to text, see texts, but
+// a peer outlier's, rendered when written (addOutlier); its Values are cut
+// from shared blocks.
 type findingList struct {
 	full [][]Finding
 	cur  []Finding
@@ -97,6 +98,13 @@ func (l *findingList) add(f Finding, text []byte) {
 	l.grow(1)
 	l.cur = append(l.cur, f)
 	l.text.end(text, &l.cur[len(l.cur)-1].Reason)
+}
+
+// addOutlier appends a peer outlier, whose reason is rendered when written
+// (Finding.AppendReason).
+func (l *findingList) addOutlier(f Finding) {
+	l.grow(1)
+	l.cur = append(l.cur, f)
 }
 
 // lists returns the findings collected, in chunks.

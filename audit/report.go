@@ -656,41 +656,44 @@ func (r *Report) writeCases(w io.Writer) {
 		if !c.Significant {
 			mark = "(证据不足)"
 		}
-		fmt.Fprintf(w, "%3d. %s%s [%s] %s\n", c.Rank, c.Unit, mark, severityNames[c.Severity], c.Summary)
+		fmt.Fprintf(w, "%3d. %s%s [%s] %s\n", c.Rank, c.Unit, mark, severityNames[c.Severity], r.CaseSummary(&c))
 		for _, it := range c.Items {
-			fmt.Fprintf(w, "     - %s\n", evidenceText(&it))
-			for _, rs := range it.Reasons {
-				fmt.Fprintf(w, "         [%s] %s\n", KindNames[rs.Kind], rs.Text)
+			fmt.Fprintf(w, "     - %s\n", evidenceText(&c, &it, r.Findings))
+			for _, k := range it.Reasons {
+				f := &r.Findings[k]
+				fmt.Fprintf(w, "         [%s] %s\n", KindNames[f.Kind], f.ReasonText())
 			}
 		}
 	}
 }
 
-// evidenceText is an evidence item's cell and figures in one line.
-func evidenceText(it *Evidence) string {
+// evidenceText is an evidence item's cell and figures in one line; its
+// reasons index findings, the case's.
+func evidenceText(c *Case, it *Evidence, findings []Finding) string {
+	period, _, name, peer := itemCell(findings, c.Unit, it)
 	var b strings.Builder
-	if it.Period != "" {
-		b.WriteString(it.Period)
+	if period != "" {
+		b.WriteString(period)
 		b.WriteByte(' ')
 	}
 	switch {
-	case it.Name != "":
-		fmt.Fprintf(&b, "「%s」", it.Name)
-	case it.Peer != "":
-		fmt.Fprintf(&b, "与「%s」", it.Peer)
+	case name != "":
+		fmt.Fprintf(&b, "「%s」", name)
+	case peer != "":
+		fmt.Fprintf(&b, "与「%s」", peer)
 	default:
 		b.WriteString("全部数字")
 	}
-	if it.Value != nil {
-		fmt.Fprintf(&b, " 填报%s", fv(*it.Value))
-		if it.PeerMedian != nil {
-			fmt.Fprintf(&b, ",同期各单位中位数%s", fv(*it.PeerMedian))
+	if !math.IsNaN(it.Value) {
+		fmt.Fprintf(&b, " 填报%s", fv(it.Value))
+		if !math.IsNaN(it.PeerMedian) {
+			fmt.Fprintf(&b, ",同期各单位中位数%s", fv(it.PeerMedian))
 		}
-		if it.Expected != nil {
-			fmt.Fprintf(&b, ",同等规模单位约%s", fv(math.Round(*it.Expected)))
+		if !math.IsNaN(it.Expected) {
+			fmt.Fprintf(&b, ",同等规模单位约%s", fv(math.Round(it.Expected)))
 		}
-		if it.Previous != nil {
-			fmt.Fprintf(&b, ",上期(%s)%s", it.PreviousPeriod, fv(*it.Previous))
+		if !math.IsNaN(it.Previous) {
+			fmt.Fprintf(&b, ",上期(%s)%s", it.PreviousPeriod, fv(it.Previous))
 		}
 	}
 	return b.String()

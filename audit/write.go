@@ -71,7 +71,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	_, _ = bw.Write(head)
 	if r.Cases == nil {
 		_, _ = bw.WriteString("null")
-	} else if err := writeList(bw, "[", r.Cases, (*Case).encodeJSON, r.workers()); err != nil {
+	} else if err := writeList(bw, "[", r.Cases, func(c *Case, e *jsonenc.Encoder) { c.encodeJSON(e, r.Findings) }, r.workers()); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString(`,"rows":[`)
@@ -276,7 +276,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			unit += " ↔ " + f.Peer
 		}
 		write([]string{"异常发现", "", "", unit, f.Period, f.Check, KindNames[f.Kind], severityNames[f.Severity],
-			f.Indicator, valuesText(f.Values), f.Statistic, rules.FormatValue(f.Value), rules.FormatValue(f.Threshold), f.Reason})
+			f.Indicator, valuesText(f.Values), f.Statistic, rules.FormatValue(f.Value), rules.FormatValue(f.Threshold), f.ReasonText()})
 	}
 	for _, p := range r.Problems {
 		write([]string{"输入问题", p.File, strconv.Itoa(p.Row), p.Unit, p.Period, "", "", "错误", p.Column, "", "", "", "", p.Message})
@@ -336,7 +336,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 		for _, f := range u.Findings {
-			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period), f.Reason)
+			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period), f.ReasonText())
 		}
 	}
 	var batch []Finding
@@ -348,7 +348,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(batch) > 0 {
 		fmt.Fprintln(bw, "\n全部单位:")
 		for _, f := range batch {
-			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period), f.Reason)
+			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period), f.ReasonText())
 		}
 	}
 	if len(r.Problems) > 0 {

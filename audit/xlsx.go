@@ -491,7 +491,7 @@ func (r *Report) caseSheet(x *xlsxWriter) {
 					tests[i] = KindNames[k]
 				}
 				if !yield([]any{c.Rank, c.Unit, severityNames[c.Severity], caseStrength(&c), pValue(c.P, c.Certain), strings.Join(tests, "、"),
-					c.Findings, c.RowErrors, c.RowWarnings, c.Summary, caseItems(&c)}) {
+					c.Findings, c.RowErrors, c.RowWarnings, r.CaseSummary(&c), caseItems(&c, r.Findings)}) {
 					return
 				}
 			}
@@ -523,7 +523,7 @@ func pValue(p float64, certain bool) string {
 }
 
 // caseItems lists a case's strongest evidence, one line each.
-func caseItems(c *Case) string {
+func caseItems(c *Case, findings []Finding) string {
 	var b strings.Builder
 	for i := range c.Items {
 		if i == maxCaseItems {
@@ -534,10 +534,10 @@ func caseItems(c *Case) string {
 			b.WriteByte('\n')
 		}
 		it := &c.Items[i]
-		b.WriteString(evidenceText(it))
+		b.WriteString(evidenceText(c, it, findings))
 		kinds := make([]string, 0, len(it.Reasons))
-		for _, rs := range it.Reasons {
-			kinds = append(kinds, KindNames[rs.Kind])
+		for _, k := range it.Reasons {
+			kinds = append(kinds, KindNames[findings[k].Kind])
 		}
 		if len(kinds) > 0 {
 			b.WriteString("(" + strings.Join(slices.Compact(kinds), "、") + ")")
@@ -584,7 +584,7 @@ func (r *Report) findingSheet(x *xlsxWriter) {
 					unit = "全部单位"
 				}
 				if !yield([]any{KindNames[f.Kind], unit, f.Period, f.Peer, f.Name, valuesText(f.Values), f.Statistic,
-					f.Value, f.Threshold, severityNames[f.Severity], f.Reason}) {
+					f.Value, f.Threshold, severityNames[f.Severity], f.ReasonText()}) {
 					return
 				}
 			}

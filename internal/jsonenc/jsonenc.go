@@ -25,6 +25,8 @@ type Encoder struct {
 	// keys is scratch for sorting the keys of maps, nested ones after
 	// their parents'.
 	keys []string
+	// text is scratch for Text.
+	text []byte
 }
 
 // Reset empties B and forgets Err, keeping the memory.
@@ -109,8 +111,19 @@ const hex = "0123456789abcdef"
 // String appends s quoted: quotes, backslashes and control characters
 // escaped (\b, \f, \n, \r, \t by name), invalid UTF-8 replaced by
 // \ufffd, U+2028 and U+2029 escaped; <, > and & left as they are.
-func (e *Encoder) String(s string) {
-	b := append(e.B, '"')
+func (e *Encoder) String(s string) { e.B = appendQuoted(e.B, s) }
+
+// Text appends, quoted as String quotes it, the text that appendText
+// appends to an empty buffer: a text rendered when written, not held as a
+// string. The buffer is the encoder's, kept for the next text.
+func (e *Encoder) Text(appendText func([]byte) []byte) {
+	e.text = appendText(e.text[:0])
+	e.B = appendQuoted(e.B, e.text)
+}
+
+// appendQuoted appends s quoted (see String).
+func appendQuoted[S ~string | ~[]byte](b []byte, s S) []byte {
+	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -148,7 +161,7 @@ func (e *Encoder) String(s string) {
 			i += 3
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)])) // no copy of more than a rune
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
@@ -166,7 +179,7 @@ func (e *Encoder) String(s string) {
 		i += size
 	}
 	b = append(b, s[start:]...)
-	e.B = append(b, '"')
+	return append(b, '"')
 }
 
 // Value appends a value as decoded from JSON or written in a form: nil,

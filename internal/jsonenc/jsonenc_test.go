@@ -73,6 +73,19 @@ func FuzzString(f *testing.F) {
 		var e Encoder
 		e.String(s)
 		same(t, s, &e)
+		// The same text rendered by Text, twice with one encoder (the
+		// second reusing its buffer), cut in two where it may.
+		e.B = e.B[:0]
+		half := len(s) / 2
+		for range 2 {
+			e.Text(func(b []byte) []byte { return append(append(b, s[:half]...), s[half:]...) })
+		}
+		var want Encoder
+		want.String(s)
+		want.String(s)
+		if !bytes.Equal(e.B, want.B) {
+			t.Errorf("Text %q: %s, want %s", s, e.B, want.B)
+		}
 	})
 }
 
