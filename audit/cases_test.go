@@ -252,3 +252,46 @@ func TestBuildCasesRanksAndControlsFalseAlarms(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerMedianOfFewUnits: in a period of fewer units than MinPeers,
+// where peers are not compared, a case item still shows the median of
+// the period's figures beside the unit's own (it showed 0).
+func TestPeerMedianOfFewUnits(t *testing.T) {
+	g := newGenerator(t, 7)
+	b := g.cleanBatch(4)
+	last := ""
+	for i := range b.rows {
+		if r := &b.rows[i]; r.period > last {
+			last = r.period
+		}
+	}
+	var xs []float64
+	jumped := ""
+	for i := range b.rows {
+		r := &b.rows[i]
+		if r.period != last {
+			continue
+		}
+		if jumped == "" {
+			jumped = r.unit
+			r.vals["teacher_participation"] *= 4 // a jump of 300 %
+		}
+		xs = append(xs, r.vals["teacher_participation"])
+	}
+	rep := auditBytes2(t, g, b, Options{})
+	for _, c := range rep.Cases {
+		if c.Unit != jumped {
+			continue
+		}
+		for i := range c.Items {
+			it := &c.Items[i]
+			if period, ind, _, _ := rep.ItemCell(&c, it); period == last && ind == "teacher_participation" {
+				if want := round(anomaly.Median(xs), 2); it.PeerMedian != want || want == 0 {
+					t.Fatalf("peer median %v, want %v (the median of %v)", it.PeerMedian, want, xs)
+				}
+				return
+			}
+		}
+	}
+	t.Fatalf("no case item for the jump of %s in %s: %d cases", jumped, last, len(rep.Cases))
+}

@@ -478,6 +478,7 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	k := [2]int{gi, ind}
 	m, ok := l.medians[k]
 	if !ok {
+		m = math.NaN() // not compared: fewer than MinPeers units
 		if g.medians != nil {
 			m = g.medians[ind]
 		}
