@@ -58,20 +58,52 @@ func (s *Server) readSubmission(c *gin.Context) (*checker.Submission, *rules.For
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := mayCheckUnit(c, sub.Unit); err != nil {
-		return nil, nil, err
-	}
-	f, err := s.formByID(sub.Form)
+	f, err := s.admit(c, sub)
 	return sub, f, err
+}
+
+// readPlaced is readSubmission with the figures placed for the check
+// (checker.DecodePlaced) as they are decoded. Release the result.
+func (s *Server) readPlaced(c *gin.Context) (*checker.Placed, error) {
+	body, err := readJSONBody(c, s.cfg.Limits.CheckBody)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := checker.DecodePlaced(body, func(id string) *rules.Form {
+		f, _ := s.formByID(id) // its error comes from admit
+		return f
+	})
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.admit(c, pl.Sub)
+	if err != nil {
+		pl.Release()
+		return nil, err
+	}
+	if pl.Form != f { // the ruleset was reloaded in between
+		pl.Refresh(f)
+	}
+	return pl, nil
+}
+
+// admit finds the form of sub, a submission of a caller who may act for
+// its unit.
+func (s *Server) admit(c *gin.Context, sub *checker.Submission) (*rules.Form, error) {
+	if err := mayCheckUnit(c, sub.Unit); err != nil {
+		return nil, err
+	}
+	return s.formByID(sub.Form)
 }
 
 // check: POST /v1/check.
 func (s *Server) check(c *gin.Context) error {
-	sub, f, err := s.readSubmission(c)
+	pl, err := s.readPlaced(c)
 	if err != nil {
 		return err
 	}
-	a, err := s.checkOne(c.Request.Context(), s.callerOf(c), f, sub)
+	defer pl.Release()
+	a, err := s.answer(c.Request.Context(), s.callerOf(c), pl)
 	if err != nil {
 		return err
 	}
@@ -79,11 +111,19 @@ func (s *Server) check(c *gin.Context) error {
 	return nil
 }
 
-// checkOne answers one submission — from the cache or by evaluating it —
-// with its receipt and, for report text, the extraction; it counts the
-// answer in the metrics and queues its decision log entry, the same way
-// for a cached answer as for a fresh one.
+// checkOne answers one submission of form f (answer).
 func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *checker.Submission) (*Answer, error) {
+	pl := checker.Place(f, sub)
+	defer pl.Release()
+	return s.answer(ctx, who, pl)
+}
+
+// answer answers one placed submission — from the cache or by evaluating
+// it — with its receipt and, for report text, the extraction; it counts
+// the answer in the metrics and queues its decision log entry, the same
+// way for a cached answer as for a fresh one.
+func (s *Server) answer(ctx context.Context, who caller, pl *checker.Placed) (*Answer, error) {
+	f, sub := pl.Form, pl.Sub
 	ext, err := extract.FromText(f, sub)
 	if err != nil {
 		return nil, err
@@ -92,8 +132,9 @@ func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *c
 	if err != nil {
 		return nil, err
 	}
-	pl := checker.Place(f, sub) // the figures resolved once, for the digest and the check
-	defer pl.Release()
+	if ext != nil || prev.From == "store" { // new figures: from the text, or the period before from the store
+		pl.Refresh(f)
+	}
 	digest := pl.Digest()
 	ck := check{form: f, sub: sub, digest: digest, checkID: checker.CheckID(f, digest)}
 	a := &Answer{Extraction: ext, Previous: prev}
@@ -205,18 +246,22 @@ func (s *Server) checkBatch(c *gin.Context) error {
 
 // batchItem checks one item of a batch.
 func (s *Server) batchItem(c *gin.Context, who caller, rs *rules.Ruleset, raw []byte) (*Answer, error) {
-	sub, err := checker.DecodeSubmissionBytes(raw)
+	pl, err := checker.DecodePlaced(raw, func(id string) *rules.Form {
+		f, _ := rs.Form(id)
+		return f
+	})
 	if err != nil {
 		return nil, err
 	}
-	f, err := formIn(rs, sub.Form)
-	if err != nil {
+	defer pl.Release()
+	sub := pl.Sub
+	if pl.Form == nil {
 		return nil, apiError(CodeUnknownForm, "unknown form "+quote(sub.Form)) // no list of forms per item
 	}
 	if p := principal(c); !p.Role.MayAct(sub.Unit) {
 		return nil, apiError(CodeForbidden, "the role "+p.Role.String()+" may check only its own unit, not "+quote(sub.Unit))
 	}
-	return s.checkOne(c.Request.Context(), who, f, sub)
+	return s.answer(c.Request.Context(), who, pl)
 }
 
 func quote(s string) string {

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/figcheck/figcheck/rules"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -37,6 +38,9 @@ func (r *subReader) readSubmission(s *Submission) error {
 		switch name {
 		case "form":
 			bit, err = 1, r.readString(&s.Form)
+			if r.forms != nil && err == nil {
+				r.pl.Form = r.forms(s.Form)
+			}
 		case "unit":
 			bit, err = 2, r.readString(&s.Unit)
 		case "period":
@@ -44,9 +48,9 @@ func (r *subReader) readSubmission(s *Submission) error {
 		case "text":
 			bit, err = 8, r.readString(&s.Text)
 		case "figures":
-			bit, err = 16, r.readFigures(&s.Figures, 100) // a form's worth of figures
+			bit, err = 16, r.readFigures(&s.Figures, 100, false) // a form's worth of figures
 		case "previous":
-			bit, err = 32, r.readFigures(&s.Previous, 32) // the few that rules compare
+			bit, err = 32, r.readFigures(&s.Previous, 32, true) // the few that rules compare
 		case "explanations":
 			bit, err = 64, r.readExplanations(&s.Explanations)
 		default:
@@ -78,17 +82,26 @@ var (
 
 // readName reads an object member's name and the offset where it starts.
 func (r *subReader) readName() (string, int64, error) {
-	dec := r.dec
-	raw, err := dec.ReadValue()
+	b, start, err := r.readNameBytes()
 	if err != nil {
 		return "", 0, err
 	}
+	return r.c.name(b), start, nil
+}
+
+// readNameBytes is readName's name as bytes, valid until the next read.
+func (r *subReader) readNameBytes() ([]byte, int64, error) {
+	dec := r.dec
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return nil, 0, err
+	}
 	start := dec.InputOffset() - int64(len(raw))
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return r.c.name(raw[1 : len(raw)-1]), start, nil
+		return raw[1 : len(raw)-1], start, nil
 	}
 	b, err := jsontext.AppendUnquote(nil, raw)
-	return string(b), start, err
+	return b, start, err
 }
 
 // duplicateName is jsontext's error for a name given twice in an object,
@@ -152,19 +165,72 @@ func (r *subReader) openObject(t reflect.Type) (done bool, err error) {
 }
 
 // readFigures reads an object of figures as jsonv2 reads a map[string]any
-// with the intake's options: numbers as written (json.Number).
-func (r *subReader) readFigures(dst *map[string]any, hint int) error {
+// with the intake's options: numbers as written (json.Number). When the
+// form is known, the figures (of the previous period: prev) are placed as
+// they are read.
+func (r *subReader) readFigures(dst *map[string]any, hint int, prev bool) error {
 	*dst = nil
 	if done, err := r.openObject(figuresType); done {
 		return err
 	}
 	m := make(map[string]any, hint)
 	*dst = m
-	return r.readMembers(m)
+	if r.pl == nil || r.pl.Form == nil {
+		return r.readMembers(m)
+	}
+	pl := &r.pl.cur
+	if prev {
+		pl, r.placedPrev = &r.pl.prev, true
+	} else {
+		r.placedCur = true
+	}
+	pl.Reset(r.pl.Form)
+	return r.readPlaced(m, pl)
 }
 
 // readMembers reads the members of an open object into m, and its '}'.
 func (r *subReader) readMembers(m map[string]any) error { return readObject(r, m, r.readAny) }
+
+// readPlaced is readMembers placing every member in pl as well: a known
+// key is the indicator's own string, and the placement, not the map,
+// tells whether it was given before.
+func (r *subReader) readPlaced(m map[string]any, pl *rules.Placement[any]) error {
+	dec := r.dec
+	for dec.PeekKind() != '}' {
+		name, start, err := r.readNameBytes()
+		if err != nil {
+			return err
+		}
+		ind, g := pl.Lookup(name)
+		var key string
+		if ind != nil {
+			if pl.Has(ind, g) {
+				return duplicateName(dec, start)
+			}
+			key = ind.ID
+			if g == rules.ByName {
+				key = ind.Name
+			}
+		} else {
+			key = r.c.name(name)
+			if _, dup := m[key]; dup {
+				return duplicateName(dec, start)
+			}
+		}
+		v, err := r.readAny()
+		if err != nil {
+			return err
+		}
+		m[key] = v
+		if ind != nil {
+			pl.Put(ind, g, v)
+		} else {
+			pl.AddUnknown(key)
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
 
 // readObject reads the members of an open object into m, each value with
 // read, and its '}'. A name given twice is jsontext's duplicate-name error.
@@ -256,10 +322,14 @@ func (r *subReader) readExplanations(dst *map[string]string) error {
 	})
 }
 
-// subReader is readSubmission's decoder and its cache.
+// subReader is readSubmission's decoder and its cache; with forms, the
+// placement it fills (DecodePlaced).
 type subReader struct {
-	dec *jsontext.Decoder
-	c   *internCache
+	dec                   *jsontext.Decoder
+	c                     *internCache
+	forms                 func(id string) *rules.Form
+	pl                    *Placed
+	placedCur, placedPrev bool
 }
 
 // internCache holds the names and number literals a decoder has seen, so

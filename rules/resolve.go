@@ -60,41 +60,81 @@ type Placement[V any] struct {
 	byName int // keys given by name, Twice included
 }
 
-// Reset empties p for an object of figures of f.
+// Reset empties p for an object of figures of f (nil: of no form, p is
+// then only emptied).
 func (p *Placement[V]) Reset(f *Form) {
-	n := len(f.Indicators)
+	clear(p.Vals) // no references kept to the last object's values and keys
+	clear(p.Unknown)
+	n := 0
+	if f != nil {
+		n = len(f.Indicators)
+	}
 	if cap(p.Given) < n {
 		p.Given, p.Vals = make([]Given, n), make([]V, n)
 	}
 	p.Given, p.Vals = p.Given[:n], p.Vals[:n]
 	clear(p.Given)
 	clear(p.Vals)
-	clear(p.Unknown) // no references kept to the last object's keys
 	p.Form, p.Unknown, p.Placed, p.byName = f, p.Unknown[:0], 0, 0
 }
 
 // Place places the value of key, a key given once in the object. It
 // returns the indicator the key names (nil for an unknown key).
 func (p *Placement[V]) Place(key string, v V) *Indicator {
-	p.Placed++
 	ind, ok := p.Form.byKey[key]
 	if !ok {
-		p.Unknown = append(p.Unknown, key)
+		p.AddUnknown(key)
 		return nil
 	}
 	g := ByID
 	if key != ind.ID {
 		g = ByName
+	}
+	p.Put(ind, g, v)
+	return ind
+}
+
+// Lookup is Place's resolution of a key given as bytes, for a decoder that
+// places as it reads: the indicator the key names and whether by id or by
+// name, or nil and NotGiven. Then Put, or AddUnknown.
+func (p *Placement[V]) Lookup(key []byte) (*Indicator, Given) {
+	ind, ok := p.Form.byKey[string(key)]
+	switch {
+	case !ok:
+		return nil, NotGiven
+	case ind.ID == string(key):
+		return ind, ByID
+	}
+	return ind, ByName
+}
+
+// Has reports whether ind was placed under its key of kind g (ByID or
+// ByName) already: a key given twice in one object.
+func (p *Placement[V]) Has(ind *Indicator, g Given) bool {
+	have := p.Given[ind.Index]
+	return have == g || have == Twice
+}
+
+// Put places v for ind, given under its key of kind g (ByID or ByName),
+// which was not placed before (Has): the other key of an indicator
+// already placed makes it Twice, without a value.
+func (p *Placement[V]) Put(ind *Indicator, g Given, v V) {
+	p.Placed++
+	if g == ByName {
 		p.byName++
 	}
 	if p.Given[ind.Index] == NotGiven {
 		p.Given[ind.Index], p.Vals[ind.Index] = g, v
-		return ind
+		return
 	}
-	// The other key of the same indicator: a key is placed once.
 	var zero V
 	p.Given[ind.Index], p.Vals[ind.Index] = Twice, zero
-	return ind
+}
+
+// AddUnknown places a key that names no indicator.
+func (p *Placement[V]) AddUnknown(key string) {
+	p.Placed++
+	p.Unknown = append(p.Unknown, key)
 }
 
 // ByIDOnly reports whether every key placed is an indicator's id, each
