@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/figcheck/figcheck/checker"
@@ -22,29 +23,42 @@ import (
 
 // readJSONBody checks the content type and reads at most limit bytes.
 func readJSONBody(c *gin.Context, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := readJSONBodyInto(&buf, c, limit); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// readJSONBodyInto is readJSONBody into buf.
+func readJSONBodyInto(buf *bytes.Buffer, c *gin.Context, limit int64) error {
 	ct := c.GetHeader("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil, apiError(CodeUnsupportedType, "the body must be JSON, sent with Content-Type: application/json; got "+quote(ct))
+		return apiError(CodeUnsupportedType, "the body must be JSON, sent with Content-Type: application/json; got "+quote(ct))
 	}
 	// Sized from Content-Length so that reading does not grow the buffer
 	// step by step (MinRead leaves room for the read that sees the end),
 	// but never more than 64 KiB ahead of the bytes that actually come: a
 	// client cannot make the server hold a limit-sized buffer per request
 	// by announcing a length it does not send.
-	var buf bytes.Buffer
 	if n := c.Request.ContentLength; n > 0 && n <= limit {
 		buf.Grow(int(min(n, 64<<10)) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, limit)); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, err // errorFor: too_large
+			return err // errorFor: too_large
 		}
-		return nil, &Error{Code: CodeInvalidRequest, Message: "reading the body: " + err.Error(), Err: err}
+		return &Error{Code: CodeInvalidRequest, Message: "reading the body: " + err.Error(), Err: err}
 	}
-	return buf.Bytes(), nil
+	return nil
 }
+
+// bodies are the buffers a check reads its body into: once decoded, the
+// body is not referenced (the decoder copies what it keeps), so the buffer
+// serves the next check.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // readSubmission reads the submission of a POST /v1/check or
 // /v1/submissions body, for a caller who may act for its unit, with its
@@ -65,11 +79,17 @@ func (s *Server) readSubmission(c *gin.Context) (*checker.Submission, *rules.For
 // readPlaced is readSubmission with the figures placed for the check
 // (checker.DecodePlaced) as they are decoded. Release the result.
 func (s *Server) readPlaced(c *gin.Context) (*checker.Placed, error) {
-	body, err := readJSONBody(c, s.cfg.Limits.CheckBody)
-	if err != nil {
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // keep large bodies' buffers out of the pool
+			buf.Reset()
+			bodies.Put(buf)
+		}
+	}()
+	if err := readJSONBodyInto(buf, c, s.cfg.Limits.CheckBody); err != nil {
 		return nil, err
 	}
-	pl, err := checker.DecodePlaced(body, func(id string) *rules.Form {
+	pl, err := checker.DecodePlaced(buf.Bytes(), func(id string) *rules.Form {
 		f, _ := s.formByID(id) // its error comes from admit
 		return f
 	})
