@@ -55,10 +55,17 @@ func readJSONBodyInto(buf *bytes.Buffer, c *gin.Context, limit int64) error {
 	return nil
 }
 
-// bodies are the buffers a check reads its body into: once decoded, the
-// body is not referenced (the decoder copies what it keeps), so the buffer
-// serves the next check.
-var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// buffers are what a check reads its body and writes its answer into: a
+// body is not referenced once decoded (the decoder copies what it keeps),
+// an answer once written, so a buffer serves the next check.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 64<<10 { // keep large bodies' buffers out of the pool
+		b.Reset()
+		buffers.Put(b)
+	}
+}
 
 // readSubmission reads the submission of a POST /v1/check or
 // /v1/submissions body, for a caller who may act for its unit, with its
@@ -79,13 +86,8 @@ func (s *Server) readSubmission(c *gin.Context) (*checker.Submission, *rules.For
 // readPlaced is readSubmission with the figures placed for the check
 // (checker.DecodePlaced) as they are decoded. Release the result.
 func (s *Server) readPlaced(c *gin.Context) (*checker.Placed, error) {
-	buf := bodies.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 64<<10 { // keep large bodies' buffers out of the pool
-			buf.Reset()
-			bodies.Put(buf)
-		}
-	}()
+	buf := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
 	if err := readJSONBodyInto(buf, c, s.cfg.Limits.CheckBody); err != nil {
 		return nil, err
 	}
@@ -127,7 +129,10 @@ func (s *Server) check(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Data(http.StatusOK, "application/json; charset=utf-8", a.appendJSON(nil))
+	out := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(out)
+	out.Write(a.appendJSON(out.AvailableBuffer()))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", out.Bytes())
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/figcheck/figcheck/rules"
 	jsonv2 "github.com/go-json-experiment/json"
@@ -147,8 +148,13 @@ func DecodeSubmissionBytes(b []byte) (*Submission, error) {
 // after the decode otherwise. p.Form is nil when forms knows no such form.
 func DecodePlaced(b []byte, forms func(id string) *rules.Form) (*Placed, error) {
 	p := placedPool.Get().(*Placed)
-	r := subReader{dec: submissionDecoder(bytes.NewBuffer(b)), forms: forms, pl: p}
+	d := decoderPool.Get().(*pooledDecoder)
+	d.in = *bytes.NewBuffer(b)
+	d.dec.Reset(&d.in, jsontext.AllowDuplicateNames(true)) // as submissionDecoder
+	r := subReader{dec: &d.dec, forms: forms, pl: p}
 	s, err := decodeSubmission(&r)
+	d.in = bytes.Buffer{} // b is the caller's
+	decoderPool.Put(d)
 	if err != nil {
 		p.Release()
 		return nil, err
@@ -162,6 +168,15 @@ func DecodePlaced(b []byte, forms func(id string) *rules.Form) (*Placed, error) 
 	}
 	return p, nil
 }
+
+// pooledDecoder is a submission decoder and its input, reused: a decoder
+// keeps its state stacks from one submission to the next.
+type pooledDecoder struct {
+	dec jsontext.Decoder
+	in  bytes.Buffer
+}
+
+var decoderPool = sync.Pool{New: func() any { return new(pooledDecoder) }}
 
 func decodeSubmission(r *subReader) (*Submission, error) {
 	dec := r.dec
