@@ -64,16 +64,19 @@ const entryPrefix = "v2 "
 // would read back from it, so that a miss does not parse what it wrote.
 func encodeEntry(r *checker.Result) ([]byte, stored) {
 	st := stored{outcome: outcomeOf(r)}
-	var b bytes.Buffer
-	b.WriteString(entryPrefix)
 	head, _ := jsonv2.Marshal(st.outcome) // only strings and bools
-	b.Write(head)
-	b.WriteByte('\n')
-	n := b.Len()
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(r) // a Result holds only encodable values
-	entry := bytes.TrimRight(b.Bytes(), "\n")
+	entry := make([]byte, 0, len(entryPrefix)+len(head)+1+2048)
+	entry = append(append(append(entry, entryPrefix...), head...), '\n')
+	n := len(entry)
+	if out, ok := r.AppendJSON(entry); ok { // encoding/json's bytes, without reflection
+		entry = out
+	} else { // a value it cannot encode: what encoding/json makes of it
+		b := bytes.NewBuffer(entry)
+		enc := json.NewEncoder(b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(r)
+		entry = bytes.TrimRight(b.Bytes(), "\n")
+	}
 	st.body = entry[n:]
 	return entry, st
 }
