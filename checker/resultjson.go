@@ -140,7 +140,8 @@ func (e *jsonAppender) fields(m map[string]any) {
 		e.raw("null")
 		return
 	}
-	keys := make([]string, 0, len(m))
+	var arr [16]string
+	keys := arr[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -167,7 +168,18 @@ func (e *jsonAppender) value(v any) {
 		e.b = strconv.AppendBool(e.b, x)
 	case float64:
 		e.float(x)
-	default: // json.Number, objects, arrays and whatever else: encoding/json's own
+	case int:
+		e.b = strconv.AppendInt(e.b, int64(x), 10)
+	case json.Number: // as written; "" is 0, as encoding/json has it
+		switch {
+		case x == "":
+			e.raw("0")
+		case validNumber(string(x)):
+			e.raw(string(x))
+		default:
+			e.ok = false
+		}
+	default: // objects, arrays and whatever else: encoding/json's own
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
@@ -197,6 +209,46 @@ func (e *jsonAppender) float(f float64) {
 		}
 	}
 	e.b = b
+}
+
+// validNumber reports whether s is a JSON number, as encoding/json checks
+// a json.Number before writing it.
+func validNumber(s string) bool {
+	digits := func(s string) string {
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+		return s
+	}
+	if s == "" {
+		return false
+	}
+	if s[0] == '-' {
+		if s = s[1:]; s == "" {
+			return false
+		}
+	}
+	switch {
+	case s[0] == '0':
+		s = s[1:]
+	case '1' <= s[0] && s[0] <= '9':
+		s = digits(s[1:])
+	default:
+		return false
+	}
+	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
+		s = digits(s[2:])
+	}
+	if len(s) >= 2 && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if s[0] == '+' || s[0] == '-' {
+			if s = s[1:]; s == "" {
+				return false
+			}
+		}
+		s = digits(s)
+	}
+	return s == ""
 }
 
 const hexDigits = "0123456789abcdef"

@@ -96,10 +96,15 @@ func TestAppendJSONIsEncodingJSON(t *testing.T) {
 					"h": []any{1.0, "x", map[string]any{"y": "<"}}, "i": 42, "j": false, "k": map[string]any{}}}},
 			Skipped:    []checker.Skip{{Rule: "r", Reason: checker.SkipMissing, Missing: []string{odd, "x"}, Invalid: []string{}}, {Rule: "s"}},
 			EvalErrors: []checker.EvalError{{Rule: "e", Severity: rules.SevError, Error: odd}, {Fields: map[string]any{}}}},
-		"nan":        {Violations: []checker.Violation{{Fields: map[string]any{"x": math.NaN()}}}},
-		"infinity":   {EvalErrors: []checker.EvalError{{Fields: map[string]any{"x": math.Inf(-1)}}}},
-		"bad number": {Violations: []checker.Violation{{Fields: map[string]any{"x": json.Number("1x")}}}},
+		"nan":          {Violations: []checker.Violation{{Fields: map[string]any{"x": math.NaN()}}}},
+		"infinity":     {EvalErrors: []checker.EvalError{{Fields: map[string]any{"x": math.Inf(-1)}}}},
+		"bad number":   {Violations: []checker.Violation{{Fields: map[string]any{"x": json.Number("1x")}}}},
+		"empty number": {Violations: []checker.Violation{{Fields: map[string]any{"x": json.Number("")}}}},
+		"numbers":      {Violations: []checker.Violation{{Fields: map[string]any{"a": json.Number("-0"), "b": json.Number("0.5e+10"), "c": json.Number("12E-3"), "d": json.Number("1.5")}}}},
 	} {
 		sameAsEncodingJSON(t, name, r)
+	}
+	for _, n := range []string{"0", "-0", "01", "1.", ".5", "1.5", "-", "1e", "1e+", "1e+5", "1E-05", "1.5x", "+1", "1ex", "--1", "0x10", "1_000", "Infinity"} {
+		sameAsEncodingJSON(t, n, &checker.Result{EvalErrors: []checker.EvalError{{Fields: map[string]any{"n": json.Number(n)}}}})
 	}
 }
