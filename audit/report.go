@@ -299,6 +299,10 @@ var verdictText = [...]string{verdictPass: checker.Pass, verdictWarn: checker.Wa
 type caseLookup struct {
 	a       *Auditor
 	medians map[cellKey]float64
+	// peerAt is where each record of a period is among its peers, made
+	// when a case first needs that period's sizes: a scan of the peers
+	// for every cell made the case files quadratic in the rows.
+	peerAt map[*periodRows]map[*record]int
 }
 
 type cellKey struct {
@@ -356,10 +360,19 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	if math.IsNaN(sz.logMed[ind]) {
 		return
 	}
-	for i, p := range g.peers {
-		if p == r && !math.IsNaN(sz.scale[i]) {
-			expected = round(math.Exp(sz.logMed[ind]+sz.scale[i]), 2)
+	at := l.peerAt[g]
+	if at == nil {
+		at = make(map[*record]int, len(g.peers))
+		for i, p := range g.peers {
+			at[p] = i
 		}
+		if l.peerAt == nil {
+			l.peerAt = map[*periodRows]map[*record]int{}
+		}
+		l.peerAt[g] = at
+	}
+	if i, ok := at[r]; ok && !math.IsNaN(sz.scale[i]) {
+		expected = round(math.Exp(sz.logMed[ind]+sz.scale[i]), 2)
 	}
 	return
 }
