@@ -3,6 +3,7 @@ package rules
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Resolve finds the indicator a key names: its id or its Chinese name, or
@@ -63,7 +64,10 @@ type Placement[V any] struct {
 // Reset empties p for an object of figures of f (nil: of no form, p is
 // then only emptied).
 func (p *Placement[V]) Reset(f *Form) {
-	clear(p.Vals) // no references kept to the last object's values and keys
+	// Entries past the length are always zero: clearing the used ones
+	// drops the references to the last object's values and keys.
+	clear(p.Given)
+	clear(p.Vals)
 	clear(p.Unknown)
 	n := 0
 	if f != nil {
@@ -72,10 +76,8 @@ func (p *Placement[V]) Reset(f *Form) {
 	if cap(p.Given) < n {
 		p.Given, p.Vals = make([]Given, n), make([]V, n)
 	}
-	p.Given, p.Vals = p.Given[:n], p.Vals[:n]
-	clear(p.Given)
-	clear(p.Vals)
-	p.Form, p.Unknown, p.Placed, p.byName = f, p.Unknown[:0], 0, 0
+	p.Form, p.Given, p.Vals = f, p.Given[:n], p.Vals[:n]
+	p.Unknown, p.Placed, p.byName = p.Unknown[:0], 0, 0
 }
 
 // Place places the value of key, a key given once in the object. It
@@ -171,7 +173,14 @@ func (p *Placement[V]) Keys() Keys {
 // (no "previous." prefix), by a Placement, and calls use, in form order,
 // for every indicator given under exactly one key.
 func ResolveKeys[V any](f *Form, m map[string]V, use func(ind *Indicator, key string, v V)) Keys {
-	var p Placement[V]
+	p, _ := placements.Get().(*Placement[V]) // a batch resolves row after row
+	if p == nil {
+		p = new(Placement[V])
+	}
+	defer func() {
+		p.Reset(nil)
+		placements.Put(p)
+	}()
 	p.Reset(f)
 	for k, v := range m {
 		p.Place(k, v)
@@ -181,5 +190,10 @@ func ResolveKeys[V any](f *Form, m map[string]V, use func(ind *Indicator, key st
 			use(f.Indicators[i], p.Key(i), p.Vals[i])
 		}
 	}
-	return p.Keys()
+	keys := p.Keys()
+	keys.Unknown = slices.Clone(keys.Unknown) // p's own goes back to the pool
+	return keys
 }
+
+// placements are ResolveKeys' Placements (of whatever value type).
+var placements sync.Pool
