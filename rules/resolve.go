@@ -59,6 +59,9 @@ type Placement[V any] struct {
 	// Placed counts the keys placed, known or not.
 	Placed int
 	byName int // keys given by name, Twice included
+	// nextByID and nextInForm are the places, in id order and in form
+	// order, of the ids after the last one Lookup found.
+	nextByID, nextInForm int
 }
 
 // Reset empties p for an object of figures of f (nil: of no form, p is
@@ -78,6 +81,7 @@ func (p *Placement[V]) Reset(f *Form) {
 	}
 	p.Form, p.Given, p.Vals = f, p.Given[:n], p.Vals[:n]
 	p.Unknown, p.Placed, p.byName = p.Unknown[:0], 0, 0
+	p.nextByID, p.nextInForm = 0, 0
 }
 
 // Place places the value of key, a key given once in the object. It
@@ -98,16 +102,38 @@ func (p *Placement[V]) Place(key string, v V) *Indicator {
 
 // Lookup is Place's resolution of a key given as bytes, for a decoder that
 // places as it reads: the indicator the key names and whether by id or by
-// name, or nil and NotGiven. Then Put, or AddUnknown.
+// name, or nil and NotGiven. Then Put, or AddUnknown. Clients send the
+// figures in id order (as a sorted map is written) or in form order, so
+// the ids after the last id looked up in either order are tried before
+// the key table.
 func (p *Placement[V]) Lookup(key []byte) (*Indicator, Given) {
-	ind, ok := p.Form.byKey[string(key)]
+	f := p.Form
+	if p.nextByID < len(f.byID) {
+		if ind := f.byID[p.nextByID]; ind.ID == string(key) {
+			p.next(ind)
+			return ind, ByID
+		}
+	}
+	if p.nextInForm < len(f.Indicators) {
+		if ind := f.Indicators[p.nextInForm]; ind.ID == string(key) {
+			p.next(ind)
+			return ind, ByID
+		}
+	}
+	ind, ok := f.byKey[string(key)]
 	switch {
 	case !ok:
 		return nil, NotGiven
 	case ind.ID == string(key):
+		p.next(ind)
 		return ind, ByID
 	}
 	return ind, ByName
+}
+
+// next notes that ind was looked up by id: the ids after it come next.
+func (p *Placement[V]) next(ind *Indicator) {
+	p.nextByID, p.nextInForm = p.Form.idPos[ind.Index]+1, ind.Index+1
 }
 
 // Has reports whether ind was placed under its key of kind g (ByID or

@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -68,6 +69,21 @@ func TestResolveKeys(t *testing.T) {
 						}
 					}
 				}
+			}
+			// In sorted and in reverse order, as a decoder meets them:
+			// what the key table says.
+			order := slices.Sorted(maps.Keys(tc.m))
+			for range 2 {
+				var seq rules.Placement[any]
+				seq.Reset(f)
+				for _, k := range order {
+					ind, g := seq.Lookup([]byte(k))
+					want, _ := f.Indicator(k)
+					if ind != want || (ind != nil && (g == rules.ByID) != (k == ind.ID)) {
+						t.Fatalf("%q in order %v: %v %v, want %v", k, order, ind, g, want)
+					}
+				}
+				slices.Reverse(order)
 			}
 			if want := len(tc.unknown) == 0 && len(tc.twice) == 0 && !slices.ContainsFunc(tc.used, func(u string) bool { return u == "a=甲:1" || u == "b=乙:3" }); byPlace.ByIDOnly() != want {
 				t.Fatalf("ByIDOnly %v, want %v", byPlace.ByIDOnly(), want)
