@@ -46,8 +46,10 @@ const (
 // keys, with its policy for an indicator given twice — once by id, once by
 // name — that neither value is used and the indicator is reported in
 // Keys.Twice. The outcome never depends on the order the keys come in.
-// Fill it with Reset and Place (ResolveKeys does, for a map); a Placement
-// is reused from object to object without allocating.
+// Fill it with Reset, then Place for each key (ResolveKeys does, for a
+// map) or, for a decoder holding the key as bytes, Lookup and then Put or
+// AddUnknown; a Placement is reused from object to object without
+// allocating.
 type Placement[V any] struct {
 	Form *Form
 	// Given says, by indicator index, how the indicator was given; Vals
