@@ -3,6 +3,7 @@ package audit
 import (
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -53,6 +54,22 @@ func BenchmarkAudit(b *testing.B) {
 // FIGCHECK_AUDIT_RULES names another rules directory with one form (such
 // as testdata/retailers).
 func BenchmarkAuditFile(b *testing.B) {
+	path, f := fileBatch(b)
+	rows := 0
+	for b.Loop() {
+		rep := readFile(b, f, path).Finish()
+		if err := rep.WriteJSON(io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		rows += rep.Summary.Rows
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// fileBatch is the CSV file named by FIGCHECK_AUDIT_CSV and its form: the
+// shipped one, or the one of FIGCHECK_AUDIT_RULES. It skips without the
+// file.
+func fileBatch(b *testing.B) (string, *rules.Form) {
 	path := os.Getenv("FIGCHECK_AUDIT_CSV")
 	if path == "" {
 		b.Skip("FIGCHECK_AUDIT_CSV is not set")
@@ -65,28 +82,51 @@ func BenchmarkAuditFile(b *testing.B) {
 		}
 		f, _ = rs.Form(rs.FormIDs()[0])
 	}
-	rows := 0
-	for b.Loop() {
-		file, err := os.Open(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		a, _ := New(f, Options{})
-		rr, err := NewReader(f, file, FormatCSV, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := a.Read(path, rr); err != nil {
-			b.Fatal(err)
-		}
-		rep := a.Finish()
-		if err := rep.WriteJSON(io.Discard); err != nil {
-			b.Fatal(err)
-		}
-		rows += rep.Summary.Rows
-		file.Close()
+	return path, f
+}
+
+// readFile reads a CSV file into a new audit of form f.
+func readFile(b *testing.B, f *rules.Form, path string) *Auditor {
+	file, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	defer file.Close()
+	a, _ := New(f, Options{})
+	rr, err := NewReader(f, file, FormatCSV, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := a.Read(path, rr); err != nil {
+		b.Fatal(err)
+	}
+	return a
+}
+
+// BenchmarkFinishFile reads the CSV file of BenchmarkAuditFile and times
+// Finish alone: the batch checks, statistics and case files, no report
+// written. live-MB and live-objects are the heap the report holds after
+// it (with the rows), read-MB the heap of the rows alone.
+func BenchmarkFinishFile(b *testing.B) {
+	path, f := fileBatch(b)
+	var read, live runtime.MemStats
+	for b.Loop() {
+		b.StopTimer()
+		a := readFile(b, f, path)
+		runtime.GC()
+		runtime.ReadMemStats(&read)
+		b.StartTimer()
+		rep := a.Finish()
+		b.StopTimer()
+		runtime.GC()
+		runtime.GC() // and what sync.Pools held
+		runtime.ReadMemStats(&live)
+		runtime.KeepAlive(rep)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(read.HeapAlloc)/(1<<20), "read-MB")
+	b.ReportMetric(float64(live.HeapAlloc)/(1<<20), "live-MB")
+	b.ReportMetric(float64(live.HeapObjects), "live-objects")
 }
 
 // BenchmarkWriteXLSX writes the XLSX report of a generated batch of 2,000
@@ -134,4 +174,47 @@ func BenchmarkWriteXLSXViolations(b *testing.B) {
 		rows++
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+}
+
+// BenchmarkWriteJSON writes the JSON report of a generated retailers
+// batch of 20,000 rows (retailersCSV: about a third listed, thousands of
+// findings and case files) by encoding/json as WriteJSON did before
+// (writeJSONReflect, the anchor) and by WriteJSON on one and on
+// GOMAXPROCS workers. cpu-ns/op (user and system time of the process,
+// the garbage collector's included) is the figure to compare on a shared
+// machine.
+func BenchmarkWriteJSON(b *testing.B) {
+	f := retailersForm(b)
+	data := retailersCSV(20000, 1)
+	for _, bc := range []struct {
+		name    string
+		workers int
+		write   func(*Report, io.Writer) error
+	}{
+		{"encoding-json", 1, writeJSONReflect},
+		{"workers=1", 1, (*Report).WriteJSON},
+		{"workers=max", runtime.GOMAXPROCS(0), (*Report).WriteJSON},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			_, rep := runAudit(b, f, data, FormatCSV, Options{Workers: bc.workers})
+			var n countWriter
+			b.ReportAllocs()
+			cpu := cpuNanos()
+			for b.Loop() {
+				if err := bc.write(rep, &n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuNanos()-cpu)/float64(b.N), "cpu-ns/op")
+			b.SetBytes(int64(n) / int64(b.N))
+		})
+	}
+}
+
+// countWriter counts the bytes written to it.
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }

@@ -2,7 +2,6 @@ package audit
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -129,9 +128,15 @@ type TestStatus struct {
 	Reason string `json:"reason"`
 }
 
-// statistical are the kinds of findings made by a statistical test, whose
-// P is a p-value; the others are rules broken.
-var statistical = map[string]bool{KindOutlier: true, KindLastDigit: true, KindDuplicate: true, KindBenford1: true, KindBenford2: true}
+// statistical reports whether a kind of finding is made by a statistical
+// test, whose P is a p-value; the others are rules broken.
+func statistical(kind string) bool {
+	switch kind {
+	case KindOutlier, KindLastDigit, KindDuplicate, KindBenford1, KindBenford2:
+		return true
+	}
+	return false
+}
 
 // minP is the smallest p-value a report gives: one that underflowed (a
 // figure ten times too large has p ≈ 10⁻⁴⁴⁰) is written as this.
@@ -151,104 +156,321 @@ type caseCells interface {
 	rowCounts(unit string) (errors, warnings int)
 }
 
-var severityRank = map[string]int{"error": 3, "warning": 2, "info": 1}
+// severityRank orders the severities, "error" highest; 0 for any other.
+func severityRank(s string) int {
+	switch s {
+	case "error":
+		return 3
+	case "warning":
+		return 2
+	case "info":
+		return 1
+	}
+	return 0
+}
+
+// caseEntry is a finding in a unit's case: the finding's index, and
+// whether the unit is its peer (the other unit of a copy); cell says the
+// finding is about a cell (a period and an indicator, not a copy), which
+// has one evidence item however many findings flag it.
+type caseEntry struct {
+	f          int32
+	peer, cell bool
+}
 
 // buildCases groups the findings by unit into case files and ranks them.
 // tested is the number of units the statistical tests were run on, the
 // count of Benjamini–Hochberg; fdr its level. A copy is evidence against
 // both units. indIndex maps an indicator id to its index.
+//
+// The findings are grouped in two passes, the first counting each unit's,
+// so that the cases, their evidence items, reasons, tests and figures are
+// cut from a few slices of their exact size, and a unit's cells are told
+// apart by sorting its findings, not by a map per unit.
 func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) []Case {
-	byUnit := map[string]*Case{}
-	var order []string
-	keyed := map[string]map[string]int{} // unit -> cell key -> item index
-	add := func(unit, peer string, i int, f *Finding) {
-		c := byUnit[unit]
-		if c == nil {
-			c = &Case{Unit: unit, P: 1, Severity: f.Severity}
-			byUnit[unit] = c
-			keyed[unit] = map[string]int{}
-			order = append(order, unit)
-			c.RowErrors, c.RowWarnings = cells.rowCounts(unit)
+	// The units with findings, in the order of their first, and the case
+	// of each finding's unit and peer (-1 for none).
+	// Findings come sorted by kind and unit: a unit's are mostly next to
+	// each other, and the units change fewer times than there are
+	// findings, which sizes the map.
+	changes := 0
+	for i := range findings {
+		if i == 0 || findings[i].Unit != findings[i-1].Unit {
+			changes++
 		}
-		c.Findings++
-		if !slices.Contains(c.Tests, f.Kind) {
-			c.Tests = append(c.Tests, f.Kind)
-		}
-		if severityRank[f.Severity] > severityRank[c.Severity] {
-			c.Severity = f.Severity
-		}
-		p := 0.0
-		if statistical[f.Kind] {
-			p = f.P
-			c.P = min(c.P, f.P)
-		} else {
-			c.Certain = true
-		}
-		r := Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
-			Threshold: f.Threshold, P: p, Finding: i, Text: f.Reason}
-		// One item per cell: the same figure flagged by two tests is
-		// shown once, with both reasons.
-		key := ""
-		if f.Indicator != "" && f.Period != "" && peer == "" {
-			key = f.Period + "\x00" + f.Indicator
-			if k, ok := keyed[unit][key]; ok {
-				it := &c.Items[k]
-				it.Reasons = append(it.Reasons, r)
-				it.P = min(it.P, p)
-				return
-			}
-		}
-		it := Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: p, Reasons: []Reason{r}}
-		if key != "" {
-			if idx, ok := indIndex(f.Indicator); ok {
-				v, med, exp, prev, pp := cells.cell(unit, f.Period, idx)
-				it.Value, it.PeerMedian, it.Expected, it.Previous = num(v), num(med), num(exp), num(prev)
-				if it.Previous != nil {
-					it.PreviousPeriod = pp
-				}
-			}
-			keyed[unit][key] = len(c.Items)
-		}
-		c.Items = append(c.Items, it)
 	}
+	id := make(map[string]int32, changes)
+	var units []string
+	var count []int32
+	last, lastCase := "", int32(-1)
+	caseOf := func(unit string) int32 {
+		c := lastCase
+		if unit != last || c < 0 {
+			var ok bool
+			if c, ok = id[unit]; !ok {
+				c = int32(len(units))
+				id[unit] = c
+				units = append(units, unit)
+				count = append(count, 0)
+			}
+		}
+		count[c]++
+		return c
+	}
+	own, other := make([]int32, len(findings)), make([]int32, len(findings))
 	for i := range findings {
 		f := &findings[i]
+		own[i], other[i] = -1, -1
 		if f.Unit == AllUnits {
 			continue
 		}
-		add(f.Unit, f.Peer, i, f)
+		own[i] = caseOf(f.Unit)
+		last, lastCase = f.Unit, own[i]
 		if f.Kind == KindDuplicate && f.Peer != "" {
-			add(f.Peer, f.Unit, i, f)
+			other[i] = caseOf(f.Peer)
 		}
 	}
-	cases := make([]Case, 0, len(order))
-	for _, u := range order {
-		c := byUnit[u]
-		if c.P > minP { // else it underflowed: it stays the smallest written
-			c.P = min(1, c.P*statFamilies)
+	id = nil
+	// Each case's entries, in the order of the findings.
+	start := make([]int32, len(units)+1)
+	for c, n := range count {
+		start[c+1] = start[c] + n
+	}
+	entries := make([]caseEntry, start[len(units)])
+	next := slices.Clone(start[:len(units)])
+	put := func(c int32, e caseEntry) {
+		entries[next[c]] = e
+		next[c]++
+	}
+	for i := range findings {
+		f := &findings[i]
+		if own[i] >= 0 {
+			put(own[i], caseEntry{f: int32(i), cell: f.Indicator != "" && f.Period != "" && f.Peer == ""})
 		}
-		c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
-		slices.SortStableFunc(c.Items, func(x, y Evidence) int {
-			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(x.Period, y.Period), cmp.Compare(x.Indicator, y.Indicator))
-		})
-		cases = append(cases, *c)
+		if other[i] >= 0 {
+			put(other[i], caseEntry{f: int32(i), peer: true})
+		}
+	}
+	own, other, next = nil, nil, nil
+	cases := make([]Case, len(units))
+	var b caseBuilder
+	b.findings, b.cells, b.indIndex = findings, cells, indIndex
+	b.reasons = make([]Reason, len(entries))
+	for c := range cases {
+		b.build(&cases[c], units[c], entries[start[c]:start[c+1]])
 	}
 	benjaminiHochberg(cases, max(tested, len(cases)))
 	for i := range cases {
 		c := &cases[i]
 		c.Significant = c.Certain || c.Q <= fdr
-		c.Summary = caseSummary(c)
 	}
-	slices.SortFunc(cases, func(x, y Case) int {
-		return cmp.Or(-cmp.Compare(b2i(x.Significant), b2i(y.Significant)),
-			-cmp.Compare(severityRank[x.Severity], severityRank[y.Severity]),
-			-cmp.Compare(x.Score, y.Score), -cmp.Compare(b2i(x.Certain), b2i(y.Certain)),
-			-cmp.Compare(len(x.Items), len(y.Items)), cmp.Compare(x.Unit, y.Unit))
-	})
+	rankCases(cases)
+	var sum texts
 	for i := range cases {
-		cases[i].Rank = i + 1
+		c := &cases[i]
+		c.Rank = i + 1
+		sum.end(appendCaseSummary(sum.buf, c), &c.Summary)
 	}
+	sum.flush()
 	return cases
+}
+
+// caseBuilder makes the cases of buildCases, one after the other, from
+// shared blocks.
+type caseBuilder struct {
+	findings []Finding
+	cells    caseCells
+	indIndex func(string) (int, bool)
+	reasons  []Reason // the rest of the reasons, one per entry
+	items    []Evidence
+	tests    []string
+	figures  floats
+	// order and groups are scratch space: the entries in the order of
+	// their cells, and the evidence items they make.
+	order  []int32
+	groups []itemGroup
+}
+
+// itemGroup is an evidence item being made: its entries are order[lo:hi],
+// the first of them entry first of the case.
+type itemGroup struct {
+	lo, hi, first int32
+	p             float64
+}
+
+// build makes the case of a unit from its entries.
+func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
+	*c = Case{Unit: unit, P: 1, Severity: b.findings[entries[0].f].Severity, Findings: len(entries)}
+	c.RowErrors, c.RowWarnings = b.cells.rowCounts(unit)
+	var kinds [16]string
+	tests := kinds[:0] // the kinds in the order of their first finding
+	for _, e := range entries {
+		f := &b.findings[e.f]
+		if !slices.Contains(tests, f.Kind) {
+			tests = append(tests, f.Kind)
+		}
+		if severityRank(f.Severity) > severityRank(c.Severity) {
+			c.Severity = f.Severity
+		}
+		if statistical(f.Kind) {
+			c.P = min(c.P, f.P)
+		} else {
+			c.Certain = true
+		}
+	}
+	if c.P > minP { // else it underflowed: it stays the smallest written
+		c.P = min(1, c.P*statFamilies)
+	}
+	c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
+	if len(b.tests) < len(tests) {
+		b.tests = make([]string, max(4096, len(tests)))
+	}
+	c.Tests = b.tests[:len(tests):len(tests)]
+	b.tests = b.tests[len(tests):]
+	copy(c.Tests, tests)
+	// The entries in the order of their cells (the others each on its
+	// own, first), in the order of the findings within a cell.
+	b.order = b.order[:0]
+	for k := range entries {
+		b.order = append(b.order, int32(k))
+	}
+	if len(entries) > 1 {
+		slices.SortFunc(b.order, func(x, y int32) int {
+			ex, ey := &entries[x], &entries[y]
+			if ex.cell != ey.cell || !ex.cell {
+				return cmp.Or(cmp.Compare(b2i(ex.cell), b2i(ey.cell)), cmp.Compare(x, y))
+			}
+			fx, fy := &b.findings[ex.f], &b.findings[ey.f]
+			return cmp.Or(cmp.Compare(fx.Period, fy.Period), cmp.Compare(fx.Indicator, fy.Indicator), cmp.Compare(x, y))
+		})
+	}
+	b.groups = b.groups[:0]
+	for i, k := range b.order {
+		e := &entries[k]
+		p := b.reasonP(e)
+		if n := len(b.groups); n > 0 && e.cell {
+			g := &b.groups[n-1]
+			if pe := &entries[b.order[g.lo]]; pe.cell && sameCell(&b.findings[pe.f], &b.findings[e.f]) {
+				g.hi++
+				g.p = min(g.p, p)
+				continue
+			}
+		}
+		b.groups = append(b.groups, itemGroup{lo: int32(i), hi: int32(i + 1), first: k, p: p})
+	}
+	// The items, strongest first.
+	slices.SortFunc(b.groups, func(x, y itemGroup) int {
+		fx, fy := &b.findings[entries[x.first].f], &b.findings[entries[y.first].f]
+		return cmp.Or(cmp.Compare(x.p, y.p), cmp.Compare(fx.Period, fy.Period), cmp.Compare(fx.Indicator, fy.Indicator),
+			cmp.Compare(x.first, y.first))
+	})
+	if len(b.items) < len(b.groups) {
+		b.items = make([]Evidence, max(4096, len(b.groups)))
+	}
+	c.Items = b.items[:len(b.groups):len(b.groups)]
+	b.items = b.items[len(b.groups):]
+	for i, g := range b.groups {
+		b.item(&c.Items[i], unit, entries, g)
+	}
+}
+
+// reasonP is the p-value an entry's reason gives: 0 for a broken rule.
+func (b *caseBuilder) reasonP(e *caseEntry) float64 {
+	if f := &b.findings[e.f]; statistical(f.Kind) {
+		return f.P
+	}
+	return 0
+}
+
+func sameCell(f, g *Finding) bool { return f.Period == g.Period && f.Indicator == g.Indicator }
+
+// item makes the evidence item of a group of a unit's entries.
+func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g itemGroup) {
+	first := &entries[g.first]
+	f := &b.findings[first.f]
+	peer := f.Peer
+	if first.peer {
+		peer = f.Unit
+	}
+	n := int(g.hi - g.lo)
+	*it = Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: g.p, Reasons: b.reasons[:n:n]}
+	b.reasons = b.reasons[n:]
+	for j, k := range b.order[g.lo:g.hi] {
+		e := &entries[k]
+		rf := &b.findings[e.f]
+		it.Reasons[j] = Reason{Kind: rf.Kind, Check: rf.Check, Severity: rf.Severity, Statistic: rf.Statistic, Value: rf.Value,
+			Threshold: rf.Threshold, P: b.reasonP(e), Finding: int(e.f), Text: rf.Reason}
+	}
+	if !first.cell {
+		return
+	}
+	if idx, ok := b.indIndex(f.Indicator); ok {
+		v, med, exp, prev, pp := b.cells.cell(unit, f.Period, idx)
+		it.Value, it.PeerMedian, it.Expected, it.Previous = b.num(v), b.num(med), b.num(exp), b.num(prev)
+		if it.Previous != nil {
+			it.PreviousPeriod = pp
+		}
+	}
+}
+
+// num points at x, or is nil when x is not a finite number.
+func (b *caseBuilder) num(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &b.figures.cut(x)[0]
+}
+
+// rankCases sorts the cases, most deserving of a look first: significant
+// before not, by severity, by the strength of the statistical evidence,
+// rules broken before not, more items before fewer, then by unit. The
+// order is found on compact keys, then the cases are moved to it.
+func rankCases(cases []Case) {
+	// first packs significance and severity, then packs rules broken and
+	// the items: the larger the earlier.
+	type key struct {
+		first int8
+		at    int32
+		then  int64
+		score float64
+		unit  string
+	}
+	keys := make([]key, len(cases))
+	for i := range cases {
+		c := &cases[i]
+		keys[i] = key{first: int8(4*b2i(c.Significant) + severityRank(c.Severity)), at: int32(i), score: c.Score,
+			then: int64(b2i(c.Certain))<<32 | int64(len(c.Items)), unit: c.Unit}
+	}
+	slices.SortFunc(keys, func(x, y key) int {
+		if x.first != y.first {
+			return cmp.Compare(y.first, x.first)
+		}
+		if c := cmp.Compare(y.score, x.score); c != 0 {
+			return c
+		}
+		if x.then != y.then {
+			return cmp.Compare(y.then, x.then)
+		}
+		return strings.Compare(x.unit, y.unit)
+	})
+	// cases[i] becomes the old cases[keys[i].at], cycle by cycle.
+	for i := range keys {
+		if keys[i].at < 0 {
+			continue
+		}
+		held := cases[i]
+		j := i
+		for {
+			k := int(keys[j].at)
+			keys[j].at = -1
+			if k == i {
+				cases[j] = held
+				break
+			}
+			cases[j] = cases[k]
+			j = k
+		}
+	}
 }
 
 // benjaminiHochberg sets each case's Q: its P adjusted for the m units
@@ -268,13 +490,6 @@ func benjaminiHochberg(cases []Case, m int) {
 	}
 }
 
-func num(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return &x
-}
-
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -282,42 +497,39 @@ func b2i(b bool) int {
 	return 0
 }
 
-// caseSummary says in one line what a case holds.
-func caseSummary(c *Case) string {
-	counts := map[string]int{}
-	for _, it := range c.Items {
-		seen := map[string]bool{}
-		for _, r := range it.Reasons {
-			if !seen[r.Kind] {
-				seen[r.Kind] = true
-				counts[r.Kind]++
+// appendCaseSummary appends one line saying what a case holds.
+func appendCaseSummary(b []byte, c *Case) []byte {
+	for i, k := range c.Tests {
+		if i > 0 {
+			b = append(b, "、"...)
+		}
+		n := 0 // the items with a reason of kind k
+		for _, it := range c.Items {
+			if slices.ContainsFunc(it.Reasons, func(r Reason) bool { return r.Kind == k }) {
+				n++
 			}
 		}
+		b = append(appendInt(append(b, KindNames[k]...), n), "项"...)
 	}
-	parts := make([]string, 0, len(c.Tests))
-	for _, k := range c.Tests {
-		parts = append(parts, fmt.Sprintf("%s%d项", KindNames[k], counts[k]))
-	}
-	var b strings.Builder
-	b.WriteString(strings.Join(parts, "、"))
 	switch {
 	case c.Certain && c.P < 1:
-		fmt.Fprintf(&b, ";违反审核规则;统计证据综合p%s", pText(c.P))
+		b = appendPText(append(b, ";违反审核规则;统计证据综合p"...), c.P)
 	case c.Certain:
-		b.WriteString(";违反审核规则")
+		b = append(b, ";违反审核规则"...)
 	default:
-		fmt.Fprintf(&b, ";统计证据综合p%s,经全批多重检验校正q%s", pText(c.P), pText(c.Q))
+		b = appendPText(append(b, ";统计证据综合p"...), c.P)
+		b = appendPText(append(b, ",经全批多重检验校正q"...), c.Q)
 	}
 	if !c.Significant {
-		b.WriteString(",证据不足")
+		b = append(b, ",证据不足"...)
 	}
-	return b.String()
+	return b
 }
 
-// pText writes "=p", or "<1e-300" for the smallest.
-func pText(p float64) string {
+// appendPText appends "=p", or "<1e-300" for the smallest.
+func appendPText(b []byte, p float64) []byte {
 	if p <= minP {
-		return "<1e-300"
+		return append(b, "<1e-300"...)
 	}
-	return fmt.Sprintf("=%.2g", p)
+	return appendG2(append(b, '='), p)
 }

@@ -65,20 +65,6 @@ type Finding struct {
 
 func fv(x float64) string { return rules.FormatValue(x) }
 
-// byPeriod groups the records of each period, in period order.
-func (a *Auditor) byPeriod() ([]string, map[string][]*record) {
-	m := map[string][]*record{}
-	for _, r := range a.recs {
-		m[r.period] = append(m[r.period], r)
-	}
-	periods := make([]string, 0, len(m))
-	for p := range m {
-		periods = append(periods, p)
-	}
-	slices.Sort(periods)
-	return periods, m
-}
-
 // totals are the units that report a hierarchy total; they are left out of
 // peer comparisons.
 func (a *Auditor) totals() map[string]bool {
@@ -104,23 +90,57 @@ type periodRows struct {
 	medians []float64
 }
 
-// periodRows groups the records by period, in period order.
+// periodRows groups the records by period, in period order, in two
+// passes: one counts each period's records and peers, the other fills
+// slices of those lengths. The period is looked up only where it changes
+// from one record to the next.
 func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
-	m := map[string]*periodRows{}
-	var out []*periodRows
-	var g *periodRows
-	for _, r := range a.recs {
-		if g == nil || g.period != r.period {
-			if g = m[r.period]; g == nil {
-				g = &periodRows{period: r.period}
-				m[r.period] = g
-				out = append(out, g)
+	type count struct {
+		g            *periodRows
+		recs, totals int
+	}
+	at := map[string]*count{}
+	var counts []*count
+	each := func(visit func(c *count, r *record, total bool)) {
+		var c *count
+		for _, r := range a.recs {
+			if c == nil || c.g.period != r.period {
+				if c = at[r.period]; c == nil {
+					c = &count{g: &periodRows{period: r.period}}
+					at[r.period] = c
+					counts = append(counts, c)
+				}
 			}
+			visit(c, r, len(totals) > 0 && totals[r.unit])
 		}
-		g.recs = append(g.recs, r)
-		if !totals[r.unit] {
+	}
+	each(func(c *count, _ *record, total bool) {
+		c.recs++
+		c.totals += b2i(total)
+	})
+	for _, c := range counts {
+		g := c.g
+		g.peers = make([]*record, 0, c.recs-c.totals)
+		g.vecs = make([][]float64, 0, c.recs-c.totals)
+		if c.totals > 0 {
+			g.recs = make([]*record, 0, c.recs)
+		}
+	}
+	each(func(c *count, r *record, total bool) {
+		g := c.g
+		if c.totals > 0 {
+			g.recs = append(g.recs, r)
+		}
+		if !total {
 			g.peers, g.vecs = append(g.peers, r), append(g.vecs, r.vals)
 		}
+	})
+	out := make([]*periodRows, len(counts))
+	for i, c := range counts {
+		if c.totals == 0 {
+			c.g.recs = c.g.peers // the same records: one slice
+		}
+		out[i] = c.g
 	}
 	slices.SortFunc(out, func(x, y *periodRows) int { return strings.Compare(x.period, y.period) })
 	return out
@@ -158,13 +178,13 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 		return a.digitInds()
 	})
 	var (
-		tasks  []func() []Finding
+		tasks  []func() [][]Finding
 		global []anomaly.BenfordResult
 		// wideInds and narrowInds are the indicators of the batch-wide
 		// Benford tests and those left out.
 		wideInds, narrowInds int
 	)
-	add := func(f func() []Finding) { tasks = append(tasks, f) }
+	add := func(f func() [][]Finding) { tasks = append(tasks, f) }
 	units := sync.OnceValue(a.inputUnits)
 	var ust unitStats
 	dispersion := sync.OnceValue(func() [2]float64 { return a.digitDispersion(units(), digitInds(), totals) })
@@ -185,17 +205,20 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 	}
 	dupLevel := a.opts.Alpha / max(pairs, 1)
 	// The longest parts first, the shortest last, to balance the workers.
-	add(func() []Finding {
+	add(func() [][]Finding {
 		units() // for the tasks below
 		zeroTails()
 		dispersion()
-		var bf []Finding
+		var bf [][]Finding
 		bf, global, wideInds, narrowInds = a.benford(digitInds())
 		return bf
 	})
+	// The outliers' scratch memory, reused from call to call, is let go
+	// when the findings are.
+	var scratch sync.Pool
 	for _, g := range groups {
-		add(func() []Finding { return a.duplicates(g.period, g.peers, g.vecs, dupLevel, dupPerUnit) })
-		add(func() []Finding { return a.batchRules(g.period, g.recs) })
+		add(func() [][]Finding { return a.duplicates(g.period, g.peers, g.vecs, dupLevel, dupPerUnit) })
+		add(func() [][]Finding { return [][]Finding{a.batchRules(g.period, g.recs)} })
 		if len(g.peers) >= a.opts.MinPeers {
 			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.vecs) })
 			g.sizes = sz
@@ -205,38 +228,88 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 			}
 			for lo := 0; lo < len(inds); lo += outlierBlock {
 				block := inds[lo:min(lo+outlierBlock, len(inds))]
-				add(func() []Finding { return a.outliers(g, block, len(inds)*len(groups)) })
+				add(func() [][]Finding { return a.outliers(g, block, len(inds)*len(groups), &scratch) })
 			}
 		}
 	}
 	for k := range chunks {
-		add(func() []Finding {
+		add(func() [][]Finding {
 			return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust)
 		})
 	}
 	for _, g := range groups {
-		add(func() []Finding { return a.hierarchies(g) })
+		add(func() [][]Finding { return a.hierarchies(g) })
 	}
 	for k := range chunks {
-		add(func() []Finding { return a.jumps(chunk(k)) })
+		add(func() [][]Finding { return a.jumps(chunk(k)) })
 	}
 	results := runTasks(tasks, a.opts.Workers)
-	var out []Finding
+	n := 0
 	for _, r := range results {
-		out = append(out, r...)
+		for _, part := range r {
+			n += len(part)
+		}
+	}
+	out := make([]Finding, 0, n)
+	for i, r := range results {
+		for _, part := range r {
+			out = append(out, part...)
+		}
+		results[i] = nil
 	}
 	a.periods = groups
 	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, dispersion(), alpha, dupLevel, pairs, len(inds)*len(groups))
 	// Kind, unit, period and check or indicator tell findings apart, but
 	// for the duplicates of a unit with several others.
-	kindOrder := map[string]int{KindHierarchy: 0, KindBatchRule: 1, KindBatchError: 2, KindJump: 3, KindDuplicate: 4,
-		KindOutlier: 5, KindLastDigit: 6, KindBenford1: 7, KindBenford2: 8}
-	slices.SortStableFunc(out, func(x, y Finding) int {
-		return cmp.Or(cmp.Compare(kindOrder[x.Kind], kindOrder[y.Kind]), cmp.Compare(x.Unit, y.Unit),
-			cmp.Compare(x.Period, y.Period), cmp.Compare(x.Check, y.Check), cmp.Compare(x.Indicator, y.Indicator),
-			cmp.Compare(x.Peer, y.Peer))
-	})
+	slices.SortStableFunc(out, func(x, y Finding) int { return compareFindings(&x, &y) })
 	return out, global
+}
+
+// compareFindings orders findings by kind, unit, period, check, indicator
+// and peer, comparing no more than it needs to (cmp.Or would compare all
+// six, and cmp.Compare a string twice).
+func compareFindings(x, y *Finding) int {
+	if kx, ky := kindOrder(x.Kind), kindOrder(y.Kind); kx != ky {
+		return cmp.Compare(kx, ky)
+	}
+	if c := strings.Compare(x.Unit, y.Unit); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Period, y.Period); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Check, y.Check); c != 0 {
+		return c
+	}
+	if c := strings.Compare(x.Indicator, y.Indicator); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Peer, y.Peer)
+}
+
+// kindOrder is the place of a kind's findings in the report.
+func kindOrder(kind string) int {
+	switch kind {
+	case KindHierarchy:
+		return 0
+	case KindBatchRule:
+		return 1
+	case KindBatchError:
+		return 2
+	case KindJump:
+		return 3
+	case KindDuplicate:
+		return 4
+	case KindOutlier:
+		return 5
+	case KindLastDigit:
+		return 6
+	case KindBenford1:
+		return 7
+	case KindBenford2:
+		return 8
+	}
+	return 0
 }
 
 // testStatus says what each statistical test was run on, or why it does
@@ -315,8 +388,8 @@ func (a *Auditor) testStatus(global []anomaly.BenfordResult, wide, narrow int, g
 // runTasks runs the tasks on up to workers goroutines and returns their
 // results in the order of the tasks. A panic in a task is raised again in
 // the caller, where a server's recovery can see it.
-func runTasks(tasks []func() []Finding, workers int) [][]Finding {
-	results := make([][]Finding, len(tasks))
+func runTasks[T any](tasks []func() T, workers int) []T {
+	results := make([]T, len(tasks))
 	var (
 		next    atomic.Int64
 		wg      sync.WaitGroup
@@ -397,8 +470,8 @@ func (a *Auditor) unitRecord(unit, period string) *record {
 	return nil
 }
 
-func (a *Auditor) hierarchies(g *periodRows) []Finding {
-	var out []Finding
+func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
+	var l findingList
 	for _, h := range a.form.Hierarchies {
 		total := a.unitRecord(h.Total, g.period)
 		if total == nil {
@@ -438,20 +511,23 @@ func (a *Auditor) hierarchies(g *periodRows) []Finding {
 			if math.Abs(diff) <= tol+1e-9 {
 				continue
 			}
-			out = append(out, Finding{
+			b := append(append(append(append(l.text.buf, "「"...), ind.Name...), "」"...), h.Total...)
+			b = append(append(appendFV(append(b, "填报"...), t), ind.Unit...), ","...)
+			b = appendFV(append(appendInt(b, n), "个下属单位合计"...), sum)
+			b = appendFV(append(append(b, ind.Unit...), ",相差"...), diff)
+			b = appendFV(append(append(b, ind.Unit...), ",超出允许误差"...), tol)
+			l.add(Finding{
 				Kind: KindHierarchy, Check: h.ID, Severity: h.Severity.String(), Unit: h.Total, Period: g.period,
-				Indicator: ind.ID, Name: ind.Name, Values: []float64{t, sum}, Statistic: "差额(合计−分项之和)",
+				Indicator: ind.ID, Name: ind.Name, Values: l.values(t, sum), Statistic: "差额(合计−分项之和)",
 				Value: diff, Threshold: tol,
-				Reason: fmt.Sprintf("「%s」%s填报%s%s,%d个下属单位合计%s%s,相差%s%s,超出允许误差%s",
-					ind.Name, h.Total, fv(t), ind.Unit, n, fv(sum), ind.Unit, fv(diff), ind.Unit, fv(tol)),
-			})
+			}, b)
 		}
 	}
-	return out
+	return l.lists()
 }
 
-func (a *Auditor) jumps(units []*unitRows) []Finding {
-	var out []Finding
+func (a *Auditor) jumps(units []*unitRows) [][]Finding {
+	var l findingList
 	for _, u := range units {
 		for i := 1; i < len(u.periods); i++ {
 			prev, cur := u.periods[i-1], u.periods[i]
@@ -463,31 +539,38 @@ func (a *Auditor) jumps(units []*unitRows) []Finding {
 					}
 					var f Finding
 					d := x1 - x0
+					// The reasons start alike: 「name」由period的…
+					t := append(append(append(append(append(l.text.buf, "「"...), ind.Name...), "」由"...), prev.period...), "的"...)
 					switch {
 					case j.MaxPoints > 0 && math.Abs(d) > j.MaxPoints:
 						f.Statistic, f.Value, f.Threshold = "变化量", d, j.MaxPoints
-						f.Reason = fmt.Sprintf("「%s」由%s的%s%s变为%s,变化%s%s,超过%s", ind.Name, prev.period, fv(x0), ind.Unit, fv(x1), fv(d), ind.Unit, fv(j.MaxPoints))
+						t = appendFV(append(append(appendFV(t, x0), ind.Unit...), "变为"...), x1)
+						t = append(append(appendFV(append(t, ",变化"...), d), ind.Unit...), ",超过"...)
+						t = appendFV(t, j.MaxPoints)
 					case j.MaxChange > 0 && x0 == 0 && x1 != 0:
 						f.Statistic, f.Value, f.Threshold = "变化率(%)", math.Inf(1), j.MaxChange
-						f.Reason = fmt.Sprintf("「%s」由%s的0变为%s%s", ind.Name, prev.period, fv(x1), ind.Unit)
+						t = append(appendFV(append(t, "0变为"...), x1), ind.Unit...)
 					case j.MaxChange > 0 && x0 != 0 && math.Abs(d/x0*100) > j.MaxChange:
 						pct := d / math.Abs(x0) * 100
 						f.Statistic, f.Value, f.Threshold = "变化率(%)", pct, j.MaxChange
-						f.Reason = fmt.Sprintf("「%s」由%s的%s%s变为%s%s,变化%s%%,超过±%s%%", ind.Name, prev.period, fv(x0), ind.Unit, fv(x1), ind.Unit, fv(math.Round(pct*10)/10), fv(j.MaxChange))
+						t = appendFV(append(append(appendFV(t, x0), ind.Unit...), "变为"...), x1)
+						t = appendFV(append(append(t, ind.Unit...), ",变化"...), math.Round(pct*10)/10)
+						t = append(appendFV(append(t, "%,超过±"...), j.MaxChange), "%"...)
 					default:
+						l.text.buf = t[:len(l.text.buf)] // no jump: the start written is dropped
 						continue
 					}
 					if math.IsInf(f.Value, 0) {
 						f.Value = 0 // JSON has no infinity; the reason says it
 					}
 					f.Kind, f.Check, f.Severity, f.Unit, f.Period = KindJump, j.ID, j.Severity.String(), u.name, cur.period
-					f.Indicator, f.Name, f.Values = ind.ID, ind.Name, []float64{x0, x1}
-					out = append(out, f)
+					f.Indicator, f.Name, f.Values = ind.ID, ind.Name, l.values(x0, x1)
+					l.add(f, t)
 				}
 			}
 		}
 	}
-	return out
+	return l.lists()
 }
 
 // outlierBlock is how many indicators one outliers call compares. Their
@@ -501,14 +584,14 @@ type outlierScratch struct {
 	cols, xs, z, buf []float64
 }
 
-var outlierPool = sync.Pool{New: func() any { return new(outlierScratch) }}
-
 // sizes are the units' log sizes in one period (in the order of the
 // period's peers) and the log medians of the size-aware indicators (by
 // form index, NaN for the others), from LogScales.
 type sizes struct {
 	scale, logMed []float64
 	size          []float64 // exp(scale)
+	// basis gives the scale of one unit from its figures, as scale has it.
+	basis anomaly.SizeBasis
 }
 
 // periodSizes estimates the sizes of a period's units from their count
@@ -522,7 +605,7 @@ func (a *Auditor) periodSizes(vecs [][]float64) sizes {
 			idx = append(idx, i)
 		}
 	}
-	scale, lm := anomaly.LogScales(vecs, idx, a.opts.MinPeers, 10)
+	scale, lm, basis := anomaly.LogScales(vecs, idx, a.opts.MinPeers, 10)
 	logMed := make([]float64, len(a.form.Indicators))
 	for i := range logMed {
 		logMed[i] = math.NaN()
@@ -534,7 +617,7 @@ func (a *Auditor) periodSizes(vecs [][]float64) sizes {
 	for k, s := range scale {
 		size[k] = math.Exp(s)
 	}
-	return sizes{scale: scale, logMed: logMed, size: size}
+	return sizes{scale: scale, logMed: logMed, size: size, basis: basis}
 }
 
 // outlierLevel is the two-sided p-value below which a figure is a peer
@@ -551,13 +634,16 @@ func (a *Auditor) outlierLevel(cells int) (level, crit float64) {
 // report (sz); a rate, a per-capita figure or, with --per, a figure per
 // unit of the size indicator, as it is, by the modified z-score. cells is
 // the number of cells compared per unit, for the level.
-func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []Finding {
+func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, scratch *sync.Pool) [][]Finding {
 	period, recs, vecs, sz := g.period, g.peers, g.vecs, g.sizes
 	if len(recs) < a.opts.MinPeers {
 		return nil
 	}
-	sc := outlierPool.Get().(*outlierScratch)
-	defer outlierPool.Put(sc)
+	sc, _ := scratch.Get().(*outlierScratch)
+	if sc == nil {
+		sc = new(outlierScratch)
+	}
+	defer scratch.Put(sc)
 	n := len(recs)
 	grow := func(s []float64, n int) []float64 { return slices.Grow(s[:0], n)[:n] }
 	sc.cols, sc.xs, sc.z = grow(sc.cols, len(inds)*n), grow(sc.xs, n), grow(sc.z, n)
@@ -581,13 +667,13 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 		}
 	}
 	_, crit := a.outlierLevel(cells)
-	var out []Finding
+	var l findingList
 	for j, ind := range inds {
 		col := cols[j*n : (j+1)*n]
 		if a.per == nil && a.sizeAware(ind.Index) {
 			s := sz()
 			g.medians[ind.Index] = math.Exp(s.logMed[ind.Index]) // each call writes its own indicators
-			out = append(out, a.sizeOutliers(period, recs, col, ind, s, crit, cells, sc)...)
+			a.sizeOutliers(&l, period, recs, col, ind, s, crit, cells, sc)
 			continue
 		}
 		xs, z := sc.xs[:0], sc.z
@@ -613,9 +699,16 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 			continue // most units report the same figure: no spread to compare with
 		}
 		z = z[:len(xs)]
-		if !slices.ContainsFunc(z, func(s float64) bool { return math.Abs(s) > crit }) {
+		over := 0
+		for _, s := range z {
+			if math.Abs(s) > crit {
+				over++
+			}
+		}
+		if over == 0 {
 			continue
 		}
+		l.grow(over)
 		// The i-th figure of xs is that of the i-th record with one.
 		i := -1
 		for k, x := range col {
@@ -628,21 +721,26 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int) []
 				continue
 			}
 			r := recs[k]
-			what := fmt.Sprintf("「%s」为%s%s", ind.Name, fv(r.vals[ind.Index]), ind.Unit)
-			vals := []float64{r.vals[ind.Index]}
+			v, zz := r.vals[ind.Index], math.Round(s*100)/100
+			t := append(append(append(l.text.buf, "「"...), ind.Name...), "」为"...)
+			t = append(appendFV(t, v), ind.Unit...)
+			vals := l.values(v)
 			if a.per != nil {
-				what += fmt.Sprintf(",按「%s」折算为每单位%s", a.per.Name, fv(x))
-				vals = append(vals, x)
+				t = append(append(append(t, ",按「"...), a.per.Name...), "」折算为每单位"...)
+				t = appendFV(t, x)
+				vals = l.values(v, x)
 			}
-			out = append(out, Finding{
+			t = append(appendInt(append(t, ",同期"...), len(xs)), "个单位的中位数为"...)
+			t = appendFV(append(appendFV(t, med), ",修正z分数"...), zz)
+			t = append(append(append(t, ",明显"...), direction(s)...), "同类单位"...)
+			l.add(Finding{
 				Kind: KindOutlier, Severity: "warning", Unit: r.unit, Period: period, Indicator: ind.ID, Name: ind.Name,
-				Values: vals, Statistic: "修正z分数", Value: math.Round(s*100) / 100, Threshold: round(crit, 2),
-				P:      min(1, anomaly.NormalTwoSided(s)*float64(cells)),
-				Reason: fmt.Sprintf("%s,同期%d个单位的中位数为%s,修正z分数%s,明显%s同类单位", what, len(xs), fv(med), fv(math.Round(s*100)/100), direction(s)),
-			})
+				Values: vals, Statistic: "修正z分数", Value: zz, Threshold: round(crit, 2),
+				P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
+			}, t)
 		}
 	}
-	return out
+	return l.lists()
 }
 
 func direction(z float64) string {
@@ -663,19 +761,32 @@ const minSizeSpread = 0.05
 // sizeOutliers finds the figures col of a count indicator that stray from
 // what units of their size report: the robust z-score of the residual
 // log x − log median − the unit's log size.
-func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) []Finding {
+func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) {
 	lm := sz.logMed[ind.Index]
 	if math.IsNaN(lm) {
-		return nil // too few units, or a small count
+		return // too few units, or a small count
 	}
 	z := sc.z[:len(col)]
 	sc.buf = slices.Grow(sc.buf[:0], 2*len(col))[:2*len(col)]
 	scored := anomaly.SizeResidualZ(z, col, sz.scale, sz.size, lm, minSizeSpread, sc.buf)
 	if scored < a.opts.MinPeers {
-		return nil
+		return
 	}
-	var out []Finding
-	med := math.Exp(lm)
+	over := 0
+	for _, s := range z {
+		if math.Abs(s) > crit { // false for NaN
+			over++
+		}
+	}
+	l.grow(over)
+	med, threshold := math.Exp(lm), round(crit, 2)
+	// What the reasons of this indicator share, written once.
+	var head, mid []byte
+	head = append(append(head, "「"...), ind.Name...)
+	head = append(head, "」为"...)
+	mid = appendInt(append(mid, "(同期"...), scored)
+	mid = appendFV(append(mid, "个单位中位数"...), med)
+	mid = append(mid, "),稳健z分数"...)
 	for k, s := range z {
 		if math.IsNaN(s) || math.Abs(s) <= crit {
 			continue
@@ -685,15 +796,18 @@ func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind
 		size := math.Exp(sz.scale[k])
 		expected := med * size
 		zz := math.Round(s*100) / 100
-		out = append(out, Finding{
+		t := append(appendFV(append(l.text.buf, head...), x), ind.Unit...)
+		t = appendFV(append(t, ",该单位规模约为中位单位的"...), round(size, 2))
+		t = appendFV(append(t, "倍,同等规模单位约"...), math.Round(expected))
+		t = append(append(t, ind.Unit...), mid...)
+		t = appendFV(append(appendFV(t, zz), ",超过"...), threshold)
+		t = append(append(append(t, ",明显"...), direction(s)...), "同等规模单位"...)
+		l.add(Finding{
 			Kind: KindOutlier, Severity: "warning", Unit: r.unit, Period: period, Indicator: ind.ID, Name: ind.Name,
-			Values: []float64{x, round(expected, 1)}, Statistic: "按规模校正的稳健z分数", Value: zz, Threshold: round(crit, 2),
+			Values: l.values(x, round(expected, 1)), Statistic: "按规模校正的稳健z分数", Value: zz, Threshold: threshold,
 			P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
-			Reason: fmt.Sprintf("「%s」为%s%s,该单位规模约为中位单位的%s倍,同等规模单位约%s%s(同期%d个单位中位数%s),稳健z分数%s,超过%s,明显%s同等规模单位",
-				ind.Name, fv(x), ind.Unit, fv(round(size, 2)), fv(math.Round(expected)), ind.Unit, scored, fv(med), fv(zz), fv(round(crit, 2)), direction(s)),
-		})
+		}, t)
 	}
-	return out
 }
 
 // duplicates finds the units of a period that copied each other: pairs
@@ -704,7 +818,7 @@ func (a *Auditor) sizeOutliers(period string, recs []*record, col []float64, ind
 // in the period), and reported when that chance is below level, the
 // batch's Alpha shared among all the pairs of units compared. pairsPerUnit
 // is how many pairs a unit is in over the batch, for a finding's P.
-func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, level float64, pairsPerUnit int) []Finding {
+func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, level float64, pairsPerUnit int) [][]Finding {
 	// A figure is evidence when two units share it if it is at least 10.
 	pairs := anomaly.Duplicates(vecs, anomaly.DuplicateOptions{MinAbs: 10, MinSame: a.opts.MinSame, MaxDiffer: a.opts.MaxDiffer})
 	if len(pairs) == 0 {
@@ -753,7 +867,8 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		return 0
 	}
 	logLevel := math.Log10(level)
-	out := make([]Finding, 0, len(pairs))
+	var l findingList
+	l.grow(len(pairs))
 	var chances []float64
 	for _, p := range pairs {
 		va, vb := vecs[p.A], vecs[p.B]
@@ -769,42 +884,37 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 				differ++
 			}
 		}
-		l := anomaly.CopyP(chances, differ)
-		if l >= logLevel {
+		lp := anomaly.CopyP(chances, differ)
+		if lp >= logLevel {
 			continue
 		}
 		first, second := recs[p.A], recs[p.B]
 		if second.unit < first.unit {
 			first, second = second, first
 		}
-		kind := "完全相同"
+		t := append(append(append(l.text.buf, "「"...), second.unit...), "」与「"...)
+		t = append(append(append(append(t, first.unit...), "」"...), period...), "期"...)
+		t = append(appendInt(t, len(chances)), "项指标数值相同("...)
 		if differ > 0 {
-			kind = fmt.Sprintf("仅%d项不同", differ)
+			t = append(appendInt(append(t, "仅"...), differ), "项不同"...)
+		} else {
+			t = append(t, "完全相同"...)
 		}
-		out = append(out, Finding{
+		t = appendPow10(append(t, "),按各指标在同期各单位中的分布,诚实填报偶然如此相同的概率约为"...), lp)
+		t = append(appendPow10(append(t, ",低于全批配对的检验水平"...), logLevel), ",疑似照抄"...)
+		l.add(Finding{
 			Kind: KindDuplicate, Severity: "warning", Unit: second.unit, Peer: first.unit, Period: period,
-			Values: []float64{float64(len(chances)), float64(differ)}, Statistic: "偶然相同概率的常用对数",
-			Value: round(l, 2), Threshold: round(logLevel, 2), P: min(1, math.Pow(10, l)*float64(pairsPerUnit)),
-			Reason: fmt.Sprintf("「%s」与「%s」%s期%d项指标数值相同(%s),按各指标在同期各单位中的分布,诚实填报偶然如此相同的概率约为%s,低于全批配对的检验水平%s,疑似照抄",
-				second.unit, first.unit, period, len(chances), kind, pow10Text(l), pow10Text(logLevel)),
-		})
+			Values: l.values(float64(len(chances)), float64(differ)), Statistic: "偶然相同概率的常用对数",
+			Value: round(lp, 2), Threshold: round(logLevel, 2), P: min(1, math.Pow(10, lp)*float64(pairsPerUnit)),
+		}, t)
 	}
-	return out
+	return l.lists()
 }
 
 // sharedValue is a figure two units share and how many units report it.
 type sharedValue struct {
 	x     float64
 	units int
-}
-
-// pow10Text writes 10^l for a log10 l far below 0.
-func pow10Text(l float64) string {
-	if l > -4 {
-		return fmt.Sprintf("%.2g", math.Pow(10, l))
-	}
-	e := math.Floor(l)
-	return fmt.Sprintf("%.1f×10^%d", math.Pow(10, l-e), int(e))
 }
 
 // unitValues appends to vals a unit's figures over all its periods for the
@@ -858,25 +968,34 @@ var conformityNames = map[string]string{
 	anomaly.Nonconformity: "不符合", anomaly.TooFew: "数据太少,无法判断", anomaly.NotApplicable: "不适用",
 }
 
-func benfordFinding(kind, unit string, r anomaly.BenfordResult, alpha, phi float64) Finding {
+// benfordFinding adds to l the finding of a digit test r that failed on a
+// unit, or on AllUnits.
+func benfordFinding(l *findingList, kind, unit string, r anomaly.BenfordResult, alpha, phi float64) {
 	test := "首位数字"
 	if r.Digits == 2 {
 		test = "前两位数字"
 	}
-	who := "全部数据"
+	t := l.text.buf
 	if unit != AllUnits {
-		who = "「" + unit + "」"
+		t = append(append(append(t, "「"...), unit...), "」"...)
+	} else {
+		t = append(t, "全部数据"...)
 	}
-	dispersed := ""
+	t = append(appendInt(t, r.N), "个不小于10的非百分比数字的"...)
+	t = append(append(t, test...), "分布与本福特定律不符:MAD="...)
+	t = appendFV(append(appendFV(t, round(r.MAD, 5)), ",超过"...), r.Threshold)
+	t = append(append(append(t, "("...), conformityNames[r.Conformity]...), ");卡方="...)
+	t = appendInt(append(appendFV(t, round(r.ChiSquare, 2)), "(自由度"...), r.DF)
+	t = append(t, ","...)
 	if phi > 1 {
-		dispersed = fmt.Sprintf("按全批各单位的离散度%s校正后", fv(round(phi, 2)))
+		t = append(appendFV(append(t, "按全批各单位的离散度"...), round(phi, 2)), "校正后"...)
 	}
-	return Finding{
-		Kind: kind, Severity: "warning", Unit: unit, Values: []float64{float64(r.N), r.ChiSquare, r.P},
+	t = appendG2(append(appendG2(append(t, "p="...), r.P), ",低于"...), alpha)
+	t = append(t, ")"...)
+	l.add(Finding{
+		Kind: kind, Severity: "warning", Unit: unit, Values: l.values(float64(r.N), r.ChiSquare, r.P),
 		Statistic: "MAD", Value: round(r.MAD, 5), Threshold: r.Threshold, P: r.P,
-		Reason: fmt.Sprintf("%s%d个不小于10的非百分比数字的%s分布与本福特定律不符:MAD=%s,超过%s(%s);卡方=%s(自由度%d,%sp=%.2g,低于%.2g)",
-			who, r.N, test, fv(round(r.MAD, 5)), fv(r.Threshold), conformityNames[r.Conformity], fv(round(r.ChiSquare, 2)), r.DF, dispersed, r.P, alpha),
-	}
+	}, t)
 }
 
 func round(x float64, digits int) float64 {
@@ -917,7 +1036,7 @@ const benfordSample = 1024
 // level, not by chance. When none does, or too few figures are left, both
 // results say so in their Reason. It also returns the number of
 // indicators tested and left out.
-func (a *Auditor) benford(inds []int) (out []Finding, results []anomaly.BenfordResult, tested, narrow int) {
+func (a *Auditor) benford(inds []int) (out [][]Finding, results []anomaly.BenfordResult, tested, narrow int) {
 	// The spread of each indicator, from evenly spaced records.
 	step := max(1, len(a.recs)/benfordSample)
 	var wide []int
@@ -955,13 +1074,14 @@ func (a *Auditor) benford(inds []int) (out []Finding, results []anomaly.BenfordR
 				fv(anomaly.MinSpread), len(wide), r.N, r.MinCount)
 		}
 	}
+	var l findingList
 	if first.Fails(a.opts.Alpha) {
-		out = append(out, benfordFinding(KindBenford1, AllUnits, first, a.opts.Alpha, 1))
+		benfordFinding(&l, KindBenford1, AllUnits, first, a.opts.Alpha, 1)
 	}
 	if two.Fails(a.opts.Alpha) {
-		out = append(out, benfordFinding(KindBenford2, AllUnits, two, a.opts.Alpha, 1))
+		benfordFinding(&l, KindBenford2, AllUnits, two, a.opts.Alpha, 1)
 	}
-	return out, []anomaly.BenfordResult{first, two}, tested, narrow
+	return l.lists(), []anomaly.BenfordResult{first, two}, tested, narrow
 }
 
 // zeroTails counts, per indicator, the trailing zeros of the figures of
@@ -1124,8 +1244,8 @@ func (a *Auditor) unitAlpha(totals map[string]bool) float64 {
 // numbers, at level alpha, on the figures of the indicators inds of each
 // unit. Hierarchy totals are left out: their figures are sums of the
 // parts' (which the hierarchy check compares), not figures anyone typed.
-func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.ZeroTails, phi [2]float64, totals map[string]bool, alpha float64, st *unitStats) []Finding {
-	var bf, last []Finding
+func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.ZeroTails, phi [2]float64, totals map[string]bool, alpha float64, st *unitStats) [][]Finding {
+	var l findingList
 	var vals, buf []float64
 	var rsc roundScratch
 	for _, u := range units {
@@ -1147,10 +1267,10 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 			fails1, fails2 = false, false
 		}
 		if fails1 {
-			bf = append(bf, benfordFinding(KindBenford1, u.name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0]))
+			benfordFinding(&l, KindBenford1, u.name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0])
 		}
 		if fails2 {
-			bf = append(bf, benfordFinding(KindBenford2, u.name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1]))
+			benfordFinding(&l, KindBenford2, u.name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1])
 		}
 		rr := a.rounding(u, base, &rsc)
 		if rr.N < minRounding {
@@ -1161,14 +1281,17 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		if rr.P >= alpha {
 			continue
 		}
-		last = append(last, Finding{
-			Kind: KindLastDigit, Severity: "warning", Unit: u.name, Values: []float64{float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)},
+		t := append(append(append(l.text.buf, "「"...), u.name...), "」"...)
+		t = appendInt(append(appendInt(t, rr.N), "个不小于10的整数共有"...), rr.Zeros)
+		t = appendFV(append(t, "个结尾的0,诚实填报预期约"...), round(rr.Expected, 1))
+		t = appendG2(append(t, "个(按位数及全批其他单位同一指标的情况);偶然如此的概率不超过"...), rr.P)
+		t = append(appendG2(append(t, ",低于"...), alpha), ",疑似按整数估填"...)
+		l.add(Finding{
+			Kind: KindLastDigit, Severity: "warning", Unit: u.name, Values: l.values(float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)),
 			Statistic: "凑整检验p值(上界)", Value: rr.P, Threshold: alpha, P: rr.P,
-			Reason: fmt.Sprintf("「%s」%d个不小于10的整数共有%d个结尾的0,诚实填报预期约%s个(按位数及全批其他单位同一指标的情况);偶然如此的概率不超过%.2g,低于%.2g,疑似按整数估填",
-				u.name, rr.N, rr.Zeros, fv(round(rr.Expected, 1)), rr.P, alpha),
-		})
+		}, t)
 	}
-	return append(bf, last...)
+	return l.lists()
 }
 
 // sizeAware reports whether indicator i is a count compared with units of

@@ -8,10 +8,12 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -134,7 +136,7 @@ func (a *Auditor) report() *Report {
 	for i := range rep.Findings {
 		f := &rep.Findings[i]
 		f.finite()
-		if statistical[f.Kind] {
+		if statistical(f.Kind) {
 			// A p-value that underflowed is below the smallest one
 			// written; 0 is left for the rules broken.
 			f.P = max(f.P, minP)
@@ -150,7 +152,7 @@ func (a *Auditor) report() *Report {
 			tested--
 		}
 	}
-	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, &caseLookup{a: a, medians: map[cellKey]float64{}},
+	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, newCaseLookup(a),
 		func(id string) (int, bool) {
 			ind, ok := a.form.Indicator(id)
 			if !ok {
@@ -158,6 +160,11 @@ func (a *Auditor) report() *Report {
 			}
 			return ind.Index, true
 		})
+	// What the peer comparison kept of each period (its records, their
+	// figures and sizes) was for the case files only.
+	for _, g := range a.periods {
+		*g = periodRows{period: g.period}
+	}
 	rep.Tests = a.tests
 	if rep.Tests == nil {
 		rep.Tests = []TestStatus{}
@@ -169,10 +176,9 @@ func (a *Auditor) report() *Report {
 	s := &rep.Summary
 	s.Rows, s.Units, s.Problems, s.Findings = len(a.recs), len(a.units), a.problems.total, len(findings)
 	s.ByKind = map[string]int{}
-	periods, _ := a.byPeriod()
-	s.Periods = periods
-	if s.Periods == nil {
-		s.Periods = []string{}
+	s.Periods = make([]string, len(a.periods))
+	for i, g := range a.periods {
+		s.Periods[i] = g.period
 	}
 	ruleRows := make([]int, len(a.rules.rules))
 	t := newTally(s)
@@ -228,9 +234,11 @@ func (a *Auditor) report() *Report {
 
 // Rows yields every row checked that has a violation or an evaluation
 // error, in input order, each checked again to render its violations.
+// The rows are rendered in runs on Options.Workers goroutines, a few runs
+// ahead of the reader (rowChunks).
 func (r *Report) Rows() iter.Seq[RowReport] {
 	return func(yield func(RowReport) bool) {
-		if r.audit == nil {
+		if r.audit == nil { // rendered already (RowsReport)
 			for _, rr := range r.listed {
 				if !yield(rr) {
 					return
@@ -238,14 +246,133 @@ func (r *Report) Rows() iter.Seq[RowReport] {
 			}
 			return
 		}
-		for _, rec := range r.audit.recs {
-			if !rec.res.listed {
-				continue
+		r.rowChunks(false, func(c *rowChunk) bool {
+			for _, rr := range c.rows {
+				if !yield(rr) {
+					return false
+				}
 			}
-			if rr, _ := r.audit.render(rec); !yield(rr) {
+			return true
+		})
+	}
+}
+
+// rowChunk is a run of listed rows rendered by one worker, with their JSON
+// (each row preceded by a comma) when the writer asked for it.
+type rowChunk struct {
+	rows []RowReport
+	json jsonenc.Encoder
+}
+
+// rowsPerChunk is how many records (or listed rows) a worker renders at a
+// time.
+const rowsPerChunk = 512
+
+// rowChunks renders the listed rows in runs on Options.Workers goroutines,
+// encodes them to JSON on the same goroutine when encode is set, and gives
+// the runs to use in input order, until use returns false. A run is
+// rendered by Auditor.render, the one rendering of a row.
+func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
+	n := len(r.listed)
+	if r.audit != nil {
+		n = len(r.audit.recs)
+	}
+	work := func(lo, hi int, c *rowChunk) {
+		clear(c.rows)
+		c.rows = c.rows[:0]
+		if r.audit == nil {
+			c.rows = append(c.rows, r.listed[lo:hi]...)
+		} else {
+			for _, rec := range r.audit.recs[lo:hi] {
+				if rec.res.listed {
+					rr, _ := r.audit.render(rec)
+					c.rows = append(c.rows, rr)
+				}
+			}
+		}
+		if encode {
+			c.json.Reset()
+			for i := range c.rows {
+				c.json.Raw(",")
+				c.rows[i].encodeJSON(&c.json)
+			}
+		}
+	}
+	inOrder(n, rowsPerChunk, r.workers(), work, use)
+}
+
+// inOrder splits 0…n-1 into runs of size, runs work on each run on up to
+// workers goroutines and gives the runs' outputs to use in order, until
+// use returns false. At most 2×workers runs are in flight, and their
+// outputs are reused: work must reset what it fills. A panic in work is
+// raised again on the caller's goroutine.
+func inOrder[T any](n, size, workers int, work func(lo, hi int, out *T), use func(out *T) bool) {
+	if workers <= 1 || n <= size {
+		var out T
+		for lo := 0; lo < n; lo += size {
+			work(lo, min(lo+size, n), &out)
+			if !use(&out) {
 				return
 			}
 		}
+		return
+	}
+	type run struct {
+		lo, hi int
+		out    T
+		panic  any
+		done   chan struct{}
+	}
+	slots := 2 * workers
+	free, jobs, queue := make(chan *run, slots), make(chan *run, slots), make(chan *run, slots)
+	for range slots {
+		free <- &run{done: make(chan struct{}, 1)}
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				func() {
+					defer func() { j.panic = recover() }()
+					work(j.lo, j.hi, &j.out)
+				}()
+				j.done <- struct{}{}
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		defer close(queue)
+		for lo := 0; lo < n; lo += size {
+			var j *run
+			select {
+			case <-stop:
+				return
+			case j = <-free:
+			}
+			j.lo, j.hi = lo, min(lo+size, n)
+			jobs <- j
+			queue <- j
+		}
+	}()
+	// However the reading ends, the runs in flight are waited for.
+	defer func() {
+		close(stop)
+		for j := range queue {
+			<-j.done
+		}
+		wg.Wait()
+	}()
+	for j := range queue {
+		<-j.done
+		if j.panic != nil {
+			panic(j.panic)
+		}
+		if !use(&j.out) {
+			return
+		}
+		free <- j
 	}
 }
 
@@ -294,25 +421,41 @@ func (a *Auditor) unusable(raw []any) map[int]any {
 
 var verdictText = [...]string{verdictPass: checker.Pass, verdictWarn: checker.Warn, verdictFail: checker.Fail}
 
-// caseLookup gives the case files the figures beside a cell: the peers'
-// median of a period and indicator is computed once, when a case needs it.
+// caseLookup gives the case files the figures beside a cell. The peers'
+// median of a period and indicator is computed once, when a case needs
+// it; a unit's size is computed again from its own figures, as the peer
+// comparison had it (sizes.basis), so that no record needs to be found
+// among its peers.
 type caseLookup struct {
 	a       *Auditor
-	medians map[cellKey]float64
-	// peerAt is where each record of a period is among its peers, made
-	// when a case first needs that period's sizes: a scan of the peers
-	// for every cell made the case files quadratic in the rows.
-	peerAt map[*periodRows]map[*record]int
+	totals  map[string]bool
+	aware   []bool             // by indicator: sizeAware
+	medians map[[2]int]float64 // by period (index in a.periods) and indicator
+	// name and unit are those of the last call: a case asks for its
+	// unit's row counts, then for its cells.
+	name string
+	unit *unitRows
 }
 
-type cellKey struct {
-	period string
-	ind    int
+func newCaseLookup(a *Auditor) *caseLookup {
+	l := &caseLookup{a: a, totals: a.totals(), aware: make([]bool, len(a.form.Indicators)), medians: map[[2]int]float64{}}
+	for i := range l.aware {
+		l.aware[i] = a.sizeAware(i)
+	}
+	return l
+}
+
+// unitRows is the unit of a name, or nil.
+func (l *caseLookup) unitRows(name string) *unitRows {
+	if l.unit == nil || l.name != name {
+		l.name, l.unit = name, l.a.units[name]
+	}
+	return l.unit
 }
 
 func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string) {
 	value, median, expected, prev = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	u := l.a.units[unit]
+	u := l.unitRows(unit)
 	if u == nil {
 		return
 	}
@@ -326,16 +469,12 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	}
 	// The peers' median and the unit's size, as the peer comparison had
 	// them; a median it did not compute is computed here.
-	var g *periodRows
-	for _, p := range l.a.periods {
-		if p.period == period {
-			g = p
-		}
-	}
-	if g == nil {
+	gi, ok := slices.BinarySearchFunc(l.a.periods, period, func(g *periodRows, p string) int { return strings.Compare(g.period, p) })
+	if !ok {
 		return
 	}
-	k := cellKey{period, ind}
+	g := l.a.periods[gi]
+	k := [2]int{gi, ind}
 	m, ok := l.medians[k]
 	if !ok {
 		if g.medians != nil {
@@ -353,32 +492,21 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 		l.medians[k] = m
 	}
 	median = round(m, 2)
-	if g.sizes == nil || l.a.per != nil || !l.a.sizeAware(ind) || math.IsNaN(m) {
-		return
+	if g.sizes == nil || l.a.per != nil || !l.aware[ind] || math.IsNaN(m) || l.totals[unit] {
+		return // a total is no peer: it has no size
 	}
 	sz := g.sizes()
 	if math.IsNaN(sz.logMed[ind]) {
 		return
 	}
-	at := l.peerAt[g]
-	if at == nil {
-		at = make(map[*record]int, len(g.peers))
-		for i, p := range g.peers {
-			at[p] = i
-		}
-		if l.peerAt == nil {
-			l.peerAt = map[*periodRows]map[*record]int{}
-		}
-		l.peerAt[g] = at
-	}
-	if i, ok := at[r]; ok && !math.IsNaN(sz.scale[i]) {
-		expected = round(math.Exp(sz.logMed[ind]+sz.scale[i]), 2)
+	if scale := sz.basis.LogScale(r.vals); !math.IsNaN(scale) {
+		expected = round(math.Exp(sz.logMed[ind]+scale), 2)
 	}
 	return
 }
 
 func (l *caseLookup) rowCounts(unit string) (errors, warnings int) {
-	if u := l.a.units[unit]; u != nil {
+	if u := l.unitRows(unit); u != nil {
 		for _, r := range u.periods {
 			errors += int(r.res.errors)
 			warnings += int(r.res.warnings)

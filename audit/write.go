@@ -6,10 +6,9 @@ import (
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"iter"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -57,69 +57,100 @@ func (r *Report) Write(w io.Writer, format string) error {
 }
 
 // WriteJSON writes the report as one JSON object: the summary, then the
-// rows one by one as they are rendered, then the findings and problems.
-// A row is encoded and written before the next is rendered.
+// case files, rows, findings and problems element by element: a batch may
+// have hundreds of thousands of each, and none is held encoded beyond the
+// runs in flight. The elements are encoded by hand (jsonenc.go) on
+// Options.Workers goroutines, the rows rendered there too (rowChunks);
+// the bytes are encoding/json's.
 func (r *Report) WriteJSON(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	put := func(prefix string, v any, cut int) error {
-		buf.Reset()
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		_, _ = bw.WriteString(prefix)
-		_, err := bw.Write(buf.Bytes()[:buf.Len()-cut])
+	head, err := r.jsonHead()
+	if err != nil {
 		return err
 	}
-	// The head is encoded as an object whose "}\n" is cut for the rest to
-	// follow.
-	if err := put("", r.ReportHead, 2); err != nil {
+	_, _ = bw.Write(head)
+	if r.Cases == nil {
+		_, _ = bw.WriteString("null")
+	} else if err := writeList(bw, "[", r.Cases, (*Case).encodeJSON, r.workers()); err != nil {
 		return err
 	}
-	// Rows, findings and problems go element by element: a batch may have
-	// hundreds of thousands of each, and none is held encoded.
-	list := func(key string, each iter.Seq[any]) error {
-		prefix := `,"` + key + `":[`
-		var err error
-		each(func(v any) bool {
-			err = put(prefix, v, 1)
-			prefix = ","
-			return err == nil
-		})
-		if err != nil {
-			return err
+	_, _ = bw.WriteString(`,"rows":[`)
+	first := true
+	r.rowChunks(true, func(c *rowChunk) bool {
+		b := c.json.B
+		if err = c.json.Err; err != nil {
+			return false
 		}
-		if prefix != "," {
-			_, _ = bw.WriteString(prefix)
+		if first && len(b) > 0 {
+			b, first = b[1:], false // the first row's comma
 		}
-		_, err = bw.WriteString("]")
+		_, err = bw.Write(b)
+		return err == nil
+	})
+	if err != nil {
 		return err
 	}
-	rows := func(yield func(any) bool) {
-		for row := range r.Rows() {
-			if !yield(row) {
-				return
-			}
-		}
+	_, _ = bw.WriteString("]")
+	if err := writeList(bw, `,"findings":[`, r.Findings, (*Finding).encodeJSON, r.workers()); err != nil {
+		return err
 	}
-	if err := errors.Join(list("rows", rows), list("findings", elems(r.Findings)), list("problems", elems(r.Problems))); err != nil {
+	if err := writeList(bw, `,"problems":[`, r.Problems, (*Problem).encodeJSON, r.workers()); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString("}\n")
 	return bw.Flush()
 }
 
-// elems yields pointers to the elements of s.
-func elems[T any](s []T) iter.Seq[any] {
-	return func(yield func(any) bool) {
-		for i := range s {
-			if !yield(&s[i]) {
-				return
-			}
-		}
+// jsonHead is the report's head as encoding/json writes it, open after
+// "cases": for the case files to follow.
+func (r *Report) jsonHead() ([]byte, error) {
+	head := r.ReportHead
+	head.Cases = nil
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(head); err != nil {
+		return nil, err
 	}
+	b, ok := bytes.CutSuffix(buf.Bytes(), []byte(`,"cases":null}`+"\n"))
+	if !ok {
+		panic("audit: the report head does not end with its case files")
+	}
+	return append(b, `,"cases":`...), nil
+}
+
+// writeList writes open, the elements of s encoded by enc (in runs, on up
+// to workers goroutines) separated by commas, and "]".
+func writeList[T any](w *bufio.Writer, open string, s []T, enc func(*T, *jsonenc.Encoder), workers int) error {
+	_, _ = w.WriteString(open)
+	var err error
+	inOrder(len(s), 256, workers, func(lo, hi int, e *jsonenc.Encoder) {
+		e.Reset()
+		for i := lo; i < hi; i++ {
+			if i > 0 {
+				e.Raw(",")
+			}
+			enc(&s[i], e)
+		}
+	}, func(e *jsonenc.Encoder) bool {
+		if err = e.Err; err == nil {
+			_, err = w.Write(e.B)
+		}
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = w.WriteString("]")
+	return err
+}
+
+// workers is how many goroutines encode the report.
+func (r *Report) workers() int {
+	if r.audit != nil {
+		return r.audit.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // KindNames are the Chinese names of the finding kinds.

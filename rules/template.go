@@ -54,19 +54,26 @@ func (t *Template) Render(ev *Evaluation) string {
 	return b.String()
 }
 
+// AppendNumber appends to b a figure as FormatValue writes it: rounded to
+// four decimals, without trailing zeros, never "-0".
+func AppendNumber(b []byte, x float64) []byte {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return strconv.AppendFloat(b, x, 'f', -1, 64)
+	}
+	r := math.Round(x*1e4) / 1e4
+	if r == 0 {
+		r = 0 // never print "-0"
+	}
+	return strconv.AppendFloat(b, r, 'f', -1, 64)
+}
+
 // FormatValue prints a figure the way a report writes it: integers without
 // a fraction, other numbers with at most four decimals.
 func FormatValue(v any) string {
 	switch x := v.(type) {
 	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return strconv.FormatFloat(x, 'f', -1, 64)
-		}
-		r := math.Round(x*1e4) / 1e4
-		if r == 0 {
-			r = 0 // never print "-0"
-		}
-		return strconv.FormatFloat(r, 'f', -1, 64)
+		var buf [32]byte
+		return string(AppendNumber(buf[:0], x))
 	case int:
 		return strconv.Itoa(x)
 	case json.Number:

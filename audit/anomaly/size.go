@@ -13,13 +13,14 @@ import (
 // median over the units with a figure above 0, NaN when fewer than
 // minUnits report one (estimated from the sample below) or the median is
 // below minMedian; scale[k] is NaN
-// for a unit with no figure above 0 of an indicator with a logMed.
+// for a unit with no figure above 0 of an indicator with a logMed. basis
+// gives the scale of any unit of these figures (SizeBasis.LogScale).
 //
 // With more than scaleSample units the medians are those of evenly spaced
 // units: an indicator's median only sets the level its residuals are
 // centred on again (SizeResidualZ), and reading one column of every row
 // costs a pass over the batch per indicator.
-func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64) {
+func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64, basis SizeBasis) {
 	n, m := len(rows), len(cols)
 	buf := make([]float64, max(n, m))
 	tmp := make([]float64, max(n, m))
@@ -55,25 +56,39 @@ func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (s
 		}
 		use = picked
 	}
-	med := make([]float64, len(use))
-	at := make([]int, len(use))
+	basis = SizeBasis{med: make([]float64, len(use)), at: make([]int, len(use))}
 	for i, j := range use {
-		med[i], at[i] = math.Exp(logMed[j]), cols[j]
+		basis.med[i], basis.at[i] = math.Exp(logMed[j]), cols[j]
 	}
 	scale = make([]float64, n)
 	for k, r := range rows {
-		rs := buf[:0]
-		for i, c := range at {
-			if x := r[c]; x > 0 {
-				rs = append(rs, x/med[i])
-			}
-		}
-		scale[k] = math.NaN()
-		if len(rs) > 0 {
-			scale[k] = math.Log(medianOf(rs, false, 0, tmp))
+		scale[k] = basis.LogScale(r)
+	}
+	return scale, logMed, basis
+}
+
+// SizeBasis is what LogScales measures a unit's size against: the
+// indicators (at most scaleIndicators) whose median ratio is the size,
+// and their medians.
+type SizeBasis struct {
+	at  []int
+	med []float64
+}
+
+// LogScale is the log size of a unit of figures row, as LogScales gives
+// it: NaN when none of the basis' indicators is above 0.
+func (b *SizeBasis) LogScale(row []float64) float64 {
+	var ratios, tmp [scaleIndicators]float64
+	rs := ratios[:0]
+	for i, c := range b.at {
+		if x := row[c]; x > 0 {
+			rs = append(rs, x/b.med[i])
 		}
 	}
-	return scale, logMed
+	if len(rs) == 0 {
+		return math.NaN()
+	}
+	return math.Log(medianOf(rs, false, 0, tmp[:]))
 }
 
 // scaleSample bounds the units LogScales takes an indicator's median from;

@@ -42,7 +42,7 @@ func TestLogScalesRecoverSizes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	n, m := 60, 12
 	rows, _, idx, sizes := sizedUnits(rng, n, m)
-	scale, logMed := LogScales(rows, idx, 10, 10)
+	scale, logMed, basis := LogScales(rows, idx, 10, 10)
 	if len(logMed) != m {
 		t.Fatalf("%d log medians, want %d", len(logMed), m)
 	}
@@ -50,6 +50,10 @@ func TestLogScalesRecoverSizes(t *testing.T) {
 	shift := scale[0] - math.Log(sizes[0])
 	for k := range n {
 		near(t, "scale", scale[k]-shift, math.Log(sizes[k]), 0.04)
+		// The basis gives any one unit the scale LogScales gave it.
+		if got := basis.LogScale(rows[k]); got != scale[k] {
+			t.Errorf("unit %d: LogScale %v, LogScales %v", k, got, scale[k])
+		}
 	}
 }
 
@@ -70,7 +74,7 @@ func TestSizeResidualZFindsATypoInAnyUnit(t *testing.T) {
 	rows[small][j] *= 10
 	rows[big][j] *= 10
 	fill(rows, cols)
-	scale, logMed := LogScales(rows, idx, 10, 10)
+	scale, logMed, _ := LogScales(rows, idx, 10, 10)
 	size := make([]float64, n)
 	for k := range size {
 		size[k] = math.Exp(scale[k])

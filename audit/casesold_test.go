@@ -1,0 +1,401 @@
+package audit
+
+// The case files as the code at 998e4a3 made them (fmt, a map of cells
+// per unit, a map from record to peer index per period), kept to prove
+// that the leaner buildCases and caseLookup give the same cases.
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/figcheck/figcheck/audit/anomaly"
+)
+
+// buildCases groups the findings by unit into case files and ranks them.
+// tested is the number of units the statistical tests were run on, the
+// count of Benjamini–Hochberg; fdr its level. A copy is evidence against
+// both units. indIndex maps an indicator id to its index.
+func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) []Case {
+	byUnit := map[string]*Case{}
+	var order []string
+	keyed := map[string]map[string]int{} // unit -> cell key -> item index
+	add := func(unit, peer string, i int, f *Finding) {
+		c := byUnit[unit]
+		if c == nil {
+			c = &Case{Unit: unit, P: 1, Severity: f.Severity}
+			byUnit[unit] = c
+			keyed[unit] = map[string]int{}
+			order = append(order, unit)
+			c.RowErrors, c.RowWarnings = cells.rowCounts(unit)
+		}
+		c.Findings++
+		if !slices.Contains(c.Tests, f.Kind) {
+			c.Tests = append(c.Tests, f.Kind)
+		}
+		if severityRank(f.Severity) > severityRank(c.Severity) {
+			c.Severity = f.Severity
+		}
+		p := 0.0
+		if statistical(f.Kind) {
+			p = f.P
+			c.P = min(c.P, f.P)
+		} else {
+			c.Certain = true
+		}
+		r := Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
+			Threshold: f.Threshold, P: p, Finding: i, Text: f.Reason}
+		// One item per cell: the same figure flagged by two tests is
+		// shown once, with both reasons.
+		key := ""
+		if f.Indicator != "" && f.Period != "" && peer == "" {
+			key = f.Period + "\x00" + f.Indicator
+			if k, ok := keyed[unit][key]; ok {
+				it := &c.Items[k]
+				it.Reasons = append(it.Reasons, r)
+				it.P = min(it.P, p)
+				return
+			}
+		}
+		it := Evidence{Period: f.Period, Indicator: f.Indicator, Name: f.Name, Peer: peer, P: p, Reasons: []Reason{r}}
+		if key != "" {
+			if idx, ok := indIndex(f.Indicator); ok {
+				v, med, exp, prev, pp := cells.cell(unit, f.Period, idx)
+				it.Value, it.PeerMedian, it.Expected, it.Previous = numOld(v), numOld(med), numOld(exp), numOld(prev)
+				if it.Previous != nil {
+					it.PreviousPeriod = pp
+				}
+			}
+			keyed[unit][key] = len(c.Items)
+		}
+		c.Items = append(c.Items, it)
+	}
+	for i := range findings {
+		f := &findings[i]
+		if f.Unit == AllUnits {
+			continue
+		}
+		add(f.Unit, f.Peer, i, f)
+		if f.Kind == KindDuplicate && f.Peer != "" {
+			add(f.Peer, f.Unit, i, f)
+		}
+	}
+	cases := make([]Case, 0, len(order))
+	for _, u := range order {
+		c := byUnit[u]
+		if c.P > minP { // else it underflowed: it stays the smallest written
+			c.P = min(1, c.P*statFamilies)
+		}
+		c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
+		slices.SortStableFunc(c.Items, func(x, y Evidence) int {
+			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(x.Period, y.Period), cmp.Compare(x.Indicator, y.Indicator))
+		})
+		cases = append(cases, *c)
+	}
+	benjaminiHochbergOld(cases, max(tested, len(cases)))
+	for i := range cases {
+		c := &cases[i]
+		c.Significant = c.Certain || c.Q <= fdr
+		c.Summary = caseSummaryOld(c)
+	}
+	slices.SortFunc(cases, func(x, y Case) int {
+		return cmp.Or(-cmp.Compare(b2i(x.Significant), b2i(y.Significant)),
+			-cmp.Compare(severityRank(x.Severity), severityRank(y.Severity)),
+			-cmp.Compare(x.Score, y.Score), -cmp.Compare(b2i(x.Certain), b2i(y.Certain)),
+			-cmp.Compare(len(x.Items), len(y.Items)), cmp.Compare(x.Unit, y.Unit))
+	})
+	for i := range cases {
+		cases[i].Rank = i + 1
+	}
+	return cases
+}
+
+// benjaminiHochberg sets each case's Q: its P adjusted for the m units
+// tested (the units without a case have P = 1 and do not change the
+// adjusted values of those with one).
+func benjaminiHochbergOld(cases []Case, m int) {
+	idx := make([]int, len(cases))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(cases[x].P, cases[y].P) })
+	q := 1.0
+	for k := len(idx) - 1; k >= 0; k-- {
+		c := &cases[idx[k]]
+		q = min(q, c.P*float64(m)/float64(k+1))
+		c.Q = q
+	}
+}
+
+// caseSummary says in one line what a case holds.
+func caseSummaryOld(c *Case) string {
+	counts := map[string]int{}
+	for _, it := range c.Items {
+		seen := map[string]bool{}
+		for _, r := range it.Reasons {
+			if !seen[r.Kind] {
+				seen[r.Kind] = true
+				counts[r.Kind]++
+			}
+		}
+	}
+	parts := make([]string, 0, len(c.Tests))
+	for _, k := range c.Tests {
+		parts = append(parts, fmt.Sprintf("%s%d项", KindNames[k], counts[k]))
+	}
+	var b strings.Builder
+	b.WriteString(strings.Join(parts, "、"))
+	switch {
+	case c.Certain && c.P < 1:
+		fmt.Fprintf(&b, ";违反审核规则;统计证据综合p%s", pTextOld(c.P))
+	case c.Certain:
+		b.WriteString(";违反审核规则")
+	default:
+		fmt.Fprintf(&b, ";统计证据综合p%s,经全批多重检验校正q%s", pTextOld(c.P), pTextOld(c.Q))
+	}
+	if !c.Significant {
+		b.WriteString(",证据不足")
+	}
+	return b.String()
+}
+
+// pText writes "=p", or "<1e-300" for the smallest.
+func pTextOld(p float64) string {
+	if p <= minP {
+		return "<1e-300"
+	}
+	return fmt.Sprintf("=%.2g", p)
+}
+
+// caseLookupOld gives the case files the figures beside a cell: the peers'
+// median of a period and indicator is computed once, when a case needs it.
+type caseLookupOld struct {
+	a       *Auditor
+	medians map[cellKeyOld]float64
+	// peerAt is where each record of a period is among its peers, made
+	// when a case first needs that period's sizes: a scan of the peers
+	// for every cell made the case files quadratic in the rows.
+	peerAt map[*periodRows]map[*record]int
+}
+
+type cellKeyOld struct {
+	period string
+	ind    int
+}
+
+func (l *caseLookupOld) cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string) {
+	value, median, expected, prev = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	u := l.a.units[unit]
+	if u == nil {
+		return
+	}
+	r := u.find(period)
+	if r == nil {
+		return
+	}
+	value = r.vals[ind]
+	if p := u.previous(period); p != nil {
+		prev, prevPeriod = p.vals[ind], p.period
+	}
+	// The peers' median and the unit's size, as the peer comparison had
+	// them; a median it did not compute is computed here.
+	var g *periodRows
+	for _, p := range l.a.periods {
+		if p.period == period {
+			g = p
+		}
+	}
+	if g == nil {
+		return
+	}
+	k := cellKeyOld{period, ind}
+	m, ok := l.medians[k]
+	if !ok {
+		if g.medians != nil {
+			m = g.medians[ind]
+		}
+		if math.IsNaN(m) {
+			xs := make([]float64, 0, len(g.vecs))
+			for _, v := range g.vecs {
+				if !math.IsNaN(v[ind]) {
+					xs = append(xs, v[ind])
+				}
+			}
+			m = anomaly.Median(xs)
+		}
+		l.medians[k] = m
+	}
+	median = round(m, 2)
+	if g.sizes == nil || l.a.per != nil || !l.a.sizeAware(ind) || math.IsNaN(m) {
+		return
+	}
+	sz := g.sizes()
+	if math.IsNaN(sz.logMed[ind]) {
+		return
+	}
+	at := l.peerAt[g]
+	if at == nil {
+		at = make(map[*record]int, len(g.peers))
+		for i, p := range g.peers {
+			at[p] = i
+		}
+		if l.peerAt == nil {
+			l.peerAt = map[*periodRows]map[*record]int{}
+		}
+		l.peerAt[g] = at
+	}
+	if i, ok := at[r]; ok && !math.IsNaN(sz.scale[i]) {
+		expected = round(math.Exp(sz.logMed[ind]+sz.scale[i]), 2)
+	}
+	return
+}
+
+func (l *caseLookupOld) rowCounts(unit string) (errors, warnings int) {
+	if u := l.a.units[unit]; u != nil {
+		for _, r := range u.periods {
+			errors += int(r.res.errors)
+			warnings += int(r.res.warnings)
+		}
+	}
+	return
+}
+
+// TestCasesAsBefore: the case files of the golden and planted batches,
+// and of random findings, are those the code at 998e4a3 made, and so is
+// every cell's figures.
+func TestCasesAsBefore(t *testing.T) {
+	type batchCase struct {
+		name  string
+		seed  uint64
+		units int
+		opts  Options
+		rich  bool
+	}
+	batches := []batchCase{{name: "planted", seed: 42, units: 20}}
+	for _, c := range goldenCases {
+		batches = append(batches, batchCase{c.name, c.seed, c.units, c.opts, true})
+	}
+	for _, c := range batches {
+		t.Run(c.name, func(t *testing.T) {
+			g := newGenerator(t, c.seed)
+			b := g.genBatch(c.units)
+			if c.rich {
+				b = richBatch(g, c.units)
+			}
+			a, rep := runAudit(t, g.f, b.csvBytes(g.f), FormatCSV, c.opts)
+			a.findings() // the periods as the peer comparison left them, which the report let go
+			tested := len(a.units)
+			for u := range a.totals() {
+				if a.units[u] != nil {
+					tested--
+				}
+			}
+			indIndex := func(id string) (int, bool) {
+				ind, ok := a.form.Indicator(id)
+				if !ok {
+					return 0, false
+				}
+				return ind.Index, true
+			}
+			old := &caseLookupOld{a: a, medians: map[cellKeyOld]float64{}}
+			want := buildCasesOld(rep.Findings, tested, a.opts.FDR, old, indIndex)
+			if len(want) == 0 {
+				t.Fatal("no case")
+			}
+			sameCases(t, rep.Cases, want)
+			// Every cell, whether a case shows it or not.
+			l := newCaseLookup(a)
+			same := func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) }
+			for name := range a.units {
+				for _, g := range a.periods {
+					for ind := range a.form.Indicators {
+						v, m, e, p, pp := l.cell(name, g.period, ind)
+						v0, m0, e0, p0, pp0 := old.cell(name, g.period, ind)
+						if !same(v, v0) || !same(m, m0) || !same(e, e0) || !same(p, p0) || pp != pp0 {
+							t.Fatalf("%s %s %d: %v %v %v %v %q, want %v %v %v %v %q", name, g.period, ind, v, m, e, p, pp, v0, m0, e0, p0, pp0)
+						}
+					}
+				}
+			}
+		})
+	}
+	t.Run("random", func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
+		ps := []float64{0, 1e-320, 1e-300, 1e-12, 1e-5, 1e-5, 0.003, 0.2, 1}
+		for round := range 20 {
+			units := 1 + rng.IntN(300)
+			unit := func() string { return fmt.Sprintf("u%03d", rng.IntN(units)) }
+			var fs []Finding
+			for range rng.IntN(2000) {
+				f := Finding{Kind: pick(Kinds...), Check: pick("", "c1", "c2"), Severity: pick("error", "warning", "info", "other"),
+					Unit: unit(), Period: pick("", "p1", "p2", "p3"), Indicator: pick("", "i0", "i1", "i2", "nope"),
+					Statistic: pick("s", "t"), Value: rng.Float64(), Threshold: rng.Float64(), P: ps[rng.IntN(len(ps))],
+					Reason: fmt.Sprint(rng.Int())}
+				if rng.IntN(20) == 0 {
+					f.Unit = AllUnits
+				}
+				if f.Kind == KindDuplicate && rng.IntN(4) > 0 {
+					f.Peer = unit()
+				}
+				f.Name = f.Indicator + "名"
+				fs = append(fs, f)
+			}
+			indIndex := func(id string) (int, bool) {
+				if len(id) == 2 && id[0] == 'i' {
+					return int(id[1] - '0'), true
+				}
+				return 0, false
+			}
+			tested := rng.IntN(2 * units)
+			sameCases(t, buildCases(fs, tested, 0.01, hashCells{}, indIndex), buildCasesOld(fs, tested, 0.01, hashCells{}, indIndex))
+			if t.Failed() {
+				t.Fatalf("round %d", round)
+			}
+		}
+	})
+}
+
+// hashCells is a caseCells whose figures follow from the cell, NaN for
+// some.
+type hashCells struct{}
+
+func (hashCells) cell(unit, period string, ind int) (float64, float64, float64, float64, string) {
+	h := float64(len(unit)*7 + len(period)*3 + ind + int(unit[len(unit)-1]))
+	nan := func(k int) float64 {
+		if int(h)%k == 0 {
+			return math.NaN()
+		}
+		return h / float64(k)
+	}
+	return nan(5), nan(3), nan(4), nan(2), period + "前"
+}
+
+func (hashCells) rowCounts(unit string) (int, int) { return len(unit) % 3, int(unit[len(unit)-1]) % 2 }
+
+func sameCases(t *testing.T, got, want []Case) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d cases, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			g, _ := json.Marshal(got[i])
+			w, _ := json.Marshal(want[i])
+			t.Fatalf("case %d:\n got %s\nwant %s", i, g, w)
+		}
+	}
+}
+
+func numOld(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}

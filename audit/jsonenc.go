@@ -1,0 +1,221 @@
+package audit
+
+import "github.com/figcheck/figcheck/internal/jsonenc"
+
+// The JSON encoders of what the JSON report streams (rows, findings, case
+// files, problems) write what encoding/json writes of them, HTML not
+// escaped, without reflection (TestJSONEncoders compares the two).
+
+func (r *RowReport) encodeJSON(e *jsonenc.Encoder) {
+	e.Raw(`{`)
+	if r.File != "" {
+		e.Raw(`"file":`)
+		e.String(r.File)
+		e.Raw(`,`)
+	}
+	e.Raw(`"row":`)
+	e.Int(r.Row)
+	e.Raw(`,"unit":`)
+	e.String(r.Unit)
+	e.Raw(`,"period":`)
+	e.String(r.Period)
+	e.Raw(`,"check_id":`)
+	e.String(r.CheckID)
+	e.Raw(`,"verdict":`)
+	e.String(r.Verdict)
+	e.Raw(`,"summary":`)
+	r.Summary.EncodeJSON(e)
+	e.Raw(`,"violations":`)
+	if r.Violations == nil {
+		e.Raw(`null`)
+	} else {
+		e.Raw(`[`)
+		for i := range r.Violations {
+			if i > 0 {
+				e.Raw(`,`)
+			}
+			r.Violations[i].EncodeJSON(e)
+		}
+		e.Raw(`]`)
+	}
+	if len(r.EvalErrors) > 0 {
+		e.Raw(`,"eval_errors":[`)
+		for i := range r.EvalErrors {
+			if i > 0 {
+				e.Raw(`,`)
+			}
+			r.EvalErrors[i].EncodeJSON(e)
+		}
+		e.Raw(`]`)
+	}
+	e.Raw(`}`)
+}
+
+func (f *Finding) encodeJSON(e *jsonenc.Encoder) {
+	e.Raw(`{"kind":`)
+	e.String(f.Kind)
+	if f.Check != "" {
+		e.Raw(`,"check":`)
+		e.String(f.Check)
+	}
+	e.Raw(`,"severity":`)
+	e.String(f.Severity)
+	e.Raw(`,"unit":`)
+	e.String(f.Unit)
+	optString(e, `,"period":`, f.Period)
+	optString(e, `,"peer":`, f.Peer)
+	optString(e, `,"indicator":`, f.Indicator)
+	optString(e, `,"indicator_name":`, f.Name)
+	if len(f.Values) > 0 {
+		e.Raw(`,"values":`)
+		e.Floats(f.Values)
+	}
+	e.Raw(`,"statistic":`)
+	e.String(f.Statistic)
+	e.Raw(`,"value":`)
+	e.Float(f.Value)
+	e.Raw(`,"threshold":`)
+	e.Float(f.Threshold)
+	e.Raw(`,"p":`)
+	e.Float(f.P)
+	e.Raw(`,"reason":`)
+	e.String(f.Reason)
+	e.Raw(`}`)
+}
+
+func (c *Case) encodeJSON(e *jsonenc.Encoder) {
+	e.Raw(`{"rank":`)
+	e.Int(c.Rank)
+	e.Raw(`,"unit":`)
+	e.String(c.Unit)
+	e.Raw(`,"severity":`)
+	e.String(c.Severity)
+	e.Raw(`,"significant":`)
+	e.Bool(c.Significant)
+	e.Raw(`,"certain":`)
+	e.Bool(c.Certain)
+	e.Raw(`,"p":`)
+	e.Float(c.P)
+	e.Raw(`,"q":`)
+	e.Float(c.Q)
+	e.Raw(`,"score":`)
+	e.Float(c.Score)
+	e.Raw(`,"tests":`)
+	e.Strings(c.Tests)
+	e.Raw(`,"findings":`)
+	e.Int(c.Findings)
+	e.Raw(`,"row_errors":`)
+	e.Int(c.RowErrors)
+	e.Raw(`,"row_warnings":`)
+	e.Int(c.RowWarnings)
+	e.Raw(`,"summary":`)
+	e.String(c.Summary)
+	e.Raw(`,"items":`)
+	if c.Items == nil {
+		e.Raw(`null`)
+	} else {
+		e.Raw(`[`)
+		for i := range c.Items {
+			if i > 0 {
+				e.Raw(`,`)
+			}
+			c.Items[i].encodeJSON(e)
+		}
+		e.Raw(`]`)
+	}
+	e.Raw(`}`)
+}
+
+func (it *Evidence) encodeJSON(e *jsonenc.Encoder) {
+	// Every member before "p" may be left out: each is followed by a comma.
+	e.Raw(`{`)
+	for _, m := range [...]struct {
+		key string
+		s   string
+		x   *float64
+	}{
+		{key: `"period":`, s: it.Period}, {key: `"indicator":`, s: it.Indicator}, {key: `"indicator_name":`, s: it.Name},
+		{key: `"peer":`, s: it.Peer}, {key: `"value":`, x: it.Value}, {key: `"peer_median":`, x: it.PeerMedian},
+		{key: `"expected":`, x: it.Expected}, {key: `"previous":`, x: it.Previous}, {key: `"previous_period":`, s: it.PreviousPeriod},
+	} {
+		if optString(e, m.key, m.s) || optFloat(e, m.key, m.x) {
+			e.Raw(`,`)
+		}
+	}
+	e.Raw(`"p":`)
+	e.Float(it.P)
+	e.Raw(`,"reasons":`)
+	if it.Reasons == nil {
+		e.Raw(`null`)
+	} else {
+		e.Raw(`[`)
+		for i := range it.Reasons {
+			if i > 0 {
+				e.Raw(`,`)
+			}
+			it.Reasons[i].encodeJSON(e)
+		}
+		e.Raw(`]`)
+	}
+	e.Raw(`}`)
+}
+
+func (r *Reason) encodeJSON(e *jsonenc.Encoder) {
+	e.Raw(`{"kind":`)
+	e.String(r.Kind)
+	optString(e, `,"check":`, r.Check)
+	e.Raw(`,"severity":`)
+	e.String(r.Severity)
+	e.Raw(`,"statistic":`)
+	e.String(r.Statistic)
+	e.Raw(`,"value":`)
+	e.Float(r.Value)
+	e.Raw(`,"threshold":`)
+	e.Float(r.Threshold)
+	e.Raw(`,"p":`)
+	e.Float(r.P)
+	e.Raw(`,"finding":`)
+	e.Int(r.Finding)
+	e.Raw(`,"reason":`)
+	e.String(r.Text)
+	e.Raw(`}`)
+}
+
+func (p *Problem) encodeJSON(e *jsonenc.Encoder) {
+	e.Raw(`{`)
+	if p.File != "" {
+		e.Raw(`"file":`)
+		e.String(p.File)
+		e.Raw(`,`)
+	}
+	e.Raw(`"row":`)
+	e.Int(p.Row)
+	optString(e, `,"column":`, p.Column)
+	optString(e, `,"unit":`, p.Unit)
+	optString(e, `,"period":`, p.Period)
+	e.Raw(`,"message":`)
+	e.String(p.Message)
+	e.Raw(`}`)
+}
+
+// optString appends a member left out when empty (omitempty) and says
+// whether it did.
+func optString(e *jsonenc.Encoder, key, s string) bool {
+	if s == "" {
+		return false
+	}
+	e.Raw(key)
+	e.String(s)
+	return true
+}
+
+// optFloat appends a member left out when nil (omitempty) and says
+// whether it did.
+func optFloat(e *jsonenc.Encoder, key string, x *float64) bool {
+	if x == nil {
+		return false
+	}
+	e.Raw(key)
+	e.Float(*x)
+	return true
+}

@@ -1,0 +1,300 @@
+// Package jsonenc appends JSON without reflection, byte for byte as
+// encoding/json writes it with HTML escaping off
+// (json.Encoder.SetEscapeHTML(false)): the report and result encoders of
+// checker and audit are written with it, for the documents too large to
+// encode by reflection.
+package jsonenc
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Encoder appends JSON to B. Err keeps the first value encoding/json
+// refuses (NaN, an infinity, an invalid json.Number); B is then not to be
+// used.
+type Encoder struct {
+	B   []byte
+	Err error
+	// keys is scratch for sorting the keys of maps, nested ones after
+	// their parents'.
+	keys []string
+}
+
+// Reset empties B and forgets Err, keeping the memory.
+func (e *Encoder) Reset() {
+	e.B, e.Err = e.B[:0], nil
+}
+
+// Raw appends s as it is: punctuation and member names written by hand.
+func (e *Encoder) Raw(s string) { e.B = append(e.B, s...) }
+
+// Int appends an integer.
+func (e *Encoder) Int(i int) { e.B = strconv.AppendInt(e.B, int64(i), 10) }
+
+// Bool appends true or false.
+func (e *Encoder) Bool(v bool) { e.B = strconv.AppendBool(e.B, v) }
+
+// Float appends a number as encoding/json does: the shortest decimal that
+// reads back as f, in exponent form below 1e-6 and from 1e21 on, with
+// e-07 written e-7. NaN and infinities are not JSON: they set Err, as
+// encoding/json's UnsupportedValueError.
+func (e *Encoder) Float(f float64) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		e.fail(&json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)})
+		return
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 && (f != 0 || !math.Signbit(f)) {
+		// A whole number, exact in an int64: the same digits, faster.
+		e.B = strconv.AppendInt(e.B, int64(f), 10)
+		return
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b := strconv.AppendFloat(e.B, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	e.B = b
+}
+
+// Floats appends a list of numbers.
+func (e *Encoder) Floats(xs []float64) {
+	if xs == nil {
+		e.Raw("null")
+		return
+	}
+	e.B = append(e.B, '[')
+	for i, x := range xs {
+		if i > 0 {
+			e.B = append(e.B, ',')
+		}
+		e.Float(x)
+	}
+	e.B = append(e.B, ']')
+}
+
+// Strings appends a list of strings.
+func (e *Encoder) Strings(ss []string) {
+	if ss == nil {
+		e.Raw("null")
+		return
+	}
+	e.B = append(e.B, '[')
+	for i, s := range ss {
+		if i > 0 {
+			e.B = append(e.B, ',')
+		}
+		e.String(s)
+	}
+	e.B = append(e.B, ']')
+}
+
+const hex = "0123456789abcdef"
+
+// String appends s quoted: quotes, backslashes and control characters
+// escaped (\b, \f, \n, \r, \t by name), invalid UTF-8 replaced by
+// \ufffd, U+2028 and U+2029 escaped; <, > and & left as they are.
+func (e *Encoder) String(s string) {
+	b := append(e.B, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		// Three bytes led by E1–EC, EE or EF (most of the CJK characters)
+		// are valid whenever the two that follow continue them; the other
+		// leads have narrower ranges (E0, ED) or may be U+2028 (E2), and
+		// are decoded.
+		if (0xE1 <= c && c <= 0xEF && c != 0xE2 && c != 0xED) && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	e.B = append(b, '"')
+}
+
+// Value appends a value as decoded from JSON or written in a form: nil,
+// a string, a bool, a float64, a json.Number, or maps (keys sorted) and
+// lists of them. Other values are encoded by encoding/json.
+func (e *Encoder) Value(v any) {
+	switch x := v.(type) {
+	case nil:
+		e.Raw("null")
+	case string:
+		e.String(x)
+	case bool:
+		e.Bool(x)
+	case float64:
+		e.Float(x)
+	case json.Number:
+		if x == "" {
+			x = "0" // as encoding/json writes the zero Number
+		}
+		if !validNumber(string(x)) {
+			e.fail(fmt.Errorf("json: invalid number literal %q", string(x)))
+			return
+		}
+		e.B = append(e.B, x...)
+	case map[string]any:
+		e.Map(x)
+	case []any:
+		if x == nil {
+			e.Raw("null")
+			return
+		}
+		e.B = append(e.B, '[')
+		for i, y := range x {
+			if i > 0 {
+				e.B = append(e.B, ',')
+			}
+			e.Value(y)
+		}
+		e.B = append(e.B, ']')
+	default:
+		e.reflect(v)
+	}
+}
+
+// Map appends a map with its keys in sorted order, as encoding/json
+// does.
+func (e *Encoder) Map(m map[string]any) {
+	if m == nil {
+		e.Raw("null")
+		return
+	}
+	start := len(e.keys)
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	keys := e.keys[start:]
+	slices.Sort(keys)
+	e.B = append(e.B, '{')
+	for i, k := range keys {
+		if i > 0 {
+			e.B = append(e.B, ',')
+		}
+		e.String(k)
+		e.B = append(e.B, ':')
+		e.Value(m[k])
+	}
+	e.B = append(e.B, '}')
+	clear(keys)
+	e.keys = e.keys[:start]
+}
+
+// reflect encodes a value of another type with encoding/json.
+func (e *Encoder) reflect(v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		e.fail(err)
+		return
+	}
+	e.B = append(e.B, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
+
+func (e *Encoder) fail(err error) {
+	if e.Err == nil {
+		e.Err = err
+	}
+}
+
+// validNumber is encoding/json's grammar of a JSON number.
+func validNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '-' {
+		s = s[1:]
+		if s == "" {
+			return false
+		}
+	}
+	switch {
+	default:
+		return false
+	case s[0] == '0':
+		s = s[1:]
+	case '1' <= s[0] && s[0] <= '9':
+		s = s[1:]
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
+		s = s[2:]
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	if len(s) >= 2 && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if s[0] == '+' || s[0] == '-' {
+			s = s[1:]
+			if s == "" {
+				return false
+			}
+		}
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	return s == ""
+}
