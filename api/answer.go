@@ -12,6 +12,7 @@ import (
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/decisionlog"
 	"github.com/figcheck/figcheck/extract"
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/receipt"
 	"github.com/figcheck/figcheck/rules"
 	jsonv2 "github.com/go-json-experiment/json"
@@ -68,9 +69,10 @@ func encodeEntry(r *checker.Result) ([]byte, stored) {
 	entry := make([]byte, 0, len(entryPrefix)+len(head)+1+2048)
 	entry = append(append(append(entry, entryPrefix...), head...), '\n')
 	n := len(entry)
-	if out, ok := r.AppendJSON(entry); ok { // encoding/json's bytes, without reflection
-		entry = out
-	} else { // a value it cannot encode: what encoding/json makes of it
+	e := jsonenc.Encoder{B: entry}
+	if r.EncodeJSON(&e); e.Err == nil { // encoding/json's bytes, without reflection
+		entry = e.B
+	} else { // a value encoding/json refuses: what it makes of the result
 		b := bytes.NewBuffer(entry)
 		enc := json.NewEncoder(b)
 		enc.SetEscapeHTML(false)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -27,23 +28,24 @@ func encodingJSON(r *checker.Result) (string, error) {
 func sameAsEncodingJSON(t *testing.T, name string, r *checker.Result) {
 	t.Helper()
 	want, werr := encodingJSON(r)
-	got, ok := r.AppendJSON([]byte("x"))
-	if !ok || werr != nil {
-		if ok || werr == nil || string(got) != "x" {
-			t.Fatalf("%s: AppendJSON ok=%v (%q), encoding/json error %v", name, ok, got, werr)
+	e := jsonenc.Encoder{B: []byte("x")}
+	r.EncodeJSON(&e)
+	if e.Err != nil || werr != nil {
+		if e.Err == nil || werr == nil {
+			t.Fatalf("%s: EncodeJSON error %v, encoding/json error %v", name, e.Err, werr)
 		}
 		return
 	}
-	if string(got[1:]) != want {
-		t.Fatalf("%s:\n got  %s\n want %s", name, got[1:], want)
+	if got := string(e.B); got != "x"+want {
+		t.Fatalf("%s:\n got  %s\n want x%s", name, got, want)
 	}
 }
 
-// TestAppendJSONIsEncodingJSON: the results of the demo and shipped forms'
+// TestResultEncodeJSONIsEncodingJSON: the results of the demo and shipped forms'
 // rule tests, of the messy submission, of the fuzz corpus and the decode
 // test bodies, and results made up of awkward strings and values, encode
 // to the same bytes as with encoding/json.
-func TestAppendJSONIsEncodingJSON(t *testing.T) {
+func TestResultEncodeJSONIsEncodingJSON(t *testing.T) {
 	var c checker.Checker
 	demoF := demo(t)
 	forms := []*rules.Form{demoF}
