@@ -12,6 +12,7 @@ import (
 	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/decisionlog"
 	"github.com/figcheck/figcheck/extract"
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/receipt"
 	"github.com/figcheck/figcheck/rules"
 	jsonv2 "github.com/go-json-experiment/json"
@@ -64,16 +65,20 @@ const entryPrefix = "v2 "
 // would read back from it, so that a miss does not parse what it wrote.
 func encodeEntry(r *checker.Result) ([]byte, stored) {
 	st := stored{outcome: outcomeOf(r)}
-	var b bytes.Buffer
-	b.WriteString(entryPrefix)
 	head, _ := jsonv2.Marshal(st.outcome) // only strings and bools
-	b.Write(head)
-	b.WriteByte('\n')
-	n := b.Len()
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(r) // a Result holds only encodable values
-	entry := bytes.TrimRight(b.Bytes(), "\n")
+	entry := make([]byte, 0, len(entryPrefix)+len(head)+1+2048)
+	entry = append(append(append(entry, entryPrefix...), head...), '\n')
+	n := len(entry)
+	e := jsonenc.Encoder{B: entry}
+	if r.EncodeJSON(&e); e.Err == nil { // encoding/json's bytes, without reflection
+		entry = e.B
+	} else { // a value encoding/json refuses: what it makes of the result
+		b := bytes.NewBuffer(entry)
+		enc := json.NewEncoder(b)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(r)
+		entry = bytes.TrimRight(b.Bytes(), "\n")
+	}
 	st.body = entry[n:]
 	return entry, st
 }

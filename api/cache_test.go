@@ -1,11 +1,15 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/figcheck/figcheck/checker"
 )
 
 // TestCacheHit: the same submission twice gives the same result and
@@ -93,3 +97,39 @@ func grep(text, sub string) string {
 }
 
 var _ = http.StatusOK
+
+// TestEntryBodyIsEncodingJSON: the result a cache entry holds (and an
+// answer returns) is encoding/json's encoding of it, HTML escaping off,
+// for the full submission and for one that breaks rules.
+func TestEntryBodyIsEncodingJSON(t *testing.T) {
+	s := newTestServer(t, nil)
+	f, _ := s.Ruleset().Form(shippedForm)
+	broken := fullSubmission(t)
+	figures := broken["figures"].(map[string]any)
+	for k := range figures {
+		figures[k] = "xx <&> \u2028"
+		break
+	}
+	figures["no_such_figure"] = 1.5
+	for name, m := range map[string]map[string]any{"full": fullSubmission(t), "broken": broken} {
+		sub, err := checker.DecodeSubmissionBytes(mustJSON(t, m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c checker.Checker
+		res := c.Check(f, sub)
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(res); err != nil {
+			t.Fatal(err)
+		}
+		entry, st := encodeEntry(res)
+		if got := string(st.body); got != strings.TrimSuffix(want.String(), "\n") {
+			t.Fatalf("%s:\n got  %s\n want %s", name, got, want.String())
+		}
+		if back, err := decodeEntry(entry); err != nil || !bytes.Equal(back.body, st.body) {
+			t.Fatalf("%s: the entry does not read back: %v", name, err)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/figcheck/figcheck/checker"
@@ -22,28 +23,48 @@ import (
 
 // readJSONBody checks the content type and reads at most limit bytes.
 func readJSONBody(c *gin.Context, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := readJSONBodyInto(&buf, c, limit); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// readJSONBodyInto is readJSONBody into buf.
+func readJSONBodyInto(buf *bytes.Buffer, c *gin.Context, limit int64) error {
 	ct := c.GetHeader("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil, apiError(CodeUnsupportedType, "the body must be JSON, sent with Content-Type: application/json; got "+quote(ct))
+		return apiError(CodeUnsupportedType, "the body must be JSON, sent with Content-Type: application/json; got "+quote(ct))
 	}
 	// Sized from Content-Length so that reading does not grow the buffer
 	// step by step (MinRead leaves room for the read that sees the end),
 	// but never more than 64 KiB ahead of the bytes that actually come: a
 	// client cannot make the server hold a limit-sized buffer per request
 	// by announcing a length it does not send.
-	var buf bytes.Buffer
 	if n := c.Request.ContentLength; n > 0 && n <= limit {
 		buf.Grow(int(min(n, 64<<10)) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, limit)); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, err // errorFor: too_large
+			return err // errorFor: too_large
 		}
-		return nil, &Error{Code: CodeInvalidRequest, Message: "reading the body: " + err.Error(), Err: err}
+		return &Error{Code: CodeInvalidRequest, Message: "reading the body: " + err.Error(), Err: err}
 	}
-	return buf.Bytes(), nil
+	return nil
+}
+
+// buffers are what a check reads its body and writes its answer into: a
+// body is not referenced once decoded (the decoder copies what it keeps),
+// an answer once written, so a buffer serves the next check.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 64<<10 { // keep large bodies' buffers out of the pool
+		b.Reset()
+		buffers.Put(b)
+	}
 }
 
 // readSubmission reads the submission of a POST /v1/check or
@@ -58,32 +79,76 @@ func (s *Server) readSubmission(c *gin.Context) (*checker.Submission, *rules.For
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := mayCheckUnit(c, sub.Unit); err != nil {
-		return nil, nil, err
-	}
-	f, err := s.formByID(sub.Form)
+	f, err := s.admit(c, sub)
 	return sub, f, err
+}
+
+// readPlaced is readSubmission with the figures placed for the check
+// (checker.DecodePlaced) as they are decoded. Release the result.
+func (s *Server) readPlaced(c *gin.Context) (*checker.Placed, error) {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(buf)
+	if err := readJSONBodyInto(buf, c, s.cfg.Limits.CheckBody); err != nil {
+		return nil, err
+	}
+	pl, err := checker.DecodePlaced(buf.Bytes(), func(id string) *rules.Form {
+		f, _ := s.formByID(id) // its error comes from admit
+		return f
+	})
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.admit(c, pl.Sub)
+	if err != nil {
+		pl.Release()
+		return nil, err
+	}
+	if pl.Form != f { // the ruleset was reloaded in between
+		pl.Refresh(f)
+	}
+	return pl, nil
+}
+
+// admit finds the form of sub, a submission of a caller who may act for
+// its unit.
+func (s *Server) admit(c *gin.Context, sub *checker.Submission) (*rules.Form, error) {
+	if err := mayCheckUnit(c, sub.Unit); err != nil {
+		return nil, err
+	}
+	return s.formByID(sub.Form)
 }
 
 // check: POST /v1/check.
 func (s *Server) check(c *gin.Context) error {
-	sub, f, err := s.readSubmission(c)
+	pl, err := s.readPlaced(c)
 	if err != nil {
 		return err
 	}
-	a, err := s.checkOne(c.Request.Context(), s.callerOf(c), f, sub)
+	defer pl.Release()
+	a, err := s.answer(c.Request.Context(), s.callerOf(c), pl)
 	if err != nil {
 		return err
 	}
-	c.Data(http.StatusOK, "application/json; charset=utf-8", a.appendJSON(nil))
+	out := buffers.Get().(*bytes.Buffer)
+	defer putBuffer(out)
+	out.Write(a.appendJSON(out.AvailableBuffer()))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", out.Bytes())
 	return nil
 }
 
-// checkOne answers one submission — from the cache or by evaluating it —
-// with its receipt and, for report text, the extraction; it counts the
-// answer in the metrics and queues its decision log entry, the same way
-// for a cached answer as for a fresh one.
+// checkOne answers one submission of form f (answer).
 func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *checker.Submission) (*Answer, error) {
+	pl := checker.Place(f, sub)
+	defer pl.Release()
+	return s.answer(ctx, who, pl)
+}
+
+// answer answers one placed submission — from the cache or by evaluating
+// it — with its receipt and, for report text, the extraction; it counts
+// the answer in the metrics and queues its decision log entry, the same
+// way for a cached answer as for a fresh one.
+func (s *Server) answer(ctx context.Context, who caller, pl *checker.Placed) (*Answer, error) {
+	f, sub := pl.Form, pl.Sub
 	ext, err := extract.FromText(f, sub)
 	if err != nil {
 		return nil, err
@@ -92,8 +157,9 @@ func (s *Server) checkOne(ctx context.Context, who caller, f *rules.Form, sub *c
 	if err != nil {
 		return nil, err
 	}
-	pl := checker.Place(f, sub) // the figures resolved once, for the digest and the check
-	defer pl.Release()
+	if ext != nil || prev.From == "store" { // new figures: from the text, or the period before from the store
+		pl.Refresh(f)
+	}
 	digest := pl.Digest()
 	ck := check{form: f, sub: sub, digest: digest, checkID: checker.CheckID(f, digest)}
 	a := &Answer{Extraction: ext, Previous: prev}
@@ -211,18 +277,22 @@ func (s *Server) checkBatch(c *gin.Context) error {
 
 // batchItem checks one item of a batch.
 func (s *Server) batchItem(c *gin.Context, who caller, rs *rules.Ruleset, raw []byte) (*Answer, error) {
-	sub, err := checker.DecodeSubmissionBytes(raw)
+	pl, err := checker.DecodePlaced(raw, func(id string) *rules.Form {
+		f, _ := rs.Form(id)
+		return f
+	})
 	if err != nil {
 		return nil, err
 	}
-	f, err := formIn(rs, sub.Form)
-	if err != nil {
+	defer pl.Release()
+	sub := pl.Sub
+	if pl.Form == nil {
 		return nil, apiError(CodeUnknownForm, "unknown form "+quote(sub.Form)) // no list of forms per item
 	}
 	if p := principal(c); !p.Role.MayAct(sub.Unit) {
 		return nil, apiError(CodeForbidden, "the role "+p.Role.String()+" may check only its own unit, not "+quote(sub.Unit))
 	}
-	return s.checkOne(c.Request.Context(), who, f, sub)
+	return s.answer(c.Request.Context(), who, pl)
 }
 
 func quote(s string) string {

@@ -12,6 +12,7 @@ import (
 	"testing/iotest"
 
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -160,6 +161,39 @@ func FuzzDecodeSubmission(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q:\n got  %#v\n want %#v", b, got, want)
 		}
+		// Placed as decoded: the same submission, the same error, and the
+		// digest and check of the figures placed from the maps.
+		f := demo(t)
+		pl, perr := checker.DecodePlaced(b, func(id string) *rules.Form {
+			if id == f.ID {
+				return f
+			}
+			return nil
+		})
+		if (perr == nil) != (err == nil) || (perr != nil && perr.Error() != err.Error()) {
+			t.Fatalf("%q: DecodePlaced error %v, DecodeSubmissionBytes %v", b, perr, err)
+		}
+		if perr != nil {
+			return
+		}
+		defer pl.Release()
+		if !reflect.DeepEqual(pl.Sub, got) {
+			t.Fatalf("%q: DecodePlaced:\n got  %#v\n want %#v", b, pl.Sub, got)
+		}
+		if got.Form != f.ID {
+			if pl.Form != nil {
+				t.Fatalf("%q: placed for %s", b, pl.Form.ID)
+			}
+			return
+		}
+		if d := checker.SubmissionDigest(got); pl.Digest() != d {
+			t.Fatalf("%q: digest of the placed submission differs", b)
+		}
+		var c checker.Checker
+		id := checker.CheckID(f, pl.Digest())
+		if g, w := encode(t, c.CheckPlaced(pl, id)), encode(t, c.CheckWithID(f, got, id)); g != w {
+			t.Fatalf("%q: check of the placed submission:\n got  %s\n want %s", b, g, w)
+		}
 	})
 }
 
@@ -218,6 +252,39 @@ func FuzzReadSubmission(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q:\n got  %#v\n want %#v", b, got, want)
+		}
+		// Placed as decoded: the same submission, the same error, and the
+		// digest and check of the figures placed from the maps.
+		f := demo(t)
+		pl, perr := checker.DecodePlaced(b, func(id string) *rules.Form {
+			if id == f.ID {
+				return f
+			}
+			return nil
+		})
+		if (perr == nil) != (err == nil) || (perr != nil && perr.Error() != err.Error()) {
+			t.Fatalf("%q: DecodePlaced error %v, DecodeSubmissionBytes %v", b, perr, err)
+		}
+		if perr != nil {
+			return
+		}
+		defer pl.Release()
+		if !reflect.DeepEqual(pl.Sub, got) {
+			t.Fatalf("%q: DecodePlaced:\n got  %#v\n want %#v", b, pl.Sub, got)
+		}
+		if got.Form != f.ID {
+			if pl.Form != nil {
+				t.Fatalf("%q: placed for %s", b, pl.Form.ID)
+			}
+			return
+		}
+		if d := checker.SubmissionDigest(got); pl.Digest() != d {
+			t.Fatalf("%q: digest of the placed submission differs", b)
+		}
+		var c checker.Checker
+		id := checker.CheckID(f, pl.Digest())
+		if g, w := encode(t, c.CheckPlaced(pl, id)), encode(t, c.CheckWithID(f, got, id)); g != w {
+			t.Fatalf("%q: check of the placed submission:\n got  %s\n want %s", b, g, w)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/figcheck/figcheck/rules"
 	jsonv2 "github.com/go-json-experiment/json"
@@ -132,21 +133,58 @@ func (a *JSONArray) Next(v any) error {
 // twice and trailing data are errors; figures may be numbers or strings
 // (other values are reported by the check as builtin.type).
 func DecodeSubmission(r io.Reader) (*Submission, error) {
-	return decodeSubmission(submissionDecoder(r))
+	return decodeSubmission(&subReader{dec: submissionDecoder(r)})
 }
 
 // DecodeSubmissionBytes is DecodeSubmission for a byte slice, which it
 // does not modify.
 func DecodeSubmissionBytes(b []byte) (*Submission, error) {
-	return decodeSubmission(submissionDecoder(bytes.NewBuffer(b)))
+	return decodeSubmission(&subReader{dec: submissionDecoder(bytes.NewBuffer(b))})
 }
 
-func decodeSubmission(dec *jsontext.Decoder) (*Submission, error) {
+// DecodePlaced is DecodeSubmissionBytes with the submission placed (Place)
+// for its form as forms finds it (nil: no such form): as its figures are
+// read when "form" comes before them, as clients send it, from the maps
+// after the decode otherwise. p.Form is nil when forms knows no such form.
+func DecodePlaced(b []byte, forms func(id string) *rules.Form) (*Placed, error) {
+	p := placedPool.Get().(*Placed)
+	d := decoderPool.Get().(*pooledDecoder)
+	d.in = *bytes.NewBuffer(b)
+	d.dec.Reset(&d.in, jsontext.AllowDuplicateNames(true)) // as submissionDecoder
+	r := subReader{dec: &d.dec, forms: forms, pl: p}
+	s, err := decodeSubmission(&r)
+	d.in = bytes.Buffer{} // b is the caller's
+	decoderPool.Put(d)
+	if err != nil {
+		p.Release()
+		return nil, err
+	}
+	p.Sub = s
+	if !r.placedCur {
+		placeMap(&p.cur, p.Form, s.Figures)
+	}
+	if !r.placedPrev {
+		placeMap(&p.prev, p.Form, s.Previous)
+	}
+	return p, nil
+}
+
+// pooledDecoder is a submission decoder and its input, reused: a decoder
+// keeps its state stacks from one submission to the next.
+type pooledDecoder struct {
+	dec jsontext.Decoder
+	in  bytes.Buffer
+}
+
+var decoderPool = sync.Pool{New: func() any { return new(pooledDecoder) }}
+
+func decodeSubmission(r *subReader) (*Submission, error) {
+	dec := r.dec
 	if dec.PeekKind() == 'n' { // null would decode as an empty submission
 		return nil, badJSON("bad submission", errors.New("the submission must be a JSON object, got null"))
 	}
 	var s Submission
-	r := subReader{dec: dec, c: internPool.Get().(*internCache)}
+	r.c = internPool.Get().(*internCache)
 	err := r.readSubmission(&s)
 	internPool.Put(r.c)
 	if err != nil {

@@ -6,6 +6,67 @@ import "github.com/figcheck/figcheck/internal/jsonenc"
 // of them (HTML not escaped), without reflection: a batch report encodes
 // hundreds of thousands of them.
 
+// EncodeJSON appends the result: a cache entry's and a check answer's
+// body.
+func (r *Result) EncodeJSON(e *jsonenc.Encoder) {
+	e.Raw(`{"check_id":`)
+	e.String(r.CheckID)
+	e.Raw(`,"form":`)
+	e.String(r.Form)
+	e.Raw(`,"unit":`)
+	e.String(r.Unit)
+	e.Raw(`,"period":`)
+	e.String(r.Period)
+	e.Raw(`,"ruleset":`)
+	e.String(r.Ruleset)
+	e.Raw(`,"verdict":`)
+	e.String(r.Verdict)
+	e.Raw(`,"summary":`)
+	r.Summary.EncodeJSON(e)
+	e.Raw(`,"violations":`)
+	encodeList(e, r.Violations, (*Violation).EncodeJSON)
+	e.Raw(`,"skipped":`)
+	encodeList(e, r.Skipped, (*Skip).EncodeJSON)
+	e.Raw(`,"eval_errors":`)
+	encodeList(e, r.EvalErrors, (*EvalError).EncodeJSON)
+	e.Raw(`}`)
+}
+
+// encodeList appends a list (nil is null), each element by enc.
+func encodeList[T any](e *jsonenc.Encoder, xs []T, enc func(*T, *jsonenc.Encoder)) {
+	if xs == nil {
+		e.Raw(`null`)
+		return
+	}
+	e.Raw(`[`)
+	for i := range xs {
+		if i > 0 {
+			e.Raw(`,`)
+		}
+		enc(&xs[i], e)
+	}
+	e.Raw(`]`)
+}
+
+// EncodeJSON appends the skipped rule.
+func (s *Skip) EncodeJSON(e *jsonenc.Encoder) {
+	e.Raw(`{"rule":`)
+	e.String(s.Rule)
+	e.Raw(`,"name":`)
+	e.String(s.Name)
+	e.Raw(`,"reason":`)
+	e.String(s.Reason)
+	if len(s.Missing) > 0 {
+		e.Raw(`,"missing":`)
+		e.Strings(s.Missing)
+	}
+	if len(s.Invalid) > 0 {
+		e.Raw(`,"invalid":`)
+		e.Strings(s.Invalid)
+	}
+	e.Raw(`}`)
+}
+
 // EncodeJSON appends the summary.
 func (s *Summary) EncodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`{"rules":`)

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sync"
 
+	"github.com/figcheck/figcheck/rules"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -37,6 +38,9 @@ func (r *subReader) readSubmission(s *Submission) error {
 		switch name {
 		case "form":
 			bit, err = 1, r.readString(&s.Form)
+			if r.forms != nil && err == nil {
+				r.pl.Form = r.forms(s.Form)
+			}
 		case "unit":
 			bit, err = 2, r.readString(&s.Unit)
 		case "period":
@@ -44,9 +48,9 @@ func (r *subReader) readSubmission(s *Submission) error {
 		case "text":
 			bit, err = 8, r.readString(&s.Text)
 		case "figures":
-			bit, err = 16, r.readFigures(&s.Figures, 100) // a form's worth of figures
+			bit, err = 16, r.readFigures(&s.Figures, 100, false) // a form's worth of figures
 		case "previous":
-			bit, err = 32, r.readFigures(&s.Previous, 32) // the few that rules compare
+			bit, err = 32, r.readFigures(&s.Previous, 32, true) // the few that rules compare
 		case "explanations":
 			bit, err = 64, r.readExplanations(&s.Explanations)
 		default:
@@ -78,17 +82,26 @@ var (
 
 // readName reads an object member's name and the offset where it starts.
 func (r *subReader) readName() (string, int64, error) {
-	dec := r.dec
-	raw, err := dec.ReadValue()
+	b, start, err := r.readNameBytes()
 	if err != nil {
 		return "", 0, err
 	}
+	return r.c.name(b), start, nil
+}
+
+// readNameBytes is readName's name as bytes, valid until the next read.
+func (r *subReader) readNameBytes() ([]byte, int64, error) {
+	dec := r.dec
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return nil, 0, err
+	}
 	start := dec.InputOffset() - int64(len(raw))
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return r.c.name(raw[1 : len(raw)-1]), start, nil
+		return raw[1 : len(raw)-1], start, nil
 	}
 	b, err := jsontext.AppendUnquote(nil, raw)
-	return string(b), start, err
+	return b, start, err
 }
 
 // duplicateName is jsontext's error for a name given twice in an object,
@@ -152,19 +165,72 @@ func (r *subReader) openObject(t reflect.Type) (done bool, err error) {
 }
 
 // readFigures reads an object of figures as jsonv2 reads a map[string]any
-// with the intake's options: numbers as written (json.Number).
-func (r *subReader) readFigures(dst *map[string]any, hint int) error {
+// with the intake's options: numbers as written (json.Number). When the
+// form is known, the figures (of the previous period: prev) are placed as
+// they are read.
+func (r *subReader) readFigures(dst *map[string]any, hint int, prev bool) error {
 	*dst = nil
 	if done, err := r.openObject(figuresType); done {
 		return err
 	}
 	m := make(map[string]any, hint)
 	*dst = m
-	return r.readMembers(m)
+	if r.pl == nil || r.pl.Form == nil {
+		return r.readMembers(m)
+	}
+	pl := &r.pl.cur
+	if prev {
+		pl, r.placedPrev = &r.pl.prev, true
+	} else {
+		r.placedCur = true
+	}
+	pl.Reset(r.pl.Form)
+	return r.readPlaced(m, pl)
 }
 
 // readMembers reads the members of an open object into m, and its '}'.
 func (r *subReader) readMembers(m map[string]any) error { return readObject(r, m, r.readAny) }
+
+// readPlaced is readMembers placing every member in pl as well: a known
+// key is the indicator's own string, and the placement, not the map,
+// tells whether it was given before.
+func (r *subReader) readPlaced(m map[string]any, pl *rules.Placement[any]) error {
+	dec := r.dec
+	for dec.PeekKind() != '}' {
+		name, start, err := r.readNameBytes()
+		if err != nil {
+			return err
+		}
+		ind, g := pl.Lookup(name)
+		var key string
+		if ind != nil {
+			if pl.Has(ind, g) {
+				return duplicateName(dec, start)
+			}
+			key = ind.ID
+			if g == rules.ByName {
+				key = ind.Name
+			}
+		} else {
+			key = r.c.name(name)
+			if _, dup := m[key]; dup {
+				return duplicateName(dec, start)
+			}
+		}
+		v, err := r.readAny()
+		if err != nil {
+			return err
+		}
+		m[key] = v
+		if ind != nil {
+			pl.Put(ind, g, v)
+		} else {
+			pl.AddUnknown(key)
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
 
 // readObject reads the members of an open object into m, each value with
 // read, and its '}'. A name given twice is jsontext's duplicate-name error.
@@ -256,21 +322,28 @@ func (r *subReader) readExplanations(dst *map[string]string) error {
 	})
 }
 
-// subReader is readSubmission's decoder and its cache.
+// subReader is readSubmission's decoder and its cache; with forms, the
+// placement it fills (DecodePlaced).
 type subReader struct {
-	dec *jsontext.Decoder
-	c   *internCache
+	dec                   *jsontext.Decoder
+	c                     *internCache
+	forms                 func(id string) *rules.Form
+	pl                    *Placed
+	placedCur, placedPrev bool
 }
 
 // internCache holds the names and number literals a decoder has seen, so
 // that a form's ~100 figure names and its common small numbers are not a
 // new string (and a new boxed json.Number) in every submission. Pooled:
 // submissions of one form repeat each other. Bounded: a fixed number of
-// slots, short entries only; a slot is overwritten on collision.
+// slots, two for the entries that hash alike, short entries only; the
+// older of the two is dropped for a third.
 type internCache struct {
-	names [512]string
-	nums  [512]any // json.Number values
+	names [internSlots]string
+	nums  [internSlots]any // json.Number values
 }
+
+const internSlots = 1024
 
 var internPool = sync.Pool{New: func() any { return new(internCache) }}
 
@@ -278,17 +351,20 @@ const maxInterned = 64 // bytes: longer names and literals are not kept
 
 var internSeed = maphash.MakeSeed()
 
-func slot(b []byte) uint64 { return maphash.Bytes(internSeed, b) % 512 }
+func slot(b []byte) uint64 { return maphash.Bytes(internSeed, b) % internSlots }
 
 // name is string(b), from the cache when it was seen before.
 func (c *internCache) name(b []byte) string {
 	if len(b) > maxInterned {
 		return string(b)
 	}
-	i := slot(b)
-	if c.names[i] != string(b) { // no allocation: compared, not converted
-		c.names[i] = string(b)
+	i := slot(b) &^ 1
+	for _, j := range [2]uint64{i, i + 1} { // two slots, as for numbers
+		if c.names[j] == string(b) { // no allocation: compared, not converted
+			return c.names[j]
+		}
 	}
+	c.names[i+1], c.names[i] = c.names[i], string(b)
 	return c.names[i]
 }
 
@@ -297,9 +373,16 @@ func (c *internCache) number(b []byte) any {
 	if len(b) > maxInterned {
 		return json.Number(b)
 	}
-	i := slot(b)
-	if n, ok := c.nums[i].(json.Number); !ok || string(n) != string(b) {
-		c.nums[i] = json.Number(b)
+	// Two slots for the literals that hash alike, the newest first, so
+	// that two literals of one form do not push each other out in every
+	// submission (with one slot each, a form's hundred names missed a
+	// fifth of the time).
+	i := slot(b) &^ 1
+	for _, j := range [2]uint64{i, i + 1} {
+		if n, ok := c.nums[j].(json.Number); ok && string(n) == string(b) {
+			return c.nums[j]
+		}
 	}
+	c.nums[i+1], c.nums[i] = c.nums[i], json.Number(b)
 	return c.nums[i]
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/figcheck/figcheck/period"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+	"github.com/figcheck/figcheck/period"
 	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
@@ -162,6 +162,10 @@ func (c *compiler) form(id string, files []*rulefmt.File) *Form {
 		c.add(files[0].FormPos, "form %s has no indicators", id)
 	}
 	f.byID = slices.SortedFunc(slices.Values(f.Indicators), func(a, b *Indicator) int { return strings.Compare(a.ID, b.ID) })
+	f.idPos = make([]int, len(f.Indicators))
+	for i, ind := range f.byID {
+		f.idPos[ind.Index] = i
+	}
 	env := typeEnv(f)
 	// One namespace for the ids of every check of the form (row and batch
 	// rules, hierarchies, jumps), claimed whether or not the check compiles,

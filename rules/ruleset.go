@@ -106,6 +106,7 @@ type Form struct {
 	Jumps       []*Jump
 	byKey       map[string]*Indicator
 	byID        []*Indicator
+	idPos       []int // by indicator index: its place in byID
 	ruleByID    map[string]*Rule
 }
 
