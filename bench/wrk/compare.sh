@@ -50,26 +50,37 @@ for u in "$ceiling" "$a" "$b"; do
   FIGCHECK_WRK_MODE=unique wrk -t1 -c4 -d2s -s bench/wrk/check.lua "http://$u/v1/check" >/dev/null 2>&1 || true
 done
 
-load() { # load NAME URL: prints rps
+# cputicks PID: the process's user + system time, in clock ticks.
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+
+load() { # load NAME URL PID: prints "rps cpu_us_per_request"
+  t0=$(cputicks "$3")
   FIGCHECK_WRK_MODE=unique FIGCHECK_WRK_RUN="$1-$RANDOM" \
     wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s bench/wrk/check.lua "http://$2/v1/check" 2>&1 |
     grep '^RESULT' >"$work/result"
+  t1=$(cputicks "$3")
   # Answers that are not 200 (a server without its forms answers 503,
   # faster than any check) would make a version look fast.
   grep -q ' non2xx=0 ' "$work/result" || echo "compare.sh: $1 gave non-2xx answers: $(cat "$work/result")" >&2
-  sed 's/.* rps=\([0-9]*\).*/\1/' "$work/result"
+  reqs=$(sed 's/.* requests=\([0-9]*\).*/\1/' "$work/result")
+  echo "$(sed 's/.* rps=\([0-9]*\).*/\1/' "$work/result") $(((t1 - t0) * tick_us / (reqs > 0 ? reqs : 1)))"
 }
 echo "wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) CPUs, $(go env GOVERSION); A=$1 B=${2:-work tree}"
-c=0; sa=0; sb=0; n=0
+# The servers' own CPU per request is steadier than req/s on a shared
+# machine, where wrk and the server compete for the same cores.
+c=0; sa=0; sb=0; n=0; cc=0; ca=0; cb=0
 for r in $(seq 1 "$ROUNDS"); do
-  x=$(load ceiling "$ceiling"); c=$((c + x)); n=$((n + 1)); echo "round $r ceiling $x"
+  read -r x xc <<<"$(load ceiling "$ceiling" "${pids[0]}")"
+  c=$((c + x)); cc=$((cc + xc)); n=$((n + 1)); echo "round $r ceiling $x req/s, $xc µs CPU/req"
   if [ $((r % 2)) -eq 1 ]; then order="a b"; else order="b a"; fi
   for v in $order; do
-    url=$a; [ "$v" = b ] && url=$b
-    y=$(load "$v" "$url"); echo "round $r $v $y"
-    if [ "$v" = a ]; then sa=$((sa + y)); else sb=$((sb + y)); fi
+    url=$a pid=${pids[1]}; [ "$v" = b ] && url=$b pid=${pids[2]}
+    read -r y yc <<<"$(load "$v" "$url" "$pid")"; echo "round $r $v $y req/s, $yc µs CPU/req"
+    if [ "$v" = a ]; then sa=$((sa + y)); ca=$((ca + yc)); else sb=$((sb + y)); cb=$((cb + yc)); fi
   done
 done
 ceil=$((c / n))
 echo "mean req/s: ceiling $ceil, A $((sa / ROUNDS)), B $((sb / ROUNDS))"
 echo "miss / ceiling: A $((100 * sa / ROUNDS / ceil))%, B $((100 * sb / ROUNDS / ceil))%"
+echo "mean CPU µs/req: ceiling $((cc / n)), A $((ca / ROUNDS)), B $((cb / ROUNDS)); ceiling / miss: A $((100 * cc / n * ROUNDS / ca))%, B $((100 * cc / n * ROUNDS / cb))%"
