@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+
+	"github.com/figcheck/figcheck/internal/jsonenc"
 )
 
 // Limits bound what one entry may hold, so that every entry stays far
@@ -141,7 +143,7 @@ func (l Limits) figures(m map[string]any, known func(string) bool, o *Omitted) m
 		h := sha256.New()
 		var buf []byte
 		for _, k := range unknown {
-			buf = appendValue(appendString(buf[:0], k), m[k])
+			buf = appendValue(jsonenc.AppendString(buf[:0], k), m[k])
 			h.Write(buf)
 		}
 		names := unknown[:min(len(unknown), omittedNames)]

@@ -52,17 +52,22 @@ func (e *Encoder) Float(f float64) {
 		e.fail(&json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)})
 		return
 	}
+	e.B = AppendFloat(e.B, f)
+}
+
+// AppendFloat appends a finite number as Encoder.Float writes it (the
+// caller keeps NaN and infinities out).
+func AppendFloat(b []byte, f float64) []byte {
 	if f == math.Trunc(f) && math.Abs(f) < 1<<53 && (f != 0 || !math.Signbit(f)) {
 		// A whole number, exact in an int64: the same digits, faster.
-		e.B = strconv.AppendInt(e.B, int64(f), 10)
-		return
+		return strconv.AppendInt(b, int64(f), 10)
 	}
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	b := strconv.AppendFloat(e.B, f, format, -1, 64)
+	b = strconv.AppendFloat(b, f, format, -1, 64)
 	if format == 'e' {
 		// clean up e-09 to e-9
 		n := len(b)
@@ -71,7 +76,7 @@ func (e *Encoder) Float(f float64) {
 			b = b[:n-1]
 		}
 	}
-	e.B = b
+	return b
 }
 
 // Floats appends a list of numbers.
@@ -112,6 +117,9 @@ const hex = "0123456789abcdef"
 // escaped (\b, \f, \n, \r, \t by name), invalid UTF-8 replaced by
 // \ufffd, U+2028 and U+2029 escaped; <, > and & left as they are.
 func (e *Encoder) String(s string) { e.B = appendQuoted(e.B, s) }
+
+// AppendString appends s quoted as Encoder.String quotes it.
+func AppendString(b []byte, s string) []byte { return appendQuoted(b, s) }
 
 // Text appends, quoted as String quotes it, the text that appendText
 // appends to an empty buffer: a text rendered when written, not held as a
@@ -199,7 +207,7 @@ func (e *Encoder) Value(v any) {
 		if x == "" {
 			x = "0" // as encoding/json writes the zero Number
 		}
-		if !validNumber(string(x)) {
+		if !ValidNumber(string(x)) {
 			e.fail(fmt.Errorf("json: invalid number literal %q", string(x)))
 			return
 		}
@@ -269,8 +277,9 @@ func (e *Encoder) fail(err error) {
 	}
 }
 
-// validNumber is encoding/json's grammar of a JSON number.
-func validNumber(s string) bool {
+// ValidNumber reports whether s is a JSON number literal (encoding/json's
+// grammar of one).
+func ValidNumber(s string) bool {
 	if s == "" {
 		return false
 	}

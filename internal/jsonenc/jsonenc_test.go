@@ -114,3 +114,16 @@ func BenchmarkString(b *testing.B) {
 		e.String(s)
 	}
 }
+
+func TestValidNumber(t *testing.T) {
+	for _, s := range []string{"0", "-0", "12", "-12.5", "1e3", "1E+3", "0.5e-7", "123456789012345678901234567890"} {
+		if !ValidNumber(s) {
+			t.Errorf("%q refused", s)
+		}
+	}
+	for _, s := range []string{"", "-", "01", "1.", ".5", "1e", "1e+", "abc", "1 ", "+1", "NaN", "0x10"} {
+		if ValidNumber(s) {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
