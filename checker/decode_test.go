@@ -161,39 +161,7 @@ func FuzzDecodeSubmission(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q:\n got  %#v\n want %#v", b, got, want)
 		}
-		// Placed as decoded: the same submission, the same error, and the
-		// digest and check of the figures placed from the maps.
-		f := demo(t)
-		pl, perr := checker.DecodePlaced(b, func(id string) *rules.Form {
-			if id == f.ID {
-				return f
-			}
-			return nil
-		})
-		if (perr == nil) != (err == nil) || (perr != nil && perr.Error() != err.Error()) {
-			t.Fatalf("%q: DecodePlaced error %v, DecodeSubmissionBytes %v", b, perr, err)
-		}
-		if perr != nil {
-			return
-		}
-		defer pl.Release()
-		if !reflect.DeepEqual(pl.Sub, got) {
-			t.Fatalf("%q: DecodePlaced:\n got  %#v\n want %#v", b, pl.Sub, got)
-		}
-		if got.Form != f.ID {
-			if pl.Form != nil {
-				t.Fatalf("%q: placed for %s", b, pl.Form.ID)
-			}
-			return
-		}
-		if d := checker.SubmissionDigest(got); pl.Digest() != d {
-			t.Fatalf("%q: digest of the placed submission differs", b)
-		}
-		var c checker.Checker
-		id := checker.CheckID(f, pl.Digest())
-		if g, w := encode(t, c.CheckPlaced(pl, id)), encode(t, c.CheckWithID(f, got, id)); g != w {
-			t.Fatalf("%q: check of the placed submission:\n got  %s\n want %s", b, g, w)
-		}
+		samePlaced(t, b, got, err)
 	})
 }
 
@@ -253,38 +221,45 @@ func FuzzReadSubmission(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q:\n got  %#v\n want %#v", b, got, want)
 		}
-		// Placed as decoded: the same submission, the same error, and the
-		// digest and check of the figures placed from the maps.
-		f := demo(t)
-		pl, perr := checker.DecodePlaced(b, func(id string) *rules.Form {
-			if id == f.ID {
-				return f
-			}
-			return nil
-		})
-		if (perr == nil) != (err == nil) || (perr != nil && perr.Error() != err.Error()) {
-			t.Fatalf("%q: DecodePlaced error %v, DecodeSubmissionBytes %v", b, perr, err)
-		}
-		if perr != nil {
-			return
-		}
-		defer pl.Release()
-		if !reflect.DeepEqual(pl.Sub, got) {
-			t.Fatalf("%q: DecodePlaced:\n got  %#v\n want %#v", b, pl.Sub, got)
-		}
-		if got.Form != f.ID {
-			if pl.Form != nil {
-				t.Fatalf("%q: placed for %s", b, pl.Form.ID)
-			}
-			return
-		}
-		if d := checker.SubmissionDigest(got); pl.Digest() != d {
-			t.Fatalf("%q: digest of the placed submission differs", b)
-		}
-		var c checker.Checker
-		id := checker.CheckID(f, pl.Digest())
-		if g, w := encode(t, c.CheckPlaced(pl, id)), encode(t, c.CheckWithID(f, got, id)); g != w {
-			t.Fatalf("%q: check of the placed submission:\n got  %s\n want %s", b, g, w)
-		}
+		samePlaced(t, b, got, err)
 	})
+}
+
+// samePlaced fails the test unless DecodePlaced gives what
+// DecodeSubmissionBytes gave for b (got, err): the same submission, the
+// same error, and the digest and check of the figures placed from the
+// maps.
+func samePlaced(t *testing.T, b []byte, got *checker.Submission, err error) {
+	t.Helper()
+	f := demo(t)
+	pl, perr := checker.DecodePlaced(b, func(id string) *rules.Form {
+		if id == f.ID {
+			return f
+		}
+		return nil
+	})
+	if (perr == nil) != (err == nil) || (perr != nil && perr.Error() != err.Error()) {
+		t.Fatalf("%q: DecodePlaced error %v, DecodeSubmissionBytes %v", b, perr, err)
+	}
+	if perr != nil {
+		return
+	}
+	defer pl.Release()
+	if !reflect.DeepEqual(pl.Sub, got) {
+		t.Fatalf("%q: DecodePlaced:\n got  %#v\n want %#v", b, pl.Sub, got)
+	}
+	if got.Form != f.ID {
+		if pl.Form != nil {
+			t.Fatalf("%q: placed for %s", b, pl.Form.ID)
+		}
+		return
+	}
+	if d := checker.SubmissionDigest(got); pl.Digest() != d {
+		t.Fatalf("%q: digest of the placed submission differs", b)
+	}
+	var c checker.Checker
+	id := checker.CheckID(f, pl.Digest())
+	if g, w := encode(t, c.CheckPlaced(pl, id)), encode(t, c.CheckWithID(f, got, id)); g != w {
+		t.Fatalf("%q: check of the placed submission:\n got  %s\n want %s", b, g, w)
+	}
 }
