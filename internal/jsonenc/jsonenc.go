@@ -80,7 +80,13 @@ func AppendFloat(b []byte, f float64) []byte {
 }
 
 // Floats appends a list of numbers.
-func (e *Encoder) Floats(xs []float64) {
+func (e *Encoder) Floats(xs []float64) { list(e, xs, (*Encoder).Float) }
+
+// Strings appends a list of strings.
+func (e *Encoder) Strings(ss []string) { list(e, ss, (*Encoder).String) }
+
+// list appends xs as a JSON array (null for nil), each by one.
+func list[T any](e *Encoder, xs []T, one func(*Encoder, T)) {
 	if xs == nil {
 		e.Raw("null")
 		return
@@ -90,23 +96,7 @@ func (e *Encoder) Floats(xs []float64) {
 		if i > 0 {
 			e.B = append(e.B, ',')
 		}
-		e.Float(x)
-	}
-	e.B = append(e.B, ']')
-}
-
-// Strings appends a list of strings.
-func (e *Encoder) Strings(ss []string) {
-	if ss == nil {
-		e.Raw("null")
-		return
-	}
-	e.B = append(e.B, '[')
-	for i, s := range ss {
-		if i > 0 {
-			e.B = append(e.B, ',')
-		}
-		e.String(s)
+		one(e, x)
 	}
 	e.B = append(e.B, ']')
 }
