@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -203,5 +204,26 @@ func TestRowsReportHead(t *testing.T) {
 	var at time.Time
 	if err := json.Unmarshal(head["audited_at"], &at); err != nil || at.IsZero() {
 		t.Errorf("audited_at = %s", head["audited_at"])
+	}
+}
+
+// TestRowsReportCapsProblems: problems of one kind from a database's rows
+// (one per row, each with its own message) are listed up to the limit and
+// counted beyond it, as an audit of files lists them; they were all kept.
+func TestRowsReportCapsProblems(t *testing.T) {
+	b := NewRowsReport(retailersForm(t), "retailers")
+	for i := range 250 {
+		b.ProblemOf("db_mismatch", Problem{Unit: fmt.Sprintf("r%d", i), Message: fmt.Sprintf("row %d disagrees", i)})
+	}
+	b.Problem(Problem{Message: "a column is absent"})
+	rep := b.Report()
+	if rep.Summary.Problems != 251 {
+		t.Errorf("summary counts %d problems, want 251", rep.Summary.Problems)
+	}
+	// 100 listed of the kind, the other problem, and the line that counts
+	// the 150 left out.
+	if len(rep.Problems) != 102 || rep.Problems[0].File != "retailers" ||
+		!strings.Contains(rep.Problems[101].Message, "同类问题共250个") {
+		t.Fatalf("%d problems listed, last %+v", len(rep.Problems), rep.Problems[len(rep.Problems)-1])
 	}
 }

@@ -15,11 +15,12 @@ import (
 // (package sqlcheck) and the checker rendered the rows it flagged. Such a
 // report has row checks only: no batch checks, no anomaly tests.
 type RowsReport struct {
-	rep     *Report
-	t       *tally
-	source  string
-	units   map[string]struct{}
-	periods map[string]struct{}
+	rep      *Report
+	t        *tally
+	source   string
+	units    map[string]struct{}
+	periods  map[string]struct{}
+	problems problems // as an audit keeps them: the first of each kind
 }
 
 // NewRowsReport starts the report of rows of form f read from source (a
@@ -34,6 +35,9 @@ func NewRowsReport(f *rules.Form, source string) *RowsReport {
 		},
 		source: source, units: map[string]struct{}{}, periods: map[string]struct{}{},
 	}
+	var l Limits
+	l.defaults()
+	b.problems.max = l.Problems
 	b.t = newTally(&b.rep.Summary)
 	return b
 }
@@ -63,17 +67,25 @@ func (b *RowsReport) Add(unit, period string, res *checker.Result) {
 }
 
 // Problem records a problem with the input.
-func (b *RowsReport) Problem(p Problem) {
+func (b *RowsReport) Problem(p Problem) { b.ProblemOf("", p) }
+
+// ProblemOf records a problem of a kind (such as one row's disagreement
+// between the database and the checker): the first Limits.Problems of a
+// kind are listed, the others counted, as in an audit of files. An empty
+// kind is the problem's message.
+func (b *RowsReport) ProblemOf(kind string, p Problem) {
 	if p.File == "" {
 		p.File = b.source
 	}
-	b.rep.Problems = append(b.rep.Problems, p)
+	p.kind = kind
+	b.problems.add(p)
 }
 
 // Report finishes the report.
 func (b *RowsReport) Report() *Report {
 	s := &b.rep.Summary
-	s.Units, s.Problems = len(b.units), len(b.rep.Problems)
+	b.rep.Problems = b.problems.listed()
+	s.Units, s.Problems = len(b.units), b.problems.total
 	s.Periods = make([]string, 0, len(b.periods))
 	for p := range b.periods {
 		s.Periods = append(s.Periods, p)

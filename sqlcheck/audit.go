@@ -85,6 +85,11 @@ var (
 	ErrNoKey   = errors.New("no unit or period column")
 )
 
+// KindMismatch is the kind of the problems of rows where the database and
+// the checker disagree: the report lists the first of them and counts the
+// others.
+const KindMismatch = "db_mismatch"
+
 // AuditPostgres checks q's table on conn into b. The database decides, for
 // every row, which rules it breaks; the rows it passes are only counted.
 // The rows it flags are given, with the figures the query returns, to the
@@ -125,7 +130,7 @@ func AuditPostgres(ctx context.Context, conn *pgx.Conn, q *Query, b *audit.RowsR
 		got := r.Sorted()
 		if !slices.Equal(viol, got.Violations) || !slices.Equal(errs, got.EvalErrors) {
 			mismatches++
-			b.Problem(audit.Problem{Unit: r.Unit, Period: r.Period, Message: fmt.Sprintf(
+			b.ProblemOf(KindMismatch, audit.Problem{Unit: r.Unit, Period: r.Period, Message: fmt.Sprintf(
 				"数据库与检查器的结论不一致:数据库 违规[%s] 无法计算[%s],检查器 违规[%s] 无法计算[%s]",
 				strings.Join(got.Violations, " "), strings.Join(got.EvalErrors, " "), strings.Join(viol, " "), strings.Join(errs, " "))})
 		}
