@@ -205,18 +205,7 @@ func (e *Encoder) Value(v any) {
 	case map[string]any:
 		e.Map(x)
 	case []any:
-		if x == nil {
-			e.Raw("null")
-			return
-		}
-		e.B = append(e.B, '[')
-		for i, y := range x {
-			if i > 0 {
-				e.B = append(e.B, ',')
-			}
-			e.Value(y)
-		}
-		e.B = append(e.B, ']')
+		list(e, x, (*Encoder).Value)
 	default:
 		e.reflect(v)
 	}
