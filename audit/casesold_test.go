@@ -180,6 +180,7 @@ func pTextOld(p float64) string {
 // median of a period and indicator is computed once, when a case needs it.
 type caseLookupOld struct {
 	a       *Auditor
+	periods []*periodRows // as the peer comparison left them
 	medians map[cellKeyOld]float64
 	// peerAt is where each record of a period is among its peers, made
 	// when a case first needs that period's sizes: a scan of the peers
@@ -209,7 +210,7 @@ func (l *caseLookupOld) cell(unit, period string, ind int) (value, median, expec
 	// The peers' median and the unit's size, as the peer comparison had
 	// them; a median it did not compute is computed here.
 	var g *periodRows
-	for _, p := range l.a.periods {
+	for _, p := range l.periods {
 		if p.period == period {
 			g = p
 		}
@@ -293,7 +294,13 @@ func TestCasesAsBefore(t *testing.T) {
 				b = richBatch(g, c.units)
 			}
 			a, rep := runAudit(t, g.f, b.csvBytes(g.f), FormatCSV, c.opts)
-			a.findings() // the periods as the peer comparison left them, which the report let go
+			a.findingRuns() // the periods as the peer comparison left them, which the report let go
+			var periods []*periodRows
+			for _, g := range a.periods {
+				full := *g
+				periods = append(periods, &full)
+			}
+			a.keepForCases()
 			tested := a.unitCount()
 			for u := range a.totals() {
 				if a.unitNamed(u) != nil {
@@ -307,7 +314,7 @@ func TestCasesAsBefore(t *testing.T) {
 				}
 				return ind.Index, true
 			}
-			old := &caseLookupOld{a: a, medians: map[cellKeyOld]float64{}}
+			old := &caseLookupOld{a: a, periods: periods, medians: map[cellKeyOld]float64{}}
 			want, summaries := buildCasesOld(rep.Findings, tested, a.opts.FDR, old, indIndex)
 			if len(want) == 0 {
 				t.Fatal("no case")

@@ -151,6 +151,8 @@ type periodRows struct {
 	// when not compared), written by the outliers calls.
 	sizes   func() sizes
 	medians []float64
+	// After the findings (keepForCases), recs, peers and vecs are nil,
+	// medians has every indicator and sizes only logMed and basis.
 }
 
 // periodRows groups the records by period, in period order, in two
@@ -221,11 +223,21 @@ func (a *Auditor) inputUnits() []*unitRows {
 	return us
 }
 
-// findings runs the batch checks and the anomaly tests. The parts are
-// independent and run on up to Options.Workers goroutines. Their findings
-// are sorted on a key that no two different findings share, so that the
-// result does not depend on the order in which the parts finish.
+// findings runs the batch checks and the anomaly tests (findingRuns) and
+// merges their findings, sorted on a key that no two different findings
+// share, so that the result does not depend on the order in which the
+// parts finish. What the case files need of the periods is kept, the rest
+// let go before the merge (keepForCases).
 func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
+	runs, global := a.findingRuns()
+	a.keepForCases()
+	return mergeRuns(runs, a.opts.Workers, fitForReport), global
+}
+
+// findingRuns runs the batch checks and the anomaly tests. The parts are
+// independent and run on up to Options.Workers goroutines, each sorting
+// its findings (sortRun). It sets a.periods and a.tests.
+func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 	totals := a.totals()
 	groups := a.periodRows(totals)
 	var inds []*rules.Indicator // those compared between peers
@@ -310,26 +322,68 @@ func (a *Auditor) findings() ([]Finding, []anomaly.BenfordResult) {
 	for k := range chunks {
 		add(func() [][]Finding { return a.jumps(chunk(k)) })
 	}
-	results := runTasks(tasks, a.opts.Workers)
-	n := 0
-	for _, r := range results {
-		for _, part := range r {
-			n += len(part)
+	sorting := make([]func() []sortedRun, len(tasks))
+	for i, task := range tasks {
+		sorting[i] = func() []sortedRun {
+			lists := task()
+			runs := make([]sortedRun, len(lists))
+			for k, fs := range lists {
+				runs[k] = sortRun(fs)
+			}
+			return runs
 		}
 	}
-	out := make([]Finding, 0, n)
-	for i, r := range results {
-		for _, part := range r {
-			out = append(out, part...)
-		}
-		results[i] = nil
+	var runs []sortedRun
+	for _, r := range runTasks(sorting, a.opts.Workers) {
+		runs = append(runs, r...)
 	}
 	a.periods = groups
 	a.tests = a.testStatus(global, wideInds, narrowInds, groups, &ust, dispersion(), alpha, dupLevel, pairs, len(inds)*len(groups))
-	// Kind, unit, period and check or indicator tell findings apart, but
-	// for the duplicates of a unit with several others.
-	slices.SortStableFunc(out, func(x, y Finding) int { return compareFindings(&x, &y) })
-	return out, global
+	return runs, global
+}
+
+// keepForCases keeps of each period what the case files look up, the
+// peers' median of every indicator and what gives a unit's size, and lets
+// go of its records and their figures. The medians the peer comparison
+// did not compute are computed here, on the workers.
+func (a *Auditor) keepForCases() {
+	var tasks []func() struct{}
+	for _, g := range a.periods {
+		if g.medians == nil {
+			g.medians = make([]float64, len(a.form.Indicators))
+			for i := range g.medians {
+				g.medians[i] = math.NaN()
+			}
+		}
+		for ind, m := range g.medians {
+			if !math.IsNaN(m) {
+				continue
+			}
+			tasks = append(tasks, func() struct{} {
+				xs := make([]float64, 0, len(g.vecs))
+				for _, v := range g.vecs {
+					if !math.IsNaN(v[ind]) {
+						xs = append(xs, v[ind])
+					}
+				}
+				g.medians[ind] = anomaly.Median(xs) // each task writes its own
+				return struct{}{}
+			})
+		}
+	}
+	runTasks(tasks, a.opts.Workers)
+	// A count is compared with units of its size only without --per.
+	sized := a.per == nil && slices.ContainsFunc(a.form.Indicators, func(ind *rules.Indicator) bool { return a.sizeAware(ind.Index) })
+	for _, g := range a.periods {
+		if g.sizes != nil && sized {
+			s := g.sizes()
+			kept := sizes{logMed: s.logMed, basis: s.basis}
+			g.sizes = func() sizes { return kept }
+		} else {
+			g.sizes = nil
+		}
+		g.recs, g.peers, g.vecs = nil, nil, nil
+	}
 }
 
 // compareFindings orders findings by kind, unit, period, check, indicator

@@ -133,15 +133,6 @@ func (a *Auditor) report() *Report {
 	if rep.Findings == nil {
 		rep.Findings = []Finding{}
 	}
-	for i := range rep.Findings {
-		f := &rep.Findings[i]
-		f.finite()
-		if statistical(f.Kind) {
-			// A p-value that underflowed is below the smallest one
-			// written; 0 is left for the rules broken.
-			f.P = max(f.P, minP)
-		}
-	}
 	if rep.Problems == nil {
 		rep.Problems = []Problem{}
 	}
@@ -422,16 +413,15 @@ func (a *Auditor) unusable(raw []any) map[int]any {
 
 var verdictText = [...]string{verdictPass: checker.Pass, verdictWarn: checker.Warn, verdictFail: checker.Fail}
 
-// caseLookup gives the case files the figures beside a cell. The peers'
-// median of a period and indicator is computed once, when a case needs
-// it; a unit's size is computed again from its own figures, as the peer
-// comparison had it (sizes.basis), so that no record needs to be found
-// among its peers.
+// caseLookup gives the case files the figures beside a cell, from what
+// the findings kept of the periods (keepForCases): the peers' medians, and
+// what gives a unit's size, computed again from its own figures as the
+// peer comparison had it (sizes.basis), so that no record needs to be
+// found among its peers.
 type caseLookup struct {
-	a       *Auditor
-	totals  map[string]bool
-	aware   []bool             // by indicator: sizeAware
-	medians map[[2]int]float64 // by period (index in a.periods) and indicator
+	a      *Auditor
+	totals map[string]bool
+	aware  []bool // by indicator: sizeAware
 	// name and unit are those of the last call: a case asks for its
 	// unit's row counts, then for its cells.
 	name string
@@ -439,7 +429,7 @@ type caseLookup struct {
 }
 
 func newCaseLookup(a *Auditor) *caseLookup {
-	l := &caseLookup{a: a, totals: a.totals(), aware: make([]bool, len(a.form.Indicators)), medians: map[[2]int]float64{}}
+	l := &caseLookup{a: a, totals: a.totals(), aware: make([]bool, len(a.form.Indicators))}
 	for i := range l.aware {
 		l.aware[i] = a.sizeAware(i)
 	}
@@ -475,26 +465,9 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 		return
 	}
 	g := l.a.periods[gi]
-	k := [2]int{gi, ind}
-	m, ok := l.medians[k]
-	if !ok {
-		m = math.NaN() // not compared: fewer than MinPeers units
-		if g.medians != nil {
-			m = g.medians[ind]
-		}
-		if math.IsNaN(m) {
-			xs := make([]float64, 0, len(g.vecs))
-			for _, v := range g.vecs {
-				if !math.IsNaN(v[ind]) {
-					xs = append(xs, v[ind])
-				}
-			}
-			m = anomaly.Median(xs)
-		}
-		l.medians[k] = m
-	}
+	m := g.medians[ind]
 	median = round(m, 2)
-	if g.sizes == nil || l.a.per != nil || !l.aware[ind] || math.IsNaN(m) || l.totals[unit] {
+	if g.sizes == nil || !l.aware[ind] || math.IsNaN(m) || l.totals[unit] {
 		return // a total is no peer: it has no size
 	}
 	sz := g.sizes()
@@ -516,6 +489,16 @@ func (l *caseLookup) rowCounts(unit string) (errors, warnings int) {
 		}
 	}
 	return
+}
+
+// fitForReport makes a finding fit for the report: finite figures, and a
+// p-value that underflowed is below the smallest one written (0 is left
+// for the rules broken).
+func fitForReport(f *Finding) {
+	f.finite()
+	if statistical(f.Kind) {
+		f.P = max(f.P, minP)
+	}
 }
 
 // finite replaces infinities and NaN (a sum of huge figures can overflow)
