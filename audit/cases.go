@@ -223,13 +223,15 @@ type caseEntry struct {
 // buildCases groups the findings by unit into case files and ranks them.
 // tested is the number of units the statistical tests were run on, the
 // count of Benjamini–Hochberg; fdr its level. A copy is evidence against
-// both units. indIndex maps an indicator id to its index.
+// both units. indIndex maps an indicator id to its index. The cases are
+// made in runs on up to workers goroutines, each with cells of its own
+// (newCells).
 //
 // The findings are grouped in two passes, the first counting each unit's,
 // so that the cases, their evidence items, reasons, tests and figures are
 // cut from a few slices of their exact size, and a unit's cells are told
 // apart by sorting its findings, not by a map per unit.
-func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) []Case {
+func buildCases(findings []Finding, tested int, fdr float64, newCells func() caseCells, indIndex func(string) (int, bool), workers int) []Case {
 	// The units with findings, in the order of their first, and the case
 	// of each finding's unit and peer (-1 for none).
 	// Findings come sorted by kind and unit: a unit's are mostly next to
@@ -295,12 +297,23 @@ func buildCases(findings []Finding, tested int, fdr float64, cells caseCells, in
 	}
 	own, other, next = nil, nil, nil
 	cases := make([]Case, len(units))
-	var b caseBuilder
-	b.findings, b.cells, b.indIndex = findings, cells, indIndex
-	b.reasons = make([]int32, len(entries))
-	for c := range cases {
-		b.build(&cases[c], units[c], entries[start[c]:start[c+1]])
+	reasons := make([]int32, len(entries))
+	// Runs of about as many entries each; a run's reasons are those of
+	// its entries.
+	runs := max(1, min(len(cases)/1024, 4*workers))
+	tasks := make([]func() struct{}, runs)
+	for k := range runs {
+		tasks[k] = func() struct{} {
+			lo, _ := slices.BinarySearch(start, int32(k*len(entries)/runs))
+			hi, _ := slices.BinarySearch(start, int32((k+1)*len(entries)/runs))
+			b := caseBuilder{findings: findings, cells: newCells(), indIndex: indIndex, reasons: reasons[start[lo]:]}
+			for c := lo; c < hi; c++ {
+				b.build(&cases[c], units[c], entries[start[c]:start[c+1]])
+			}
+			return struct{}{}
+		}
 	}
+	runTasks(tasks, workers)
 	benjaminiHochberg(cases, max(tested, len(cases)))
 	for i := range cases {
 		c := &cases[i]

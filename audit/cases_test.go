@@ -223,7 +223,7 @@ func TestBuildCasesRanksAndControlsFalseAlarms(t *testing.T) {
 		{Kind: KindHierarchy, Severity: "error", Unit: "全市", Period: "P", Indicator: "x"},
 		{Kind: KindBenford1, Severity: "warning", Unit: AllUnits, P: 1e-5},
 	}
-	cases := buildCases(findings, 100, 0.01, fakeCells{}, func(string) (int, bool) { return 0, false })
+	cases := buildCases(findings, 100, 0.01, func() caseCells { return fakeCells{} }, func(string) (int, bool) { return 0, false }, 2)
 	var order []string
 	for _, c := range cases {
 		order = append(order, fmt.Sprintf("%s:%v", c.Unit, c.Significant))

@@ -342,10 +342,13 @@ func TestCasesAsBefore(t *testing.T) {
 		pick := func(xs ...string) string { return xs[rng.IntN(len(xs))] }
 		ps := []float64{0, 1e-320, 1e-300, 1e-12, 1e-5, 1e-5, 0.003, 0.2, 1}
 		for round := range 20 {
-			units := 1 + rng.IntN(300)
+			units, n := 1+rng.IntN(300), rng.IntN(2000)
+			if round >= 17 { // enough cases to be made in several runs
+				units, n = 8000, 20000
+			}
 			unit := func() string { return fmt.Sprintf("u%03d", rng.IntN(units)) }
 			var fs []Finding
-			for range rng.IntN(2000) {
+			for range n {
 				f := Finding{Kind: pick(Kinds...), Check: pick("", "c1", "c2"), Severity: pick("error", "warning", "info", "other"),
 					Unit: unit(), Period: pick("", "p1", "p2", "p3"), Indicator: pick("", "i0", "i1", "i2", "nope"),
 					Statistic: pick("s", "t"), Value: rng.Float64(), Threshold: rng.Float64(), P: ps[rng.IntN(len(ps))],
@@ -367,7 +370,7 @@ func TestCasesAsBefore(t *testing.T) {
 			}
 			tested := rng.IntN(2 * units)
 			want, summaries := buildCasesOld(fs, tested, 0.01, hashCells{}, indIndex)
-			sameCases(t, buildCases(fs, tested, 0.01, hashCells{}, indIndex), want, fs, summaries)
+			sameCases(t, buildCases(fs, tested, 0.01, func() caseCells { return hashCells{} }, indIndex, 3), want, fs, summaries)
 			if t.Failed() {
 				t.Fatalf("round %d", round)
 			}

@@ -143,14 +143,14 @@ func (a *Auditor) report() *Report {
 			tested--
 		}
 	}
-	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, newCaseLookup(a),
+	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, func() caseCells { return newCaseLookup(a) },
 		func(id string) (int, bool) {
 			ind, ok := a.form.Indicator(id)
 			if !ok {
 				return 0, false
 			}
 			return ind.Index, true
-		})
+		}, a.opts.Workers)
 	// What the peer comparison kept of each period (its records, their
 	// figures and sizes) was for the case files only.
 	for _, g := range a.periods {
@@ -166,43 +166,11 @@ func (a *Auditor) report() *Report {
 	}
 	s := &rep.Summary
 	s.Rows, s.Units, s.Problems, s.Findings = a.rowCount(), a.unitCount(), a.problems.total, len(findings)
-	s.ByKind = map[string]int{}
 	s.Periods = make([]string, len(a.periods))
 	for i, g := range a.periods {
 		s.Periods[i] = g.period
 	}
-	ruleRows := make([]int, len(a.rules.rules))
-	t := newTally(s)
-	for _, r := range a.records() {
-		switch r.verdict() {
-		case verdictPass:
-			s.Pass++
-		case verdictWarn:
-			s.Warn++
-		default:
-			s.Fail++
-		}
-		o := a.outcome(r)
-		if o.errors > 0 || o.warnings > 0 {
-			u := t.unit(a.unitOf(r))
-			u.Errors += int(o.errors)
-			u.Warnings += int(o.warnings)
-		}
-		for c := range o.ruleCodes() {
-			ruleRows[c]++
-		}
-	}
-	for _, f := range findings {
-		t.finding(f)
-	}
-	for c, n := range ruleRows {
-		if n > 0 {
-			rc := a.rules.rules[c]
-			rc.Rows = n
-			t.rules[rc.Rule] = &rc
-		}
-	}
-	t.finish()
+	a.tally(s, findings)
 	for _, f := range findings {
 		if f.Kind != KindBenford1 || f.Unit == AllUnits || a.unitNamed(f.Unit) == nil {
 			continue
