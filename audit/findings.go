@@ -289,8 +289,9 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 		return bf
 	})
 	// The outliers' scratch memory, reused from call to call, is let go
-	// when the findings are.
-	var scratch sync.Pool
+	// when the tasks are done (a sync.Pool would keep it, 48 MB a worker
+	// at a million rows, until the second collection after).
+	var scratch scratchList
 	for _, g := range groups {
 		add(func() [][]Finding { return a.duplicates(g.period, g.peers, g.vecs, dupLevel, dupPerUnit) })
 		add(func() [][]Finding { return [][]Finding{a.batchRules(g.period, g.recs)} })
@@ -707,6 +708,29 @@ type outlierScratch struct {
 	cols, xs, z, buf []float64
 }
 
+// scratchList holds the outlierScratch not in use.
+type scratchList struct {
+	mu   sync.Mutex
+	free []*outlierScratch
+}
+
+func (l *scratchList) get() *outlierScratch {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		sc := l.free[n-1]
+		l.free = l.free[:n-1]
+		return sc
+	}
+	return new(outlierScratch)
+}
+
+func (l *scratchList) put(sc *outlierScratch) {
+	l.mu.Lock()
+	l.free = append(l.free, sc)
+	l.mu.Unlock()
+}
+
 // sizes are the units' log sizes in one period (in the order of the
 // period's peers) and the log medians of the size-aware indicators (by
 // form index, NaN for the others), from LogScales.
@@ -757,16 +781,13 @@ func (a *Auditor) outlierLevel(cells int) (level, crit float64) {
 // report (sz); a rate, a per-capita figure or, with --per, a figure per
 // unit of the size indicator, as it is, by the modified z-score. cells is
 // the number of cells compared per unit, for the level.
-func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, scratch *sync.Pool) [][]Finding {
+func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, scratch *scratchList) [][]Finding {
 	period, recs, vecs, sz := g.period, g.peers, g.vecs, g.sizes
 	if len(recs) < a.opts.MinPeers {
 		return nil
 	}
-	sc, _ := scratch.Get().(*outlierScratch)
-	if sc == nil {
-		sc = new(outlierScratch)
-	}
-	defer scratch.Put(sc)
+	sc := scratch.get()
+	defer scratch.put(sc)
 	n := len(recs)
 	grow := func(s []float64, n int) []float64 { return slices.Grow(s[:0], n)[:n] }
 	sc.cols, sc.xs, sc.z = grow(sc.cols, len(inds)*n), grow(sc.xs, n), grow(sc.z, n)
