@@ -314,12 +314,12 @@ func buildCases(findings []Finding, tested int, fdr float64, newCells func() cas
 		}
 	}
 	runTasks(tasks, workers)
-	benjaminiHochberg(cases, max(tested, len(cases)))
+	benjaminiHochberg(cases, max(tested, len(cases)), workers)
 	for i := range cases {
 		c := &cases[i]
 		c.Significant = c.Certain || c.Q <= fdr
 	}
-	rankCases(cases)
+	rankCases(cases, workers)
 	for i := range cases {
 		cases[i].Rank = i + 1
 	}
@@ -464,15 +464,15 @@ func finiteOrNaN(x float64) float64 {
 // before not, by severity, by the strength of the statistical evidence,
 // rules broken before not, more items before fewer, then by unit. The
 // order is found on compact keys, then the cases are moved to it.
-func rankCases(cases []Case) {
+func rankCases(cases []Case, workers int) {
 	// first packs significance and severity, then packs rules broken and
 	// the items: the larger the earlier.
 	type key struct {
-		first int8
-		at    int32
-		then  int64
 		score float64
 		unit  string
+		then  int64
+		at    int32
+		first int8
 	}
 	keys := make([]key, len(cases))
 	for i := range cases {
@@ -480,7 +480,7 @@ func rankCases(cases []Case) {
 		keys[i] = key{first: int8(4*b2i(c.Significant) + severityRank(c.Severity)), at: int32(i), score: c.Score,
 			then: int64(b2i(c.Certain))<<32 | int64(len(c.Items)), unit: c.Unit}
 	}
-	slices.SortFunc(keys, func(x, y key) int {
+	sortParallel(keys, func(x, y key) int {
 		if x.first != y.first {
 			return cmp.Compare(y.first, x.first)
 		}
@@ -491,7 +491,7 @@ func rankCases(cases []Case) {
 			return cmp.Compare(y.then, x.then)
 		}
 		return strings.Compare(x.unit, y.unit)
-	})
+	}, workers)
 	// cases[i] becomes the old cases[keys[i].at], cycle by cycle.
 	for i := range keys {
 		if keys[i].at < 0 {
@@ -515,15 +515,19 @@ func rankCases(cases []Case) {
 // benjaminiHochberg sets each case's Q: its P adjusted for the m units
 // tested (the units without a case have P = 1 and do not change the
 // adjusted values of those with one).
-func benjaminiHochberg(cases []Case, m int) {
-	idx := make([]int, len(cases))
-	for i := range idx {
-		idx[i] = i
+func benjaminiHochberg(cases []Case, m, workers int) {
+	type key struct {
+		p  float64
+		at int32
 	}
-	slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(cases[x].P, cases[y].P) })
+	keys := make([]key, len(cases))
+	for i := range keys {
+		keys[i] = key{cases[i].P, int32(i)}
+	}
+	sortParallel(keys, func(x, y key) int { return cmp.Or(cmp.Compare(x.p, y.p), cmp.Compare(x.at, y.at)) }, workers)
 	q := 1.0
-	for k := len(idx) - 1; k >= 0; k-- {
-		c := &cases[idx[k]]
+	for k := len(keys) - 1; k >= 0; k-- {
+		c := &cases[keys[k].at]
 		q = min(q, c.P*float64(m)/float64(k+1))
 		c.Q = q
 	}

@@ -171,3 +171,43 @@ func mergePart(runs []sortedRun, lo, hi []int, out []Finding, finish func(*Findi
 		down(0)
 	}
 }
+
+// sortParallel sorts s by cmp, which must be a total order (no two
+// elements equal), in parts on up to workers goroutines, then merges the
+// parts.
+func sortParallel[T any](s []T, cmp func(x, y T) int, workers int) {
+	parts := min(workers, len(s)/4096)
+	if parts <= 1 {
+		slices.SortFunc(s, cmp)
+		return
+	}
+	cut := func(p int) []T { return s[p*len(s)/parts : (p+1)*len(s)/parts] }
+	tasks := make([]func() struct{}, parts)
+	for p := range parts {
+		tasks[p] = func() struct{} {
+			slices.SortFunc(cut(p), cmp)
+			return struct{}{}
+		}
+	}
+	runTasks(tasks, workers)
+	// The parts merged one after the other into buf, then back.
+	buf := make([]T, 0, len(s))
+	done := cut(0)
+	for p := 1; p < parts; p++ {
+		next := cut(p)
+		buf = buf[:0]
+		i, j := 0, 0
+		for i < len(done) && j < len(next) {
+			if cmp(next[j], done[i]) < 0 {
+				buf = append(buf, next[j])
+				j++
+			} else {
+				buf = append(buf, done[i])
+				i++
+			}
+		}
+		buf = append(append(buf, done[i:]...), next[j:]...)
+		done = s[:len(buf)]
+		copy(done, buf)
+	}
+}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -45,5 +46,27 @@ func TestMergeRunsIsStableSort(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSortParallel checks that sorting in parts and merging them gives
+// the sort of the whole, for any number of workers.
+func TestSortParallel(t *testing.T) {
+	type pair struct{ key, at int }
+	order := func(x, y pair) int { return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.at, y.at)) }
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 5, 4096, 20000, 100003} {
+		for _, workers := range []int{1, 2, 3, 8} {
+			s := make([]pair, n)
+			for i := range s {
+				s[i] = pair{rng.IntN(50), i}
+			}
+			want := slices.Clone(s)
+			slices.SortFunc(want, order)
+			sortParallel(s, order, workers)
+			if !slices.Equal(s, want) {
+				t.Fatalf("%d elements, %d workers: not sorted as a whole", n, workers)
+			}
+		}
 	}
 }
