@@ -123,8 +123,8 @@ func (c *Checker) begin(f *rules.Form, unit, period, checkID string) (*state, *R
 func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Result) {
 	st.unfilled(f, explanations, r)
 	r.Summary.Rules = len(f.Rules)
-	for i, rule := range f.Rules {
-		st.eval(i, rule, explanations, r)
+	for _, rule := range f.Rules {
+		st.eval(rule, explanations, r)
 	}
 	r.finish()
 }
@@ -273,6 +273,14 @@ var boxed = func() (b [4096]any) {
 	return b
 }()
 
+// unboxed is what box(x) holds: x, but 0 for -0 (the box of 0).
+func unboxed(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x
+}
+
 func box(x float64) any {
 	if x >= 0 && x < float64(len(boxed)) && x == float64(int(x)) {
 		return boxed[int(x)]
@@ -362,8 +370,8 @@ func unknownField(f *rules.Form, prefix, key string, v any) Violation {
 	}
 }
 
-// eval runs one rule, the form's rule at, and records its outcome in r.
-func (st *state) eval(at int, rule *rules.Rule, explanations map[string]string, r *Result) {
+// eval runs one rule and records its outcome in r.
+func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Result) {
 	if st.lean && st.skips(rule) {
 		r.Summary.Skipped++
 		return
@@ -418,17 +426,16 @@ func (st *state) eval(at int, rule *rules.Rule, explanations map[string]string, 
 	case ok:
 		r.Summary.Passed++
 	default:
-		r.add(st.violation(at, rule, explanations))
+		r.add(st.violation(rule, explanations))
 	}
 }
 
-// violation is the violation of rule, the form's rule at, by the figures
-// loaded: the one place a rule's violation is made, by a check and by
-// Render. A lean check leaves out the message and fields; with figs set
+// violation is the violation of rule by the figures loaded: the one place
+// a rule's violation is made, by a check and by Render. A lean check leaves out the message and fields; with figs set
 // (Render for a JSON encoder) the fields are left to the encoder, which
 // reads them from figs.
-func (st *state) violation(at int, rule *rules.Rule, explanations map[string]string) Violation {
-	v := Violation{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity, src: rule, at: at}
+func (st *state) violation(rule *rules.Rule, explanations map[string]string) Violation {
+	v := Violation{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity, src: rule}
 	if !st.lean {
 		v.Message = rule.Message.Render(&st.ev)
 		if st.figs != nil {

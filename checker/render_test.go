@@ -1,6 +1,7 @@
 package checker_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -27,9 +28,13 @@ func TestRenderMatchesCheckValues(t *testing.T) {
 	kinds := map[string]int{}
 	for i := range 3000 {
 		v := randomValues(rng, f)
+		zero := []float64{0, math.Copysign(0, -1)} // -0 shows as 0
 		for k := range v.Nums {
 			if rng.IntN(6) == 0 {
-				v.Nums[k] = 0
+				v.Nums[k] = zero[rng.IntN(2)]
+			}
+			if v.Prev != nil && rng.IntN(6) == 0 {
+				v.Prev[k] = zero[rng.IntN(2)]
 			}
 		}
 		switch i % 5 {

@@ -33,15 +33,15 @@ func (t TestResult) String() string {
 // evaluates only its own rule, with its figures normalised as in a check.
 func (c *Checker) RunTests(f *rules.Form) []TestResult {
 	var out []TestResult
-	for at, rule := range f.Rules {
+	for _, rule := range f.Rules {
 		for _, t := range rule.Tests {
-			out = append(out, c.runTest(f, at, rule, t))
+			out = append(out, c.runTest(f, rule, t))
 		}
 	}
 	return out
 }
 
-func (c *Checker) runTest(f *rules.Form, at int, rule *rules.Rule, t rules.Test) TestResult {
+func (c *Checker) runTest(f *rules.Form, rule *rules.Rule, t rules.Test) TestResult {
 	st := c.get(len(f.Indicators))
 	st.form = f
 	defer c.put(st)
@@ -50,7 +50,7 @@ func (c *Checker) runTest(f *rules.Form, at int, rule *rules.Rule, t rules.Test)
 	defer p.Release()
 	st.load(f, &p.cur, t.Figures, false, r, nil)
 	st.load(f, &p.prev, t.Previous, true, r, nil)
-	st.eval(at, rule, t.Explanations, r)
+	st.eval(rule, t.Explanations, r)
 	tr := TestResult{Rule: rule.ID, Test: t.Name, Pos: t.Pos, Expect: t.Expect}
 	switch {
 	case len(r.EvalErrors) > 0:

@@ -80,34 +80,17 @@ func (c *Checker) Outcome(f *rules.Form, v *Values, r *Result) {
 	st.evaluate(f, v.Explanations, r)
 }
 
-// AppendListing appends to b what Render needs of r, the result of
-// Outcome or CheckValues of some figures, to give their result again: the
-// number of rules skipped and the form's rules violated, a few bytes. It
-// appends nothing and reports false when r has evaluation errors, whose
-// messages only a check gives.
-func AppendListing(b []byte, r *Result) ([]byte, bool) {
-	if len(r.EvalErrors) > 0 {
-		return b, false
-	}
-	b = binary.AppendUvarint(b, uint64(r.Summary.Skipped))
-	for i := range r.Violations {
-		if v := &r.Violations[i]; v.src != nil {
-			b = binary.AppendUvarint(b, uint64(v.at))
-		}
-	}
-	return b, true
-}
-
 // Render is CheckValues(f, v, checkID) for figures already checked, made
-// from listing, what AppendListing kept of their check: no rule is
-// evaluated again, only the violated rules' messages and fields are made
-// (and the builtin rules' violations, by loading the figures). The result
-// is CheckValues' but for the skipped rules, which are counted, not
-// listed. r is reset and its slices reused, as Outcome does. With lazy,
-// the violations of the form's rules keep their Fields nil and EncodeJSON
-// writes the fields from v, which must not change until then: a JSON
-// report needs no map per violation.
-func (c *Checker) Render(f *rules.Form, v *Values, listing []byte, checkID string, lazy bool, r *Result) {
+// from what their check found: the number of rules it skipped and the
+// form's rules it violated (in any order), with no evaluation error. No
+// rule is evaluated again: only the violated rules' messages and fields
+// are made, and the builtin rules' violations by loading the figures. The
+// result is CheckValues' but for the skipped rules, which are counted,
+// not listed. r is reset and its slices reused, as Outcome does. With
+// lazy, the violations of the form's rules keep their Fields nil and
+// EncodeJSON writes the fields from v, which must not change until then:
+// a JSON report needs no map per violation.
+func (c *Checker) Render(f *rules.Form, v *Values, skipped int, violated []*rules.Rule, checkID string, lazy bool, r *Result) {
 	st := c.get(len(f.Indicators))
 	defer c.put(st)
 	st.form = f
@@ -117,17 +100,13 @@ func (c *Checker) Render(f *rules.Form, v *Values, listing []byte, checkID strin
 	r.reset(f, v, checkID)
 	st.loadValues(f, v, r)
 	st.unfilled(f, v.Explanations, r)
-	skipped, k := binary.Uvarint(listing)
-	violated := 0
-	for b := listing[k:]; len(b) > 0; violated++ {
-		at, k := binary.Uvarint(b)
-		b = b[k:]
-		r.add(st.violation(int(at), f.Rules[at], v.Explanations))
+	for _, rule := range violated {
+		r.add(st.violation(rule, v.Explanations))
 	}
 	s := &r.Summary
-	s.Rules, s.Skipped = len(f.Rules), int(skipped)
+	s.Rules, s.Skipped = len(f.Rules), skipped
 	s.Evaluated = s.Rules - s.Skipped // no evaluation error: every rule not skipped ran
-	s.Passed = s.Evaluated - violated
+	s.Passed = s.Evaluated - len(violated)
 	r.finish()
 }
 
@@ -154,13 +133,13 @@ func (v *Values) encodeFields(e *jsonenc.Encoder, rule *rules.Rule) {
 		e.Raw(":")
 		switch {
 		case fd.prev && v.prev(fd.i):
-			e.Float(v.Prev[fd.i])
+			e.Float(unboxed(v.Prev[fd.i]))
 		case fd.prev:
 			e.Raw("null")
 		case v.raw(fd.i) != nil:
 			e.Value(v.raw(fd.i))
 		case v.num(fd.i):
-			e.Float(v.Nums[fd.i])
+			e.Float(unboxed(v.Nums[fd.i]))
 		default:
 			e.Raw("null")
 		}
