@@ -11,9 +11,10 @@
 // verdict), the cells that were not plain numbers and the outcome of its
 // check (counts and the codes of the rules it violates), encoded: all in
 // large blocks that hold no pointer, which the garbage collector does not
-// scan (see store.go). Violations are rendered
-// (fields, message, check id) only when the report is written, by checking
-// the row again: memory grows with rows × indicators, and what it may hold
+// scan (see store.go). Violations are rendered (fields, message, check id)
+// only when the report is written, from the figures and what the check
+// kept of a listed row (the rules it violates), without evaluating the
+// rules again: memory grows with rows × indicators, and what it may hold
 // is bounded by Limits, not by what a client sends.
 //
 // A unit's "previous" figures are those of its latest earlier period.
@@ -357,11 +358,17 @@ func (c *checking) codeOf(t *ruleTable, v *checker.Violation) uint16 {
 // values is what the checker reads of a row checked with prev as its
 // previous row.
 func (a *Auditor) values(r, prev *record) *checker.Values {
-	v := &checker.Values{Unit: a.unitOf(r), Period: a.periodOf(r), Nums: a.vals(r), Raw: decodeRaw(a.rawOf(r), a.store.n), Explanations: a.explain[r.id]}
+	v := &checker.Values{}
+	a.valuesTo(v, r, prev)
+	return v
+}
+
+// valuesTo is values written to v.
+func (a *Auditor) valuesTo(v *checker.Values, r, prev *record) {
+	*v = checker.Values{Unit: a.unitOf(r), Period: a.periodOf(r), Nums: a.vals(r), Raw: decodeRaw(a.rawOf(r), a.store.n), Explanations: a.explain[r.id]}
 	if prev != nil {
 		v.Prev = a.vals(prev)
 	}
-	return v
 }
 
 // rawOf is the encoding of a record's figures kept as written, or nil.
@@ -373,9 +380,10 @@ func (a *Auditor) rawOf(r *record) []byte {
 	return a.rawBytes.bytes(a.raws[i].block, a.raws[i].at)
 }
 
-// check runs the checker on one row and keeps its outcome in rec. Without
-// OnCheck, which is given the whole result, the lean check does: no
-// message, no fields, no allocation.
+// check runs the checker on one row and keeps its outcome in rec, with
+// what the report needs to render it when it is listed. Without OnCheck,
+// which is given the whole result, the lean check does: no message, no
+// fields, no allocation.
 func (a *Auditor) check(rec *record, v *checker.Values, c *checking) {
 	r := &c.res
 	if a.opts.OnCheck != nil {
@@ -387,8 +395,12 @@ func (a *Auditor) check(rec *record, v *checker.Values, c *checking) {
 		a.checker.Outcome(a.form, v, r)
 	}
 	state := verdictOf(r.Verdict)
+	skipped := -1 // not rendered from the outcome
 	if len(r.Violations) > 0 || len(r.EvalErrors) > 0 {
 		state |= stateListed
+		if len(r.EvalErrors) == 0 && len(v.Explanations) == 0 {
+			skipped = r.Summary.Skipped
+		}
 	}
 	c.codes = c.codes[:0]
 	for i := range r.Violations {
@@ -397,7 +409,7 @@ func (a *Auditor) check(rec *record, v *checker.Values, c *checking) {
 		}
 	}
 	rec.state = state
-	rec.out = a.outcomes.keep(r.Summary.Errors, r.Summary.Warnings, c.codes)
+	rec.out = a.outcomes.keep(r.Summary.Errors, r.Summary.Warnings, c.codes, skipped)
 }
 
 // Read reads every row of one file. Row problems are recorded and reading
@@ -633,16 +645,38 @@ func (a *Auditor) prevOf(r *record) *record {
 	return a.store.rec(r.next)
 }
 
-// render checks a kept row again, as it was last checked, for the report.
+// render renders a kept row, as it was last checked, for the report.
 func (a *Auditor) render(rec *record) (RowReport, *checker.Values) {
 	v := a.values(rec, a.prevOf(rec))
-	r := a.checker.CheckValues(a.form, v, "")
+	return a.renderTo(rec, v, &checker.Result{}, false), v
+}
+
+// renderTo renders a kept row whose figures are v into r, which the row
+// report shares: from its outcome (checker.Render: the violated rules'
+// messages and fields only) or, when the outcome cannot say (see
+// outcome.rendered), by checking the row again. With lazy, the fields are
+// left for EncodeJSON to read from v (see checker.Render).
+func (a *Auditor) renderTo(rec *record, v *checker.Values, r *checker.Result, lazy bool) RowReport {
+	if o := a.outcome(rec); o.rendered {
+		var buf [16]*rules.Rule
+		violated := buf[:0]
+		for c := range o.ruleCodes() {
+			// The codes of builtin rules name no rule of the form: Render
+			// finds their violations by loading the figures.
+			if rule, ok := a.form.Rule(a.rules.rules[c].Rule); ok {
+				violated = append(violated, rule)
+			}
+		}
+		a.checker.Render(a.form, v, int(o.skipped), violated, "", lazy, r)
+	} else {
+		r = a.checker.CheckValues(a.form, v, "")
+	}
 	rr := RowReport{File: a.fileOf(rec), Row: int(rec.line), Unit: v.Unit, Period: v.Period, Verdict: r.Verdict,
 		Summary: r.Summary, Violations: r.Violations, EvalErrors: r.EvalErrors}
 	if rec.listed() || a.opts.OnCheck != nil {
 		rr.CheckID = checker.CheckID(a.form, v.Digest(a.form))
 	}
-	return rr, v
+	return rr
 }
 
 // Form is the form the audit checks against.

@@ -217,7 +217,7 @@ func (r *Report) Rows() iter.Seq[RowReport] {
 	}
 }
 
-// rowChunk is a run of listed rows rendered by one worker, with their JSON
+// rowChunk is a run of listed rows rendered by one worker, or their JSON
 // (each row preceded by a comma) when the writer asked for it.
 type rowChunk struct {
 	rows []RowReport
@@ -228,10 +228,12 @@ type rowChunk struct {
 // time.
 const rowsPerChunk = 512
 
-// rowChunks renders the listed rows in runs on Options.Workers goroutines,
-// encodes them to JSON on the same goroutine when encode is set, and gives
-// the runs to use in input order, until use returns false. A run is
-// rendered by Auditor.render, the one rendering of a row.
+// rowChunks renders the listed rows in runs on Options.Workers goroutines
+// and gives the runs to use in input order, until use returns false. With
+// encode, a run is its rows' JSON only, each row encoded as it is rendered
+// (into one result and figures reused, its fields read from the figures:
+// no map). A row is rendered by Auditor.renderTo, the one rendering of a
+// row.
 func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
 	n := len(r.listed)
 	if r.audit != nil {
@@ -240,22 +242,37 @@ func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
 	work := func(lo, hi int, c *rowChunk) {
 		clear(c.rows)
 		c.rows = c.rows[:0]
+		c.json.Reset()
 		if r.audit == nil {
-			c.rows = append(c.rows, r.listed[lo:hi]...)
-		} else {
-			for i := lo; i < hi; i++ {
-				if rec := r.audit.rec(i); rec.listed() {
-					rr, _ := r.audit.render(rec)
+			for _, rr := range r.listed[lo:hi] {
+				if encode {
+					c.json.Raw(",")
+					rr.encodeJSON(&c.json)
+				} else {
 					c.rows = append(c.rows, rr)
 				}
 			}
+			return
 		}
-		if encode {
-			c.json.Reset()
-			for i := range c.rows {
-				c.json.Raw(",")
-				c.rows[i].encodeJSON(&c.json)
+		var (
+			res  checker.Result
+			vals checker.Values
+		)
+		a := r.audit
+		for i := lo; i < hi; i++ {
+			rec := a.rec(i)
+			if !rec.listed() {
+				continue
 			}
+			if !encode {
+				rr, _ := a.render(rec)
+				c.rows = append(c.rows, rr)
+				continue
+			}
+			a.valuesTo(&vals, rec, a.prevOf(rec))
+			rr := a.renderTo(rec, &vals, &res, true)
+			c.json.Raw(",")
+			rr.encodeJSON(&c.json)
 		}
 	}
 	inOrder(n, rowsPerChunk, r.workers(), work, use)

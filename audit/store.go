@@ -61,12 +61,20 @@ const (
 func (r *record) verdict() uint8 { return r.state &^ stateListed }
 func (r *record) listed() bool   { return r.state&stateListed != 0 }
 
-// outcome is what the summary needs of a row's check besides its verdict.
+// outcome is what the summary needs of a row's check besides its verdict,
+// and what the report needs to render the row when it is listed.
 type outcome struct {
 	errors, warnings int32
 	// rules are the codes (see ruleTable) of the rules the row violates,
 	// unexplained, each once, as uvarints.
 	rules []byte
+	// skipped is the number of rules the check skipped, and rendered
+	// says the report renders the row from the outcome (checker.Render):
+	// when it is listed and has no evaluation error (whose message only
+	// a check gives) and no explanation (an explained violation has no
+	// code). Otherwise the report checks the row again.
+	skipped  int32
+	rendered bool
 }
 
 // ruleCodes yields the codes of o.rules.
@@ -375,33 +383,40 @@ func decodeRaw(b []byte, n int) []any {
 	return raw
 }
 
-// outcomes keeps the counts and rule codes of the rows checked with an
-// error or a warning, for all the workers: for each, uvarints of its
-// errors, its warnings, the number of codes and the codes. Offset 0 is
-// no outcome.
+// outcomes keeps the outcomes of the rows checked with an error, a
+// warning or anything listed, for all the workers, in a byteArena (blocks
+// that never move: no copy as they grow, no room reserved by doubling).
+// Each is uvarints of its errors, its warnings, its skipped rules + 1 (0
+// when not rendered from the outcome) and its codes to the end. Where an
+// outcome is, its block<<16 | offset (offsets are below 1<<16), is never
+// 0: that is no outcome.
 type outcomes struct {
-	mu sync.Mutex
-	b  []byte
+	mu    sync.Mutex
+	arena byteArena
+	buf   []byte
 }
 
-// keep stores an outcome and returns where it is; 0 for one with nothing.
-func (o *outcomes) keep(errors, warnings int, codes []uint16) uint32 {
-	if errors == 0 && warnings == 0 && len(codes) == 0 {
+// keep stores an outcome and returns where it is; 0 for one with nothing
+// (not listed, no error, no warning). skipped is negative for a row not
+// rendered from its outcome.
+func (o *outcomes) keep(errors, warnings int, codes []uint16, skipped int) uint32 {
+	if errors == 0 && warnings == 0 && len(codes) == 0 && skipped < 0 {
 		return 0
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if len(o.b) == 0 {
-		o.b = append(o.b, 0)
+	if len(o.arena.blocks) == 0 {
+		o.arena.add("") // at 0: no outcome
 	}
-	at := uint32(len(o.b))
-	o.b = binary.AppendUvarint(o.b, uint64(errors))
-	o.b = binary.AppendUvarint(o.b, uint64(warnings))
-	o.b = binary.AppendUvarint(o.b, uint64(len(codes)))
+	b := binary.AppendUvarint(o.buf[:0], uint64(errors))
+	b = binary.AppendUvarint(b, uint64(warnings))
+	b = binary.AppendUvarint(b, uint64(skipped+1))
 	for _, c := range codes {
-		o.b = binary.AppendUvarint(o.b, uint64(c))
+		b = binary.AppendUvarint(b, uint64(c))
 	}
-	return at
+	o.buf = b
+	block, at := o.arena.addBytes(b)
+	return block<<16 | at
 }
 
 // get reads an outcome kept; only once the rows are checked.
@@ -409,19 +424,17 @@ func (o *outcomes) get(at uint32) outcome {
 	if at == 0 {
 		return outcome{}
 	}
-	b := o.b[at:]
+	b := o.arena.bytes(at>>16, at&0xffff)
 	next := func() uint64 {
 		x, k := binary.Uvarint(b)
 		b = b[k:]
 		return x
 	}
 	out := outcome{errors: int32(next()), warnings: int32(next())}
-	n := int(next())
-	rules := b
-	for range n {
-		next()
+	if s := next(); s > 0 {
+		out.skipped, out.rendered = int32(s-1), true
 	}
-	out.rules = rules[:len(rules)-len(b)]
+	out.rules = b
 	return out
 }
 

@@ -39,6 +39,9 @@ type state struct {
 	// lean leaves out what only a reader of the violations needs:
 	// messages, fields and the list of skipped rules (see Outcome).
 	lean bool
+	// figs, when set, are the figures loaded, which rules' violations
+	// read their fields from when encoded (Render).
+	figs *Values
 }
 
 func (c *Checker) get(n int) *state {
@@ -51,7 +54,7 @@ func (c *Checker) get(n int) *state {
 		s.fr.Cur, s.fr.Prev = make([]float64, n), make([]float64, n)
 	}
 	s.fr.Cur, s.fr.Prev, s.fr.Err = s.fr.Cur[:n], s.fr.Prev[:n], nil
-	s.envForm, s.lean = nil, false
+	s.envForm, s.lean, s.figs = nil, false, nil
 	if cap(s.have) < n {
 		s.have, s.bad = make([]bool, n), make([]bool, n)
 		s.havePrev, s.badPrev = make([]bool, n), make([]bool, n)
@@ -74,6 +77,7 @@ func (c *Checker) put(s *state) {
 	clear(s.raw) // do not keep submitted values alive in the pool
 	clear(s.rawPrev)
 	clear(s.env)
+	s.figs = nil
 	c.pool.Put(s)
 }
 
@@ -117,6 +121,17 @@ func (c *Checker) begin(f *rules.Form, unit, period, checkID string) (*state, *R
 // evaluate runs what comes after the figures are loaded: required figures,
 // explanations that name no rule, every rule, and the summary.
 func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Result) {
+	st.unfilled(f, explanations, r)
+	r.Summary.Rules = len(f.Rules)
+	for _, rule := range f.Rules {
+		st.eval(rule, explanations, r)
+	}
+	r.finish()
+}
+
+// unfilled reports, once the figures are loaded, the required figures
+// missing and the explanations that name no rule.
+func (st *state) unfilled(f *rules.Form, explanations map[string]string, r *Result) {
 	for _, ind := range f.Indicators {
 		if ind.Required && !st.have[ind.Index] && !st.bad[ind.Index] {
 			if st.lean {
@@ -139,11 +154,6 @@ func (st *state) evaluate(f *rules.Form, explanations map[string]string, r *Resu
 			})
 		}
 	}
-	r.Summary.Rules = len(f.Rules)
-	for _, rule := range f.Rules {
-		st.eval(rule, explanations, r)
-	}
-	r.finish()
 }
 
 // load normalises submitted values, vals as pl placed them, into the
@@ -262,6 +272,14 @@ var boxed = func() (b [4096]any) {
 	}
 	return b
 }()
+
+// unboxed is what box(x) holds: x, but 0 for -0 (the box of 0).
+func unboxed(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x
+}
 
 func box(x float64) any {
 	if x >= 0 && x < float64(len(boxed)) && x == float64(int(x)) {
@@ -408,18 +426,31 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 	case ok:
 		r.Summary.Passed++
 	default:
-		v := Violation{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity}
-		if !st.lean {
-			v.Message, v.Fields = rule.Message.Render(&st.ev), st.fields(rule)
-		}
-		if len(rule.Uses) > 0 {
-			v.order = rule.Uses[0].Index
-		}
-		if text := strings.TrimSpace(explanations[rule.ID]); text != "" && rule.Severity == rules.SevWarning {
-			v.Explained, v.Explanation = true, text
-		}
-		r.add(v)
+		r.add(st.violation(rule, explanations))
 	}
+}
+
+// violation is the violation of rule by the figures loaded: the one place
+// a rule's violation is made, by a check and by Render. A lean check leaves out the message and fields; with figs set
+// (Render for a JSON encoder) the fields are left to the encoder, which
+// reads them from figs.
+func (st *state) violation(rule *rules.Rule, explanations map[string]string) Violation {
+	v := Violation{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity, src: rule}
+	if !st.lean {
+		v.Message = rule.Message.Render(&st.ev)
+		if st.figs != nil {
+			v.figs = st.figs
+		} else {
+			v.Fields = st.fields(rule)
+		}
+	}
+	if len(rule.Uses) > 0 {
+		v.order = rule.Uses[0].Index
+	}
+	if text := strings.TrimSpace(explanations[rule.ID]); text != "" && rule.Severity == rules.SevWarning {
+		v.Explained, v.Explanation = true, text
+	}
+	return v
 }
 
 // skips reports whether a figure the rule reads is absent or unusable.
@@ -463,13 +494,21 @@ func (st *state) evalError(rule *rules.Rule, msg string) EvalError {
 // fields returns every figure a rule reads with the value as submitted.
 func (st *state) fields(rule *rules.Rule) map[string]any {
 	m := make(map[string]any, len(rule.Uses)+len(rule.UsesPrevious))
+	eachField(rule, func(key string, i int, prev bool) { m[key] = st.value(i, prev) })
+	return m
+}
+
+// eachField calls fn with the fields of a rule's violation or evaluation
+// error: every figure the rule reads, current ones by id and previous ones
+// by "previous.<id>", with its index and whether it is of the previous
+// period.
+func eachField(rule *rules.Rule, fn func(key string, i int, prev bool)) {
 	for _, ind := range rule.Uses {
-		m[ind.ID] = st.value(ind.Index, false)
+		fn(ind.ID, ind.Index, false)
 	}
 	for _, ind := range rule.UsesPrevious {
-		m[ind.PrevKey] = st.value(ind.Index, true)
+		fn(ind.PrevKey, ind.Index, true)
 	}
-	return m
 }
 
 // value is a figure as submitted: as written, or the number when it was

@@ -101,7 +101,11 @@ func (v *Violation) EncodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`,"message":`)
 	e.String(v.Message)
 	e.Raw(`,"fields":`)
-	e.Map(v.Fields)
+	if v.figs != nil {
+		v.figs.encodeFields(e, v.src)
+	} else {
+		e.Map(v.Fields)
+	}
 	if v.Explained {
 		e.Raw(`,"explained":true`)
 	}

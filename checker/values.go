@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"slices"
+	"strings"
 
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -72,10 +75,90 @@ func (c *Checker) Outcome(f *rules.Form, v *Values, r *Result) {
 	st := c.get(len(f.Indicators))
 	defer c.put(st)
 	st.form, st.lean = f, true
-	*r = Result{Form: f.ID, Unit: v.Unit, Period: v.Period, Ruleset: f.Digest,
-		Violations: r.Violations[:0], Skipped: r.Skipped[:0], EvalErrors: r.EvalErrors[:0]}
+	r.reset(f, v, "")
 	st.loadValues(f, v, r)
 	st.evaluate(f, v.Explanations, r)
+}
+
+// Render is CheckValues(f, v, checkID) for figures already checked, made
+// from what their check found: the number of rules it skipped and the
+// form's rules it violated (in any order), with no evaluation error. No
+// rule is evaluated again: only the violated rules' messages and fields
+// are made, and the builtin rules' violations by loading the figures. The
+// result is CheckValues' but for the skipped rules, which are counted,
+// not listed. r is reset and its slices reused, as Outcome does. With
+// lazy, the violations of the form's rules keep their Fields nil and
+// EncodeJSON writes the fields from v, which must not change until then:
+// a JSON report needs no map per violation.
+func (c *Checker) Render(f *rules.Form, v *Values, skipped int, violated []*rules.Rule, checkID string, lazy bool, r *Result) {
+	st := c.get(len(f.Indicators))
+	defer c.put(st)
+	st.form = f
+	if lazy {
+		st.figs = v
+	}
+	r.reset(f, v, checkID)
+	st.loadValues(f, v, r)
+	st.unfilled(f, v.Explanations, r)
+	for _, rule := range violated {
+		r.add(st.violation(rule, v.Explanations))
+	}
+	s := &r.Summary
+	s.Rules, s.Skipped = len(f.Rules), skipped
+	s.Evaluated = s.Rules - s.Skipped // no evaluation error: every rule not skipped ran
+	s.Passed = s.Evaluated - len(violated)
+	r.finish()
+}
+
+// encodeFields appends the fields of rule's violation by figures v, as
+// Violation.EncodeJSON writes Fields: keys sorted, values as state.value
+// gives them for the figures v loads (every figure a violated rule reads
+// is there: a rule missing one is skipped).
+func (v *Values) encodeFields(e *jsonenc.Encoder, rule *rules.Rule) {
+	type field struct {
+		key  string
+		i    int
+		prev bool
+	}
+	var buf [16]field
+	fields := buf[:0]
+	eachField(rule, func(key string, i int, prev bool) { fields = append(fields, field{key, i, prev}) })
+	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
+	e.Raw("{")
+	for k, fd := range fields {
+		if k > 0 {
+			e.Raw(",")
+		}
+		e.String(fd.key)
+		e.Raw(":")
+		switch {
+		case fd.prev && v.prev(fd.i):
+			e.Float(unboxed(v.Prev[fd.i]))
+		case fd.prev:
+			e.Raw("null")
+		case v.raw(fd.i) != nil:
+			e.Value(v.raw(fd.i))
+		case v.num(fd.i):
+			e.Float(unboxed(v.Nums[fd.i]))
+		default:
+			e.Raw("null")
+		}
+	}
+	e.Raw("}")
+}
+
+// reset starts r as the result of checking v, reusing its slices.
+func (r *Result) reset(f *rules.Form, v *Values, checkID string) {
+	*r = Result{CheckID: checkID, Form: f.ID, Unit: v.Unit, Period: v.Period, Ruleset: f.Digest,
+		Violations: emptied(r.Violations), Skipped: emptied(r.Skipped), EvalErrors: emptied(r.EvalErrors)}
+}
+
+// emptied is s emptied, not nil (a result's lists are never null).
+func emptied[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s[:0]
 }
 
 // loadValues loads the figures of v.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -22,8 +23,9 @@ func TestCheckValuesMatchesCheck(t *testing.T) {
 	rs := shipped(t)
 	rng := rand.New(rand.NewPCG(7, 11))
 	var (
-		c    checker.Checker
-		lean checker.Result // reused by Outcome from row to row
+		c        checker.Checker
+		lean     checker.Result // reused by Outcome from row to row
+		rendered checker.Result // and by Render
 	)
 	for _, id := range rs.FormIDs() {
 		f, _ := rs.Form(id)
@@ -62,7 +64,40 @@ func TestCheckValuesMatchesCheck(t *testing.T) {
 				t.Fatalf("form %s row %d: Outcome %s %+v %v, CheckValues %s %+v %v", id, i,
 					lean.Verdict, lean.Summary, ruleList(&lean), want.Verdict, want.Summary, ruleList(want))
 			}
+			sameRender(t, &c, f, v, &lean, want, &rendered)
 		}
+	}
+}
+
+// sameRender: Render from what the lean check found gives CheckValues'
+// result without the skipped rules, and with lazy fields the same JSON.
+// A result with evaluation errors is left to CheckValues.
+func sameRender(t *testing.T, c *checker.Checker, f *rules.Form, v *checker.Values, lean, want *checker.Result, rendered *checker.Result) {
+	t.Helper()
+	if len(lean.EvalErrors) > 0 {
+		return
+	}
+	var violated []*rules.Rule
+	for _, viol := range lean.Violations {
+		if rule, ok := f.Rule(viol.Rule); ok {
+			violated = append(violated, rule)
+		}
+	}
+	w := *want
+	w.Skipped = []checker.Skip{}
+	got := &checker.Result{}
+	c.Render(f, v, lean.Summary.Skipped, violated, want.CheckID, false, got)
+	if !reflect.DeepEqual(got, &w) {
+		g, _ := json.Marshal(got)
+		ws, _ := json.Marshal(&w)
+		t.Fatalf("Render:\n%s\nCheckValues:\n%s", g, ws)
+	}
+	c.Render(f, v, lean.Summary.Skipped, violated, want.CheckID, true, rendered)
+	var ge, we jsonenc.Encoder
+	rendered.EncodeJSON(&ge)
+	w.EncodeJSON(&we)
+	if string(ge.B) != string(we.B) {
+		t.Fatalf("Render, lazy:\n%s\nCheckValues:\n%s", ge.B, we.B)
 	}
 }
 

@@ -203,6 +203,10 @@ func TestFormatValue(t *testing.T) {
 		{-1.25, "-1.25"},
 		{12345678.0, "12345678"},
 		{123456789012.0, "123456789012"},
+		{99999999999.0, "99999999999"}, // the largest whole number printed as an int
+		{-99999999999.0, "-99999999999"},
+		{1e11, "100000000000"},
+		{9007199254740991.0, "9007199254740990"}, // rounded to four decimals in float64
 		{0.00001, "0"},
 		{tenth + 2*tenth, "0.3"},
 		{0.3 - (tenth + 2*tenth), "0"}, // -5.5e-17: no "-0" in a message
