@@ -193,7 +193,8 @@ func (a *Auditor) report() *Report {
 }
 
 // Rows yields every row checked that has a violation or an evaluation
-// error, in input order, each checked again to render its violations.
+// error, in input order, its violations rendered from what its check kept
+// (Auditor.renderTo).
 // The rows are rendered in runs on Options.Workers goroutines, a few runs
 // ahead of the reader (rowChunks).
 func (r *Report) Rows() iter.Seq[RowReport] {
