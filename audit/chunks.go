@@ -19,7 +19,7 @@ import (
 // a chunk never cuts a record.
 const (
 	chunkBytes = 64 << 10 // a chunk's lines stop after this many bytes…
-	chunkLines = 512      // …or this many lines
+	chunkLines = 512      // …or this many lines (csvRecords.chunk, which tests lower)
 )
 
 // csvChunk is a run of lines of a CSV file: cut by the splitter, parsed
@@ -49,7 +49,7 @@ type csvChunk struct {
 func (c *csvRecords) cut(ch *csvChunk, scratch []byte) []byte {
 	scratch = scratch[:0]
 	ch.line, ch.quoted, ch.hasProblem, ch.err = c.line+1, nil, false, nil
-	for n := 0; n < chunkLines && len(scratch) < chunkBytes; n++ {
+	for n := 0; n < c.chunk.lines && len(scratch) < c.chunk.bytes; n++ {
 		raw, err := c.readLine()
 		if err != nil {
 			ch.err = err

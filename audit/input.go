@@ -393,10 +393,12 @@ type csvRecords struct {
 	fields []string // the last record, reused
 	quoted *csv.Reader
 	feed   csvFeed
+	chunk  struct{ bytes, lines int } // the size of a chunk (see cut)
 }
 
 func newCSVRecords(r io.Reader) *csvRecords {
 	c := &csvRecords{br: bufio.NewReaderSize(r, 64<<10)}
+	c.chunk.bytes, c.chunk.lines = chunkBytes, chunkLines
 	c.feed.c = c
 	c.quoted = csv.NewReader(&c.feed)
 	c.quoted.FieldsPerRecord = -1
