@@ -18,7 +18,7 @@ import (
 // and is read there by csvRecords, as csvRecords.Read reads it, so that
 // a chunk never cuts a record.
 const (
-	chunkBytes = 64 << 10 // a chunk's lines stop after this many bytes…
+	chunkBytes = 16 << 10 // a chunk's lines stop after this many bytes…
 	chunkLines = 512      // …or this many lines (csvRecords.chunk, which tests lower)
 )
 
