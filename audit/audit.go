@@ -160,9 +160,12 @@ type Auditor struct {
 	periods []*periodRows
 	tests   []TestStatus
 
-	jobs chan job
-	wg   sync.WaitGroup
-	done bool
+	jobs   chan []job // batches of rows to check, batchRows at most
+	spare  chan []job // batches the workers are done with
+	batch  []job      // the batch being filled
+	figBuf []float64  // add's figures of a row
+	wg     sync.WaitGroup
+	done   bool
 }
 
 const (
@@ -298,11 +301,15 @@ type job struct {
 	explain      map[string]string
 }
 
+// batchRows is the most rows of a batch of jobs: one channel operation
+// for many rows.
+const batchRows = 64
+
 // New starts an audit of rows of form f.
 func New(f *rules.Form, o Options) (*Auditor, error) {
 	o.defaults()
 	a := &Auditor{
-		form: f, opts: o, units: newUnitTable(), jobs: make(chan job, 4*o.Workers),
+		form: f, opts: o, units: newUnitTable(), jobs: make(chan []job, 4*o.Workers), spare: make(chan []job, 5*o.Workers+1),
 		periodID: map[string]int32{}, store: newStore(len(f.Indicators)),
 		problems: problems{max: o.Limits.Problems},
 	}
@@ -327,10 +334,50 @@ func New(f *rules.Form, o Options) (*Auditor, error) {
 func (a *Auditor) work() {
 	defer a.wg.Done()
 	var c checking
-	for j := range a.jobs {
-		v := &c.vals
-		*v = checker.Values{Unit: j.unit, Period: j.period, Nums: j.vals, Raw: j.raw, Prev: j.prev, Explanations: j.explain}
-		a.check(j.rec, v, &c)
+	for batch := range a.jobs {
+		for i := range batch {
+			j := &batch[i]
+			v := &c.vals
+			*v = checker.Values{Unit: j.unit, Period: j.period, Nums: j.vals, Raw: j.raw, Prev: j.prev, Explanations: j.explain}
+			a.check(j.rec, v, &c)
+			// The batch is used again: it does not keep what the
+			// audit does not (the rest is the store's).
+			j.raw, j.explain = nil, nil
+		}
+		select {
+		case a.spare <- batch[:0]:
+		default:
+		}
+	}
+}
+
+// send queues a row for the workers: the caller fills the job, in place
+// (a job built aside and copied in is read back before the stores of the
+// row's figures are done, and waits for them), then calls sent.
+func (a *Auditor) send() *job {
+	if a.batch == nil {
+		select {
+		case a.batch = <-a.spare:
+		default:
+			a.batch = make([]job, 0, batchRows)
+		}
+	}
+	a.batch = a.batch[:len(a.batch)+1]
+	return &a.batch[len(a.batch)-1]
+}
+
+// sent hands the batch to the workers when it is full.
+func (a *Auditor) sent() {
+	if len(a.batch) == batchRows {
+		a.flush()
+	}
+}
+
+// flush hands the rows queued to the workers.
+func (a *Auditor) flush() {
+	if len(a.batch) > 0 {
+		a.jobs <- a.batch
+		a.batch = nil
 	}
 }
 
@@ -424,23 +471,41 @@ func (a *Auditor) Read(file string, rr RowReader) (err error) {
 	if c, ok := rr.(io.Closer); ok {
 		defer func() { err = errors.Join(err, c.Close()) }()
 	}
+	defer a.flush() // the rows read are checked while the next file is opened
 	fi := a.file(file)
+	if c, ok := rr.(*csvReader); ok {
+		err = a.readCSV(fi, c)
+	} else {
+		err = a.readRows(fi, rr)
+	}
+	if err == nil {
+		a.drainInputs()
+	}
+	return err
+}
+
+// readRows reads the rows of a file one by one.
+func (a *Auditor) readRows(file int32, rr RowReader) error {
 	for {
 		row, probs, err := rr.Next()
-		for _, p := range probs {
-			p.File = file
-			a.problems.add(p)
-		}
+		a.addProblems(file, probs)
 		if errors.Is(err, io.EOF) {
-			a.drainInputs()
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if err := a.add(fi, row); err != nil {
+		if err := a.add(file, row); err != nil {
 			return err
 		}
+	}
+}
+
+// addProblems records a reader's problems with a file.
+func (a *Auditor) addProblems(file int32, probs []Problem) {
+	for _, p := range probs {
+		p.File = a.files[file]
+		a.problems.add(p)
 	}
 }
 
@@ -459,22 +524,63 @@ const (
 	kindManyPeriods = "many_periods"
 )
 
-func (a *Auditor) problem(file int32, row Row, kind, col, format string, args ...any) {
-	a.problems.add(Problem{File: a.files[file], Row: row.Line, Column: col, Unit: row.Unit, Period: row.Period, Message: fmt.Sprintf(format, args...), kind: kind})
+// problem records a problem of a row the auditor refuses; the row's text
+// is copied, not the chunk of input it was cut from.
+func (a *Auditor) problem(file int32, row *parsed, kind, col, format string, args ...any) {
+	a.problems.add(Problem{File: a.files[file], Row: row.line, Column: col, Unit: strings.Clone(row.unit), Period: strings.Clone(row.period), Message: fmt.Sprintf(format, args...), kind: kind})
 }
 
+// parsed is a row ready for addParsed: its figures read (into a slice
+// kept beside it), its unit hashed, what the audit keeps of it copied.
+type parsed struct {
+	line         int
+	unit, period string
+	hash         uint64 // of unit, by the unit table
+	raw          []any  // see read
+	explain      map[string]string
+	probs        []Problem // the row's input problems (CSV chunks only)
+}
+
+// prepare reads a row's figures into vals and makes it ready for
+// addParsed. It only reads the Auditor, so that the CSV parsers run it
+// concurrently (see readCSV).
+func (a *Auditor) prepare(row *Row, vals []float64) parsed {
+	p := parsed{line: row.Line, unit: row.Unit, period: row.Period, raw: a.read(vals, row)}
+	if row.Unit != "" {
+		p.hash = a.units.hash(row.Unit)
+	}
+	if len(row.Explanations) > 0 {
+		p.explain = make(map[string]string, len(row.Explanations))
+		for id, text := range row.Explanations {
+			p.explain[id] = strings.Clone(text)
+		}
+	}
+	return p
+}
+
+// add adds a row to the audit, as a reader yields it.
 func (a *Auditor) add(file int32, row Row) error {
+	if a.figBuf == nil {
+		a.figBuf = make([]float64, a.store.n)
+	}
+	p := a.prepare(&row, a.figBuf)
+	return a.addParsed(file, &p, a.figBuf)
+}
+
+// addParsed adds a row with its figures vals, in input order: it numbers
+// the row's unit and period, refuses a duplicate, links the unit's
+// periods and queues the row for the workers.
+func (a *Auditor) addParsed(file int32, row *parsed, vals []float64) error {
 	switch {
-	case row.Unit == "":
+	case row.unit == "":
 		a.problem(file, row, kindNoUnit, "单位", "缺少单位名称,该行未检查")
 		return nil
-	case row.Period == "":
+	case row.period == "":
 		a.problem(file, row, kindNoPeriod, "期间", "缺少期间,该行未检查")
 		return nil
 	}
-	h := a.units.hash(row.Unit)
-	ui, ok := a.units.find(row.Unit, h)
-	per := a.period(row.Period)
+	ui, ok := a.units.find(row.unit, row.hash)
+	per := a.period(row.period)
 	// The unit's records from its latest period down: the new row goes
 	// after those of later periods (after is the last of them, -1 for
 	// none) and before those of earlier ones (before is the first).
@@ -490,16 +596,16 @@ func (a *Auditor) add(file int32, row Row) error {
 				if r.id < a.fileStart[file] {
 					where = a.fileOf(r) + " " + where
 				}
-				a.problem(file, row, kindDuplicate, "", "单位「%s」期间 %s 重复出现(首次在%s),该行未检查", row.Unit, row.Period, where)
+				a.problem(file, row, kindDuplicate, "", "单位「%s」期间 %s 重复出现(首次在%s),该行未检查", row.unit, row.period, where)
 				return nil
 			}
-			if a.periodNames[r.per] < row.Period {
+			if a.periodNames[r.per] < row.period {
 				break
 			}
 			after, before = before, r.next
 		}
 		if n >= maxPeriods {
-			a.problem(file, row, kindManyPeriods, "期间", "单位「%s」的期间超过%d个,该行未检查", row.Unit, maxPeriods)
+			a.problem(file, row, kindManyPeriods, "期间", "单位「%s」的期间超过%d个,该行未检查", row.unit, maxPeriods)
 			return nil
 		}
 	}
@@ -508,24 +614,22 @@ func (a *Auditor) add(file int32, row Row) error {
 	}
 	if !ok {
 		var err error
-		if ui, err = a.units.add(row.Unit, h); err != nil {
+		if ui, err = a.units.add(row.unit, row.hash); err != nil {
 			return err
 		}
 	}
 	u := &a.units.units[ui]
-	rec, vals := a.store.add()
-	rec.unit, rec.per, rec.line, rec.next = ui, per, int32(row.Line), before
-	raw := a.read(rec, vals, &row)
-	var explain map[string]string
-	if len(row.Explanations) > 0 {
-		explain = make(map[string]string, len(row.Explanations))
-		for id, text := range row.Explanations {
-			explain[id] = strings.Clone(text)
-		}
+	rec, figs := a.store.add()
+	rec.unit, rec.per, rec.line, rec.next = ui, per, int32(row.line), before
+	copy(figs, vals)
+	if row.raw != nil {
+		a.keepRaw(rec, row.raw)
+	}
+	if row.explain != nil {
 		if a.explain == nil {
 			a.explain = map[int32]map[string]string{}
 		}
-		a.explain[rec.id] = explain
+		a.explain[rec.id] = row.explain
 		rec.flags |= flagExplain
 	}
 	if after < 0 {
@@ -543,7 +647,9 @@ func (a *Auditor) add(file int32, row Row) error {
 	if before >= 0 {
 		prev = a.store.vals(before)
 	}
-	a.jobs <- job{rec: rec, unit: a.units.name(ui), period: a.periodNames[per], vals: vals, prev: prev, raw: raw, explain: explain}
+	j := a.send()
+	j.rec, j.unit, j.period, j.vals, j.prev, j.raw, j.explain = rec, a.units.name(ui), a.periodNames[per], figs, prev, row.raw, row.explain
+	a.sent()
 	return nil
 }
 
@@ -568,7 +674,7 @@ func (a *Auditor) period(p string) int32 {
 // figures the checker must read as written, or nil when every figure is a
 // plain number: those are all a spreadsheet row usually holds, and they
 // are passed on as numbers (as a JSON client sends them).
-func (a *Auditor) read(rec *record, vals []float64, row *Row) []any {
+func (a *Auditor) read(vals []float64, row *Row) []any {
 	var raw []any
 	keep := func(i int, v any) {
 		if raw == nil {
@@ -609,13 +715,16 @@ func (a *Auditor) read(rec *record, vals []float64, row *Row) []any {
 			vals[i] = x
 		}
 	}
-	if raw != nil {
-		a.scratch = keepRaw(a.scratch[:0], raw)
-		block, at := a.rawBytes.addBytes(a.scratch)
-		a.raws = append(a.raws, rawRef{id: rec.id, block: block, at: at})
-		rec.flags |= flagRaw
-	}
 	return raw
+}
+
+// keepRaw keeps the figures of a record written otherwise than as plain
+// numbers (see read).
+func (a *Auditor) keepRaw(rec *record, raw []any) {
+	a.scratch = keepRaw(a.scratch[:0], raw)
+	block, at := a.rawBytes.addBytes(a.scratch)
+	a.raws = append(a.raws, rawRef{id: rec.id, block: block, at: at})
+	rec.flags |= flagRaw
 }
 
 // Finish waits for the checks, checks again the rows whose previous
@@ -624,6 +733,7 @@ func (a *Auditor) read(rec *record, vals []float64, row *Row) []any {
 func (a *Auditor) Finish() *Report {
 	if !a.done {
 		a.done = true
+		a.flush()
 		close(a.jobs)
 		a.wg.Wait()
 		var c checking

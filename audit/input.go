@@ -393,10 +393,12 @@ type csvRecords struct {
 	fields []string // the last record, reused
 	quoted *csv.Reader
 	feed   csvFeed
+	chunk  struct{ bytes, lines int } // the size of a chunk (see cut)
 }
 
 func newCSVRecords(r io.Reader) *csvRecords {
 	c := &csvRecords{br: bufio.NewReaderSize(r, 64<<10)}
+	c.chunk.bytes, c.chunk.lines = chunkBytes, chunkLines
 	c.feed.c = c
 	c.quoted = csv.NewReader(&c.feed)
 	c.quoted.FieldsPerRecord = -1
@@ -439,39 +441,53 @@ func (c *csvRecords) Read() ([]string, int, error) {
 			return nil, 0, err
 		}
 		if bytes.IndexByte(raw, '"') >= 0 {
-			line := c.line
-			c.feed.pending = raw
-			rec, err := c.quoted.Read()
-			var pe *csv.ParseError
-			if errors.As(err, &pe) { // its lines are counted from the first line fed
-				pe.Line += line - pe.StartLine
-				pe.StartLine = line
-			}
-			return rec, line, err
+			return c.quotedRecord(raw)
 		}
-		// As encoding/csv does: \r\n is a newline, a \r before the end of
-		// the file is dropped, an empty line is skipped.
-		b := bytes.TrimSuffix(raw, []byte("\n"))
-		if len(b) < len(raw) {
-			b = bytes.TrimSuffix(b, []byte("\r"))
-		} else {
-			b = bytes.TrimSuffix(b, []byte("\r")) // the last line
+		if b := trimLine(raw); len(b) > 0 {
+			c.fields = splitLine(c.fields[:0], string(b))
+			return c.fields, c.line, nil
 		}
-		if len(b) == 0 {
-			continue
-		}
-		text := string(b)
-		c.fields = c.fields[:0]
-		start := 0
-		for i := 0; i < len(text); i++ { // cells are short: a loop beats IndexByte
-			if text[i] == ',' {
-				c.fields = append(c.fields, text[start:i])
-				start = i + 1
-			}
-		}
-		c.fields = append(c.fields, text[start:])
-		return c.fields, c.line, nil
 	}
+}
+
+// quotedRecord reads the record starting with raw, a line with a quote,
+// by encoding/csv: it may go on over the next lines.
+func (c *csvRecords) quotedRecord(raw []byte) ([]string, int, error) {
+	line := c.line
+	c.feed.pending = raw
+	rec, err := c.quoted.Read()
+	var pe *csv.ParseError
+	if errors.As(err, &pe) { // its lines are counted from the first line fed
+		pe.Line += line - pe.StartLine
+		pe.StartLine = line
+	}
+	return rec, line, err
+}
+
+// trimLine is a line with no quote without its newline, as encoding/csv
+// reads it: \r\n is a newline, a \r before the end of the file is
+// dropped; empty, the line is skipped.
+func trimLine[T string | []byte](raw T) T {
+	n := len(raw)
+	if n > 0 && raw[n-1] == '\n' {
+		n--
+	}
+	if n > 0 && raw[n-1] == '\r' {
+		n--
+	}
+	return raw[:n]
+}
+
+// splitLine appends the fields of a line with no quote to fields.
+func splitLine(fields []string, text string) []string {
+	start := 0
+	for i := 0; i < len(text); i++ { // cells are short: a loop beats IndexByte
+		if text[i] == ',' {
+			fields = append(fields, text[start:i])
+			start = i + 1
+		}
+	}
+	return append(fields, text[start:])
 }
 
 // csvFeed gives encoding/csv the lines of one record: the first one,
@@ -521,39 +537,47 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// header reads the header row, when it has not been read yet.
+func (c *csvReader) header() ([]Problem, error) {
+	if c.cols.ind != nil {
+		return nil, nil
+	}
+	rec, _, err := c.r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: the file is empty", ErrFormat)
+		}
+		if errors.Is(err, ErrLimit) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: header: %w", ErrFormat, err)
+	}
+	return c.cols.header(rec)
+}
+
+// csvProblem is the problem of a broken record: the reader reports it
+// and goes on with the next line. Any other error is not the file's fault
+// (a limit, a timeout, a cut connection) and ends it.
+func csvProblem(err error) (Problem, bool) {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return Problem{}, false
+	}
+	return Problem{Row: pe.StartLine, Message: "CSV 格式错误:" + pe.Err.Error(), kind: kindCSV}, true
+}
+
 func (c *csvReader) Next() (Row, []Problem, error) {
-	var first []Problem
-	if c.cols.ind == nil {
-		rec, _, err := c.r.Read()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return Row{}, nil, fmt.Errorf("%w: the file is empty", ErrFormat)
-			}
-			if errors.Is(err, ErrLimit) {
-				return Row{}, nil, err
-			}
-			return Row{}, nil, fmt.Errorf("%w: header: %w", ErrFormat, err)
-		}
-		probs, err := c.cols.header(rec)
-		if err != nil {
-			return Row{}, probs, err
-		}
-		first = probs
+	first, err := c.header()
+	if err != nil {
+		return Row{}, first, err
 	}
 	for {
 		rec, line, err := c.r.Read()
+		if p, ok := csvProblem(err); ok {
+			first = append(first, p)
+			continue
+		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				// A broken record: report it and go on with the next line.
-				first = append(first, Problem{Row: pe.StartLine, Message: "CSV 格式错误:" + pe.Err.Error(), kind: kindCSV})
-				continue
-			}
-			if errors.Is(err, io.EOF) {
-				return Row{}, first, io.EOF
-			}
-			// Not a CSV error: the body could not be read (a limit, a
-			// timeout, a cut connection), which is not the file's fault.
 			return Row{}, first, err
 		}
 		if blank(rec) {

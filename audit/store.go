@@ -226,8 +226,11 @@ type unitTable struct {
 	units []unitRows
 	names byteArena
 	seed  maphash.Seed
-	slots []int32 // unit index + 1; 0 is free
-	tags  []uint8
+	slots []int32 // unit index
+	// tags are never 0 but for a free slot: a lookup reads the slots of
+	// the tags it matches only.
+	tags []uint8
+	sink int32 // what touch read, so that its reads are not left out
 }
 
 func newUnitTable() unitTable { return unitTable{seed: maphash.MakeSeed()} }
@@ -259,9 +262,9 @@ func (t *unitTable) find(name string, h uint64) (int32, bool) {
 		return 0, false
 	}
 	i, tag := t.probe(h)
-	for ; t.slots[i] != 0; i = t.next(i) {
-		if t.tags[i] == tag && t.name(t.slots[i]-1) == name {
-			return t.slots[i] - 1, true
+	for ; t.tags[i] != 0; i = t.next(i) {
+		if t.tags[i] == tag && t.name(t.slots[i]) == name {
+			return t.slots[i], true
 		}
 	}
 	return 0, false
@@ -285,18 +288,41 @@ func (t *unitTable) add(name string, h uint64) (int32, error) {
 
 func (t *unitTable) insert(u int32, h uint64) {
 	i, tag := t.probe(h)
-	for t.slots[i] != 0 {
+	for t.tags[i] != 0 {
 		i = t.next(i)
 	}
-	t.slots[i], t.tags[i] = u+1, tag
+	t.slots[i], t.tags[i] = u, tag
+}
+
+// touch reads the first tag of a hash's probe and returns it, for the
+// caller to use (see addChunk): a lookup of the hash soon after finds it
+// in the cache.
+func (t *unitTable) touch(h uint64) int32 {
+	if len(t.slots) == 0 {
+		return 0
+	}
+	i, _ := t.probe(h)
+	return int32(t.tags[i])
 }
 
 func (t *unitTable) grow() {
 	t.slots = make([]int32, max(16, len(t.slots)*3/2))
 	t.tags = make([]uint8, len(t.slots))
-	for u := range t.units {
-		t.insert(int32(u), t.hash(t.name(int32(u))))
+	// The units are inserted a block at a time, their slots touched
+	// first: the reads of the touch loop overlap (see addChunk).
+	var hashes [256]uint64
+	var sink int32
+	for start := 0; start < len(t.units); start += len(hashes) {
+		block := hashes[:min(len(hashes), len(t.units)-start)]
+		for k := range block {
+			block[k] = t.hash(t.name(int32(start + k)))
+			sink += t.touch(block[k])
+		}
+		for k, h := range block {
+			t.insert(int32(start+k), h)
+		}
 	}
+	t.sink = sink
 }
 
 // rawRef is where the figures of a row kept as written are.
