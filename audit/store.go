@@ -25,9 +25,9 @@ import (
 // it breaks.
 
 // record is what is kept of one row besides its figures (see the package
-// comment). The violations themselves are not kept: the report checks a
-// listed row again when it writes it, from the same figures, and gets the
-// same result. Its unit, period and figures are read through the Auditor:
+// comment). The violations themselves are not kept: the report renders a
+// listed row when it writes it, from the same figures and the rules its
+// outcome says it violates. Its unit, period and figures are read through the Auditor:
 // unitOf, periodOf and vals.
 type record struct {
 	id   int32 // the row's number, in input order: where its figures are
