@@ -27,8 +27,8 @@ import (
 // record is what is kept of one row besides its figures (see the package
 // comment). The violations themselves are not kept: the report renders a
 // listed row when it writes it, from the same figures and the rules its
-// outcome says it violates. Its unit, period and figures are read through the Auditor:
-// unitOf, periodOf and vals.
+// outcome says it violates. Its unit, period and figures are read through
+// the Auditor: unitOf, periodOf and vals.
 type record struct {
 	id   int32 // the row's number, in input order: where its figures are
 	unit int32 // index in the unit table
