@@ -105,11 +105,11 @@ func itemCell(findings []Finding, unit string, it *Evidence) (period, indicator,
 		return "", "", "", ""
 	}
 	f := &findings[it.Reasons[0]]
-	peer = f.Peer
+	peer = f.Peer()
 	if f.Unit != unit { // the case is the peer's
 		peer = f.Unit
 	}
-	return f.Period, f.Indicator, f.Name, peer
+	return f.Period(), f.Indicator(), f.Name(), peer
 }
 
 // Reason is one test's finding about an evidence item, as the JSON
@@ -135,8 +135,8 @@ type Reason struct {
 // (an index of Evidence.Reasons).
 func (r *Report) Reason(i int32) Reason {
 	f := &r.Findings[i]
-	return Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
-		Threshold: f.Threshold, P: reasonP(f), Finding: int(i), Text: f.ReasonText()}
+	return Reason{Kind: f.Kind, Check: f.Check(), Severity: f.Severity(), Statistic: f.Statistic(), Value: f.Value,
+		Threshold: f.Threshold(), P: reasonP(f), Finding: int(i), Text: f.ReasonText()}
 }
 
 // reasonP is the p-value a finding gives as a reason: 0 for a broken
@@ -270,8 +270,8 @@ func buildCases(findings []Finding, tested int, fdr float64, newCells func() cas
 		}
 		own[i] = caseOf(f.Unit)
 		last, lastCase = f.Unit, own[i]
-		if f.Kind == KindDuplicate && f.Peer != "" {
-			other[i] = caseOf(f.Peer)
+		if f.Kind == KindDuplicate && f.Peer() != "" {
+			other[i] = caseOf(f.Peer())
 		}
 	}
 	id = nil
@@ -289,7 +289,7 @@ func buildCases(findings []Finding, tested int, fdr float64, newCells func() cas
 	for i := range findings {
 		f := &findings[i]
 		if own[i] >= 0 {
-			put(own[i], caseEntry{f: int32(i), cell: f.Indicator != "" && f.Period != "" && f.Peer == ""})
+			put(own[i], caseEntry{f: int32(i), cell: f.Indicator() != "" && f.Period() != "" && f.Peer() == ""})
 		}
 		if other[i] >= 0 {
 			put(other[i], caseEntry{f: int32(i), peer: true})
@@ -350,7 +350,7 @@ type itemGroup struct {
 
 // build makes the case of a unit from its entries.
 func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
-	*c = Case{Unit: unit, P: 1, Severity: b.findings[entries[0].f].Severity, Findings: len(entries)}
+	*c = Case{Unit: unit, P: 1, Severity: b.findings[entries[0].f].Severity(), Findings: len(entries)}
 	c.RowErrors, c.RowWarnings = b.cells.rowCounts(unit)
 	var kinds [16]string
 	tests := kinds[:0] // the kinds in the order of their first finding
@@ -359,8 +359,8 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 		if !slices.Contains(tests, f.Kind) {
 			tests = append(tests, f.Kind)
 		}
-		if severityRank(f.Severity) > severityRank(c.Severity) {
-			c.Severity = f.Severity
+		if severityRank(f.Severity()) > severityRank(c.Severity) {
+			c.Severity = f.Severity()
 		}
 		if statistical(f.Kind) {
 			c.P = min(c.P, f.P)
@@ -391,7 +391,7 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 				return cmp.Or(cmp.Compare(b2i(ex.cell), b2i(ey.cell)), cmp.Compare(x, y))
 			}
 			fx, fy := &b.findings[ex.f], &b.findings[ey.f]
-			return cmp.Or(cmp.Compare(fx.Period, fy.Period), cmp.Compare(fx.Indicator, fy.Indicator), cmp.Compare(x, y))
+			return cmp.Or(cmp.Compare(fx.Period(), fy.Period()), cmp.Compare(fx.Indicator(), fy.Indicator()), cmp.Compare(x, y))
 		})
 	}
 	b.groups = b.groups[:0]
@@ -411,7 +411,7 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 	// The items, strongest first.
 	slices.SortFunc(b.groups, func(x, y itemGroup) int {
 		fx, fy := &b.findings[entries[x.first].f], &b.findings[entries[y.first].f]
-		return cmp.Or(cmp.Compare(x.p, y.p), cmp.Compare(fx.Period, fy.Period), cmp.Compare(fx.Indicator, fy.Indicator),
+		return cmp.Or(cmp.Compare(x.p, y.p), cmp.Compare(fx.Period(), fy.Period()), cmp.Compare(fx.Indicator(), fy.Indicator()),
 			cmp.Compare(x.first, y.first))
 	})
 	if len(b.items) < len(b.groups) {
@@ -427,7 +427,7 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 // reasonP is the p-value an entry's reason gives: 0 for a broken rule.
 func (b *caseBuilder) reasonP(e *caseEntry) float64 { return reasonP(&b.findings[e.f]) }
 
-func sameCell(f, g *Finding) bool { return f.Period == g.Period && f.Indicator == g.Indicator }
+func sameCell(f, g *Finding) bool { return f.Period() == g.Period() && f.Indicator() == g.Indicator() }
 
 // item makes the evidence item of a group of a unit's entries.
 func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g itemGroup) {
@@ -443,8 +443,8 @@ func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g ite
 	if !first.cell {
 		return
 	}
-	if idx, ok := b.indIndex(f.Indicator); ok {
-		v, med, exp, prev, pp := b.cells.cell(unit, f.Period, idx)
+	if idx, ok := b.indIndex(f.Indicator()); ok {
+		v, med, exp, prev, pp := b.cells.cell(unit, f.Period(), idx)
 		it.Value, it.PeerMedian, it.Expected, it.Previous = finiteOrNaN(v), finiteOrNaN(med), finiteOrNaN(exp), finiteOrNaN(prev)
 		if !math.IsNaN(it.Previous) {
 			it.PreviousPeriod = pp

@@ -583,8 +583,8 @@ func (r *Report) findingSheet(x *xlsxWriter) {
 				if unit == AllUnits {
 					unit = "全部单位"
 				}
-				if !yield([]any{KindNames[f.Kind], unit, f.Period, f.Peer, f.Name, valuesText(f.Values), f.Statistic,
-					f.Value, f.Threshold, severityNames[f.Severity], f.ReasonText()}) {
+				if !yield([]any{KindNames[f.Kind], unit, f.Period(), f.Peer(), f.Name(), valuesText(f.Values()), f.Statistic(),
+					f.Value, f.Threshold(), severityNames[f.Severity()], f.ReasonText()}) {
 					return
 				}
 			}
