@@ -121,10 +121,10 @@ func (f *Finding) Values() []float64 {
 // findingMembers are what a finding says, to make one (newFinding).
 type findingMembers struct {
 	Kind, Check, Severity, Unit, Period, Peer, Indicator, Name string
-	Values                                                    []float64
-	Statistic                                                 string
-	Value, Threshold, P                                       float64
-	Reason                                                    string
+	Values                                                     []float64
+	Statistic                                                  string
+	Value, Threshold, P                                        float64
+	Reason                                                     string
 }
 
 // newFinding makes the finding of m with its own head h.
