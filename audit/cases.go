@@ -48,9 +48,8 @@ type Case struct {
 	// Score is −log10 P capped at 300: the strength of the statistical
 	// evidence, by which cases of the same severity are ranked.
 	Score float64 `json:"score"`
-	// Tests are the kinds of the case's findings, in the order of
-	// Report.Findings' kinds.
-	Tests []string `json:"tests"`
+	// tests are the kinds of the case's findings (Tests), a bit each.
+	tests kindSet
 	// Findings is how many findings (detail lines) the case groups.
 	Findings int `json:"findings"`
 	// RowErrors and RowWarnings count the unit's violations of the row
@@ -64,6 +63,27 @@ type Case struct {
 	// about the unit as a whole (a copy, its rounding, its digits).
 	Items []Evidence `json:"items"`
 }
+
+// kindSet is a set of finding kinds, bit kindOrder(kind) each.
+type kindSet uint16
+
+// kindLists are the lists of the kinds of each kindSet, in kindOrder.
+var kindLists = func() (l [1 << 9][]string) {
+	byOrder := slices.SortedFunc(slices.Values(Kinds), func(x, y string) int { return cmp.Compare(kindOrder(x), kindOrder(y)) })
+	for s := range l {
+		for i, k := range byOrder {
+			if s&(1<<i) != 0 {
+				l[s] = append(l[s], k)
+			}
+		}
+	}
+	return l
+}()
+
+// Tests are the kinds of the case's findings, in the order of
+// Report.Findings' kinds (a list shared by the cases of the same kinds,
+// not to be changed).
+func (c *Case) Tests() []string { return kindLists[c.tests] }
 
 // Evidence is one item of a case: a cell, or the unit as a whole, and the
 // reasons it was flagged. What its first reason's finding says (the cell,
@@ -334,7 +354,6 @@ type caseBuilder struct {
 	indIndex func(string) (int, bool)
 	reasons  []int32 // the rest of the reasons, one per entry
 	items    []Evidence
-	tests    []string
 	// order and groups are scratch space: the entries in the order of
 	// their cells, and the evidence items they make.
 	order  []int32
@@ -352,13 +371,9 @@ type itemGroup struct {
 func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 	*c = Case{Unit: unit, P: 1, Severity: b.findings[entries[0].f].Severity(), Findings: len(entries)}
 	c.RowErrors, c.RowWarnings = b.cells.rowCounts(unit)
-	var kinds [16]string
-	tests := kinds[:0] // the kinds in the order of their first finding
 	for _, e := range entries {
 		f := &b.findings[e.f]
-		if !slices.Contains(tests, f.Kind) {
-			tests = append(tests, f.Kind)
-		}
+		c.tests |= 1 << kindOrder(f.Kind)
 		if severityRank(f.Severity()) > severityRank(c.Severity) {
 			c.Severity = f.Severity()
 		}
@@ -372,12 +387,6 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 		c.P = min(1, c.P*statFamilies)
 	}
 	c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
-	if len(b.tests) < len(tests) {
-		b.tests = make([]string, max(4096, len(tests)))
-	}
-	c.Tests = b.tests[:len(tests):len(tests)]
-	b.tests = b.tests[len(tests):]
-	copy(c.Tests, tests)
 	// The entries in the order of their cells (the others each on its
 	// own, first), in the order of the findings within a cell.
 	b.order = b.order[:0]
@@ -546,7 +555,7 @@ func (r *Report) CaseSummary(c *Case) string { return string(appendCaseSummary(n
 // appendCaseSummary appends one line saying what a case holds; its
 // reasons index findings. It is the one place a summary is written.
 func appendCaseSummary(b []byte, c *Case, findings []Finding) []byte {
-	for i, k := range c.Tests {
+	for i, k := range c.Tests() {
 		if i > 0 {
 			b = append(b, "、"...)
 		}

@@ -107,7 +107,7 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 	e.Raw(`,"score":`)
 	e.Float(c.Score)
 	e.Raw(`,"tests":`)
-	e.Strings(c.Tests)
+	e.Strings(c.Tests())
 	e.Raw(`,"findings":`)
 	e.Int(c.Findings)
 	e.Raw(`,"row_errors":`)

@@ -129,7 +129,7 @@ type evidenceJSON struct {
 // their findings.
 func caseView(c Case, findings []Finding) caseJSON {
 	v := caseJSON{Rank: c.Rank, Unit: c.Unit, Severity: c.Severity, Significant: c.Significant, Certain: c.Certain, P: c.P, Q: c.Q,
-		Score: c.Score, Tests: c.Tests, Findings: c.Findings, RowErrors: c.RowErrors, RowWarnings: c.RowWarnings,
+		Score: c.Score, Tests: c.Tests(), Findings: c.Findings, RowErrors: c.RowErrors, RowWarnings: c.RowWarnings,
 		Summary: string(appendCaseSummary(nil, &c, findings))}
 	if c.Items == nil {
 		return v

@@ -102,7 +102,7 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 			}
 		}
 		if c := cases[unit]; c != nil && c.Significant && pc.kind != checker.BuiltinPlaceholder {
-			for _, k := range c.Tests {
+			for _, k := range c.Tests() {
 				s.caught[k]++
 			}
 		}
