@@ -49,13 +49,13 @@ func testPlanted(t *testing.T, seed uint64) {
 	s.check(t, 0)
 	copies := map[[2]string]bool{{b.plant["copy"], b.plant["source"]}: true, {b.plant["exact"], b.plant["exact_source"]}: true}
 	for _, f := range rep.Findings {
-		if f.Kind == KindHierarchy && f.Indicator == g.total && f.Value != 5 {
+		if f.Kind == KindHierarchy && f.Indicator() == g.total && f.Value != 5 {
 			t.Errorf("hierarchy imbalance = %v, want 5", f.Value)
 		}
-		if f.Kind == KindDuplicate && !copies[[2]string{f.Unit, f.Peer}] && !copies[[2]string{f.Peer, f.Unit}] {
-			t.Errorf("duplicate pairs %s with %s", f.Unit, f.Peer)
+		if f.Kind == KindDuplicate && !copies[[2]string{f.Unit, f.Peer()}] && !copies[[2]string{f.Peer(), f.Unit}] {
+			t.Errorf("duplicate pairs %s with %s", f.Unit, f.Peer())
 		}
-		if strings.TrimSpace(f.ReasonText()) == "" || f.Statistic == "" || f.Severity == "" {
+		if strings.TrimSpace(f.ReasonText()) == "" || f.Statistic() == "" || f.Severity() == "" {
 			t.Errorf("finding without reason, statistic or severity: %+v", f)
 		}
 	}

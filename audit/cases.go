@@ -48,9 +48,8 @@ type Case struct {
 	// Score is −log10 P capped at 300: the strength of the statistical
 	// evidence, by which cases of the same severity are ranked.
 	Score float64 `json:"score"`
-	// Tests are the kinds of the case's findings, in the order of
-	// Report.Findings' kinds.
-	Tests []string `json:"tests"`
+	// tests are the kinds of the case's findings (Tests), a bit each.
+	tests kindSet
 	// Findings is how many findings (detail lines) the case groups.
 	Findings int `json:"findings"`
 	// RowErrors and RowWarnings count the unit's violations of the row
@@ -64,6 +63,27 @@ type Case struct {
 	// about the unit as a whole (a copy, its rounding, its digits).
 	Items []Evidence `json:"items"`
 }
+
+// kindSet is a set of finding kinds, bit kindOrder(kind) each.
+type kindSet uint16
+
+// kindLists are the lists of the kinds of each kindSet, in kindOrder.
+var kindLists = func() (l [1 << 9][]string) {
+	byOrder := slices.SortedFunc(slices.Values(Kinds), func(x, y string) int { return cmp.Compare(kindOrder(x), kindOrder(y)) })
+	for s := range l {
+		for i, k := range byOrder {
+			if s&(1<<i) != 0 {
+				l[s] = append(l[s], k)
+			}
+		}
+	}
+	return l
+}()
+
+// Tests are the kinds of the case's findings, in the order of
+// Report.Findings' kinds (a list shared by the cases of the same kinds,
+// not to be changed).
+func (c *Case) Tests() []string { return kindLists[c.tests] }
 
 // Evidence is one item of a case: a cell, or the unit as a whole, and the
 // reasons it was flagged. What its first reason's finding says (the cell,
@@ -105,11 +125,11 @@ func itemCell(findings []Finding, unit string, it *Evidence) (period, indicator,
 		return "", "", "", ""
 	}
 	f := &findings[it.Reasons[0]]
-	peer = f.Peer
+	peer = f.Peer()
 	if f.Unit != unit { // the case is the peer's
 		peer = f.Unit
 	}
-	return f.Period, f.Indicator, f.Name, peer
+	return f.Period(), f.Indicator(), f.Name(), peer
 }
 
 // Reason is one test's finding about an evidence item, as the JSON
@@ -135,8 +155,8 @@ type Reason struct {
 // (an index of Evidence.Reasons).
 func (r *Report) Reason(i int32) Reason {
 	f := &r.Findings[i]
-	return Reason{Kind: f.Kind, Check: f.Check, Severity: f.Severity, Statistic: f.Statistic, Value: f.Value,
-		Threshold: f.Threshold, P: reasonP(f), Finding: int(i), Text: f.ReasonText()}
+	return Reason{Kind: f.Kind, Check: f.Check(), Severity: f.Severity(), Statistic: f.Statistic(), Value: f.Value,
+		Threshold: f.Threshold(), P: reasonP(f), Finding: int(i), Text: f.ReasonText()}
 }
 
 // reasonP is the p-value a finding gives as a reason: 0 for a broken
@@ -270,8 +290,8 @@ func buildCases(findings []Finding, tested int, fdr float64, newCells func() cas
 		}
 		own[i] = caseOf(f.Unit)
 		last, lastCase = f.Unit, own[i]
-		if f.Kind == KindDuplicate && f.Peer != "" {
-			other[i] = caseOf(f.Peer)
+		if f.Kind == KindDuplicate && f.Peer() != "" {
+			other[i] = caseOf(f.Peer())
 		}
 	}
 	id = nil
@@ -289,7 +309,7 @@ func buildCases(findings []Finding, tested int, fdr float64, newCells func() cas
 	for i := range findings {
 		f := &findings[i]
 		if own[i] >= 0 {
-			put(own[i], caseEntry{f: int32(i), cell: f.Indicator != "" && f.Period != "" && f.Peer == ""})
+			put(own[i], caseEntry{f: int32(i), cell: f.Indicator() != "" && f.Period() != "" && f.Peer() == ""})
 		}
 		if other[i] >= 0 {
 			put(other[i], caseEntry{f: int32(i), peer: true})
@@ -334,7 +354,6 @@ type caseBuilder struct {
 	indIndex func(string) (int, bool)
 	reasons  []int32 // the rest of the reasons, one per entry
 	items    []Evidence
-	tests    []string
 	// order and groups are scratch space: the entries in the order of
 	// their cells, and the evidence items they make.
 	order  []int32
@@ -350,17 +369,13 @@ type itemGroup struct {
 
 // build makes the case of a unit from its entries.
 func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
-	*c = Case{Unit: unit, P: 1, Severity: b.findings[entries[0].f].Severity, Findings: len(entries)}
+	*c = Case{Unit: unit, P: 1, Severity: b.findings[entries[0].f].Severity(), Findings: len(entries)}
 	c.RowErrors, c.RowWarnings = b.cells.rowCounts(unit)
-	var kinds [16]string
-	tests := kinds[:0] // the kinds in the order of their first finding
 	for _, e := range entries {
 		f := &b.findings[e.f]
-		if !slices.Contains(tests, f.Kind) {
-			tests = append(tests, f.Kind)
-		}
-		if severityRank(f.Severity) > severityRank(c.Severity) {
-			c.Severity = f.Severity
+		c.tests |= 1 << kindOrder(f.Kind)
+		if severityRank(f.Severity()) > severityRank(c.Severity) {
+			c.Severity = f.Severity()
 		}
 		if statistical(f.Kind) {
 			c.P = min(c.P, f.P)
@@ -372,12 +387,6 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 		c.P = min(1, c.P*statFamilies)
 	}
 	c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
-	if len(b.tests) < len(tests) {
-		b.tests = make([]string, max(4096, len(tests)))
-	}
-	c.Tests = b.tests[:len(tests):len(tests)]
-	b.tests = b.tests[len(tests):]
-	copy(c.Tests, tests)
 	// The entries in the order of their cells (the others each on its
 	// own, first), in the order of the findings within a cell.
 	b.order = b.order[:0]
@@ -391,7 +400,7 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 				return cmp.Or(cmp.Compare(b2i(ex.cell), b2i(ey.cell)), cmp.Compare(x, y))
 			}
 			fx, fy := &b.findings[ex.f], &b.findings[ey.f]
-			return cmp.Or(cmp.Compare(fx.Period, fy.Period), cmp.Compare(fx.Indicator, fy.Indicator), cmp.Compare(x, y))
+			return cmp.Or(cmp.Compare(fx.Period(), fy.Period()), cmp.Compare(fx.Indicator(), fy.Indicator()), cmp.Compare(x, y))
 		})
 	}
 	b.groups = b.groups[:0]
@@ -411,7 +420,7 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 	// The items, strongest first.
 	slices.SortFunc(b.groups, func(x, y itemGroup) int {
 		fx, fy := &b.findings[entries[x.first].f], &b.findings[entries[y.first].f]
-		return cmp.Or(cmp.Compare(x.p, y.p), cmp.Compare(fx.Period, fy.Period), cmp.Compare(fx.Indicator, fy.Indicator),
+		return cmp.Or(cmp.Compare(x.p, y.p), cmp.Compare(fx.Period(), fy.Period()), cmp.Compare(fx.Indicator(), fy.Indicator()),
 			cmp.Compare(x.first, y.first))
 	})
 	if len(b.items) < len(b.groups) {
@@ -427,7 +436,7 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 // reasonP is the p-value an entry's reason gives: 0 for a broken rule.
 func (b *caseBuilder) reasonP(e *caseEntry) float64 { return reasonP(&b.findings[e.f]) }
 
-func sameCell(f, g *Finding) bool { return f.Period == g.Period && f.Indicator == g.Indicator }
+func sameCell(f, g *Finding) bool { return f.Period() == g.Period() && f.Indicator() == g.Indicator() }
 
 // item makes the evidence item of a group of a unit's entries.
 func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g itemGroup) {
@@ -443,8 +452,8 @@ func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g ite
 	if !first.cell {
 		return
 	}
-	if idx, ok := b.indIndex(f.Indicator); ok {
-		v, med, exp, prev, pp := b.cells.cell(unit, f.Period, idx)
+	if idx, ok := b.indIndex(f.Indicator()); ok {
+		v, med, exp, prev, pp := b.cells.cell(unit, f.Period(), idx)
 		it.Value, it.PeerMedian, it.Expected, it.Previous = finiteOrNaN(v), finiteOrNaN(med), finiteOrNaN(exp), finiteOrNaN(prev)
 		if !math.IsNaN(it.Previous) {
 			it.PreviousPeriod = pp
@@ -546,7 +555,7 @@ func (r *Report) CaseSummary(c *Case) string { return string(appendCaseSummary(n
 // appendCaseSummary appends one line saying what a case holds; its
 // reasons index findings. It is the one place a summary is written.
 func appendCaseSummary(b []byte, c *Case, findings []Finding) []byte {
-	for i, k := range c.Tests {
+	for i, k := range c.Tests() {
 		if i > 0 {
 			b = append(b, "、"...)
 		}

@@ -41,7 +41,7 @@ func TestCaseFileOneItemPerCell(t *testing.T) {
 		for _, i := range it.Reasons {
 			r := rep.Reason(i)
 			kinds = append(kinds, r.Kind)
-			if rep.Findings[r.Finding].Indicator != "teacher_participation" {
+			if rep.Findings[r.Finding].Indicator() != "teacher_participation" {
 				t.Errorf("seed %d: reason %+v points at finding %+v", seed, r, rep.Findings[r.Finding])
 			}
 		}
@@ -84,10 +84,10 @@ func TestCopiesByProbability(t *testing.T) {
 	var pairs []string
 	for _, f := range rep.Findings {
 		if f.Kind == KindDuplicate {
-			pair := []string{f.Unit, f.Peer}
+			pair := []string{f.Unit, f.Peer()}
 			slices.Sort(pair)
-			pairs = append(pairs, strings.Join(pair, "/")+"/"+f.Period)
-			if f.P <= 0 || f.P > 1e-6 || f.Value >= f.Threshold {
+			pairs = append(pairs, strings.Join(pair, "/")+"/"+f.Period())
+			if f.P <= 0 || f.P > 1e-6 || f.Value >= f.Threshold() {
 				t.Errorf("copy finding %+v", f)
 			}
 		}
@@ -153,7 +153,7 @@ func TestPerStillCompares(t *testing.T) {
 	for _, f := range rep.Findings {
 		if f.Kind == KindOutlier {
 			n++
-			if f.Statistic != "修正z分数" || len(f.Values) != 2 || !strings.Contains(f.ReasonText(), "按「学区数」折算") {
+			if f.Statistic() != "修正z分数" || len(f.Values()) != 2 || !strings.Contains(f.ReasonText(), "按「学区数」折算") {
 				t.Errorf("per finding %+v", f)
 			}
 		}
@@ -215,13 +215,13 @@ func (fakeCells) rowCounts(string) (int, int) { return 0, 0 }
 
 func TestBuildCasesRanksAndControlsFalseAlarms(t *testing.T) {
 	findings := []Finding{
-		{Kind: KindOutlier, Severity: "warning", Unit: "甲", Period: "P", Indicator: "x", P: 1e-9},
-		{Kind: KindJump, Severity: "warning", Unit: "甲", Period: "P", Indicator: "x"},
-		{Kind: KindLastDigit, Severity: "warning", Unit: "乙", P: 1e-12},
-		{Kind: KindOutlier, Severity: "warning", Unit: "丙", Period: "P", Indicator: "y", P: 0.004},
-		{Kind: KindDuplicate, Severity: "warning", Unit: "丁", Peer: "戊", Period: "P", P: 1e-20},
-		{Kind: KindHierarchy, Severity: "error", Unit: "全市", Period: "P", Indicator: "x"},
-		{Kind: KindBenford1, Severity: "warning", Unit: AllUnits, P: 1e-5},
+		testFinding(findingMembers{Kind: KindOutlier, Severity: "warning", Unit: "甲", Period: "P", Indicator: "x", P: 1e-9}),
+		testFinding(findingMembers{Kind: KindJump, Severity: "warning", Unit: "甲", Period: "P", Indicator: "x"}),
+		testFinding(findingMembers{Kind: KindLastDigit, Severity: "warning", Unit: "乙", P: 1e-12}),
+		testFinding(findingMembers{Kind: KindOutlier, Severity: "warning", Unit: "丙", Period: "P", Indicator: "y", P: 0.004}),
+		testFinding(findingMembers{Kind: KindDuplicate, Severity: "warning", Unit: "丁", Peer: "戊", Period: "P", P: 1e-20}),
+		testFinding(findingMembers{Kind: KindHierarchy, Severity: "error", Unit: "全市", Period: "P", Indicator: "x"}),
+		testFinding(findingMembers{Kind: KindBenford1, Severity: "warning", Unit: AllUnits, P: 1e-5}),
 	}
 	cases := buildCases(findings, 100, 0.01, func() caseCells { return fakeCells{} }, func(string) (int, bool) { return 0, false }, 2)
 	var order []string

@@ -29,18 +29,16 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 	add := func(unit, peer string, i int, f *Finding) {
 		c := byUnit[unit]
 		if c == nil {
-			c = &Case{Unit: unit, P: 1, Severity: f.Severity}
+			c = &Case{Unit: unit, P: 1, Severity: f.Severity()}
 			byUnit[unit] = c
 			keyed[unit] = map[string]int{}
 			order = append(order, unit)
 			c.RowErrors, c.RowWarnings = cells.rowCounts(unit)
 		}
 		c.Findings++
-		if !slices.Contains(c.Tests, f.Kind) {
-			c.Tests = append(c.Tests, f.Kind)
-		}
-		if severityRank(f.Severity) > severityRank(c.Severity) {
-			c.Severity = f.Severity
+		c.tests |= 1 << kindOrder(f.Kind)
+		if severityRank(f.Severity()) > severityRank(c.Severity) {
+			c.Severity = f.Severity()
 		}
 		p := 0.0
 		if statistical(f.Kind) {
@@ -53,8 +51,8 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		// One item per cell: the same figure flagged by two tests is
 		// shown once, with both reasons.
 		key := ""
-		if f.Indicator != "" && f.Period != "" && peer == "" {
-			key = f.Period + "\x00" + f.Indicator
+		if f.Indicator() != "" && f.Period() != "" && peer == "" {
+			key = f.Period() + "\x00" + f.Indicator()
 			if k, ok := keyed[unit][key]; ok {
 				it := &c.Items[k]
 				it.Reasons = append(it.Reasons, r)
@@ -66,8 +64,8 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		nan := math.NaN()
 		it := Evidence{Value: nan, PeerMedian: nan, Expected: nan, Previous: nan, P: p, Reasons: []int32{r}}
 		if key != "" {
-			if idx, ok := indIndex(f.Indicator); ok {
-				v, med, exp, prev, pp := cells.cell(unit, f.Period, idx)
+			if idx, ok := indIndex(f.Indicator()); ok {
+				v, med, exp, prev, pp := cells.cell(unit, f.Period(), idx)
 				it.Value, it.PeerMedian, it.Expected, it.Previous = numOld(v), numOld(med), numOld(exp), numOld(prev)
 				if !math.IsNaN(it.Previous) {
 					it.PreviousPeriod = pp
@@ -82,9 +80,9 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		if f.Unit == AllUnits {
 			continue
 		}
-		add(f.Unit, f.Peer, i, f)
-		if f.Kind == KindDuplicate && f.Peer != "" {
-			add(f.Peer, f.Unit, i, f)
+		add(f.Unit, f.Peer(), i, f)
+		if f.Kind == KindDuplicate && f.Peer() != "" {
+			add(f.Peer(), f.Unit, i, f)
 		}
 	}
 	cases := make([]Case, 0, len(order))
@@ -96,7 +94,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
 		slices.SortStableFunc(c.Items, func(x, y Evidence) int {
 			fx, fy := &findings[x.Reasons[0]], &findings[y.Reasons[0]]
-			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(fx.Period, fy.Period), cmp.Compare(fx.Indicator, fy.Indicator))
+			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(fx.Period(), fy.Period()), cmp.Compare(fx.Indicator(), fy.Indicator()))
 		})
 		cases = append(cases, *c)
 	}
@@ -148,8 +146,8 @@ func caseSummaryOld(c *Case, findings []Finding) string {
 			}
 		}
 	}
-	parts := make([]string, 0, len(c.Tests))
-	for _, k := range c.Tests {
+	parts := make([]string, 0, len(c.Tests()))
+	for _, k := range c.Tests() {
 		parts = append(parts, fmt.Sprintf("%s%d项", KindNames[k], counts[k]))
 	}
 	var b strings.Builder
@@ -349,7 +347,7 @@ func TestCasesAsBefore(t *testing.T) {
 			unit := func() string { return fmt.Sprintf("u%03d", rng.IntN(units)) }
 			var fs []Finding
 			for range n {
-				f := Finding{Kind: pick(Kinds...), Check: pick("", "c1", "c2"), Severity: pick("error", "warning", "info", "other"),
+				f := findingMembers{Kind: pick(Kinds...), Check: pick("", "c1", "c2"), Severity: pick("error", "warning", "info", "other"),
 					Unit: unit(), Period: pick("", "p1", "p2", "p3"), Indicator: pick("", "i0", "i1", "i2", "nope"),
 					Statistic: pick("s", "t"), Value: rng.Float64(), Threshold: rng.Float64(), P: ps[rng.IntN(len(ps))],
 					Reason: fmt.Sprint(rng.Int())}
@@ -360,7 +358,7 @@ func TestCasesAsBefore(t *testing.T) {
 					f.Peer = unit()
 				}
 				f.Name = f.Indicator + "名"
-				fs = append(fs, f)
+				fs = append(fs, testFinding(f))
 			}
 			indIndex := func(id string) (int, bool) {
 				if len(id) == 2 && id[0] == 'i' {
@@ -368,6 +366,8 @@ func TestCasesAsBefore(t *testing.T) {
 				}
 				return 0, false
 			}
+			// Findings come sorted by kind (a case's Tests are in their order).
+			slices.SortStableFunc(fs, func(x, y Finding) int { return cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)) })
 			tested := rng.IntN(2 * units)
 			want, summaries := buildCasesOld(fs, tested, 0.01, hashCells{}, indIndex)
 			sameCases(t, buildCases(fs, tested, 0.01, func() caseCells { return hashCells{} }, indIndex, 3), want, fs, summaries)

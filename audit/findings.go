@@ -33,54 +33,114 @@ var Kinds = []string{KindBatchRule, KindHierarchy, KindJump, KindBenford1, KindB
 // AllUnits is the unit of a finding about the whole batch.
 const AllUnits = "all"
 
-// Finding is one thing the batch checks or the anomaly tests found.
+// Finding is one thing the batch checks or the anomaly tests found. Its
+// kind, unit, statistic's value and p-value are members; the rest it
+// says is read by its methods. A finding holds its figures in place, and
+// shares what the peer outliers of one indicator in one period say alike
+// with them (516,670 findings at 1M retailers rows: 88 bytes each). Its
+// JSON (MarshalJSON) is
+//
+//	{"kind":…, "check":…, "severity":…, "unit":…, "period":…, "peer":…,
+//	 "indicator":…, "indicator_name":…, "values":[…], "statistic":…,
+//	 "value":…, "threshold":…, "p":…, "reason":…}
+//
+// check, period, peer, indicator, indicator_name and values left out
+// when empty.
 type Finding struct {
-	Kind string `json:"kind"`
-	// Check is the id of the batch rule, hierarchy or jump check; empty
-	// for the anomaly tests.
-	Check    string `json:"check,omitempty"`
-	Severity string `json:"severity"`
+	Kind string
 	// Unit is the unit concerned, or "all".
-	Unit   string `json:"unit"`
-	Period string `json:"period,omitempty"`
-	// Peer is the other unit of a duplicate.
-	Peer string `json:"peer,omitempty"`
-	// Indicator is an indicator id; empty when the finding is about many.
-	Indicator string    `json:"indicator,omitempty"`
-	Name      string    `json:"indicator_name,omitempty"`
-	Values    []float64 `json:"values,omitempty"`
-	// Statistic names the measure; Value is its value and Threshold the
-	// bound it crossed.
-	Statistic string  `json:"statistic"`
-	Value     float64 `json:"value"`
-	Threshold float64 `json:"threshold"`
+	Unit string
+	// Value is the statistic's value (Statistic), beyond the Threshold.
+	Value float64
 	// P is the p-value of a statistical test's finding: the chance that a
 	// unit with honest figures gives evidence this strong in this test,
 	// adjusted for the number of such tests run on the unit (cells,
 	// pairs). 0 for a rule broken.
-	P float64 `json:"p"`
-	// Reason says in plain Chinese what was found; it is empty for a peer
-	// outlier, whose reason is rendered from its figures when written
-	// (516,670 of them at 1M retailers rows: 100 MB of text). AppendReason
-	// and ReasonText give every finding's reason.
-	Reason string `json:"reason"`
-	// outlier is what a peer outlier's reason says beyond the finding's
-	// other members; outlier.why is nil for the other findings.
-	outlier outlierReason
+	P float64
+	// vals are the figures, Values; a peer outlier compared with units of
+	// its size holds its size and the figure they report after them.
+	vals [4]float64
+	h    *findingHead
 }
 
-// outlierReason is what the reason of a peer outlier says beyond its
-// indicator, figures, z-score and threshold: what the findings of the
-// indicator in the period say alike (why), and for a count compared with
-// units of its size the unit's size and the figure they report, as the
-// text writes them.
-type outlierReason struct {
-	why            *outlierWhy
-	size, expected float64
+// findingHead is what a finding says beside its kind, unit, value,
+// p-value and figures: one finding's own, or shared by the peer outliers
+// of one indicator in one period (why not nil).
+type findingHead struct {
+	check, severity, period, peer, indicator, name, statistic string
+	// reason is empty for a peer outlier, whose reason is rendered from
+	// its figures when written (100 MB of text at 1M retailers rows).
+	reason    string
+	threshold float64
+	nvals     int
+	why       *outlierWhy
+}
+
+// noHead is the head of the zero Finding.
+var noHead findingHead
+
+// head is f's head, noHead for the zero Finding.
+func (f *Finding) head() *findingHead {
+	if f.h == nil {
+		return &noHead
+	}
+	return f.h
+}
+
+// Check is the id of the batch rule, hierarchy or jump check; empty for
+// the anomaly tests.
+func (f *Finding) Check() string { return f.head().check }
+
+// Severity is "error", "warning" or "info".
+func (f *Finding) Severity() string { return f.head().severity }
+
+// Period is the finding's period; empty for one about many.
+func (f *Finding) Period() string { return f.head().period }
+
+// Peer is the other unit of a duplicate.
+func (f *Finding) Peer() string { return f.head().peer }
+
+// Indicator is an indicator id; empty when the finding is about many.
+func (f *Finding) Indicator() string { return f.head().indicator }
+
+// Name is the indicator's name.
+func (f *Finding) Name() string { return f.head().name }
+
+// Statistic names the measure whose value is Value.
+func (f *Finding) Statistic() string { return f.head().statistic }
+
+// Threshold is the bound Value crossed.
+func (f *Finding) Threshold() float64 { return f.head().threshold }
+
+// Values are the figures the finding is about (a slice of the finding).
+func (f *Finding) Values() []float64 {
+	n := f.head().nvals
+	return f.vals[:n:n]
+}
+
+// findingMembers are what a finding says, to make one (newFinding).
+type findingMembers struct {
+	Kind, Check, Severity, Unit, Period, Peer, Indicator, Name string
+	Values                                                     []float64
+	Statistic                                                  string
+	Value, Threshold, P                                        float64
+	Reason                                                     string
+}
+
+// newFinding makes the finding of m with its own head h.
+func newFinding(m findingMembers, h *findingHead) Finding {
+	if len(m.Values) > len(Finding{}.vals) {
+		panic("audit: a finding of more than four figures")
+	}
+	*h = findingHead{check: m.Check, severity: m.Severity, period: m.Period, peer: m.Peer, indicator: m.Indicator, name: m.Name,
+		statistic: m.Statistic, reason: m.Reason, threshold: m.Threshold, nvals: len(m.Values)}
+	f := Finding{Kind: m.Kind, Unit: m.Unit, Value: m.Value, P: m.P, h: h}
+	copy(f.vals[:], m.Values)
+	return f
 }
 
 // outlierWhy is what the peer outliers of one indicator in one period say
-// alike.
+// alike beyond their head.
 type outlierWhy struct {
 	unit   string // the indicator's unit of measure
 	per    string // the name of the indicator of Options.Per, or ""
@@ -89,39 +149,49 @@ type outlierWhy struct {
 	bySize bool // counts compared with units of their size (sizeOutliers)
 }
 
-// AppendReason appends the finding's reason to b: Reason, or a peer
-// outlier's rendered from its figures. It is the one place a peer
-// outlier's reason is written. The direction is the z-score's sign: the
-// rounded Value, beyond the threshold, has that of the exact one.
+// outlierHead is the head shared by the peer outliers of ind in a period.
+func outlierHead(period string, ind *rules.Indicator, statistic string, threshold float64, nvals int, why *outlierWhy) *findingHead {
+	return &findingHead{severity: "warning", period: period, indicator: ind.ID, name: ind.Name, statistic: statistic,
+		threshold: threshold, nvals: nvals, why: why}
+}
+
+// AppendReason appends the finding's reason to b, a peer outlier's
+// rendered from its figures. It is the one place a peer outlier's reason
+// is written. The direction is the z-score's sign: the rounded Value,
+// beyond the threshold, has that of the exact one. A peer outlier
+// compared with units of its size holds its size and the figure they
+// report as its third and fourth figures.
 func (f *Finding) AppendReason(b []byte) []byte {
-	w := f.outlier.why
+	h := f.head()
+	w := h.why
 	if w == nil {
-		return append(b, f.Reason...)
+		return append(b, h.reason...)
 	}
-	b = append(append(append(b, "「"...), f.Name...), "」为"...)
-	b = append(appendFV(b, f.Values[0]), w.unit...)
+	b = append(append(append(b, "「"...), h.name...), "」为"...)
+	b = append(appendFV(b, f.vals[0]), w.unit...)
 	if w.bySize {
-		b = appendFV(append(b, ",该单位规模约为中位单位的"...), f.outlier.size)
-		b = appendFV(append(b, "倍,同等规模单位约"...), f.outlier.expected)
+		b = appendFV(append(b, ",该单位规模约为中位单位的"...), f.vals[2])
+		b = appendFV(append(b, "倍,同等规模单位约"...), f.vals[3])
 		b = appendInt(append(append(b, w.unit...), "(同期"...), w.peers)
 		b = appendFV(append(b, "个单位中位数"...), w.median)
 		b = appendFV(append(b, "),稳健z分数"...), f.Value)
-		b = appendFV(append(b, ",超过"...), f.Threshold)
+		b = appendFV(append(b, ",超过"...), h.threshold)
 		return append(append(append(b, ",明显"...), direction(f.Value)...), "同等规模单位"...)
 	}
 	if w.per != "" {
 		b = append(append(append(b, ",按「"...), w.per...), "」折算为每单位"...)
-		b = appendFV(b, f.Values[1])
+		b = appendFV(b, f.vals[1])
 	}
 	b = append(appendInt(append(b, ",同期"...), w.peers), "个单位的中位数为"...)
 	b = appendFV(append(appendFV(b, w.median), ",修正z分数"...), f.Value)
 	return append(append(append(b, ",明显"...), direction(f.Value)...), "同类单位"...)
 }
 
-// ReasonText returns the finding's reason (see AppendReason).
+// ReasonText returns the finding's reason in plain Chinese (see
+// AppendReason).
 func (f *Finding) ReasonText() string {
-	if f.outlier.why == nil {
-		return f.Reason
+	if h := f.head(); h.why == nil {
+		return h.reason
 	}
 	return string(f.AppendReason(nil))
 }
@@ -397,16 +467,20 @@ func compareFindings(x, y *Finding) int {
 	if c := strings.Compare(x.Unit, y.Unit); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.Period, y.Period); c != 0 {
+	hx, hy := x.head(), y.head()
+	if hx == hy { // peer outliers of one indicator in one period
+		return 0
+	}
+	if c := strings.Compare(hx.period, hy.period); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.Check, y.Check); c != 0 {
+	if c := strings.Compare(hx.check, hy.check); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.Indicator, y.Indicator); c != 0 {
+	if c := strings.Compare(hx.indicator, hy.indicator); c != 0 {
 		return c
 	}
-	return strings.Compare(x.Peer, y.Peer)
+	return strings.Compare(hx.peer, hy.peer)
 }
 
 // kindOrder is the place of a kind's findings in the report.
@@ -568,20 +642,20 @@ func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 		case o.Err != nil:
 			out = append(out, batchError(r, period, o.Err))
 		case !o.OK:
-			f := Finding{Kind: KindBatchRule, Check: r.ID, Severity: r.Severity.String(), Unit: AllUnits, Period: period,
+			m := findingMembers{Kind: KindBatchRule, Check: r.ID, Severity: r.Severity.String(), Unit: AllUnits, Period: period,
 				Statistic: "规则", Reason: r.Name + ":" + o.Message}
 			if len(r.Uses) == 1 {
-				f.Indicator, f.Name = r.Uses[0].ID, r.Uses[0].Name
+				m.Indicator, m.Name = r.Uses[0].ID, r.Uses[0].Name
 			}
-			out = append(out, f)
+			out = append(out, newFinding(m, new(findingHead)))
 		}
 	}
 	return out
 }
 
 func batchError(r *rules.Rule, period string, err error) Finding {
-	return Finding{Kind: KindBatchError, Check: r.ID, Severity: rules.SevInfo.String(), Unit: AllUnits, Period: period,
-		Statistic: "规则", Reason: fmt.Sprintf("批量规则「%s」无法计算:%v", r.Name, err)}
+	return newFinding(findingMembers{Kind: KindBatchError, Check: r.ID, Severity: rules.SevInfo.String(), Unit: AllUnits, Period: period,
+		Statistic: "规则", Reason: fmt.Sprintf("批量规则「%s」无法计算:%v", r.Name, err)}, new(findingHead))
 }
 
 // unitRecord is the record of a unit in a period, or nil.
@@ -638,9 +712,9 @@ func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
 			b = appendFV(append(appendInt(b, n), "个下属单位合计"...), sum)
 			b = appendFV(append(append(b, ind.Unit...), ",相差"...), diff)
 			b = appendFV(append(append(b, ind.Unit...), ",超出允许误差"...), tol)
-			l.add(Finding{
+			l.add(findingMembers{
 				Kind: KindHierarchy, Check: h.ID, Severity: h.Severity.String(), Unit: h.Total, Period: g.period,
-				Indicator: ind.ID, Name: ind.Name, Values: l.values(t, sum), Statistic: "差额(合计−分项之和)",
+				Indicator: ind.ID, Name: ind.Name, Values: []float64{t, sum}, Statistic: "差额(合计−分项之和)",
 				Value: diff, Threshold: tol,
 			}, b)
 		}
@@ -661,7 +735,7 @@ func (a *Auditor) jumps(units []*unitRows) [][]Finding {
 					if math.IsNaN(x0) || math.IsNaN(x1) || max(math.Abs(x0), math.Abs(x1)) < j.MinValue {
 						continue
 					}
-					var f Finding
+					var f findingMembers
 					d := x1 - x0
 					// The reasons start alike: 「name」由period的…
 					t := append(append(append(append(append(l.text.buf, "「"...), ind.Name...), "」由"...), a.periodOf(prev)...), "的"...)
@@ -688,7 +762,7 @@ func (a *Auditor) jumps(units []*unitRows) [][]Finding {
 						f.Value = 0 // JSON has no infinity; the reason says it
 					}
 					f.Kind, f.Check, f.Severity, f.Unit, f.Period = KindJump, j.ID, j.Severity.String(), a.unitName(u), a.periodOf(cur)
-					f.Indicator, f.Name, f.Values = ind.ID, ind.Name, l.values(x0, x1)
+					f.Indicator, f.Name, f.Values = ind.ID, ind.Name, []float64{x0, x1}
 					l.add(f, t)
 				}
 			}
@@ -854,9 +928,11 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 		}
 		l.grow(over)
 		why := &outlierWhy{unit: ind.Unit, peers: len(xs), median: med}
+		nvals := 1
 		if a.per != nil {
-			why.per = a.per.Name
+			why.per, nvals = a.per.Name, 2
 		}
+		head := outlierHead(period, ind, "修正z分数", round(crit, 2), nvals, why)
 		// The i-th figure of xs is that of the i-th record with one.
 		i := -1
 		for k, x := range col {
@@ -869,16 +945,12 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 				continue
 			}
 			r := recs[k]
-			v := a.vals(r)[ind.Index]
-			vals := l.values(v)
+			f := Finding{Kind: KindOutlier, Unit: a.unitOf(r), Value: math.Round(s*100) / 100,
+				P: min(1, anomaly.NormalTwoSided(s)*float64(cells)), vals: [4]float64{a.vals(r)[ind.Index]}, h: head}
 			if a.per != nil {
-				vals = l.values(v, x)
+				f.vals[1] = x
 			}
-			l.addOutlier(Finding{
-				Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(r), Period: period, Indicator: ind.ID, Name: ind.Name,
-				Values: vals, Statistic: "修正z分数", Value: math.Round(s*100) / 100, Threshold: round(crit, 2),
-				P: min(1, anomaly.NormalTwoSided(s)*float64(cells)), outlier: outlierReason{why: why},
-			})
+			l.addOutlier(f)
 		}
 	}
 	return l.lists()
@@ -921,7 +993,7 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 	}
 	l.grow(over)
 	med, threshold := math.Exp(lm), round(crit, 2)
-	why := &outlierWhy{unit: ind.Unit, peers: scored, median: med, bySize: true}
+	head := outlierHead(period, ind, "按规模校正的稳健z分数", threshold, 2, &outlierWhy{unit: ind.Unit, peers: scored, median: med, bySize: true})
 	for k, s := range z {
 		if math.IsNaN(s) || math.Abs(s) <= crit {
 			continue
@@ -929,10 +1001,8 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 		size := math.Exp(sz.scale[k])
 		expected := med * size
 		l.addOutlier(Finding{
-			Kind: KindOutlier, Severity: "warning", Unit: a.unitOf(recs[k]), Period: period, Indicator: ind.ID, Name: ind.Name,
-			Values: l.values(col[k], round(expected, 1)), Statistic: "按规模校正的稳健z分数", Value: math.Round(s*100) / 100,
-			Threshold: threshold, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
-			outlier: outlierReason{why: why, size: round(size, 2), expected: math.Round(expected)},
+			Kind: KindOutlier, Unit: a.unitOf(recs[k]), Value: math.Round(s*100) / 100, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
+			vals: [4]float64{col[k], round(expected, 1), round(size, 2), math.Round(expected)}, h: head,
 		})
 	}
 }
@@ -1029,9 +1099,9 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		}
 		t = appendPow10(append(t, "),按各指标在同期各单位中的分布,诚实填报偶然如此相同的概率约为"...), lp)
 		t = append(appendPow10(append(t, ",低于全批配对的检验水平"...), logLevel), ",疑似照抄"...)
-		l.add(Finding{
+		l.add(findingMembers{
 			Kind: KindDuplicate, Severity: "warning", Unit: a.unitOf(second), Peer: a.unitOf(first), Period: period,
-			Values: l.values(float64(len(chances)), float64(differ)), Statistic: "偶然相同概率的常用对数",
+			Values: []float64{float64(len(chances)), float64(differ)}, Statistic: "偶然相同概率的常用对数",
 			Value: round(lp, 2), Threshold: round(logLevel, 2), P: min(1, math.Pow(10, lp)*float64(pairsPerUnit)),
 		}, t)
 	}
@@ -1120,8 +1190,8 @@ func benfordFinding(l *findingList, kind, unit string, r anomaly.BenfordResult, 
 	}
 	t = appendG2(append(appendG2(append(t, "p="...), r.P), ",低于"...), alpha)
 	t = append(t, ")"...)
-	l.add(Finding{
-		Kind: kind, Severity: "warning", Unit: unit, Values: l.values(float64(r.N), r.ChiSquare, r.P),
+	l.add(findingMembers{
+		Kind: kind, Severity: "warning", Unit: unit, Values: []float64{float64(r.N), r.ChiSquare, r.P},
 		Statistic: "MAD", Value: round(r.MAD, 5), Threshold: r.Threshold, P: r.P,
 	}, t)
 }
@@ -1421,8 +1491,8 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		t = appendFV(append(t, "个结尾的0,诚实填报预期约"...), round(rr.Expected, 1))
 		t = appendG2(append(t, "个(按位数及全批其他单位同一指标的情况);偶然如此的概率不超过"...), rr.P)
 		t = append(appendG2(append(t, ",低于"...), alpha), ",疑似按整数估填"...)
-		l.add(Finding{
-			Kind: KindLastDigit, Severity: "warning", Unit: name, Values: l.values(float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)),
+		l.add(findingMembers{
+			Kind: KindLastDigit, Severity: "warning", Unit: name, Values: []float64{float64(rr.N), float64(rr.Zeros), round(rr.Expected, 2)},
 			Statistic: "凑整检验p值(上界)", Value: rr.P, Threshold: alpha, P: rr.P,
 		}, t)
 	}

@@ -91,7 +91,6 @@ func findingLines(t *testing.T, rep *Report) []string {
 	t.Helper()
 	var lines []string
 	for _, f := range rep.Findings {
-		f.Reason = f.ReasonText() // a peer outlier's, rendered
 		b, err := json.Marshal(f)
 		if err != nil {
 			t.Fatal(err)
@@ -236,3 +235,6 @@ func BenchmarkFindingsFile(b *testing.B) {
 	}
 	b.ReportMetric(float64(a.rowCount()*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// testFinding is the finding of m, with its own head.
+func testFinding(m findingMembers) Finding { return newFinding(m, new(findingHead)) }

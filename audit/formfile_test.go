@@ -76,11 +76,11 @@ jumps:
 	rep := a.Finish()
 	var kinds []string
 	for _, fd := range rep.Findings {
-		kinds = append(kinds, fd.Kind+":"+fd.Check+":"+fd.Indicator)
+		kinds = append(kinds, fd.Kind+":"+fd.Check()+":"+fd.Indicator())
 		if fd.Kind == KindBatchRule && !strings.Contains(fd.ReasonText(), "3个单位相同，2025H1") {
 			t.Errorf("batch rule message %q", fd.ReasonText())
 		}
-		if fd.Kind == KindHierarchy && (fd.Value != -6 || fd.Values[0] != 30 || fd.Values[1] != 36) {
+		if fd.Kind == KindHierarchy && (fd.Value != -6 || fd.Values()[0] != 30 || fd.Values()[1] != 36) {
 			t.Errorf("hierarchy finding %+v", fd)
 		}
 	}

@@ -58,28 +58,28 @@ func (r *RowReport) encodeJSON(e *jsonenc.Encoder) {
 func (f *Finding) encodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`{"kind":`)
 	e.String(f.Kind)
-	if f.Check != "" {
+	if f.Check() != "" {
 		e.Raw(`,"check":`)
-		e.String(f.Check)
+		e.String(f.Check())
 	}
 	e.Raw(`,"severity":`)
-	e.String(f.Severity)
+	e.String(f.Severity())
 	e.Raw(`,"unit":`)
 	e.String(f.Unit)
-	optString(e, `,"period":`, f.Period)
-	optString(e, `,"peer":`, f.Peer)
-	optString(e, `,"indicator":`, f.Indicator)
-	optString(e, `,"indicator_name":`, f.Name)
-	if len(f.Values) > 0 {
+	optString(e, `,"period":`, f.Period())
+	optString(e, `,"peer":`, f.Peer())
+	optString(e, `,"indicator":`, f.Indicator())
+	optString(e, `,"indicator_name":`, f.Name())
+	if len(f.Values()) > 0 {
 		e.Raw(`,"values":`)
-		e.Floats(f.Values)
+		e.Floats(f.Values())
 	}
 	e.Raw(`,"statistic":`)
-	e.String(f.Statistic)
+	e.String(f.Statistic())
 	e.Raw(`,"value":`)
 	e.Float(f.Value)
 	e.Raw(`,"threshold":`)
-	e.Float(f.Threshold)
+	e.Float(f.Threshold())
 	e.Raw(`,"p":`)
 	e.Float(f.P)
 	e.Raw(`,"reason":`)
@@ -107,7 +107,7 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 	e.Raw(`,"score":`)
 	e.Float(c.Score)
 	e.Raw(`,"tests":`)
-	e.Strings(c.Tests)
+	e.Strings(c.Tests())
 	e.Raw(`,"findings":`)
 	e.Int(c.Findings)
 	e.Raw(`,"row_errors":`)
@@ -176,15 +176,15 @@ func encodeReasonJSON(e *jsonenc.Encoder, findings []Finding, i int32) {
 	f := &findings[i]
 	e.Raw(`{"kind":`)
 	e.String(f.Kind)
-	optString(e, `,"check":`, f.Check)
+	optString(e, `,"check":`, f.Check())
 	e.Raw(`,"severity":`)
-	e.String(f.Severity)
+	e.String(f.Severity())
 	e.Raw(`,"statistic":`)
-	e.String(f.Statistic)
+	e.String(f.Statistic())
 	e.Raw(`,"value":`)
 	e.Float(f.Value)
 	e.Raw(`,"threshold":`)
-	e.Float(f.Threshold)
+	e.Float(f.Threshold())
 	e.Raw(`,"p":`)
 	e.Float(reasonP(f))
 	e.Raw(`,"finding":`)
@@ -234,4 +234,11 @@ func optFloat(e *jsonenc.Encoder, key string, x float64) bool {
 	e.Raw(key)
 	e.Float(x)
 	return true
+}
+
+// MarshalJSON writes the finding as its encoder does (see Finding).
+func (f Finding) MarshalJSON() ([]byte, error) {
+	var e jsonenc.Encoder
+	f.encodeJSON(&e)
+	return e.B, e.Err
 }

@@ -25,8 +25,8 @@ func TestMergeRunsIsStableSort(t *testing.T) {
 				for i := range fs {
 					// Value numbers the findings, which compareFindings
 					// does not look at: it tells equal findings apart.
-					fs[i] = Finding{Kind: pick(KindOutlier, KindJump, KindDuplicate), Unit: pick("a", "b", "c", "d"),
-						Period: pick("1", "2"), Indicator: pick("x", "y", ""), Peer: pick("", "p"), Value: float64(len(all) + i)}
+					fs[i] = testFinding(findingMembers{Kind: pick(KindOutlier, KindJump, KindDuplicate), Unit: pick("a", "b", "c", "d"),
+						Period: pick("1", "2"), Indicator: pick("x", "y", ""), Peer: pick("", "p"), Value: float64(len(all) + i)})
 				}
 				all = append(all, fs...)
 				runs = append(runs, sortRun(fs))

@@ -92,7 +92,7 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 				for _, i := range it.Reasons {
 					f := rep.Findings[i]
 					if (pc.kind == "" || f.Kind == pc.kind) && (pc.peer == "" || itemPeer(rep, c, &it) == b.plant[pc.peer]) &&
-						(ind == "" || f.Indicator == ind && f.Period == p2) && (pc.what != "total" || f.Value == 5) {
+						(ind == "" || f.Indicator() == ind && f.Period() == p2) && (pc.what != "total" || f.Value == 5) {
 						found = true
 						if pc.kind != "" {
 							s.byTest[f.Kind]++
@@ -102,7 +102,7 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 			}
 		}
 		if c := cases[unit]; c != nil && c.Significant && pc.kind != checker.BuiltinPlaceholder {
-			for _, k := range c.Tests {
+			for _, k := range c.Tests() {
 				s.caught[k]++
 			}
 		}
@@ -122,7 +122,7 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 		case f.Unit == AllUnits:
 			s.batch++
 			t.Logf("%s: batch-wide finding [%s] %s", label, f.Kind, f.ReasonText())
-		case isClean[f.Unit] || isClean[f.Peer]:
+		case isClean[f.Unit] || isClean[f.Peer()]:
 			s.falseByTest[f.Kind]++
 			t.Logf("%s: clean unit finding [%s] %s", label, f.Kind, f.ReasonText())
 		}

@@ -49,37 +49,24 @@ func (t *texts) flush() {
 	t.buf, t.ends, t.dst = t.buf[:0], t.ends[:0], t.dst[:0]
 }
 
-// floats hands out short slices of figures cut from shared blocks.
-type floats struct{ block []float64 }
-
-const floatBlock = 1024
-
-// cut returns a copy of xs, a slice of a shared block.
-func (f *floats) cut(xs ...float64) []float64 {
-	if len(f.block) < len(xs) {
-		f.block = make([]float64, max(floatBlock, len(xs)))
-	}
-	v := f.block[:len(xs):len(xs)]
-	copy(v, xs)
-	f.block = f.block[len(xs):]
-	return v
-}
-
 // findingList collects the findings of one task of the batch checks, in
-// chunks that never grow (so that a finding stays where it is until its
-// reason is written, and none is copied but into the report's list). A
-// finding's reason is appended (strconv, no fmt) to text, see texts, but
-// a peer outlier's, rendered when written (addOutlier); its Values are cut
-// from shared blocks.
+// chunks that never grow (so that a finding's head stays where it is
+// until its reason is written, and no finding is copied but into the
+// report's list). A finding's reason is appended (strconv, no fmt) to
+// text, see texts, but a peer outlier's, rendered when written
+// (addOutlier). The findings' own heads are cut from shared blocks.
 type findingList struct {
-	full [][]Finding
-	cur  []Finding
-	text texts
-	vals floats
+	full  [][]Finding
+	cur   []Finding
+	heads []findingHead
+	text  texts
 }
 
 // findingChunk bounds the chunks made without a count of what comes.
 const findingChunk = 4096
+
+// headBlock is how many heads a block of findingList holds.
+const headBlock = 256
 
 // grow makes room for n more findings in the current chunk.
 func (l *findingList) grow(n int) {
@@ -92,12 +79,17 @@ func (l *findingList) grow(n int) {
 	l.cur = make([]Finding, 0, max(n, min(2*cap(l.cur), findingChunk), 16))
 }
 
-// add appends a finding whose reason is what was appended to l.text.buf
-// since the previous add: text is l.text.buf with it.
-func (l *findingList) add(f Finding, text []byte) {
+// add appends the finding of m whose reason is what was appended to
+// l.text.buf since the previous add: text is l.text.buf with it.
+func (l *findingList) add(m findingMembers, text []byte) {
+	if len(l.heads) == 0 {
+		l.heads = make([]findingHead, headBlock)
+	}
+	h := &l.heads[0]
+	l.heads = l.heads[1:]
 	l.grow(1)
-	l.cur = append(l.cur, f)
-	l.text.end(text, &l.cur[len(l.cur)-1].Reason)
+	l.cur = append(l.cur, newFinding(m, h))
+	l.text.end(text, &h.reason)
 }
 
 // addOutlier appends a peer outlier, whose reason is rendered when written
@@ -115,9 +107,6 @@ func (l *findingList) lists() [][]Finding {
 	}
 	return l.full
 }
-
-// values returns a finding's Values.
-func (l *findingList) values(xs ...float64) []float64 { return l.vals.cut(xs...) }
 
 // appendFV appends fv(x).
 func appendFV(b []byte, x float64) []byte { return rules.AppendNumber(b, x) }

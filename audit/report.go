@@ -488,7 +488,9 @@ func fitForReport(f *Finding) {
 }
 
 // finite replaces infinities and NaN (a sum of huge figures can overflow)
-// by 0: JSON has no such numbers, and a report must always encode.
+// by 0: JSON has no such numbers, and a report must always encode. It
+// writes a head only to fix it: a shared one (peer outliers') has a finite
+// threshold, and findings sharing it may be made fit at once.
 func (f *Finding) finite() {
 	fix := func(x *float64) {
 		if math.IsInf(*x, 0) || math.IsNaN(*x) {
@@ -496,10 +498,12 @@ func (f *Finding) finite() {
 		}
 	}
 	fix(&f.Value)
-	fix(&f.Threshold)
 	fix(&f.P)
-	for i := range f.Values {
-		fix(&f.Values[i])
+	if f.h != nil {
+		fix(&f.h.threshold)
+	}
+	for i := range f.Values() {
+		fix(&f.vals[i])
 	}
 }
 

@@ -272,11 +272,11 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	for _, f := range r.Findings {
 		unit := f.Unit
-		if f.Peer != "" {
-			unit += " ↔ " + f.Peer
+		if f.Peer() != "" {
+			unit += " ↔ " + f.Peer()
 		}
-		write([]string{"异常发现", "", "", unit, f.Period, f.Check, KindNames[f.Kind], severityNames[f.Severity],
-			f.Indicator, valuesText(f.Values), f.Statistic, rules.FormatValue(f.Value), rules.FormatValue(f.Threshold), f.ReasonText()})
+		write([]string{"异常发现", "", "", unit, f.Period(), f.Check(), KindNames[f.Kind], severityNames[f.Severity()],
+			f.Indicator(), valuesText(f.Values()), f.Statistic(), rules.FormatValue(f.Value), rules.FormatValue(f.Threshold()), f.ReasonText()})
 	}
 	for _, p := range r.Problems {
 		write([]string{"输入问题", p.File, strconv.Itoa(p.Row), p.Unit, p.Period, "", "", "错误", p.Column, "", "", "", "", p.Message})
@@ -336,7 +336,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			}
 		}
 		for _, f := range u.Findings {
-			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period), f.ReasonText())
+			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period()), f.ReasonText())
 		}
 	}
 	var batch []Finding
@@ -348,7 +348,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	if len(batch) > 0 {
 		fmt.Fprintln(bw, "\n全部单位:")
 		for _, f := range batch {
-			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period), f.ReasonText())
+			fmt.Fprintf(bw, "  [%s]%s %s\n", KindNames[f.Kind], periodText(f.Period()), f.ReasonText())
 		}
 	}
 	if len(r.Problems) > 0 {

@@ -486,8 +486,8 @@ func (r *Report) caseSheet(x *xlsxWriter) {
 		cols: headed(CaseHeader, 4, 6, 8, 16, 6, 8, 8, 12, 8, 10, 10, 20, 6, 8, 6, 8, 6, 8, 24, 40, 30, 60),
 		rows: func(yield func([]any) bool) {
 			for _, c := range r.Cases {
-				tests := make([]string, len(c.Tests))
-				for i, k := range c.Tests {
+				tests := make([]string, len(c.Tests()))
+				for i, k := range c.Tests() {
 					tests[i] = KindNames[k]
 				}
 				if !yield([]any{c.Rank, c.Unit, severityNames[c.Severity], caseStrength(&c), pValue(c.P, c.Certain), strings.Join(tests, "、"),
@@ -583,8 +583,8 @@ func (r *Report) findingSheet(x *xlsxWriter) {
 				if unit == AllUnits {
 					unit = "全部单位"
 				}
-				if !yield([]any{KindNames[f.Kind], unit, f.Period, f.Peer, f.Name, valuesText(f.Values), f.Statistic,
-					f.Value, f.Threshold, severityNames[f.Severity], f.ReasonText()}) {
+				if !yield([]any{KindNames[f.Kind], unit, f.Period(), f.Peer(), f.Name(), valuesText(f.Values()), f.Statistic(),
+					f.Value, f.Threshold(), severityNames[f.Severity()], f.ReasonText()}) {
 					return
 				}
 			}

@@ -129,7 +129,7 @@ func writeAuditReport(rep *audit.Report, format, out string, stdout, stderr io.W
 		return exitFail
 	}
 	for _, fd := range rep.Findings {
-		if fd.Severity == "error" {
+		if fd.Severity() == "error" {
 			return exitFail
 		}
 	}
