@@ -57,7 +57,7 @@ func (e *Encoder) Float(f float64) {
 		e.fail(&json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)})
 		return
 	}
-	if b, ok := appendDecimal(e.B, f); ok {
+	if b, ok := AppendDecimal(e.B, f); ok {
 		e.B = b
 		return
 	}
@@ -78,7 +78,7 @@ func (e *Encoder) Float(f float64) {
 // AppendFloat appends a finite number as Encoder.Float writes it (the
 // caller keeps NaN and infinities out).
 func AppendFloat(b []byte, f float64) []byte {
-	if b, ok := appendDecimal(b, f); ok {
+	if b, ok := AppendDecimal(b, f); ok {
 		return b
 	}
 	return appendFloatSlow(b, f)
@@ -104,21 +104,22 @@ func appendFloatSlow(b []byte, f float64) []byte {
 	return b
 }
 
-// pow10 are the powers of ten appendDecimal tries, all exact.
+// pow10 are the powers of ten AppendDecimal tries, all exact.
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
 
 // maxDecimalDigits bounds the digits m of the numbers m/10^k that
-// appendDecimal writes: below 2^50 the multiples of 10^-k are more than 4
+// AppendDecimal writes: below 2^50 the multiples of 10^-k are more than 4
 // units in the last place of f apart, so the one that reads back as f is
 // the only decimal of its length that does, and no shorter one does.
 const maxDecimalDigits = 1 << 50
 
-// appendDecimal appends f as strconv's shortest 'f' format writes it when
-// f is a whole number below 2^53, or m/10^k for a whole m below 2^50 and
-// k at most 6 (a figure, a rounded statistic), and reports whether it
-// did. m/10^k == f in floating point says that the decimal m·10^-k reads
+// AppendDecimal appends f as strconv's shortest 'f' format (and
+// AppendFloat) writes it when f is a whole number below 2^53, or m/10^k
+// for a whole m below 2^50 and k at most 6 (a figure, a rounded
+// statistic), and reports whether it did: the fast way of those, without
+// strconv's search for the shortest digits. m/10^k == f in floating point says that the decimal m·10^-k reads
 // back as f: both are m/10^k correctly rounded, m and 10^k being exact.
-func appendDecimal(b []byte, f float64) ([]byte, bool) {
+func AppendDecimal(b []byte, f float64) ([]byte, bool) {
 	abs := math.Abs(f)
 	if f == math.Trunc(f) && abs < 1<<53 && (f != 0 || !math.Signbit(f)) {
 		// A whole number, exact in an int64: the same digits.

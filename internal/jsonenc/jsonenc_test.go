@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -103,6 +104,9 @@ func FuzzFloat(f *testing.F) {
 			var e Encoder
 			e.Float(x)
 			same(t, x, &e)
+			if got, ok := AppendDecimal(nil, x); ok && string(got) != strconv.FormatFloat(x, 'f', -1, 64) {
+				t.Errorf("AppendDecimal(%v): %s, want %s", x, got, strconv.FormatFloat(x, 'f', -1, 64))
+			}
 			want, err := marshal(x)
 			if err != nil {
 				continue
