@@ -58,10 +58,7 @@ func (r *RowReport) encodeJSON(e *jsonenc.Encoder) {
 func (f *Finding) encodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`{"kind":`)
 	e.String(f.Kind)
-	if f.Check() != "" {
-		e.Raw(`,"check":`)
-		e.String(f.Check())
-	}
+	optString(e, `,"check":`, f.Check())
 	e.Raw(`,"severity":`)
 	e.String(f.Severity())
 	e.Raw(`,"unit":`)
@@ -70,9 +67,9 @@ func (f *Finding) encodeJSON(e *jsonenc.Encoder) {
 	optString(e, `,"peer":`, f.Peer())
 	optString(e, `,"indicator":`, f.Indicator())
 	optString(e, `,"indicator_name":`, f.Name())
-	if len(f.Values()) > 0 {
+	if vals := f.Values(); len(vals) > 0 {
 		e.Raw(`,"values":`)
-		e.Floats(f.Values())
+		e.Floats(vals)
 	}
 	e.Raw(`,"statistic":`)
 	e.String(f.Statistic())
@@ -136,38 +133,32 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 // reasons from findings.
 func (it *Evidence) encodeJSON(e *jsonenc.Encoder, findings []Finding, unit string) {
 	period, indicator, name, peer := itemCell(findings, unit, it)
-	// Every member before "p" may be left out: each is followed by a comma.
+	// Every member before "p" may be left out: each is written with the
+	// comma that follows it.
 	e.Raw(`{`)
-	for _, m := range [...]struct {
-		key string
-		s   string
-		x   float64
-	}{
-		{key: `"period":`, s: period, x: nan}, {key: `"indicator":`, s: indicator, x: nan}, {key: `"indicator_name":`, s: name, x: nan},
-		{key: `"peer":`, s: peer, x: nan}, {key: `"value":`, x: it.Value}, {key: `"peer_median":`, x: it.PeerMedian},
-		{key: `"expected":`, x: it.Expected}, {key: `"previous":`, x: it.Previous},
-		{key: `"previous_period":`, s: it.PreviousPeriod, x: nan},
-	} {
-		if optString(e, m.key, m.s) || optFloat(e, m.key, m.x) {
-			e.Raw(`,`)
-		}
-	}
+	itemString(e, `"period":`, period)
+	itemString(e, `"indicator":`, indicator)
+	itemString(e, `"indicator_name":`, name)
+	itemString(e, `"peer":`, peer)
+	itemFloat(e, `"value":`, it.Value)
+	itemFloat(e, `"peer_median":`, it.PeerMedian)
+	itemFloat(e, `"expected":`, it.Expected)
+	itemFloat(e, `"previous":`, it.Previous)
+	itemString(e, `"previous_period":`, it.PreviousPeriod)
 	e.Raw(`"p":`)
 	e.Float(it.P)
-	e.Raw(`,"reasons":`)
 	if it.Reasons == nil {
-		e.Raw(`null`)
-	} else {
-		e.Raw(`[`)
-		for i, f := range it.Reasons {
-			if i > 0 {
-				e.Raw(`,`)
-			}
-			encodeReasonJSON(e, findings, f)
-		}
-		e.Raw(`]`)
+		e.Raw(`,"reasons":null}`)
+		return
 	}
-	e.Raw(`}`)
+	e.Raw(`,"reasons":[`)
+	for i, f := range it.Reasons {
+		if i > 0 {
+			e.Raw(`,`)
+		}
+		encodeReasonJSON(e, findings, f)
+	}
+	e.Raw(`]}`)
 }
 
 // encodeReasonJSON writes the reason (a Reason) that the finding
@@ -211,29 +202,32 @@ func (p *Problem) encodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`}`)
 }
 
-// optString appends a member left out when empty (omitempty) and says
-// whether it did.
-func optString(e *jsonenc.Encoder, key, s string) bool {
-	if s == "" {
-		return false
+// optString appends a member left out when empty (omitempty).
+func optString(e *jsonenc.Encoder, key, s string) {
+	if s != "" {
+		e.Raw(key)
+		e.String(s)
 	}
-	e.Raw(key)
-	e.String(s)
-	return true
 }
 
-// nan is the figure optFloat leaves out.
-var nan = math.NaN()
-
-// optFloat appends a member left out when NaN (a figure not known) and
-// says whether it did.
-func optFloat(e *jsonenc.Encoder, key string, x float64) bool {
-	if math.IsNaN(x) {
-		return false
+// itemString appends a member of an evidence item and the comma after
+// it, left out when empty.
+func itemString(e *jsonenc.Encoder, key, s string) {
+	if s != "" {
+		e.Raw(key)
+		e.String(s)
+		e.Raw(`,`)
 	}
-	e.Raw(key)
-	e.Float(x)
-	return true
+}
+
+// itemFloat appends a member of an evidence item and the comma after it,
+// left out when NaN (a figure not known).
+func itemFloat(e *jsonenc.Encoder, key string, x float64) {
+	if !math.IsNaN(x) {
+		e.Raw(key)
+		e.Float(x)
+		e.Raw(`,`)
+	}
 }
 
 // MarshalJSON writes the finding as its encoder does (see Finding).

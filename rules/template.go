@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules/rulefmt"
 )
 
@@ -70,6 +71,9 @@ func AppendNumber(b []byte, x float64) []byte {
 	r := math.Round(x*1e4) / 1e4
 	if r == 0 {
 		r = 0 // never print "-0"
+	}
+	if b, ok := jsonenc.AppendDecimal(b, r); ok {
+		return b
 	}
 	return strconv.AppendFloat(b, r, 'f', -1, 64)
 }

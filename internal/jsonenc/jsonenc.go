@@ -27,6 +27,11 @@ type Encoder struct {
 	keys []string
 	// text is scratch for Text.
 	text []byte
+	// last is the last short number Float wrote the slow way, of bits
+	// lastBits (none when lastLen is 0).
+	lastBits uint64
+	lastLen  int
+	last     [8]byte
 }
 
 // Reset empties B and forgets Err, keeping the memory.
@@ -52,16 +57,36 @@ func (e *Encoder) Float(f float64) {
 		e.fail(&json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)})
 		return
 	}
-	e.B = AppendFloat(e.B, f)
+	if b, ok := AppendDecimal(e.B, f); ok {
+		e.B = b
+		return
+	}
+	// The others are mostly p-values, of which a report repeats a few
+	// (1e-300, the smallest it writes): the last short one is kept.
+	if bits := math.Float64bits(f); bits == e.lastBits && e.lastLen > 0 {
+		e.B = append(e.B, e.last[:e.lastLen]...)
+		return
+	}
+	start := len(e.B)
+	e.B = appendFloatSlow(e.B, f)
+	if n := len(e.B) - start; n <= len(e.last) {
+		e.lastBits, e.lastLen = math.Float64bits(f), n
+		copy(e.last[:], e.B[start:])
+	}
 }
 
 // AppendFloat appends a finite number as Encoder.Float writes it (the
 // caller keeps NaN and infinities out).
 func AppendFloat(b []byte, f float64) []byte {
-	if f == math.Trunc(f) && math.Abs(f) < 1<<53 && (f != 0 || !math.Signbit(f)) {
-		// A whole number, exact in an int64: the same digits, faster.
-		return strconv.AppendInt(b, int64(f), 10)
+	if b, ok := AppendDecimal(b, f); ok {
+		return b
 	}
+	return appendFloatSlow(b, f)
+}
+
+// appendFloatSlow appends a finite number as encoding/json writes it, by
+// strconv.
+func appendFloatSlow(b []byte, f float64) []byte {
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -77,6 +102,56 @@ func AppendFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
+}
+
+// pow10 are the powers of ten AppendDecimal tries, all exact.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
+
+// maxDecimalDigits bounds the digits m of the numbers m/10^k that
+// AppendDecimal writes: below 2^50 the multiples of 10^-k are more than 4
+// units in the last place of f apart, so the one that reads back as f is
+// the only decimal of its length that does, and no shorter one does.
+const maxDecimalDigits = 1 << 50
+
+// AppendDecimal appends f as strconv's shortest 'f' format (and
+// AppendFloat) writes it when f is a whole number below 2^53, or m/10^k
+// for a whole m below 2^50 and k at most 6 (a figure, a rounded
+// statistic), and reports whether it did: the fast way of those, without
+// strconv's search for the shortest digits. m/10^k == f in floating point says that the decimal m·10^-k reads
+// back as f: both are m/10^k correctly rounded, m and 10^k being exact.
+func AppendDecimal(b []byte, f float64) ([]byte, bool) {
+	abs := math.Abs(f)
+	if f == math.Trunc(f) && abs < 1<<53 && (f != 0 || !math.Signbit(f)) {
+		// A whole number, exact in an int64: the same digits.
+		return strconv.AppendInt(b, int64(f), 10), true
+	}
+	if !(abs >= 1e-6 && abs*pow10[len(pow10)-1] < maxDecimalDigits) {
+		return b, false // exponent form, -0, NaN, infinities or too many digits
+	}
+	for k := 1; k < len(pow10); k++ {
+		m := math.Round(abs * pow10[k])
+		if m/pow10[k] != abs {
+			continue
+		}
+		if f < 0 {
+			b = append(b, '-')
+		}
+		// m's digits with a point before the last k, zeros before them
+		// as needed: m does not end in 0, else k-1 would have done.
+		var digits [24]byte
+		d := strconv.AppendUint(digits[:0], uint64(m), 10)
+		if len(d) <= k {
+			b = append(b, '0', '.')
+			for range k - len(d) {
+				b = append(b, '0')
+			}
+			return append(b, d...), true
+		}
+		b = append(b, d[:len(d)-k]...)
+		b = append(b, '.')
+		return append(b, d[len(d)-k:]...), true
+	}
+	return b, false
 }
 
 // Floats appends a list of numbers.
@@ -113,16 +188,29 @@ func AppendString(b []byte, s string) []byte { return appendQuoted(b, s) }
 
 // Text appends, quoted as String quotes it, the text that appendText
 // appends to an empty buffer: a text rendered when written, not held as a
-// string. The buffer is the encoder's, kept for the next text.
+// string. It is rendered in place, and moved to be escaped only from its
+// first byte that needs it (most texts have none).
 func (e *Encoder) Text(appendText func([]byte) []byte) {
-	e.text = appendText(e.text[:0])
-	e.B = appendQuoted(e.B, e.text)
+	e.B = append(e.B, '"')
+	start := len(e.B)
+	e.B = appendText(e.B)
+	i := start + plainPrefix(e.B[start:])
+	if i == len(e.B) {
+		e.B = append(e.B, '"')
+		return
+	}
+	e.text = append(e.text[:0], e.B[i:]...)
+	e.B = appendEscaped(e.B[:i], e.text)
 }
 
 // appendQuoted appends s quoted (see String).
 func appendQuoted[S ~string | ~[]byte](b []byte, s S) []byte {
-	b = append(b, '"')
-	start := 0
+	return appendEscaped(append(b, '"'), s)
+}
+
+// plainPrefix is the length of the start of s that String writes as it
+// is, up to its first byte to escape or replace.
+func plainPrefix[S ~string | ~[]byte](s S) int {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -130,7 +218,35 @@ func appendQuoted[S ~string | ~[]byte](b []byte, s S) []byte {
 				i++
 				continue
 			}
-			b = append(b, s[start:i]...)
+			return i
+		}
+		// Three bytes led by E1–EC, EE or EF (most of the CJK characters)
+		// are valid whenever the two that follow continue them; the other
+		// leads have narrower ranges (E0, ED) or may be U+2028 (E2), and
+		// are decoded.
+		if (0xE1 <= c && c <= 0xEF && c != 0xE2 && c != 0xED) && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)])) // no copy of more than a rune
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			return i
+		}
+		i += size
+	}
+	return len(s)
+}
+
+// appendEscaped appends s escaped (see String) and the closing quote.
+func appendEscaped[S ~string | ~[]byte](b []byte, s S) []byte {
+	for {
+		i := plainPrefix(s)
+		b = append(b, s[:i]...)
+		if i == len(s) {
+			return append(b, '"')
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
 			switch c {
 			case '\\', '"':
 				b = append(b, '\\', c)
@@ -147,37 +263,17 @@ func appendQuoted[S ~string | ~[]byte](b []byte, s S) []byte {
 			default:
 				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 			}
-			i++
-			start = i
+			s = s[i+1:]
 			continue
 		}
-		// Three bytes led by E1–EC, EE or EF (most of the CJK characters)
-		// are valid whenever the two that follow continue them; the other
-		// leads have narrower ranges (E0, ED) or may be U+2028 (E2), and
-		// are decoded.
-		if (0xE1 <= c && c <= 0xEF && c != 0xE2 && c != 0xED) && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-			i += 3
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)])) // no copy of more than a rune
+		r, size := utf8.DecodeRuneInString(string(s[i:min(len(s), i+utf8.UTFMax)]))
 		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
 			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
+		} else { // U+2028 or U+2029
 			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
 		}
-		i += size
+		s = s[i+size:]
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // Value appends a value as decoded from JSON or written in a form: nil,

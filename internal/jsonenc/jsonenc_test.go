@@ -3,7 +3,9 @@ package jsonenc
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
+	"strconv"
 	"testing"
 )
 
@@ -90,17 +92,51 @@ func FuzzString(f *testing.F) {
 }
 
 func FuzzFloat(f *testing.F) {
-	wholes := []int64{0, -1, 1 << 53, 1<<53 + 1, -1 << 63, 1e15}
-	for i, x := range []float64{0, math.Copysign(0, -1), 1, -1e-7, 1e21, 123.456, 1 << 53, -(1 << 53) - 2, math.NaN(), math.Inf(-1), 5e-324} {
-		f.Add(math.Float64bits(x), wholes[i%len(wholes)])
+	wholes := []int64{0, -1, 1 << 53, 1<<53 + 1, -1 << 63, 1e15, -3967, 1, 999999, 1<<50 + 1}
+	for i, x := range []float64{0, math.Copysign(0, -1), 1, -1e-7, 1e21, 123.456, 1 << 53, -(1 << 53) - 2, math.NaN(), math.Inf(-1), 5e-324,
+		1e-300, 0.1 + 0.2, 1e-6, 1125899906.8, 4.005951126373475e-11} {
+		f.Add(math.Float64bits(x), wholes[i%len(wholes)], uint8(i))
 	}
-	f.Fuzz(func(t *testing.T, bits uint64, i int64) {
-		for _, x := range []float64{math.Float64frombits(bits), float64(i)} { // whole numbers take a shorter way
+	f.Fuzz(func(t *testing.T, bits uint64, i int64, k uint8) {
+		// Whole numbers and those with few decimals take shorter ways.
+		for _, x := range []float64{math.Float64frombits(bits), float64(i), float64(i) / pow10[int(k)%len(pow10)],
+			float64(i%(1<<51)) / pow10[int(k)%len(pow10)]} {
 			var e Encoder
 			e.Float(x)
 			same(t, x, &e)
+			if got, ok := AppendDecimal(nil, x); ok && string(got) != strconv.FormatFloat(x, 'f', -1, 64) {
+				t.Errorf("AppendDecimal(%v): %s, want %s", x, got, strconv.FormatFloat(x, 'f', -1, 64))
+			}
+			want, err := marshal(x)
+			if err != nil {
+				continue
+			}
+			if got := AppendFloat(nil, x); !bytes.Equal(got, want) {
+				t.Errorf("AppendFloat(%v): %s, want %s", x, got, want)
+			}
+			// Again, after a number the encoder keeps.
+			e.Reset()
+			e.Float(1e-300)
+			e.Float(x)
+			e.Float(x)
+			if want := fmt.Appendf(nil, "1e-300%s%s", want, want); !bytes.Equal(e.B, want) {
+				t.Errorf("%v after 1e-300: %s, want %s", x, e.B, want)
+			}
 		}
 	})
+}
+
+// BenchmarkFloat encodes the numbers of a case file: whole figures,
+// statistics of two decimals, p-values.
+func BenchmarkFloat(b *testing.B) {
+	xs := []float64{14, 10, 1029.43, 1e-300, -10.5, 6.43, 1e-300, 4.285683673688045e-300, 15108.6, -39.67, 4.005951126373475e-11, 300}
+	var e Encoder
+	for b.Loop() {
+		e.Reset()
+		for _, x := range xs {
+			e.Float(x)
+		}
+	}
 }
 
 // BenchmarkString encodes a finding's reason as the reports have them:
