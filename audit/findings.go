@@ -354,6 +354,13 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 		units() // for the tasks below
 		zeroTails()
 		dispersion()
+		// The peers' sizes too, so that the outliers' tasks of a period,
+		// on both workers, do not wait on each other for them.
+		for _, g := range groups {
+			if g.sizes != nil && a.sized() {
+				g.sizes()
+			}
+		}
 		var bf [][]Finding
 		bf, global, wideInds, narrowInds = a.benford(digitInds())
 		return bf
@@ -443,8 +450,7 @@ func (a *Auditor) keepForCases() {
 		}
 	}
 	runTasks(tasks, a.opts.Workers)
-	// A count is compared with units of its size only without --per.
-	sized := a.per == nil && slices.ContainsFunc(a.form.Indicators, func(ind *rules.Indicator) bool { return a.sizeAware(ind.Index) })
+	sized := a.sized()
 	for _, g := range a.periods {
 		if g.sizes != nil && sized {
 			s := g.sizes()
@@ -616,24 +622,36 @@ func runTasks[T any](tasks []func() T, workers int) []T {
 	return results
 }
 
+// batchRules evaluates the batch rules on the records of a period.
 func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 	if len(a.form.BatchRules) == 0 {
 		return nil
 	}
-	b := &rules.Batch{Period: period, Units: make([]string, len(recs)), Columns: make([][]float64, len(a.form.Indicators))}
+	b := &rules.Batch{Period: period, Columns: make([][]float64, len(a.form.Indicators))}
+	var used []int // the indicators the rules read
+	readsRows := false
 	for _, r := range a.form.BatchRules {
 		for _, ind := range r.Uses {
 			if b.Columns[ind.Index] == nil {
-				col := make([]float64, len(recs))
-				for i, rec := range recs {
-					col[i] = a.vals(rec)[ind.Index]
-				}
-				b.Columns[ind.Index] = col
+				b.Columns[ind.Index] = make([]float64, len(recs))
+				used = append(used, ind.Index)
 			}
 		}
+		readsRows = readsRows || r.ReadsRows
 	}
-	for i, rec := range recs {
-		b.Units[i] = a.unitOf(rec)
+	// The columns in one pass over the records, which are scattered in
+	// memory: a record's figures are read together.
+	for k, rec := range recs {
+		vals := a.vals(rec)
+		for _, i := range used {
+			b.Columns[i][k] = vals[i]
+		}
+	}
+	if readsRows {
+		b.Units = make([]string, len(recs))
+		for k, rec := range recs {
+			b.Units[k] = a.unitOf(rec)
+		}
 	}
 	var out []Finding
 	for _, o := range a.form.EvalBatch(b) {
@@ -1518,6 +1536,12 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		}, t)
 	}
 	return l.lists()
+}
+
+// sized reports whether counts are compared with units of their size:
+// only without --per, and when the form has counts (sizeAware).
+func (a *Auditor) sized() bool {
+	return a.per == nil && slices.ContainsFunc(a.form.Indicators, func(ind *rules.Indicator) bool { return a.sizeAware(ind.Index) })
 }
 
 // sizeAware reports whether indicator i is a count compared with units of
