@@ -1311,7 +1311,7 @@ func (a *Auditor) zeroTails(totals map[string]bool) []*anomaly.ZeroTails {
 		}
 	}
 	for _, r := range a.records() {
-		if totals[a.unitOf(r)] {
+		if len(totals) > 0 && totals[a.unitOf(r)] { // no name looked up without totals
 			continue
 		}
 		for i, z := range zt {
@@ -1487,8 +1487,8 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 	// neither: its figures are not collected.
 	minDigits := min(a.opts.MinUnitBenford, a.opts.MinBenford2)
 	for _, u := range units {
-		name := a.unitName(u)
-		if totals[name] {
+		// The name is looked up for a finding, or to tell a total.
+		if len(totals) > 0 && totals[a.unitName(u)] {
 			continue
 		}
 		periods = a.periodsOf(u, periods[:0])
@@ -1510,10 +1510,10 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 				fails1, fails2 = false, false
 			}
 			if fails1 {
-				benfordFinding(&l, KindBenford1, name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0])
+				benfordFinding(&l, KindBenford1, a.unitName(u), c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0])
 			}
 			if fails2 {
-				benfordFinding(&l, KindBenford2, name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1])
+				benfordFinding(&l, KindBenford2, a.unitName(u), c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1])
 			}
 		}
 		rr := a.rounding(periods, base, &rsc)
@@ -1525,6 +1525,7 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		if rr.P >= alpha {
 			continue
 		}
+		name := a.unitName(u)
 		t := append(append(append(l.text.buf, "「"...), name...), "」"...)
 		t = appendInt(append(appendInt(t, rr.N), "个不小于10的整数共有"...), rr.Zeros)
 		t = appendFV(append(t, "个结尾的0,诚实填报预期约"...), round(rr.Expected, 1))

@@ -218,10 +218,18 @@ func mix(h, v uint64) uint64 {
 // bits of ma and mb, have the same trivial positions and the same
 // non-trivial values (bit for bit) in positions lo to hi−1.
 func sameBand(a, b []float64, ma, mb []uint64, lo, hi int) bool {
-	for p := lo; p < hi; p++ {
-		ta, tb := ma[p/64]&(1<<(p%64)) == 0, mb[p/64]&(1<<(p%64)) == 0
-		if ta != tb || !ta && math.Float64bits(a[p]) != math.Float64bits(b[p]) {
+	for w := lo / 64; w*64 < hi; w++ {
+		// sel marks the band's positions in word w.
+		from, to := max(lo-w*64, 0), min(hi-w*64, 64)
+		sel := ^uint64(0) >> (64 - (to - from)) << from
+		if (ma[w]^mb[w])&sel != 0 {
 			return false
+		}
+		for m := ma[w] & sel; m != 0; m &= m - 1 {
+			p := w*64 + bits.TrailingZeros64(m)
+			if math.Float64bits(a[p]) != math.Float64bits(b[p]) {
+				return false
+			}
 		}
 	}
 	return true
