@@ -349,6 +349,7 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 		dupPerUnit += max(n-1, 0)
 	}
 	dupLevel := a.opts.Alpha / max(pairs, 1)
+	sized := a.sized()
 	// The longest parts first, the shortest last, to balance the workers.
 	add(func() [][]Finding {
 		units() // for the tasks below
@@ -357,7 +358,7 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 		// The peers' sizes too, so that the outliers' tasks of a period,
 		// on both workers, do not wait on each other for them.
 		for _, g := range groups {
-			if g.sizes != nil && a.sized() {
+			if g.sizes != nil && sized {
 				g.sizes()
 			}
 		}
@@ -1326,8 +1327,8 @@ func (a *Auditor) zeroTails(totals map[string]bool) []*anomaly.ZeroTails {
 	return zt
 }
 
-// rounding tests a unit's figures, those of its records periods (in
-// period order), for rounding by magnitude: each figure of at least 10
+// rounding tests a unit's figures, those of its records periods in
+// period order, for rounding by magnitude: each figure of at least 10
 // scores by its trailing zeros against the chance of as many under honest
 // reporting (10^−t, or the share among the batch's other units when the
 // indicator is commonly round), combined over the unit's figures (a
