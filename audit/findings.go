@@ -349,11 +349,19 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 		dupPerUnit += max(n-1, 0)
 	}
 	dupLevel := a.opts.Alpha / max(pairs, 1)
+	sized := a.sized()
 	// The longest parts first, the shortest last, to balance the workers.
 	add(func() [][]Finding {
 		units() // for the tasks below
 		zeroTails()
 		dispersion()
+		// The peers' sizes too, so that the outliers' tasks of a period,
+		// on both workers, do not wait on each other for them.
+		for _, g := range groups {
+			if g.sizes != nil && sized {
+				g.sizes()
+			}
+		}
 		var bf [][]Finding
 		bf, global, wideInds, narrowInds = a.benford(digitInds())
 		return bf
@@ -443,8 +451,7 @@ func (a *Auditor) keepForCases() {
 		}
 	}
 	runTasks(tasks, a.opts.Workers)
-	// A count is compared with units of its size only without --per.
-	sized := a.per == nil && slices.ContainsFunc(a.form.Indicators, func(ind *rules.Indicator) bool { return a.sizeAware(ind.Index) })
+	sized := a.sized()
 	for _, g := range a.periods {
 		if g.sizes != nil && sized {
 			s := g.sizes()
@@ -616,24 +623,36 @@ func runTasks[T any](tasks []func() T, workers int) []T {
 	return results
 }
 
+// batchRules evaluates the batch rules on the records of a period.
 func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 	if len(a.form.BatchRules) == 0 {
 		return nil
 	}
-	b := &rules.Batch{Period: period, Units: make([]string, len(recs)), Columns: make([][]float64, len(a.form.Indicators))}
+	b := &rules.Batch{Period: period, Columns: make([][]float64, len(a.form.Indicators))}
+	var used []int // the indicators the rules read
+	readsRows := false
 	for _, r := range a.form.BatchRules {
 		for _, ind := range r.Uses {
 			if b.Columns[ind.Index] == nil {
-				col := make([]float64, len(recs))
-				for i, rec := range recs {
-					col[i] = a.vals(rec)[ind.Index]
-				}
-				b.Columns[ind.Index] = col
+				b.Columns[ind.Index] = make([]float64, len(recs))
+				used = append(used, ind.Index)
 			}
 		}
+		readsRows = readsRows || r.ReadsRows
 	}
-	for i, rec := range recs {
-		b.Units[i] = a.unitOf(rec)
+	// The columns in one pass over the records, which are scattered in
+	// memory: a record's figures are read together.
+	for k, rec := range recs {
+		vals := a.vals(rec)
+		for _, i := range used {
+			b.Columns[i][k] = vals[i]
+		}
+	}
+	if readsRows {
+		b.Units = make([]string, len(recs))
+		for k, rec := range recs {
+			b.Units[k] = a.unitOf(rec)
+		}
 	}
 	var out []Finding
 	for _, o := range a.form.EvalBatch(b) {
@@ -1293,7 +1312,7 @@ func (a *Auditor) zeroTails(totals map[string]bool) []*anomaly.ZeroTails {
 		}
 	}
 	for _, r := range a.records() {
-		if totals[a.unitOf(r)] {
+		if len(totals) > 0 && totals[a.unitOf(r)] { // no name looked up without totals
 			continue
 		}
 		for i, z := range zt {
@@ -1308,21 +1327,22 @@ func (a *Auditor) zeroTails(totals map[string]bool) []*anomaly.ZeroTails {
 	return zt
 }
 
-// rounding tests a unit's figures for rounding by magnitude: each figure
-// of at least 10 scores by its trailing zeros against the chance of as
-// many under honest reporting (10^−t, or the share among the batch's
-// other units when the indicator is commonly round), combined over the
-// unit's figures (a figure repeated unchanged counts once).
-func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScratch) anomaly.RoundingResult {
+// rounding tests a unit's figures, those of its records periods in
+// period order, for rounding by magnitude: each figure of at least 10
+// scores by its trailing zeros against the chance of as many under honest
+// reporting (10^−t, or the share among the batch's other units when the
+// indicator is commonly round), combined over the unit's figures (a
+// figure repeated unchanged counts once). Under minRounding figures it
+// is not run (P 1).
+func (a *Auditor) rounding(periods []*record, base []*anomaly.ZeroTails, sc *roundScratch) anomaly.RoundingResult {
 	own := sc.own[:0]
 	for range base {
 		own = append(own, anomaly.ZeroTails{})
 	}
 	sc.own, sc.figs = own, sc.figs[:0]
-	sc.periods = a.periodsOf(u, sc.periods[:0])
 	// One pass over the unit's figures: its own tails (which the
 	// baseline leaves out) and the figures scored.
-	for k, r := range sc.periods {
+	for k, r := range periods {
 	next:
 		for i, z := range base {
 			if z == nil {
@@ -1334,13 +1354,16 @@ func (a *Auditor) rounding(u *unitRows, base []*anomaly.ZeroTails, sc *roundScra
 				continue
 			}
 			own[i].Add(t)
-			for _, earlier := range sc.periods[:k] {
+			for _, earlier := range periods[:k] {
 				if a.vals(earlier)[i] == x {
 					continue next
 				}
 			}
 			sc.figs = append(sc.figs, scoredFigure{i, t, d})
 		}
+	}
+	if len(sc.figs) < minRounding {
+		return anomaly.RoundingResult{N: len(sc.figs), P: 1} // too few to test
 	}
 	sc.t, sc.d, sc.tails, sc.flat = sc.t[:0], sc.d[:0], sc.tails[:0], sc.flat[:0]
 	for _, f := range sc.figs {
@@ -1418,12 +1441,11 @@ type unitStats struct {
 
 // roundScratch is the memory of the rounding tests of a chunk of units.
 type roundScratch struct {
-	periods []*record
-	own     []anomaly.ZeroTails
-	figs    []scoredFigure
-	t, d    []int
-	tails   [][]float64
-	flat    []float64
+	own   []anomaly.ZeroTails
+	figs  []scoredFigure
+	t, d  []int
+	tails [][]float64
+	flat  []float64
 }
 
 // unitAlpha is the level of the per-unit digit tests: UnitAlpha, or Alpha
@@ -1451,41 +1473,60 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 	var vals, buf []float64
 	var rsc roundScratch
 	var periods []*record
+	// The counts are added to st once, at the end: an atomic add per unit
+	// on a counter the other workers add to costs more than the test of a
+	// unit of a few figures.
+	var benfordTested, benfordFew, benfordNarrow, roundTested, roundFew int64
+	defer func() {
+		st.benfordTested.Add(benfordTested)
+		st.benfordFew.Add(benfordFew)
+		st.benfordNarrow.Add(benfordNarrow)
+		st.roundTested.Add(roundTested)
+		st.roundFew.Add(roundFew)
+	}()
+	// A unit with fewer figures than either digit test needs fails
+	// neither: its figures are not collected.
+	minDigits := min(a.opts.MinUnitBenford, a.opts.MinBenford2)
 	for _, u := range units {
-		name := a.unitName(u)
-		if totals[name] {
+		// The name is looked up for a finding, or to tell a total.
+		if len(totals) > 0 && totals[a.unitName(u)] {
 			continue
 		}
-		var c anomaly.DigitCounts
 		periods = a.periodsOf(u, periods[:0])
-		vals, c = a.unitDigitCounts(vals[:0], periods, inds)
-		if c.N < a.opts.MinUnitBenford {
-			st.benfordFew.Add(1)
+		if len(periods)*len(inds) < minDigits {
+			benfordFew++
 		} else {
-			st.benfordTested.Add(1)
+			var c anomaly.DigitCounts
+			vals, c = a.unitDigitCounts(vals[:0], periods, inds)
+			if c.N < a.opts.MinUnitBenford {
+				benfordFew++
+			} else {
+				benfordTested++
+			}
+			// Nigrini's conditions are checked only where the digits stray:
+			// sorting every unit's figures would cost more than the test.
+			fails1, fails2 := c.FailsDispersed(1, a.opts.MinUnitBenford, alpha, phi[0]), c.FailsDispersed(2, a.opts.MinBenford2, alpha, phi[1])
+			if (fails1 || fails2) && anomaly.Spread(vals, buf) < anomaly.MinSpread {
+				benfordNarrow++
+				fails1, fails2 = false, false
+			}
+			if fails1 {
+				benfordFinding(&l, KindBenford1, a.unitName(u), c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0])
+			}
+			if fails2 {
+				benfordFinding(&l, KindBenford2, a.unitName(u), c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1])
+			}
 		}
-		// Nigrini's conditions are checked only where the digits stray:
-		// sorting every unit's figures would cost more than the test.
-		fails1, fails2 := c.FailsDispersed(1, a.opts.MinUnitBenford, alpha, phi[0]), c.FailsDispersed(2, a.opts.MinBenford2, alpha, phi[1])
-		if (fails1 || fails2) && anomaly.Spread(vals, buf) < anomaly.MinSpread {
-			st.benfordNarrow.Add(1)
-			fails1, fails2 = false, false
-		}
-		if fails1 {
-			benfordFinding(&l, KindBenford1, name, c.TestDispersed(1, a.opts.MinUnitBenford, phi[0]), alpha, phi[0])
-		}
-		if fails2 {
-			benfordFinding(&l, KindBenford2, name, c.TestDispersed(2, a.opts.MinBenford2, phi[1]), alpha, phi[1])
-		}
-		rr := a.rounding(u, base, &rsc)
+		rr := a.rounding(periods, base, &rsc)
 		if rr.N < minRounding {
-			st.roundFew.Add(1)
+			roundFew++
 			continue
 		}
-		st.roundTested.Add(1)
+		roundTested++
 		if rr.P >= alpha {
 			continue
 		}
+		name := a.unitName(u)
 		t := append(append(append(l.text.buf, "「"...), name...), "」"...)
 		t = appendInt(append(appendInt(t, rr.N), "个不小于10的整数共有"...), rr.Zeros)
 		t = appendFV(append(t, "个结尾的0,诚实填报预期约"...), round(rr.Expected, 1))
@@ -1497,6 +1538,12 @@ func (a *Auditor) unitDigits(units []*unitRows, inds []int, base []*anomaly.Zero
 		}, t)
 	}
 	return l.lists()
+}
+
+// sized reports whether counts are compared with units of their size:
+// only without --per, and when the form has counts (sizeAware).
+func (a *Auditor) sized() bool {
+	return a.per == nil && slices.ContainsFunc(a.form.Indicators, func(ind *rules.Indicator) bool { return a.sizeAware(ind.Index) })
 }
 
 // sizeAware reports whether indicator i is a count compared with units of

@@ -60,7 +60,8 @@ func batchEnv() map[string]any {
 
 // Batch is what the batch rules read of one period: the units and, by
 // indicator index, a column of figures, one per unit, NaN where absent.
-// Columns needs only the indicators the batch rules use.
+// Columns needs only the indicators the batch rules use, Units only a
+// rule that reads rows (Rule.ReadsRows).
 type Batch struct {
 	Period  string
 	Units   []string

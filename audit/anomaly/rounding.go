@@ -128,46 +128,116 @@ func rounding(t []int, tails [][]float64) RoundingResult {
 		if ti < len(tl) && tl[ti] > 0 {
 			r.Score += negLog(tl, ti)
 		}
-		// X takes −ln tl[k] with probability tl[k] − tl[k+1].
-		var m1, m2 float64
-		for k := 1; k < len(tl) && tl[k] > 0; k++ {
-			r.Expected += tl[k]
-			pk := tl[k] - nextTail(tl, k)
-			x := negLog(tl, k)
-			m1 += pk * x
-			m2 += pk * x * x
+		var m [2]float64
+		if honestTail(tl) {
+			for k := 1; k < len(tl); k++ {
+				r.Expected += tl[k]
+			}
+			m = honestScores[len(tl)].moments
+		} else {
+			m = tailMoments(tl, &r.Expected)
 		}
-		r.Mean += m1
-		variance += m2 - m1*m1
+		r.Mean += m[0]
+		variance += m[1] - m[0]*m[0]
 	}
 	if r.Score <= r.Mean+3*math.Sqrt(variance) {
 		return r
 	}
 	// Any λ in (0, 1) gives a bound; a few spread over the range come
-	// within a small factor of the best.
-	best := 0.0
-	var honest [MaxZeros + 1]float64 // 10^(kλ), tl[k]^−λ for an honest tail
-	for _, l := range chernoffLambdas {
-		for k := range honest {
-			honest[k] = math.Exp(l * float64(k) * math.Ln10)
-		}
-		logb := -l * r.Score
-		for _, tl := range tails {
-			// E[exp(λX)] = Σ_k (tl[k] − tl[k+1])·tl[k]^−λ
-			m := 1 - nextTail(tl, 0)
-			for k := 1; k < len(tl) && tl[k] > 0; k++ {
-				w := honest[k]
-				if tl[k] != negPow10[k] {
-					w = math.Exp(l * negLog(tl, k))
-				}
-				m += (tl[k] - nextTail(tl, k)) * w
+	// within a small factor of the best. Each λ's bound sums its terms
+	// in the order of the tails.
+	var logb [len(chernoffLambdas)]float64
+	for j, l := range chernoffLambdas {
+		logb[j] = -l * r.Score
+	}
+	for _, tl := range tails {
+		if honestTail(tl) {
+			for j, lm := range honestScores[len(tl)].logMGF {
+				logb[j] += lm
 			}
-			logb += math.Log(m)
+			continue
 		}
-		best = min(best, logb)
+		for j := range logb {
+			logb[j] += logMGF(tl, j)
+		}
+	}
+	best := 0.0
+	for _, lb := range logb {
+		best = min(best, lb)
 	}
 	r.P = math.Exp(best)
 	return r
+}
+
+// tailMoments are the mean and the mean square of the score of a figure
+// whose tails are tl; it adds the figure's expected zeros to expected.
+// The score X takes −ln tl[k] with probability tl[k] − tl[k+1].
+func tailMoments(tl []float64, expected *float64) (m [2]float64) {
+	for k := 1; k < len(tl) && tl[k] > 0; k++ {
+		*expected += tl[k]
+		pk := tl[k] - nextTail(tl, k)
+		x := negLog(tl, k)
+		m[0] += pk * x
+		m[1] += pk * x * x
+	}
+	return m
+}
+
+// logMGF is ln E[exp(λX)] for the score X of a figure whose tails are tl
+// and λ = chernoffLambdas[j]: ln Σ_k (tl[k] − tl[k+1])·tl[k]^−λ.
+func logMGF(tl []float64, j int) float64 {
+	m := 1 - nextTail(tl, 0)
+	for k := 1; k < len(tl) && tl[k] > 0; k++ {
+		w := chernoffHonest[j][k]
+		if tl[k] != negPow10[k] {
+			w = math.Exp(chernoffLambdas[j] * negLog(tl, k))
+		}
+		m += (tl[k] - nextTail(tl, k)) * w
+	}
+	return math.Log(m)
+}
+
+// chernoffHonest[j][k] is 10^(kλ), tl[k]^−λ for an honest tail, λ =
+// chernoffLambdas[j].
+var chernoffHonest = func() (h [len(chernoffLambdas)][MaxZeros + 1]float64) {
+	for j, l := range chernoffLambdas {
+		for k := range h[j] {
+			h[j][k] = math.Exp(l * float64(k) * math.Ln10)
+		}
+	}
+	return h
+}()
+
+// honestScores[n] are tailMoments and logMGF of the honest tails of n
+// digits, 10^−k for k < n (most figures' tails), computed once: rounding
+// sums them as it would the computed ones.
+var honestScores = func() (h [MaxZeros + 2]struct {
+	moments [2]float64
+	logMGF  [len(chernoffLambdas)]float64
+}) {
+	for n := 1; n < len(h); n++ {
+		tl := negPow10[:n]
+		var expected float64
+		h[n].moments = tailMoments(tl, &expected)
+		for j := range chernoffLambdas {
+			h[n].logMGF[j] = logMGF(tl, j)
+		}
+	}
+	return h
+}()
+
+// honestTail reports whether tl is the honest tail 10^−k, k < len(tl),
+// of honestScores.
+func honestTail(tl []float64) bool {
+	if len(tl) == 0 || len(tl) > len(negPow10) {
+		return false
+	}
+	for k, x := range tl {
+		if x != negPow10[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // honestMoments are, for a figure of d digits with honest last digits,
@@ -228,7 +298,12 @@ func roundCount(t []int, tails [][]float64) float64 {
 	}
 	// dist[c] is the chance of c round figures among those seen so far,
 	// the last cell holding k or more.
-	dist := make([]float64, k+1)
+	var buf [64]float64 // no allocation for the few figures of most units
+	dist := buf[:0]
+	if k+1 > len(buf) {
+		dist = make([]float64, 0, k+1)
+	}
+	dist = dist[:k+1]
 	dist[0] = 1
 	for i := range t {
 		q := tail1(tails[i])
