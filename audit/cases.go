@@ -12,7 +12,9 @@ import (
 // lists cases first, most deserving of a look first, then the findings
 // they were made from.
 //
-// JSON shape (Report.Cases), stable: fields may be added, none renamed:
+// JSON shape (Report.Cases, as WriteJSON writes it from the case and the
+// report's items and findings), stable: fields may be added, none
+// renamed:
 //
 //	{"rank":1, "unit":"抄件区", "severity":"warning", "significant":true,
 //	 "certain":false, "p":1e-40, "q":4e-39, "score":39.4,
@@ -423,7 +425,6 @@ func buildCases(findings []Finding, tested int, fdr float64, periods []string, n
 	if parts.items = items[:n:n]; int(n) < len(items)*7/8 {
 		parts.items = slices.Clone(parts.items) // let go of the room the items did not take
 	}
-	items = nil
 	benjaminiHochberg(cases, max(tested, len(cases)), workers)
 	for i := range cases {
 		c := &cases[i]

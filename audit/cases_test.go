@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 )
@@ -295,4 +296,12 @@ func TestPeerMedianOfFewUnits(t *testing.T) {
 		}
 	}
 	t.Fatalf("no case item for the jump of %s in %s: %d cases", jumped, last, len(rep.Cases))
+}
+
+// TestCaseSizes: a batch may have hundreds of thousands of cases and
+// evidence items, which are kept at the sizes their comments give.
+func TestCaseSizes(t *testing.T) {
+	if c, e := unsafe.Sizeof(Case{}), unsafe.Sizeof(Evidence{}); c != 56 || e != 40 {
+		t.Errorf("Case %d bytes, Evidence %d, want 56 and 40", c, e)
+	}
 }
