@@ -12,7 +12,9 @@ import (
 // lists cases first, most deserving of a look first, then the findings
 // they were made from.
 //
-// JSON shape (Report.Cases), stable: fields may be added, none renamed:
+// JSON shape (Report.Cases, as WriteJSON writes it from the case and the
+// report's items and findings), stable: fields may be added, none
+// renamed:
 //
 //	{"rank":1, "unit":"抄件区", "severity":"warning", "significant":true,
 //	 "certain":false, "p":1e-40, "q":4e-39, "score":39.4,
@@ -26,18 +28,7 @@ import (
 //	     "statistic":"稳健z分数", "value":12.3, "threshold":5.3, "p":1e-12,
 //	     "finding":17, "reason":"……"}, {"kind":"jump", …}]}]}
 type Case struct {
-	// Rank is the case's place in the report, from 1.
-	Rank int    `json:"rank"`
 	Unit string `json:"unit"`
-	// Severity is the highest severity among the case's findings
-	// ("error", "warning", "info").
-	Severity string `json:"severity"`
-	// Significant says the case stands after the false alarms of the
-	// whole batch are controlled: Q at most Options.FDR, or Certain.
-	Significant bool `json:"significant"`
-	// Certain says a rule, not a statistic, was broken (a wrong total, a
-	// jump beyond the form's bound, a batch rule): no chance explains it.
-	Certain bool `json:"certain"`
 	// P is the unit's combined p-value: the chance that a unit with honest
 	// figures shows statistical evidence at least this strong in any of
 	// the tests run on it (Bonferroni over the tests; 1 when only rules
@@ -45,27 +36,45 @@ type Case struct {
 	// units tested.
 	P float64 `json:"p"`
 	Q float64 `json:"q"`
-	// Score is −log10 P capped at 300: the strength of the statistical
-	// evidence, by which cases of the same severity are ranked.
-	Score float64 `json:"score"`
-	// tests are the kinds of the case's findings (Tests), a bit each.
-	tests kindSet
 	// Findings is how many findings (detail lines) the case groups.
-	Findings int `json:"findings"`
+	Findings int32 `json:"findings"`
 	// RowErrors and RowWarnings count the unit's violations of the row
 	// rules (listed in Report.Rows), for context.
-	RowErrors   int `json:"row_errors"`
-	RowWarnings int `json:"row_warnings"`
-	// The "summary" of the JSON report, one line in plain Chinese saying
-	// what the case is about, is rendered when written: Report.CaseSummary.
-	// Items are the evidence, strongest first: one per cell (period and
-	// indicator) with every test that flagged it, then one per finding
-	// about the unit as a whole (a copy, its rounding, its digits).
-	Items []Evidence `json:"items"`
+	RowErrors   int32 `json:"row_errors"`
+	RowWarnings int32 `json:"row_warnings"`
+	// items and nItems are where the case's evidence items are in the
+	// report's (Report.Items).
+	items, nItems int32
+	// tests are the kinds of the case's findings (Tests), a bit each, and
+	// from bit sevShift the severityRank of Severity: one field, for a
+	// Case of 56 bytes, not 64.
+	tests kindSet
+	// Significant says the case stands after the false alarms of the
+	// whole batch are controlled: Q at most Options.FDR, or Certain.
+	Significant bool `json:"significant"`
+	// Certain says a rule, not a statistic, was broken (a wrong total, a
+	// jump beyond the form's bound, a batch rule): no chance explains it.
+	Certain bool `json:"certain"`
+	// The "rank" of the JSON report is the case's place in Report.Cases,
+	// from 1; its "score" is Score, its "summary" Report.CaseSummary, its
+	// "items" Report.Items. A Case is kept small: a batch may have
+	// hundreds of thousands.
 }
+
+// Severity is the highest severity among the case's findings ("error",
+// "warning", "info").
+func (c *Case) Severity() string { return severityText[c.tests>>sevShift] }
+
+// Score is −log10 P capped at 300: the strength of the statistical
+// evidence, by which cases of the same severity are ranked.
+func (c *Case) Score() float64 { return math.Min(300, -math.Log10(max(c.P, minP))) }
 
 // kindSet is a set of finding kinds, bit kindOrder(kind) each.
 type kindSet uint16
+
+// sevShift is the bit of a Case's tests from which they hold the case's
+// severityRank (the kinds take the bits below).
+const sevShift = 14
 
 // kindLists are the lists of the kinds of each kindSet, in kindOrder.
 var kindLists = func() (l [1 << 9][]string) {
@@ -83,48 +92,102 @@ var kindLists = func() (l [1 << 9][]string) {
 // Tests are the kinds of the case's findings, in the order of
 // Report.Findings' kinds (a list shared by the cases of the same kinds,
 // not to be changed).
-func (c *Case) Tests() []string { return kindLists[c.tests] }
+func (c *Case) Tests() []string { return kindLists[c.tests&(1<<sevShift-1)] }
 
 // Evidence is one item of a case: a cell, or the unit as a whole, and the
-// reasons it was flagged. What its first reason's finding says (the cell,
-// the other unit of a copy) it does not repeat: Report.ItemCell gives it.
-// The case's encoder writes it as
+// reasons it was flagged (Report.Reasons). What its first reason's finding
+// says (the cell, the other unit of a copy) it does not repeat:
+// Report.ItemCell gives it. The case's encoder writes it as
 //
 //	{"period":…, "indicator":…, "indicator_name":…, "peer":…,
 //	 "value":…, "peer_median":…, "expected":…, "previous":…,
 //	 "previous_period":…, "p":…, "reasons":[Reason…]}
 //
-// each member before "p" left out when empty or NaN.
+// each member before "p" left out when empty or NaN; "previous_period" is
+// Report.PreviousPeriod, "p" the smallest p-value of the item's reasons
+// (0 for a broken rule).
 type Evidence struct {
 	// Value is the unit's figure; PeerMedian the median of the other units
 	// of the period; Expected what units of the unit's size report (the
 	// median scaled to the unit's size, for counts); Previous the unit's
-	// figure of PreviousPeriod. NaN when not known or not a cell.
-	Value, PeerMedian, Expected, Previous float64 `json:"-"`
-	PreviousPeriod                        string  `json:"-"`
-	// P is the smallest p-value of the item's reasons (0 for a broken
-	// rule).
-	P float64 `json:"-"`
-	// Reasons are the indices in Report.Findings of the findings that
-	// flagged the item, the first of them the item's first; each is
-	// written as a Reason (Report.Reason).
-	Reasons []int32 `json:"-"`
+	// figure of the previous period. NaN when not known or not a cell.
+	Value, PeerMedian, Expected, Previous float64
+	// reasons is where the item's reasons start in the report's; they end
+	// where the next item's start.
+	reasons int32
+	// prev is the index of the period of Previous in the report's
+	// periods, -1 for none.
+	prev int32
 }
 
-// ItemCell returns what an evidence item of case c is about, from its
+// caseParts is what the case files of a report share: the evidence items
+// of every case, each case's in a run; the reasons of every item, in the
+// order of the items; and the periods an item's previous period indexes.
+// The cases hold places in them, not slices, for they are many.
+type caseParts struct {
+	items   []Evidence
+	reasons []int32
+	periods []string
+}
+
+// Items are the evidence items of case c, strongest first: one per cell
+// (period and indicator) with every test that flagged it, then one per
+// finding about the unit as a whole (a copy, its rounding, its digits).
+func (r *Report) Items(c *Case) []Evidence { return r.caseParts.caseItems(c) }
+
+func (p *caseParts) caseItems(c *Case) []Evidence {
+	return p.items[c.items : c.items+c.nItems : c.items+c.nItems]
+}
+
+// Reasons are the indices in Report.Findings of the findings that flagged
+// the item i of case c (r.Items(c)[i]), the first of them the item's
+// first; each is written as a Reason (Report.Reason).
+func (r *Report) Reasons(c *Case, i int) []int32 { return r.caseParts.itemReasons(int(c.items) + i) }
+
+// itemReasons are the reasons of items[k].
+func (p *caseParts) itemReasons(k int) []int32 {
+	end := int32(len(p.reasons))
+	if k+1 < len(p.items) {
+		end = p.items[k+1].reasons
+	}
+	return p.reasons[p.items[k].reasons:end:end]
+}
+
+// PreviousPeriod is the period of an item's Previous, "" when not known.
+func (r *Report) PreviousPeriod(it *Evidence) string { return r.caseParts.previousPeriod(it) }
+
+func (p *caseParts) previousPeriod(it *Evidence) string {
+	if it.prev < 0 {
+		return ""
+	}
+	return p.periods[it.prev]
+}
+
+// itemP is the p-value of an item of the given reasons: the smallest of
+// theirs.
+func itemP(findings []Finding, reasons []int32) float64 {
+	p := math.Inf(1)
+	for _, f := range reasons {
+		p = min(p, reasonP(&findings[f]))
+	}
+	return p
+}
+
+// ItemCell returns what the evidence item i of case c is about, from its
 // first finding: the cell's period and indicator with its name (either
 // empty for evidence about a unit's period or its figures as a whole),
 // and the other unit of a copy.
-func (r *Report) ItemCell(c *Case, it *Evidence) (period, indicator, name, peer string) {
-	return itemCell(r.Findings, c.Unit, it)
+func (r *Report) ItemCell(c *Case, i int) (period, indicator, name, peer string) {
+	return itemCell(r.Findings, c.Unit, r.Reasons(c, i))
 }
 
-// itemCell is ItemCell of the findings findings of a case of unit.
-func itemCell(findings []Finding, unit string, it *Evidence) (period, indicator, name, peer string) {
-	if len(it.Reasons) == 0 {
+// itemCell is ItemCell of an item of the given reasons, in the case of
+// unit.
+func itemCell(findings []Finding, unit string, reasons []int32) (period, indicator, name, peer string) {
+	if len(reasons) == 0 {
 		return "", "", "", ""
 	}
-	f := &findings[it.Reasons[0]]
+	f := &findings[reasons[0]]
 	peer = f.Peer()
 	if f.Unit != unit { // the case is the peer's
 		peer = f.Unit
@@ -152,7 +215,7 @@ type Reason struct {
 }
 
 // Reason is the reason the finding Findings[i] gives an evidence item
-// (an index of Evidence.Reasons).
+// (one of Report.Reasons).
 func (r *Report) Reason(i int32) Reason {
 	f := &r.Findings[i]
 	return Reason{Kind: f.Kind, Check: f.Check(), Severity: f.Severity(), Statistic: f.Statistic(), Value: f.Value,
@@ -212,11 +275,15 @@ const statFamilies = 5
 type caseCells interface {
 	// cell returns the unit's figure of an indicator in a period, the
 	// peers' median, the figure expected for the unit's size and the
-	// previous period's figure with its period; NaN when unknown.
-	cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string)
+	// previous period's figure with its period, an index of the periods
+	// of buildCases; NaN (-1) when unknown.
+	cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod int32)
 	// rowCounts returns the unit's row errors and warnings.
 	rowCounts(unit string) (errors, warnings int)
 }
+
+// severityText is the severity of each severityRank.
+var severityText = [...]string{"", "info", "warning", "error"}
 
 // severityRank orders the severities, "error" highest; 0 for any other.
 func severityRank(s string) int {
@@ -243,15 +310,17 @@ type caseEntry struct {
 // buildCases groups the findings by unit into case files and ranks them.
 // tested is the number of units the statistical tests were run on, the
 // count of Benjamini–Hochberg; fdr its level. A copy is evidence against
-// both units. indIndex maps an indicator id to its index. The cases are
-// made in runs on up to workers goroutines, each with cells of its own
-// (newCells).
+// both units. periods are those the cells' previous periods index,
+// indIndex maps an indicator id to its index. The cases are made in runs
+// on up to workers goroutines, each with cells of its own (newCells);
+// their items, reasons and periods are returned apart.
 //
 // The findings are grouped in two passes, the first counting each unit's,
-// so that the cases, their evidence items, reasons, tests and figures are
-// cut from a few slices of their exact size, and a unit's cells are told
-// apart by sorting its findings, not by a map per unit.
-func buildCases(findings []Finding, tested int, fdr float64, newCells func() caseCells, indIndex func(string) (int, bool), workers int) []Case {
+// so that the cases, their evidence items and reasons are cut from a few
+// slices of their exact size, and a unit's cells are told apart by
+// sorting its findings, not by a map per unit.
+func buildCases(findings []Finding, tested int, fdr float64, periods []string, newCells func() caseCells, indIndex func(string) (int, bool),
+	workers int) ([]Case, caseParts) {
 	// The units with findings, in the order of their first, and the case
 	// of each finding's unit and peer (-1 for none).
 	// Findings come sorted by kind and unit: a unit's are mostly next to
@@ -317,43 +386,65 @@ func buildCases(findings []Finding, tested int, fdr float64, newCells func() cas
 	}
 	own, other, next = nil, nil, nil
 	cases := make([]Case, len(units))
-	reasons := make([]int32, len(entries))
+	parts := caseParts{reasons: make([]int32, len(entries)), periods: periods}
+	// A case has at most an item per entry: a run's items are made at its
+	// first entry's place, then moved down to follow the run before.
+	items := make([]Evidence, len(entries))
 	// Runs of about as many entries each; a run's reasons are those of
 	// its entries.
 	runs := max(1, min(len(cases)/1024, 4*workers))
-	tasks := make([]func() struct{}, runs)
+	tasks := make([]func() int32, runs)
+	bounds := func(k int) (lo, hi int) {
+		lo, _ = slices.BinarySearch(start, int32(k*len(entries)/runs))
+		hi, _ = slices.BinarySearch(start, int32((k+1)*len(entries)/runs))
+		return lo, hi
+	}
 	for k := range runs {
-		tasks[k] = func() struct{} {
-			lo, _ := slices.BinarySearch(start, int32(k*len(entries)/runs))
-			hi, _ := slices.BinarySearch(start, int32((k+1)*len(entries)/runs))
-			b := caseBuilder{findings: findings, cells: newCells(), indIndex: indIndex, reasons: reasons[start[lo]:]}
+		tasks[k] = func() int32 {
+			lo, hi := bounds(k)
+			at := start[lo]
+			b := caseBuilder{findings: findings, cells: newCells(), indIndex: indIndex, reasons: parts.reasons, items: items, at: at, next: at}
 			for c := lo; c < hi; c++ {
 				b.build(&cases[c], units[c], entries[start[c]:start[c+1]])
 			}
-			return struct{}{}
+			return b.next - at
 		}
 	}
-	runTasks(tasks, workers)
+	made := runTasks(tasks, workers)
+	n := int32(0)
+	for k, m := range made {
+		lo, hi := bounds(k)
+		if at := start[lo]; at != n {
+			copy(items[n:], items[at:at+m])
+			for c := lo; c < hi; c++ {
+				cases[c].items -= at - n
+			}
+		}
+		n += m
+	}
+	if parts.items = items[:n:n]; int(n) < len(items)*7/8 {
+		parts.items = slices.Clone(parts.items) // let go of the room the items did not take
+	}
 	benjaminiHochberg(cases, max(tested, len(cases)), workers)
 	for i := range cases {
 		c := &cases[i]
 		c.Significant = c.Certain || c.Q <= fdr
 	}
 	rankCases(cases, workers)
-	for i := range cases {
-		cases[i].Rank = i + 1
-	}
-	return cases
+	return cases, parts
 }
 
-// caseBuilder makes the cases of buildCases, one after the other, from
-// shared blocks.
+// caseBuilder makes the cases of buildCases, one after the other, their
+// items and reasons in shared slices.
 type caseBuilder struct {
 	findings []Finding
 	cells    caseCells
 	indIndex func(string) (int, bool)
-	reasons  []int32 // the rest of the reasons, one per entry
+	// reasons and items are shared by the runs: the next item goes to
+	// items[next], its reasons from reasons[at].
+	reasons  []int32
 	items    []Evidence
+	at, next int32
 	// order and groups are scratch space: the entries in the order of
 	// their cells, and the evidence items they make.
 	order  []int32
@@ -369,24 +460,24 @@ type itemGroup struct {
 
 // build makes the case of a unit from its entries.
 func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
-	*c = Case{Unit: unit, P: 1, Severity: b.findings[entries[0].f].Severity(), Findings: len(entries)}
-	c.RowErrors, c.RowWarnings = b.cells.rowCounts(unit)
+	*c = Case{Unit: unit, P: 1, Findings: int32(len(entries))}
+	sev := severityRank(b.findings[entries[0].f].Severity())
+	rowErrors, rowWarnings := b.cells.rowCounts(unit)
+	c.RowErrors, c.RowWarnings = int32(rowErrors), int32(rowWarnings)
 	for _, e := range entries {
 		f := &b.findings[e.f]
 		c.tests |= 1 << kindOrder(f.Kind)
-		if severityRank(f.Severity()) > severityRank(c.Severity) {
-			c.Severity = f.Severity()
-		}
+		sev = max(sev, severityRank(f.Severity()))
 		if statistical(f.Kind) {
 			c.P = min(c.P, f.P)
 		} else {
 			c.Certain = true
 		}
 	}
+	c.tests |= kindSet(sev) << sevShift
 	if c.P > minP { // else it underflowed: it stays the smallest written
 		c.P = min(1, c.P*statFamilies)
 	}
-	c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
 	// The entries in the order of their cells (the others each on its
 	// own, first), in the order of the findings within a cell.
 	b.order = b.order[:0]
@@ -423,13 +514,9 @@ func (b *caseBuilder) build(c *Case, unit string, entries []caseEntry) {
 		return cmp.Or(cmp.Compare(x.p, y.p), cmp.Compare(fx.Period(), fy.Period()), cmp.Compare(fx.Indicator(), fy.Indicator()),
 			cmp.Compare(x.first, y.first))
 	})
-	if len(b.items) < len(b.groups) {
-		b.items = make([]Evidence, max(4096, len(b.groups)))
-	}
-	c.Items = b.items[:len(b.groups):len(b.groups)]
-	b.items = b.items[len(b.groups):]
-	for i, g := range b.groups {
-		b.item(&c.Items[i], unit, entries, g)
+	c.items, c.nItems = b.next, int32(len(b.groups))
+	for _, g := range b.groups {
+		b.item(unit, entries, g)
 	}
 }
 
@@ -438,16 +525,18 @@ func (b *caseBuilder) reasonP(e *caseEntry) float64 { return reasonP(&b.findings
 
 func sameCell(f, g *Finding) bool { return f.Period() == g.Period() && f.Indicator() == g.Indicator() }
 
-// item makes the evidence item of a group of a unit's entries.
-func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g itemGroup) {
+// item makes the next evidence item, of a group of a unit's entries: its
+// reasons follow those of the item before.
+func (b *caseBuilder) item(unit string, entries []caseEntry, g itemGroup) {
 	first := &entries[g.first]
 	f := &b.findings[first.f]
-	n := int(g.hi - g.lo)
 	nan := math.NaN()
-	*it = Evidence{Value: nan, PeerMedian: nan, Expected: nan, Previous: nan, P: g.p, Reasons: b.reasons[:n:n]}
-	b.reasons = b.reasons[n:]
-	for j, k := range b.order[g.lo:g.hi] {
-		it.Reasons[j] = entries[k].f
+	it := &b.items[b.next]
+	b.next++
+	*it = Evidence{Value: nan, PeerMedian: nan, Expected: nan, Previous: nan, reasons: b.at, prev: -1}
+	for _, k := range b.order[g.lo:g.hi] {
+		b.reasons[b.at] = entries[k].f
+		b.at++
 	}
 	if !first.cell {
 		return
@@ -456,7 +545,7 @@ func (b *caseBuilder) item(it *Evidence, unit string, entries []caseEntry, g ite
 		v, med, exp, prev, pp := b.cells.cell(unit, f.Period(), idx)
 		it.Value, it.PeerMedian, it.Expected, it.Previous = finiteOrNaN(v), finiteOrNaN(med), finiteOrNaN(exp), finiteOrNaN(prev)
 		if !math.IsNaN(it.Previous) {
-			it.PreviousPeriod = pp
+			it.prev = pp
 		}
 	}
 }
@@ -486,8 +575,8 @@ func rankCases(cases []Case, workers int) {
 	keys := make([]key, len(cases))
 	for i := range cases {
 		c := &cases[i]
-		keys[i] = key{first: int8(4*b2i(c.Significant) + severityRank(c.Severity)), at: int32(i), score: c.Score,
-			then: int64(b2i(c.Certain))<<32 | int64(len(c.Items)), unit: c.Unit}
+		keys[i] = key{first: int8(4*b2i(c.Significant) + int(c.tests>>sevShift)), at: int32(i), score: c.Score(),
+			then: int64(b2i(c.Certain))<<32 | int64(c.nItems), unit: c.Unit}
 	}
 	sortParallel(keys, func(x, y key) int {
 		if x.first != y.first {
@@ -550,18 +639,21 @@ func b2i(b bool) int {
 }
 
 // CaseSummary is one line in plain Chinese saying what a case is about.
-func (r *Report) CaseSummary(c *Case) string { return string(appendCaseSummary(nil, c, r.Findings)) }
+func (r *Report) CaseSummary(c *Case) string {
+	return string(appendCaseSummary(nil, c, &r.caseParts, r.Findings))
+}
 
-// appendCaseSummary appends one line saying what a case holds; its
-// reasons index findings. It is the one place a summary is written.
-func appendCaseSummary(b []byte, c *Case, findings []Finding) []byte {
+// appendCaseSummary appends one line saying what a case holds, its items
+// in parts; their reasons index findings. It is the one place a summary
+// is written.
+func appendCaseSummary(b []byte, c *Case, parts *caseParts, findings []Finding) []byte {
 	for i, k := range c.Tests() {
 		if i > 0 {
 			b = append(b, "、"...)
 		}
 		n := 0 // the items with a reason of kind k
-		for _, it := range c.Items {
-			if slices.ContainsFunc(it.Reasons, func(f int32) bool { return findings[f].Kind == k }) {
+		for j := range c.nItems {
+			if slices.ContainsFunc(parts.itemReasons(int(c.items+j)), func(f int32) bool { return findings[f].Kind == k }) {
 				n++
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/figcheck/figcheck/audit/anomaly"
 )
@@ -26,31 +27,31 @@ func TestCaseFileOneItemPerCell(t *testing.T) {
 		b.rows = append(b.rows, rows...)
 		rep := auditBytes(t, b.csvBytes(g.f), FormatCSV, Options{})
 		if len(rep.Cases) != 1 || rep.Cases[0].Unit != "笔误县" {
-			for _, c := range rep.Cases {
-				t.Errorf("seed %d: case %d %s: %s", seed, c.Rank, c.Unit, rep.CaseSummary(&c))
+			for i, c := range rep.Cases {
+				t.Errorf("seed %d: case %d %s: %s", seed, i+1, c.Unit, rep.CaseSummary(&c))
 			}
 			continue
 		}
-		c := rep.Cases[0]
-		if !c.Significant || c.Rank != 1 || c.Certain != true || c.P > 1e-6 || c.Q < c.P || len(c.Items) != 1 {
+		c := &rep.Cases[0]
+		if !c.Significant || c.Certain != true || c.P > 1e-6 || c.Q < c.P || len(rep.Items(c)) != 1 {
 			t.Errorf("seed %d: case %+v", seed, c)
 			continue
 		}
-		it := c.Items[0]
+		it := rep.Items(c)[0]
 		kinds := []string{}
-		for _, i := range it.Reasons {
+		for _, i := range rep.Reasons(c, 0) {
 			r := rep.Reason(i)
 			kinds = append(kinds, r.Kind)
 			if rep.Findings[r.Finding].Indicator() != "teacher_participation" {
 				t.Errorf("seed %d: reason %+v points at finding %+v", seed, r, rep.Findings[r.Finding])
 			}
 		}
-		if period, indicator, _, _ := rep.ItemCell(&c, &it); indicator != "teacher_participation" || period != p2 ||
+		if period, indicator, _, _ := rep.ItemCell(c, 0); indicator != "teacher_participation" || period != p2 ||
 			strings.Join(kinds, ",") != "jump,peer_outlier" {
 			t.Errorf("seed %d: item %s %s with reasons %v", seed, period, indicator, kinds)
 		}
 		if it.Value != rows[1].vals["teacher_participation"] || it.Previous != rows[0].vals["teacher_participation"] ||
-			it.PreviousPeriod != p1 || math.IsNaN(it.PeerMedian) || math.IsNaN(it.Expected) {
+			rep.PreviousPeriod(&it) != p1 || math.IsNaN(it.PeerMedian) || math.IsNaN(it.Expected) {
 			t.Errorf("seed %d: item figures %+v", seed, it)
 		}
 		if it.Value < 5*it.Expected {
@@ -195,11 +196,11 @@ func TestCasesFirst(t *testing.T) {
 		t.Errorf("问题线索 at %d, the detail (各单位的问题) at %d", i, j)
 	}
 	// The city total, off by 5 (an error), ranks first.
-	if rep.Cases[0].Unit != b.plant["total"] || rep.Cases[0].Severity != "error" {
-		t.Errorf("first case %s (%s)", rep.Cases[0].Unit, rep.Cases[0].Severity)
+	if rep.Cases[0].Unit != b.plant["total"] || rep.Cases[0].Severity() != "error" {
+		t.Errorf("first case %s (%s)", rep.Cases[0].Unit, rep.Cases[0].Severity())
 	}
-	for i, c := range rep.Cases {
-		if c.Rank != i+1 || c.Findings == 0 || len(c.Items) == 0 || rep.CaseSummary(&c) == "" {
+	for _, c := range rep.Cases {
+		if c.Findings == 0 || len(rep.Items(&c)) == 0 || rep.CaseSummary(&c) == "" {
 			t.Errorf("case %+v", c)
 		}
 	}
@@ -208,8 +209,8 @@ func TestCasesFirst(t *testing.T) {
 // fakeCells is a caseCells without figures.
 type fakeCells struct{}
 
-func (fakeCells) cell(string, string, int) (float64, float64, float64, float64, string) {
-	return math.NaN(), math.NaN(), math.NaN(), math.NaN(), ""
+func (fakeCells) cell(string, string, int) (float64, float64, float64, float64, int32) {
+	return math.NaN(), math.NaN(), math.NaN(), math.NaN(), -1
 }
 func (fakeCells) rowCounts(string) (int, int) { return 0, 0 }
 
@@ -223,7 +224,8 @@ func TestBuildCasesRanksAndControlsFalseAlarms(t *testing.T) {
 		testFinding(findingMembers{Kind: KindHierarchy, Severity: "error", Unit: "全市", Period: "P", Indicator: "x"}),
 		testFinding(findingMembers{Kind: KindBenford1, Severity: "warning", Unit: AllUnits, P: 1e-5}),
 	}
-	cases := buildCases(findings, 100, 0.01, func() caseCells { return fakeCells{} }, func(string) (int, bool) { return 0, false }, 2)
+	cases, parts := buildCases(findings, 100, 0.01, nil, func() caseCells { return fakeCells{} }, func(string) (int, bool) { return 0, false }, 2)
+	rep := &Report{ReportHead: ReportHead{Cases: cases}, Findings: findings, caseParts: parts}
 	var order []string
 	for _, c := range cases {
 		order = append(order, fmt.Sprintf("%s:%v", c.Unit, c.Significant))
@@ -237,7 +239,7 @@ func TestBuildCasesRanksAndControlsFalseAlarms(t *testing.T) {
 	for _, c := range cases {
 		switch c.Unit {
 		case "甲":
-			if len(c.Items) != 1 || len(c.Items[0].Reasons) != 2 || !c.Certain || c.P != 5e-9 {
+			if len(rep.Items(&c)) != 1 || len(rep.Reasons(&c, 0)) != 2 || !c.Certain || c.P != 5e-9 {
 				t.Errorf("甲: %+v", c)
 			}
 		case "乙":
@@ -246,8 +248,8 @@ func TestBuildCasesRanksAndControlsFalseAlarms(t *testing.T) {
 				t.Errorf("乙: Q = %v", c.Q)
 			}
 		case "戊":
-			if _, _, _, peer := itemCell(findings, c.Unit, &c.Items[0]); len(c.Items) != 1 || peer != "丁" {
-				t.Errorf("戊: %+v", c.Items)
+			if _, _, _, peer := rep.ItemCell(&c, 0); len(rep.Items(&c)) != 1 || peer != "丁" {
+				t.Errorf("戊: %+v", rep.Items(&c))
 			}
 		}
 	}
@@ -283,9 +285,9 @@ func TestPeerMedianOfFewUnits(t *testing.T) {
 		if c.Unit != jumped {
 			continue
 		}
-		for i := range c.Items {
-			it := &c.Items[i]
-			if period, ind, _, _ := rep.ItemCell(&c, it); period == last && ind == "teacher_participation" {
+		for i := range rep.Items(&c) {
+			it := &rep.Items(&c)[i]
+			if period, ind, _, _ := rep.ItemCell(&c, i); period == last && ind == "teacher_participation" {
 				if want := round(anomaly.Median(xs), 2); it.PeerMedian != want || want == 0 {
 					t.Fatalf("peer median %v, want %v (the median of %v)", it.PeerMedian, want, xs)
 				}
@@ -294,4 +296,12 @@ func TestPeerMedianOfFewUnits(t *testing.T) {
 		}
 	}
 	t.Fatalf("no case item for the jump of %s in %s: %d cases", jumped, last, len(rep.Cases))
+}
+
+// TestCaseSizes: a batch may have hundreds of thousands of cases and
+// evidence items, which are kept at the sizes their comments give.
+func TestCaseSizes(t *testing.T) {
+	if c, e := unsafe.Sizeof(Case{}), unsafe.Sizeof(Evidence{}); c != 56 || e != 40 {
+		t.Errorf("Case %d bytes, Evidence %d, want 56 and 40", c, e)
+	}
 }

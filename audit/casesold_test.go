@@ -17,19 +17,68 @@ import (
 	"github.com/figcheck/figcheck/audit/anomaly"
 )
 
+// caseOld is a case file as the code at 998e4a3 held it, each item with
+// its own reasons.
+type caseOld struct {
+	Rank                   int
+	Unit                   string
+	Severity               string
+	Significant, Certain   bool
+	P, Q, Score            float64
+	tests                  kindSet
+	Findings               int
+	RowErrors, RowWarnings int
+	Items                  []evidenceOld
+}
+
+// evidenceOld is an evidence item as it was held.
+type evidenceOld struct {
+	Value, PeerMedian, Expected, Previous float64
+	PreviousPeriod                        string
+	P                                     float64
+	Reasons                               []int32
+}
+
+func (c *caseOld) Tests() []string { return kindLists[c.tests] }
+
+// caseCellsOld is caseCells as it was, a previous period by name.
+type caseCellsOld interface {
+	cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string)
+	rowCounts(unit string) (errors, warnings int)
+}
+
+// namedCells is a caseCells as it was: its previous periods named.
+type namedCells struct {
+	caseCells
+	periods []string
+}
+
+func (n namedCells) cell(unit, period string, ind int) (float64, float64, float64, float64, string) {
+	v, med, exp, prev, pp := n.caseCells.cell(unit, period, ind)
+	return v, med, exp, prev, periodName(n.periods, pp)
+}
+
+// periodName is the name of the period i of periods, "" for -1.
+func periodName(periods []string, i int32) string {
+	if i < 0 {
+		return ""
+	}
+	return periods[i]
+}
+
 // buildCases groups the findings by unit into case files and ranks them.
 // tested is the number of units the statistical tests were run on, the
 // count of Benjamini–Hochberg; fdr its level. A copy is evidence against
 // both units. indIndex maps an indicator id to its index.
 // It returns the cases and their summaries by unit.
-func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells, indIndex func(string) (int, bool)) ([]Case, map[string]string) {
-	byUnit := map[string]*Case{}
+func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCellsOld, indIndex func(string) (int, bool)) ([]caseOld, map[string]string) {
+	byUnit := map[string]*caseOld{}
 	var order []string
 	keyed := map[string]map[string]int{} // unit -> cell key -> item index
 	add := func(unit, peer string, i int, f *Finding) {
 		c := byUnit[unit]
 		if c == nil {
-			c = &Case{Unit: unit, P: 1, Severity: f.Severity()}
+			c = &caseOld{Unit: unit, P: 1, Severity: f.Severity()}
 			byUnit[unit] = c
 			keyed[unit] = map[string]int{}
 			order = append(order, unit)
@@ -62,7 +111,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		}
 		// The cell and the peer are the first finding's (ItemCell).
 		nan := math.NaN()
-		it := Evidence{Value: nan, PeerMedian: nan, Expected: nan, Previous: nan, P: p, Reasons: []int32{r}}
+		it := evidenceOld{Value: nan, PeerMedian: nan, Expected: nan, Previous: nan, P: p, Reasons: []int32{r}}
 		if key != "" {
 			if idx, ok := indIndex(f.Indicator()); ok {
 				v, med, exp, prev, pp := cells.cell(unit, f.Period(), idx)
@@ -85,14 +134,14 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 			add(f.Peer(), f.Unit, i, f)
 		}
 	}
-	cases := make([]Case, 0, len(order))
+	cases := make([]caseOld, 0, len(order))
 	for _, u := range order {
 		c := byUnit[u]
 		if c.P > minP { // else it underflowed: it stays the smallest written
 			c.P = min(1, c.P*statFamilies)
 		}
 		c.Score = math.Min(300, -math.Log10(max(c.P, minP)))
-		slices.SortStableFunc(c.Items, func(x, y Evidence) int {
+		slices.SortStableFunc(c.Items, func(x, y evidenceOld) int {
 			fx, fy := &findings[x.Reasons[0]], &findings[y.Reasons[0]]
 			return cmp.Or(cmp.Compare(x.P, y.P), cmp.Compare(fx.Period(), fy.Period()), cmp.Compare(fx.Indicator(), fy.Indicator()))
 		})
@@ -105,7 +154,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 		c.Significant = c.Certain || c.Q <= fdr
 		summaries[c.Unit] = caseSummaryOld(c, findings)
 	}
-	slices.SortFunc(cases, func(x, y Case) int {
+	slices.SortFunc(cases, func(x, y caseOld) int {
 		return cmp.Or(-cmp.Compare(b2i(x.Significant), b2i(y.Significant)),
 			-cmp.Compare(severityRank(x.Severity), severityRank(y.Severity)),
 			-cmp.Compare(x.Score, y.Score), -cmp.Compare(b2i(x.Certain), b2i(y.Certain)),
@@ -120,7 +169,7 @@ func buildCasesOld(findings []Finding, tested int, fdr float64, cells caseCells,
 // benjaminiHochberg sets each case's Q: its P adjusted for the m units
 // tested (the units without a case have P = 1 and do not change the
 // adjusted values of those with one).
-func benjaminiHochbergOld(cases []Case, m int) {
+func benjaminiHochbergOld(cases []caseOld, m int) {
 	idx := make([]int, len(cases))
 	for i := range idx {
 		idx[i] = i
@@ -135,7 +184,7 @@ func benjaminiHochbergOld(cases []Case, m int) {
 }
 
 // caseSummary says in one line what a case holds.
-func caseSummaryOld(c *Case, findings []Finding) string {
+func caseSummaryOld(c *caseOld, findings []Finding) string {
 	counts := map[string]int{}
 	for _, it := range c.Items {
 		seen := map[string]bool{}
@@ -317,7 +366,7 @@ func TestCasesAsBefore(t *testing.T) {
 			if len(want) == 0 {
 				t.Fatal("no case")
 			}
-			sameCases(t, rep.Cases, want, rep.Findings, summaries)
+			sameCases(t, rep, want, summaries)
 			// Every cell, whether a case shows it or not.
 			l := newCaseLookup(a)
 			same := func(x, y float64) bool { return x == y || math.IsNaN(x) && math.IsNaN(y) }
@@ -327,8 +376,8 @@ func TestCasesAsBefore(t *testing.T) {
 					for ind := range a.form.Indicators {
 						v, m, e, p, pp := l.cell(name, g.period, ind)
 						v0, m0, e0, p0, pp0 := old.cell(name, g.period, ind)
-						if !same(v, v0) || !same(m, m0) || !same(e, e0) || !same(p, p0) || pp != pp0 {
-							t.Fatalf("%s %s %d: %v %v %v %v %q, want %v %v %v %v %q", name, g.period, ind, v, m, e, p, pp, v0, m0, e0, p0, pp0)
+						if pn := periodName(a.periodNames, pp); !same(v, v0) || !same(m, m0) || !same(e, e0) || !same(p, p0) || pn != pp0 {
+							t.Fatalf("%s %s %d: %v %v %v %v %q, want %v %v %v %v %q", name, g.period, ind, v, m, e, p, pn, v0, m0, e0, p0, pp0)
 						}
 					}
 				}
@@ -347,7 +396,7 @@ func TestCasesAsBefore(t *testing.T) {
 			unit := func() string { return fmt.Sprintf("u%03d", rng.IntN(units)) }
 			var fs []Finding
 			for range n {
-				f := findingMembers{Kind: pick(Kinds...), Check: pick("", "c1", "c2"), Severity: pick("error", "warning", "info", "other"),
+				f := findingMembers{Kind: pick(Kinds...), Check: pick("", "c1", "c2"), Severity: pick("error", "warning", "info"),
 					Unit: unit(), Period: pick("", "p1", "p2", "p3"), Indicator: pick("", "i0", "i1", "i2", "nope"),
 					Statistic: pick("s", "t"), Value: rng.Float64(), Threshold: rng.Float64(), P: ps[rng.IntN(len(ps))],
 					Reason: fmt.Sprint(rng.Int())}
@@ -369,8 +418,9 @@ func TestCasesAsBefore(t *testing.T) {
 			// Findings come sorted by kind (a case's Tests are in their order).
 			slices.SortStableFunc(fs, func(x, y Finding) int { return cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)) })
 			tested := rng.IntN(2 * units)
-			want, summaries := buildCasesOld(fs, tested, 0.01, hashCells{}, indIndex)
-			sameCases(t, buildCases(fs, tested, 0.01, func() caseCells { return hashCells{} }, indIndex, 3), want, fs, summaries)
+			want, summaries := buildCasesOld(fs, tested, 0.01, namedCells{hashCells{}, hashPeriods}, indIndex)
+			cases, parts := buildCases(fs, tested, 0.01, hashPeriods, func() caseCells { return hashCells{} }, indIndex, 3)
+			sameCases(t, &Report{ReportHead: ReportHead{Cases: cases}, Findings: fs, caseParts: parts}, want, summaries)
 			if t.Failed() {
 				t.Fatalf("round %d", round)
 			}
@@ -379,10 +429,12 @@ func TestCasesAsBefore(t *testing.T) {
 }
 
 // hashCells is a caseCells whose figures follow from the cell, NaN for
-// some.
+// some, the previous period one of hashPeriods.
 type hashCells struct{}
 
-func (hashCells) cell(unit, period string, ind int) (float64, float64, float64, float64, string) {
+var hashPeriods = []string{"前", "p1前", "p2前", "p3前"}
+
+func (hashCells) cell(unit, period string, ind int) (float64, float64, float64, float64, int32) {
 	h := float64(len(unit)*7 + len(period)*3 + ind + int(unit[len(unit)-1]))
 	nan := func(k int) float64 {
 		if int(h)%k == 0 {
@@ -390,15 +442,16 @@ func (hashCells) cell(unit, period string, ind int) (float64, float64, float64, 
 		}
 		return h / float64(k)
 	}
-	return nan(5), nan(3), nan(4), nan(2), period + "前"
+	return nan(5), nan(3), nan(4), nan(2), int32(slices.Index(hashPeriods, period+"前"))
 }
 
 func (hashCells) rowCounts(unit string) (int, int) { return len(unit) % 3, int(unit[len(unit)-1]) % 2 }
 
-// sameCases fails the test unless got, whose reasons index findings, are
-// the cases want with their summaries by unit.
-func sameCases(t *testing.T, got, want []Case, findings []Finding, summaries map[string]string) {
+// sameCases fails the test unless the cases of rep are the cases want
+// with their summaries by unit.
+func sameCases(t *testing.T, rep *Report, want []caseOld, summaries map[string]string) {
 	t.Helper()
+	got := casesAsOld(rep)
 	if len(got) != len(want) {
 		t.Fatalf("%d cases, want %d", len(got), len(want))
 	}
@@ -406,10 +459,28 @@ func sameCases(t *testing.T, got, want []Case, findings []Finding, summaries map
 		if !reflect.DeepEqual(nanless(got[i]), nanless(want[i])) {
 			t.Fatalf("case %d:\n got %+v\nwant %+v", i, got[i], want[i])
 		}
-		if s := string(appendCaseSummary(nil, &got[i], findings)); s != summaries[got[i].Unit] {
+		if s := rep.CaseSummary(&rep.Cases[i]); s != summaries[got[i].Unit] {
 			t.Fatalf("case %d: summary %s, want %s", i, s, summaries[got[i].Unit])
 		}
 	}
+}
+
+// casesAsOld are the cases of rep as they were held, read through the
+// accessors.
+func casesAsOld(rep *Report) []caseOld {
+	out := make([]caseOld, len(rep.Cases))
+	for i := range rep.Cases {
+		c := &rep.Cases[i]
+		o := caseOld{Rank: i + 1, Unit: c.Unit, Severity: c.Severity(), Significant: c.Significant, Certain: c.Certain, P: c.P, Q: c.Q,
+			Score: c.Score(), tests: c.tests & (1<<sevShift - 1), Findings: int(c.Findings), RowErrors: int(c.RowErrors), RowWarnings: int(c.RowWarnings)}
+		for j, it := range rep.Items(c) {
+			reasons := rep.Reasons(c, j)
+			o.Items = append(o.Items, evidenceOld{Value: it.Value, PeerMedian: it.PeerMedian, Expected: it.Expected, Previous: it.Previous,
+				PreviousPeriod: rep.PreviousPeriod(&it), P: itemP(rep.Findings, reasons), Reasons: reasons})
+		}
+		out[i] = o
+	}
+	return out
 }
 
 func numOld(x float64) float64 {
@@ -421,7 +492,7 @@ func numOld(x float64) float64 {
 
 // nanless is c with its items' NaN figures (not known) made −Inf, which
 // reflect.DeepEqual finds equal.
-func nanless(c Case) Case {
+func nanless(c caseOld) caseOld {
 	c.Items = slices.Clone(c.Items)
 	for i := range c.Items {
 		it := &c.Items[i]

@@ -84,15 +84,15 @@ func (f *Finding) encodeJSON(e *jsonenc.Encoder) {
 	e.Raw(`}`)
 }
 
-// encodeJSON writes a case file, its reasons rendered from findings (the
-// report's).
-func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
+// encodeJSON writes a case file of r at its rank (its place in r.Cases,
+// from 1), its items and reasons rendered from r's.
+func (c *Case) encodeJSON(e *jsonenc.Encoder, r *Report, rank int) {
 	e.Raw(`{"rank":`)
-	e.Int(c.Rank)
+	e.Int(rank)
 	e.Raw(`,"unit":`)
 	e.String(c.Unit)
 	e.Raw(`,"severity":`)
-	e.String(c.Severity)
+	e.String(c.Severity())
 	e.Raw(`,"significant":`)
 	e.Bool(c.Significant)
 	e.Raw(`,"certain":`)
@@ -102,37 +102,31 @@ func (c *Case) encodeJSON(e *jsonenc.Encoder, findings []Finding) {
 	e.Raw(`,"q":`)
 	e.Float(c.Q)
 	e.Raw(`,"score":`)
-	e.Float(c.Score)
+	e.Float(c.Score())
 	e.Raw(`,"tests":`)
 	e.Strings(c.Tests())
 	e.Raw(`,"findings":`)
-	e.Int(c.Findings)
+	e.Int(int(c.Findings))
 	e.Raw(`,"row_errors":`)
-	e.Int(c.RowErrors)
+	e.Int(int(c.RowErrors))
 	e.Raw(`,"row_warnings":`)
-	e.Int(c.RowWarnings)
+	e.Int(int(c.RowWarnings))
 	e.Raw(`,"summary":`)
-	e.Text(func(b []byte) []byte { return appendCaseSummary(b, c, findings) })
-	e.Raw(`,"items":`)
-	if c.Items == nil {
-		e.Raw(`null`)
-	} else {
-		e.Raw(`[`)
-		for i := range c.Items {
-			if i > 0 {
-				e.Raw(`,`)
-			}
-			c.Items[i].encodeJSON(e, findings, c.Unit)
+	e.Text(func(b []byte) []byte { return appendCaseSummary(b, c, &r.caseParts, r.Findings) })
+	e.Raw(`,"items":[`)
+	for i, it := range r.Items(c) {
+		if i > 0 {
+			e.Raw(`,`)
 		}
-		e.Raw(`]`)
+		it.encodeJSON(e, r, c.Unit, r.Reasons(c, i))
 	}
-	e.Raw(`}`)
+	e.Raw(`]}`)
 }
 
-// encodeJSON writes an evidence item of the case of unit, its cell and
-// reasons from findings.
-func (it *Evidence) encodeJSON(e *jsonenc.Encoder, findings []Finding, unit string) {
-	period, indicator, name, peer := itemCell(findings, unit, it)
+// encodeJSON writes an evidence item of r's case of unit, of the given
+// reasons, its cell and reasons from r's findings.
+func (it *Evidence) encodeJSON(e *jsonenc.Encoder, r *Report, unit string, reasons []int32) {
+	period, indicator, name, peer := itemCell(r.Findings, unit, reasons)
 	// Every member before "p" may be left out: each is written with the
 	// comma that follows it.
 	e.Raw(`{`)
@@ -144,19 +138,15 @@ func (it *Evidence) encodeJSON(e *jsonenc.Encoder, findings []Finding, unit stri
 	itemFloat(e, `"peer_median":`, it.PeerMedian)
 	itemFloat(e, `"expected":`, it.Expected)
 	itemFloat(e, `"previous":`, it.Previous)
-	itemString(e, `"previous_period":`, it.PreviousPeriod)
+	itemString(e, `"previous_period":`, r.PreviousPeriod(it))
 	e.Raw(`"p":`)
-	e.Float(it.P)
-	if it.Reasons == nil {
-		e.Raw(`,"reasons":null}`)
-		return
-	}
+	e.Float(itemP(r.Findings, reasons))
 	e.Raw(`,"reasons":[`)
-	for i, f := range it.Reasons {
+	for i, f := range reasons {
 		if i > 0 {
 			e.Raw(`,`)
 		}
-		encodeReasonJSON(e, findings, f)
+		encodeReasonJSON(e, r.Findings, f)
 	}
 	e.Raw(`]}`)
 }

@@ -84,8 +84,8 @@ func headView(r *Report) any {
 	if r.Cases != nil {
 		h.Cases = make([]caseJSON, len(r.Cases))
 	}
-	for i, c := range r.Cases {
-		h.Cases[i] = caseView(c, r.Findings)
+	for i := range r.Cases {
+		h.Cases[i] = caseView(r, i)
 	}
 	return h
 }
@@ -124,30 +124,28 @@ type evidenceJSON struct {
 	Reasons        []Reason `json:"reasons"`
 }
 
-// caseView is c as it was: its summary held, each item's cell and peer
-// those of its first reason's finding, its reasons' members copied from
-// their findings.
-func caseView(c Case, findings []Finding) caseJSON {
-	v := caseJSON{Rank: c.Rank, Unit: c.Unit, Severity: c.Severity, Significant: c.Significant, Certain: c.Certain, P: c.P, Q: c.Q,
-		Score: c.Score, Tests: c.Tests(), Findings: c.Findings, RowErrors: c.RowErrors, RowWarnings: c.RowWarnings,
-		Summary: string(appendCaseSummary(nil, &c, findings))}
-	if c.Items == nil {
-		return v
-	}
+// caseView is the case i of r as it was: its rank and summary held, each
+// item's cell and peer those of its first reason's finding, its p the
+// smallest of its reasons', its reasons' members copied from their
+// findings.
+func caseView(r *Report, i int) caseJSON {
+	c, findings := &r.Cases[i], r.Findings
+	v := caseJSON{Rank: i + 1, Unit: c.Unit, Severity: c.Severity(), Significant: c.Significant, Certain: c.Certain, P: c.P, Q: c.Q,
+		Score: c.Score(), Tests: c.Tests(), Findings: int(c.Findings), RowErrors: int(c.RowErrors), RowWarnings: int(c.RowWarnings),
+		Summary: r.CaseSummary(c)}
 	ptr := func(x float64) *float64 {
 		if math.IsNaN(x) {
 			return nil
 		}
 		return &x
 	}
-	v.Items = make([]evidenceJSON, len(c.Items))
-	for i, it := range c.Items {
+	items := r.Items(c)
+	v.Items = make([]evidenceJSON, len(items))
+	for i, it := range items {
+		reasons := r.Reasons(c, i)
 		ej := evidenceJSON{Value: ptr(it.Value), PeerMedian: ptr(it.PeerMedian), Expected: ptr(it.Expected), Previous: ptr(it.Previous),
-			PreviousPeriod: it.PreviousPeriod, P: it.P}
-		if it.Reasons != nil {
-			ej.Reasons = make([]Reason, len(it.Reasons))
-		}
-		for j, k := range it.Reasons {
+			PreviousPeriod: r.PreviousPeriod(&it), P: math.Inf(1), Reasons: make([]Reason, len(reasons))}
+		for j, k := range reasons {
 			f := &findings[k]
 			if j == 0 {
 				ej.Period, ej.Indicator, ej.Name, ej.Peer = f.Period(), f.Indicator(), f.Name(), f.Peer()
@@ -159,6 +157,7 @@ func caseView(c Case, findings []Finding) caseJSON {
 			if !statistical(f.Kind) {
 				p = 0
 			}
+			ej.P = min(ej.P, p)
 			ej.Reasons[j] = Reason{Kind: f.Kind, Check: f.Check(), Severity: f.Severity(), Statistic: f.Statistic(), Value: f.Value,
 				Threshold: f.Threshold(), P: p, Finding: int(k), Text: f.ReasonText()}
 		}
@@ -489,19 +488,36 @@ func FuzzJSONEncoders(f *testing.F) {
 			findings[i] = testFinding(fm)
 		}
 		findings[0].Kind = KindOutlier // one statistical, whose P is written
-		for _, it := range c.Items {
-			for j, k := range it.Reasons {
-				it.Reasons[j] = int32(uint32(k) % uint32(len(findings)))
-			}
-		}
-		cv := caseView(c, findings)
-		sameJSON(t, &cv, func(e *jsonenc.Encoder) { c.encodeJSON(e, findings) })
+		r := randomCase(rng, c, findings, seed%4 == 0)
+		cv := caseView(r, 0)
+		sameJSON(t, &cv, func(e *jsonenc.Encoder) { r.Cases[0].encodeJSON(e, r, 1) })
 		sameJSON(t, &p, p.encodeJSON)
 		finding.finite()
 		if err := sameJSON(t, viewOf(&finding), finding.encodeJSON); err != nil {
 			t.Errorf("a finite finding does not encode: %v", err)
 		}
 	})
+}
+
+// randomCase is a report of findings whose one case is c (its exported
+// members filled) with random kinds, severity, items and reasons, the
+// reasons of each item indices of findings.
+func randomCase(rng *rand.Rand, c Case, findings []Finding, nonFinite bool) *Report {
+	periods := []string{"2024", "2025H1"}
+	var parts caseParts
+	c.tests = kindSet(rng.IntN(1<<len(Kinds))) | kindSet(rng.IntN(4))<<sevShift
+	c.items, c.nItems = 0, int32(rng.IntN(4))
+	for range c.nItems {
+		var it Evidence
+		fill(rng, reflect.ValueOf(&it).Elem(), nonFinite)
+		it.reasons, it.prev = int32(len(parts.reasons)), int32(rng.IntN(len(periods)+1)-1)
+		for range 1 + rng.IntN(3) {
+			parts.reasons = append(parts.reasons, int32(rng.IntN(len(findings))))
+		}
+		parts.items = append(parts.items, it)
+	}
+	parts.periods = periods
+	return &Report{ReportHead: ReportHead{Cases: []Case{c}}, Findings: findings, caseParts: parts}
 }
 
 // sameJSON fails the test unless encode writes what encoding/json writes

@@ -88,10 +88,10 @@ func (s *sweepStats) add(t *testing.T, label string, g *generator, b *batch) *Re
 			if pc.indicator == "typo" {
 				ind = b.plant[pc.what+"_indicator"]
 			}
-			for _, it := range c.Items {
-				for _, i := range it.Reasons {
+			for j := range rep.Items(c) {
+				for _, i := range rep.Reasons(c, j) {
 					f := rep.Findings[i]
-					if (pc.kind == "" || f.Kind == pc.kind) && (pc.peer == "" || itemPeer(rep, c, &it) == b.plant[pc.peer]) &&
+					if (pc.kind == "" || f.Kind == pc.kind) && (pc.peer == "" || itemPeer(rep, c, j) == b.plant[pc.peer]) &&
 						(ind == "" || f.Indicator() == ind && f.Period() == p2) && (pc.what != "total" || f.Value == 5) {
 						found = true
 						if pc.kind != "" {
@@ -199,8 +199,8 @@ func TestPlantedSizes(t *testing.T) {
 	}
 }
 
-// itemPeer is the other unit of a copy an evidence item of c is about.
-func itemPeer(rep *Report, c *Case, it *Evidence) string {
-	_, _, _, peer := rep.ItemCell(c, it)
+// itemPeer is the other unit of a copy the evidence item i of c is about.
+func itemPeer(rep *Report, c *Case, i int) string {
+	_, _, _, peer := rep.ItemCell(c, i)
 	return peer
 }

@@ -32,6 +32,7 @@ type Report struct {
 	audit      *Auditor    // the rows, for Rows and rawRows
 	listed     []RowReport // the rows, when checked elsewhere (RowsReport)
 	keepCells  bool
+	caseParts  caseParts // what the Cases' items are made of
 }
 
 // ReportHead is what a report says before its rows: the JSON report
@@ -143,7 +144,7 @@ func (a *Auditor) report() *Report {
 			tested--
 		}
 	}
-	rep.Cases = buildCases(rep.Findings, tested, a.opts.FDR, func() caseCells { return newCaseLookup(a) },
+	rep.Cases, rep.caseParts = buildCases(rep.Findings, tested, a.opts.FDR, a.periodNames, func() caseCells { return newCaseLookup(a) },
 		func(id string) (int, bool) {
 			ind, ok := a.form.Indicator(id)
 			if !ok {
@@ -430,8 +431,8 @@ func (l *caseLookup) unitRows(name string) *unitRows {
 	return l.unit
 }
 
-func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod string) {
-	value, median, expected, prev = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected, prev float64, prevPeriod int32) {
+	value, median, expected, prev, prevPeriod = math.NaN(), math.NaN(), math.NaN(), math.NaN(), -1
 	u := l.unitRows(unit)
 	if u == nil {
 		return
@@ -442,7 +443,7 @@ func (l *caseLookup) cell(unit, period string, ind int) (value, median, expected
 	}
 	value = l.a.vals(r)[ind]
 	if p := l.a.previous(u, period); p != nil {
-		prev, prevPeriod = l.a.vals(p)[ind], l.a.periodOf(p)
+		prev, prevPeriod = l.a.vals(p)[ind], p.per
 	}
 	// The peers' median and the unit's size, as the peer comparison had
 	// them; a median it did not compute is computed here.
@@ -625,15 +626,16 @@ func (r *Report) writeCases(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "\n问题线索(%d个单位,按证据强弱排序):\n", len(r.Cases))
-	for _, c := range r.Cases {
+	for ci := range r.Cases {
+		c := &r.Cases[ci]
 		mark := ""
 		if !c.Significant {
 			mark = "(证据不足)"
 		}
-		fmt.Fprintf(w, "%3d. %s%s [%s] %s\n", c.Rank, c.Unit, mark, severityNames[c.Severity], r.CaseSummary(&c))
-		for _, it := range c.Items {
-			fmt.Fprintf(w, "     - %s\n", evidenceText(&c, &it, r.Findings))
-			for _, k := range it.Reasons {
+		fmt.Fprintf(w, "%3d. %s%s [%s] %s\n", ci+1, c.Unit, mark, severityNames[c.Severity()], r.CaseSummary(c))
+		for i := range r.Items(c) {
+			fmt.Fprintf(w, "     - %s\n", r.evidenceText(c, i))
+			for _, k := range r.Reasons(c, i) {
 				f := &r.Findings[k]
 				fmt.Fprintf(w, "         [%s] %s\n", KindNames[f.Kind], f.ReasonText())
 			}
@@ -641,10 +643,10 @@ func (r *Report) writeCases(w io.Writer) {
 	}
 }
 
-// evidenceText is an evidence item's cell and figures in one line; its
-// reasons index findings, the case's.
-func evidenceText(c *Case, it *Evidence, findings []Finding) string {
-	period, _, name, peer := itemCell(findings, c.Unit, it)
+// evidenceText is the cell and figures of case c's item i in one line.
+func (r *Report) evidenceText(c *Case, i int) string {
+	it := &r.Items(c)[i]
+	period, _, name, peer := r.ItemCell(c, i)
 	var b strings.Builder
 	if period != "" {
 		b.WriteString(period)
@@ -667,7 +669,7 @@ func evidenceText(c *Case, it *Evidence, findings []Finding) string {
 			fmt.Fprintf(&b, ",同等规模单位约%s", fv(math.Round(it.Expected)))
 		}
 		if !math.IsNaN(it.Previous) {
-			fmt.Fprintf(&b, ",上期(%s)%s", it.PreviousPeriod, fv(it.Previous))
+			fmt.Fprintf(&b, ",上期(%s)%s", r.PreviousPeriod(it), fv(it.Previous))
 		}
 	}
 	return b.String()

@@ -71,7 +71,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	_, _ = bw.Write(head)
 	if r.Cases == nil {
 		_, _ = bw.WriteString("null")
-	} else if err := writeList(bw, "[", r.Cases, func(c *Case, e *jsonenc.Encoder) { c.encodeJSON(e, r.Findings) }, r.workers()); err != nil {
+	} else if err := writeList(bw, "[", len(r.Cases), func(i int, e *jsonenc.Encoder) { r.Cases[i].encodeJSON(e, r, i+1) }, r.workers()); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString(`,"rows":[`)
@@ -91,10 +91,10 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		return err
 	}
 	_, _ = bw.WriteString("]")
-	if err := writeList(bw, `,"findings":[`, r.Findings, (*Finding).encodeJSON, r.workers()); err != nil {
+	if err := writeList(bw, `,"findings":[`, len(r.Findings), func(i int, e *jsonenc.Encoder) { r.Findings[i].encodeJSON(e) }, r.workers()); err != nil {
 		return err
 	}
-	if err := writeList(bw, `,"problems":[`, r.Problems, (*Problem).encodeJSON, r.workers()); err != nil {
+	if err := writeList(bw, `,"problems":[`, len(r.Problems), func(i int, e *jsonenc.Encoder) { r.Problems[i].encodeJSON(e) }, r.workers()); err != nil {
 		return err
 	}
 	_, _ = bw.WriteString("}\n")
@@ -119,18 +119,18 @@ func (r *Report) jsonHead() ([]byte, error) {
 	return append(b, `,"cases":`...), nil
 }
 
-// writeList writes open, the elements of s encoded by enc (in runs, on up
-// to workers goroutines) separated by commas, and "]".
-func writeList[T any](w *bufio.Writer, open string, s []T, enc func(*T, *jsonenc.Encoder), workers int) error {
+// writeList writes open, n elements encoded by enc, each by its index (in
+// runs, on up to workers goroutines), separated by commas, and "]".
+func writeList(w *bufio.Writer, open string, n int, enc func(int, *jsonenc.Encoder), workers int) error {
 	_, _ = w.WriteString(open)
 	var err error
-	inOrder(len(s), 256, workers, func(lo, hi int, e *jsonenc.Encoder) {
+	inOrder(n, 256, workers, func(lo, hi int, e *jsonenc.Encoder) {
 		e.Reset()
 		for i := lo; i < hi; i++ {
 			if i > 0 {
 				e.Raw(",")
 			}
-			enc(&s[i], e)
+			enc(i, e)
 		}
 	}, func(e *jsonenc.Encoder) bool {
 		if err = e.Err; err == nil {

@@ -485,13 +485,14 @@ func (r *Report) caseSheet(x *xlsxWriter) {
 		sheet: SheetCases, filter: true, pagesWide: 1,
 		cols: headed(CaseHeader, 4, 6, 8, 16, 6, 8, 8, 12, 8, 10, 10, 20, 6, 8, 6, 8, 6, 8, 24, 40, 30, 60),
 		rows: func(yield func([]any) bool) {
-			for _, c := range r.Cases {
+			for ci := range r.Cases {
+				c := &r.Cases[ci]
 				tests := make([]string, len(c.Tests()))
 				for i, k := range c.Tests() {
 					tests[i] = KindNames[k]
 				}
-				if !yield([]any{c.Rank, c.Unit, severityNames[c.Severity], caseStrength(&c), pValue(c.P, c.Certain), strings.Join(tests, "、"),
-					c.Findings, c.RowErrors, c.RowWarnings, r.CaseSummary(&c), caseItems(&c, r.Findings)}) {
+				if !yield([]any{ci + 1, c.Unit, severityNames[c.Severity()], caseStrength(c), pValue(c.P, c.Certain), strings.Join(tests, "、"),
+					int(c.Findings), int(c.RowErrors), int(c.RowWarnings), r.CaseSummary(c), r.caseItems(c)}) {
 					return
 				}
 			}
@@ -523,21 +524,22 @@ func pValue(p float64, certain bool) string {
 }
 
 // caseItems lists a case's strongest evidence, one line each.
-func caseItems(c *Case, findings []Finding) string {
+func (r *Report) caseItems(c *Case) string {
 	var b strings.Builder
-	for i := range c.Items {
+	items := r.Items(c)
+	for i := range items {
 		if i == maxCaseItems {
-			fmt.Fprintf(&b, "\n……另有%d项", len(c.Items)-i)
+			fmt.Fprintf(&b, "\n……另有%d项", len(items)-i)
 			break
 		}
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		it := &c.Items[i]
-		b.WriteString(evidenceText(c, it, findings))
-		kinds := make([]string, 0, len(it.Reasons))
-		for _, k := range it.Reasons {
-			kinds = append(kinds, KindNames[findings[k].Kind])
+		b.WriteString(r.evidenceText(c, i))
+		reasons := r.Reasons(c, i)
+		kinds := make([]string, 0, len(reasons))
+		for _, k := range reasons {
+			kinds = append(kinds, KindNames[r.Findings[k].Kind])
 		}
 		if len(kinds) > 0 {
 			b.WriteString("(" + strings.Join(slices.Compact(kinds), "、") + ")")
@@ -634,7 +636,7 @@ func (r *Report) chartSheet(x *xlsxWriter) {
 	x.row(sh, base, "单位(按线索排名)", "证据强度(-lg p)")
 	x.do(x.f.SetCellStyle(sh, fmt.Sprintf("A%d", base), fmt.Sprintf("B%d", base), x.head))
 	for i, c := range top {
-		x.row(sh, base+1+i, fmt.Sprintf("%d. %s", c.Rank, c.Unit), round(c.Score, 1))
+		x.row(sh, base+1+i, fmt.Sprintf("%d. %s", i+1, c.Unit), round(c.Score(), 1))
 	}
 	dataCols := 3 + len(units)
 	x.do(x.f.SetColWidth(sh, "A", "A", 16))

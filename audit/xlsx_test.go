@@ -130,7 +130,7 @@ func TestXLSXPrints(t *testing.T) {
 	}
 	for i, c := range rep.Cases {
 		if crows[i+1][0] != strconv.Itoa(i+1) || crows[i+1][1] != c.Unit {
-			t.Errorf("问题线索 row %d: %v, want case %d %s", i+2, crows[i+1][:2], c.Rank, c.Unit)
+			t.Errorf("问题线索 row %d: %v, want case %d %s", i+2, crows[i+1][:2], i+1, c.Unit)
 		}
 	}
 
