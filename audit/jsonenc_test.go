@@ -16,7 +16,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
 )
@@ -265,7 +264,7 @@ func retailersCSV(n int, seed uint64) []byte {
 // on one goroutine or several, is byte for byte the one encoding/json
 // writes, on the oracle batches, generated batches of the shipped and the
 // small form, and a retailers batch, and of the same rows as if checked
-// elsewhere (RowsReport: no case files, rows rendered already).
+// elsewhere (RowsReport: no case files, rows checked again).
 func TestJSONEncoders(t *testing.T) {
 	type input struct {
 		name string
@@ -295,11 +294,7 @@ func TestJSONEncoders(t *testing.T) {
 				}
 				sameReport(t, rep)
 				// The same rows as if checked elsewhere (RowsReport).
-				b := NewRowsReport(in.f, "t")
-				for row := range rep.Rows() {
-					b.Add(row.Unit, row.Period, &checker.Result{CheckID: row.CheckID, Verdict: row.Verdict, Summary: row.Summary,
-						Violations: row.Violations, EvalErrors: row.EvalErrors})
-				}
+				b := rowsReportOf(t, rep)
 				for _, p := range rep.Problems {
 					b.Problem(p)
 				}

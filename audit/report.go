@@ -30,7 +30,7 @@ type Report struct {
 	names      []string
 	form       *rules.Form
 	audit      *Auditor    // the rows, for Rows and rawRows
-	listed     []RowReport // the rows, when checked elsewhere (RowsReport)
+	listed     *listedRows // the rows, when checked elsewhere (RowsReport): their figures
 	keepCells  bool
 	caseParts  caseParts // what the Cases' items are made of
 }
@@ -195,19 +195,11 @@ func (a *Auditor) report() *Report {
 
 // Rows yields every row checked that has a violation or an evaluation
 // error, in input order, its violations rendered from what its check kept
-// (Auditor.renderTo).
+// (Auditor.renderTo), or checked again (RowsReport: listedRows.render).
 // The rows are rendered in runs on Options.Workers goroutines, a few runs
 // ahead of the reader (rowChunks).
 func (r *Report) Rows() iter.Seq[RowReport] {
 	return func(yield func(RowReport) bool) {
-		if r.audit == nil { // rendered already (RowsReport)
-			for _, rr := range r.listed {
-				if !yield(rr) {
-					return
-				}
-			}
-			return
-		}
 		r.rowChunks(false, func(c *rowChunk) bool {
 			for _, rr := range c.rows {
 				if !yield(rr) {
@@ -235,9 +227,9 @@ const rowsPerChunk = 512
 // encode, a run is its rows' JSON only, each row encoded as it is rendered
 // (into one result and figures reused, its fields read from the figures:
 // no map). A row is rendered by Auditor.renderTo, the one rendering of a
-// row.
+// row, or, checked elsewhere, by listedRows.render.
 func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
-	n := len(r.listed)
+	n := r.listed.len()
 	if r.audit != nil {
 		n = r.audit.rowCount()
 	}
@@ -246,7 +238,8 @@ func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
 		c.rows = c.rows[:0]
 		c.json.Reset()
 		if r.audit == nil {
-			for _, rr := range r.listed[lo:hi] {
+			for k := lo; k < hi; k++ {
+				rr := r.listed.render(k)
 				if encode {
 					c.json.Raw(",")
 					rr.encodeJSON(&c.json)
@@ -559,9 +552,9 @@ func (r *Report) unitSections() iter.Seq[*UnitSection] {
 				}
 			}
 		} else {
-			for i := range r.listed {
-				u := get(r.listed[i].Unit)
-				u.rows = append(u.rows, int32(i))
+			for k := range r.listed.len() {
+				u := get(r.listed.unitOf(k))
+				u.rows = append(u.rows, int32(k))
 			}
 		}
 		for i := range r.Findings {
@@ -581,11 +574,11 @@ func (r *Report) unitSections() iter.Seq[*UnitSection] {
 				u := &units[i]
 				s := UnitSection{Unit: u.unit}
 				for _, k := range u.rows {
-					row := RowReport{}
+					var row RowReport
 					if r.audit != nil {
 						row, _ = r.audit.render(r.audit.rec(int(k)))
 					} else {
-						row = r.listed[k]
+						row = r.listed.render(int(k))
 					}
 					s.Rows = append(s.Rows, row)
 					s.Errors += row.Summary.Errors

@@ -186,8 +186,10 @@ func TestJSONAndCSVReport(t *testing.T) {
 // null).
 func TestRowsReportHead(t *testing.T) {
 	f := retailersForm(t)
-	b := NewRowsReport(f, "retailers")
-	b.Pass("r1", "2025")
+	b := NewRowsReport(f, "retailers", nil) // no row listed: nothing to check
+	if err := b.Pass("r1", "2025"); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
 	if err := b.Report().WriteJSON(&out); err != nil {
 		t.Fatal(err)
@@ -211,7 +213,7 @@ func TestRowsReportHead(t *testing.T) {
 // (one per row, each with its own message) are listed up to the limit and
 // counted beyond it, as an audit of files lists them; they were all kept.
 func TestRowsReportCapsProblems(t *testing.T) {
-	b := NewRowsReport(retailersForm(t), "retailers")
+	b := NewRowsReport(retailersForm(t), "retailers", nil)
 	for i := range 250 {
 		b.ProblemOf("db_mismatch", Problem{Unit: fmt.Sprintf("r%d", i), Message: fmt.Sprintf("row %d disagrees", i)})
 	}

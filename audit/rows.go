@@ -12,60 +12,156 @@ import (
 	"github.com/figcheck/figcheck/rules"
 )
 
+// RowCheck checks a row checked elsewhere as the report shows it: its
+// verdict, messages, fields and check id. It is called on several
+// goroutines at once when the report is written (a checker.Checker may
+// be).
+type RowCheck func(*checker.Values) *checker.Result
+
 // RowsReport builds the report of rows checked elsewhere: figcheck audit
 // --db --table, where a database decided which rows break which rules
-// (package sqlcheck) and the checker rendered the rows it flagged. Such a
-// report has row checks only: no batch checks, no anomaly tests.
+// (package sqlcheck) and the checker checks the rows it flagged. Such a
+// report has row checks only: no batch checks, no anomaly tests. A listed
+// row is kept as its figures, not as its check (some 3 KB a row), and is
+// checked again, by the same RowCheck, when the report is written.
 type RowsReport struct {
-	rep      *Report
-	t        *tally
-	source   string
-	units    map[string]struct{}
-	periods  map[string]struct{}
-	problems problems // as an audit keeps them: the first of each kind
+	rep     *Report
+	listed  *listedRows // rep.listed
+	t       *tally
+	periods map[string]int32 // numbers in listed.periods
+	// errs and warns are each unit's error and warning counts, by its
+	// number in listed.units.
+	errs, warns []int32
+	problems    problems // as an audit keeps them: the first of each kind
 }
 
+// listedRows are the rows a RowsReport lists, as their figures, and what
+// renders them again: their units (every unit of the rows, listed or not,
+// numbered), their periods and the check.
+type listedRows struct {
+	source  string
+	check   RowCheck
+	rows    []listedRow
+	units   unitTable
+	periods []string
+	// block is the last of the blocks the rows' figures are cut from.
+	block []float64
+}
+
+// listedRow is a listed row's figures (checker.Values), its unit and
+// period by number.
+type listedRow struct {
+	unit, period int32
+	nums, prev   []float64
+	raw          []any
+	explain      map[string]string
+}
+
+// floatBlock is how many figures a block of listedRows holds.
+const floatBlock = 1 << 13
+
 // NewRowsReport starts the report of rows of form f read from source (a
-// table name, shown as the rows' file).
-func NewRowsReport(f *rules.Form, source string) *RowsReport {
+// table name, shown as the rows' file), whose listed rows check renders.
+func NewRowsReport(f *rules.Form, source string, check RowCheck) *RowsReport {
+	l := &listedRows{source: source, check: check, units: newUnitTable()}
 	b := &RowsReport{
 		rep: &Report{
 			// Empty lists, not nulls: the same shape as an audit of files.
 			ReportHead: ReportHead{Form: f.ID, Title: f.Title, Ruleset: f.Digest, Inputs: []InputFile{},
 				Benford: []anomaly.BenfordResult{}, UnitBenford: []UnitDigits{}, Tests: []TestStatus{}, Cases: []Case{}},
-			Findings: []Finding{}, Problems: []Problem{}, form: f,
+			Findings: []Finding{}, Problems: []Problem{}, form: f, listed: l,
 		},
-		source: source, units: map[string]struct{}{}, periods: map[string]struct{}{},
+		listed: l, periods: map[string]int32{},
 	}
-	var l Limits
-	l.defaults()
-	b.problems.max = l.Problems
+	var lim Limits
+	lim.defaults()
+	b.problems.max = lim.Problems
 	b.t = newTally(&b.rep.Summary)
 	return b
 }
 
-func (b *RowsReport) count(unit, period string) {
+// count counts a row and returns its unit's and period's numbers.
+func (b *RowsReport) count(unit, period string) (u, p int32, err error) {
 	b.rep.Summary.Rows++
-	if _, ok := b.units[unit]; !ok {
-		b.units[unit] = struct{}{}
+	l := b.listed
+	h := l.units.hash(unit)
+	u, ok := l.units.find(unit, h)
+	if !ok {
+		if u, err = l.units.add(unit, h); err != nil {
+			return 0, 0, err
+		}
+		b.errs, b.warns = append(b.errs, 0), append(b.warns, 0)
 	}
-	if _, ok := b.periods[period]; !ok {
-		b.periods[period] = struct{}{}
+	p, ok = b.periods[period]
+	if !ok {
+		p = int32(len(l.periods))
+		b.periods[period] = p
+		l.periods = append(l.periods, period)
 	}
+	return u, p, nil
 }
 
 // Pass counts a row with no violation and no evaluation error.
-func (b *RowsReport) Pass(unit, period string) {
-	b.count(unit, period)
-	b.t.row(unit, &checker.Result{Verdict: checker.Pass})
+func (b *RowsReport) Pass(unit, period string) error {
+	if _, _, err := b.count(unit, period); err != nil {
+		return err
+	}
+	b.t.row(&passed)
+	return nil
 }
 
-// Add adds the check of a row with a violation or an evaluation error.
-func (b *RowsReport) Add(unit, period string, res *checker.Result) {
-	b.count(unit, period)
-	b.t.row(unit, res)
-	b.rep.listed = append(b.rep.listed, RowReport{File: b.source, Unit: unit, Period: period, CheckID: res.CheckID, Verdict: res.Verdict,
-		Summary: res.Summary, Violations: res.Violations, EvalErrors: res.EvalErrors})
+var passed = checker.Result{Verdict: checker.Pass}
+
+// Add checks a row with a violation or an evaluation error (with the
+// report's RowCheck), counts it, keeps a copy of its figures (v's
+// Explanations as they are) to render it again and returns its check.
+func (b *RowsReport) Add(v *checker.Values) (*checker.Result, error) {
+	u, p, err := b.count(v.Unit, v.Period)
+	if err != nil {
+		return nil, err
+	}
+	l := b.listed
+	res := l.check(v)
+	b.t.row(res)
+	b.errs[u] += int32(res.Summary.Errors)
+	b.warns[u] += int32(res.Summary.Warnings)
+	l.rows = append(l.rows, listedRow{unit: u, period: p, nums: l.keep(v.Nums), prev: l.keep(v.Prev),
+		raw: slices.Clone(v.Raw), explain: v.Explanations})
+	return res, nil
+}
+
+// keep copies figures into the rows' blocks (nil stays nil: no previous
+// period).
+func (l *listedRows) keep(xs []float64) []float64 {
+	if xs == nil {
+		return nil
+	}
+	if cap(l.block)-len(l.block) < len(xs) {
+		l.block = make([]float64, 0, max(floatBlock, len(xs)))
+	}
+	at := len(l.block)
+	l.block = append(l.block, xs...)
+	return l.block[at:len(l.block):len(l.block)]
+}
+
+// len is how many rows are listed.
+func (l *listedRows) len() int {
+	if l == nil {
+		return 0
+	}
+	return len(l.rows)
+}
+
+// unitOf is the unit of listed row k.
+func (l *listedRows) unitOf(k int) string { return l.units.name(l.rows[k].unit) }
+
+// render checks listed row k again, as Add did, for the report.
+func (l *listedRows) render(k int) RowReport {
+	r := &l.rows[k]
+	v := checker.Values{Unit: l.units.name(r.unit), Period: l.periods[r.period], Nums: r.nums, Prev: r.prev, Raw: r.raw, Explanations: r.explain}
+	res := l.check(&v)
+	return RowReport{File: l.source, Unit: v.Unit, Period: v.Period, CheckID: res.CheckID, Verdict: res.Verdict,
+		Summary: res.Summary, Violations: res.Violations, EvalErrors: res.EvalErrors}
 }
 
 // Problem records a problem with the input.
@@ -77,7 +173,7 @@ func (b *RowsReport) Problem(p Problem) { b.ProblemOf("", p) }
 // kind is the problem's message.
 func (b *RowsReport) ProblemOf(kind string, p Problem) {
 	if p.File == "" {
-		p.File = b.source
+		p.File = b.listed.source
 	}
 	p.kind = kind
 	b.problems.add(p)
@@ -86,44 +182,39 @@ func (b *RowsReport) ProblemOf(kind string, p Problem) {
 // Report finishes the report.
 func (b *RowsReport) Report() *Report {
 	s := &b.rep.Summary
+	l := b.listed
 	b.rep.Problems = b.problems.listed()
-	s.Units, s.Problems = len(b.units), b.problems.total
-	s.Periods = make([]string, 0, len(b.periods))
-	for p := range b.periods {
-		s.Periods = append(s.Periods, p)
-	}
-	slices.Sort(s.Periods)
-	b.t.finish()
+	s.Units, s.Problems = len(l.units.units), b.problems.total
+	s.Periods = slices.Sorted(slices.Values(l.periods))
+	b.t.finishWith(func(yield func(*UnitRank) bool) {
+		for u := range b.errs {
+			if e, w := b.errs[u], b.warns[u]; e+w > 0 && !yield(&UnitRank{Unit: l.units.name(int32(u)), Errors: int(e), Warnings: int(w)}) {
+				return
+			}
+		}
+	})
 	b.rep.AuditedAt = time.Now().Truncate(time.Second)
 	return b.rep
 }
 
-// tally counts row checks and findings into a Summary: verdicts, the rules
-// violated most and the units with the most problems. Every report, from
-// files or from a database's rows (RowsReport), is summed up by it.
+// tally counts row checks and findings into a Summary: verdicts and the
+// rules violated most, and ranks the units with the most problems. Every
+// report, from files or from a database's rows (RowsReport), is summed up
+// by it; each keeps its units' counts by their number.
 type tally struct {
 	s     *Summary
 	rules map[string]*RuleCount
-	units map[string]*UnitRank
 }
 
 func newTally(s *Summary) *tally {
 	s.ByKind = map[string]int{}
-	return &tally{s: s, rules: map[string]*RuleCount{}, units: map[string]*UnitRank{}}
+	return &tally{s: s, rules: map[string]*RuleCount{}}
 }
 
-func (t *tally) unit(name string) *UnitRank {
-	u := t.units[name]
-	if u == nil {
-		u = &UnitRank{Unit: name}
-		t.units[name] = u
-	}
-	return u
-}
-
-// row counts one row's check (RowsReport; the Auditor counts its rows
-// from their compact outcomes and fills rules and units itself).
-func (t *tally) row(unit string, res *checker.Result) {
+// row counts one row's verdict and violated rules (RowsReport; the
+// Auditor counts its rows from their compact outcomes and fills rules
+// itself).
+func (t *tally) row(res *checker.Result) {
 	switch res.Verdict {
 	case checker.Pass:
 		t.s.Pass++
@@ -132,15 +223,11 @@ func (t *tally) row(unit string, res *checker.Result) {
 	default:
 		t.s.Fail++
 	}
-	u := t.unit(unit)
-	u.Errors += res.Summary.Errors
-	u.Warnings += res.Summary.Warnings
-	seen := map[string]bool{}
-	for _, v := range res.Violations {
-		if v.Explained || seen[v.Rule] {
+	for i, v := range res.Violations {
+		// A rule counts once a row, its first violation not explained.
+		if v.Explained || slices.ContainsFunc(res.Violations[:i], func(w checker.Violation) bool { return !w.Explained && w.Rule == v.Rule }) {
 			continue
 		}
-		seen[v.Rule] = true
 		rc := t.rules[v.Rule]
 		if rc == nil {
 			rc = &RuleCount{Rule: v.Rule, Name: v.Name, Severity: v.Severity.String()}
@@ -148,17 +235,6 @@ func (t *tally) row(unit string, res *checker.Result) {
 		}
 		rc.Rows++
 	}
-}
-
-// finish ranks the rules and units.
-func (t *tally) finish() {
-	t.finishWith(func(yield func(*UnitRank) bool) {
-		for _, u := range t.units {
-			if !yield(u) {
-				return
-			}
-		}
-	})
 }
 
 // finishWith ranks the rules and the units given.

@@ -10,6 +10,23 @@ import (
 	"github.com/figcheck/figcheck/checker"
 )
 
+// rowsReportOf is a report of rep's listed rows as if checked elsewhere
+// (RowsReport, source "t"), its RowCheck giving each row its check in
+// rep: a row's one figure is its place among them.
+func rowsReportOf(t *testing.T, rep *Report) *RowsReport {
+	t.Helper()
+	var checks []*checker.Result
+	b := NewRowsReport(rep.form, "t", func(v *checker.Values) *checker.Result { return checks[int(v.Nums[0])] })
+	for row := range rep.Rows() {
+		checks = append(checks, &checker.Result{CheckID: row.CheckID, Verdict: row.Verdict, Summary: row.Summary,
+			Violations: row.Violations, EvalErrors: row.EvalErrors})
+		if _, err := b.Add(&checker.Values{Unit: row.Unit, Period: row.Period, Nums: []float64{float64(len(checks) - 1)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b
+}
+
 // byUnitInMemory is how the text report grouped its units before
 // unitSections: every listed row gathered first.
 func byUnitInMemory(r *Report) []UnitSection {
@@ -59,11 +76,7 @@ func TestUnitSectionsAsGathered(t *testing.T) {
 	_, oracle := runAudit(t, shippedForm(t), shuffled, FormatCSV, Options{Workers: 3})
 	_, retail := runAudit(t, retailersForm(t), retailersCSV(600, 1), FormatCSV, Options{})
 	for name, rep := range map[string]*Report{"planted": planted, "oracle shuffled": oracle, "retailers": retail} {
-		b := NewRowsReport(rep.form, "t")
-		for row := range rep.Rows() {
-			b.Add(row.Unit, row.Period, &checker.Result{CheckID: row.CheckID, Verdict: row.Verdict, Summary: row.Summary,
-				Violations: row.Violations, EvalErrors: row.EvalErrors})
-		}
+		b := rowsReportOf(t, rep)
 		for _, r := range []*Report{rep, b.Report()} {
 			want := byUnitInMemory(r)
 			i := 0

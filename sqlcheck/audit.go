@@ -90,20 +90,31 @@ var (
 // others.
 const KindMismatch = "db_mismatch"
 
-// AuditPostgres checks q's table on conn into b. The database decides, for
-// every row, which rules it breaks; the rows it passes are only counted.
-// The rows it flags are given, with the figures the query returns, to the
-// checker, which writes their messages, fields and check ids exactly as
-// figcheck audit does; where the checker's verdict on such a row differs
-// from the database's, the row is reported as a problem (it would be a
-// translation bug), and mismatches counts them. Rules the query does not
-// evaluate are listed as problems too. q must be built with Figures.
-func AuditPostgres(ctx context.Context, conn *pgx.Conn, q *Query, b *audit.RowsReport) (mismatches int, err error) {
+// AuditPostgres checks q's table on conn and returns the report of its
+// rows (the table its source). The database decides, for every row, which
+// rules it breaks; the rows it passes are only counted. The rows it flags
+// are given, with the figures the query returns, to the checker, which
+// writes their messages, fields and check ids exactly as figcheck audit
+// does (when the report is written: it keeps their figures); where the
+// checker's verdict on such a row differs from the database's, the row is
+// reported as a problem (it would be a translation bug), and mismatches
+// counts them. Rules the query does not evaluate are listed as problems
+// too. q must be built with Figures.
+func AuditPostgres(ctx context.Context, conn *pgx.Conn, q *Query) (b *audit.RowsReport, mismatches int, err error) {
 	if !q.Figures {
-		return 0, ErrNoFigures
+		return nil, 0, ErrNoFigures
 	}
+	// The checker evaluates only the rules the database did.
+	sub := *q.Form
+	sub.Rules = q.Rules
+	var c checker.Checker
+	b = audit.NewRowsReport(q.Form, q.Table, func(v *checker.Values) *checker.Result {
+		res := c.CheckValues(&sub, v, "")
+		res.CheckID = checker.CheckID(q.Form, v.Digest(q.Form))
+		return res
+	})
 	if err := q.checkKeys(ctx, conn, b); err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	if len(q.Absent) > 0 {
 		cols := slices.Sorted(maps.Keys(q.Absent))
@@ -112,20 +123,15 @@ func AuditPostgres(ctx context.Context, conn *pgx.Conn, q *Query, b *audit.RowsR
 	for _, u := range q.Untranslated {
 		b.Problem(audit.Problem{Message: fmt.Sprintf("规则 %s 无法转换为 SQL,本次未检查(%s)", u.Rule, oneLine(u.Reason))})
 	}
-	// The checker evaluates only the rules the database did.
-	sub := *q.Form
-	sub.Rules = q.Rules
 	evaluated := q.Evaluated()
-	var c checker.Checker
 	err = q.RunPostgres(ctx, conn, func(r *Row) error {
 		if !r.Problem() {
-			b.Pass(r.Unit, r.Period)
-			return nil
+			return b.Pass(r.Unit, r.Period)
 		}
-		v := r.Values(q.Form)
-		res := c.CheckValues(&sub, v, "")
-		res.CheckID = checker.CheckID(q.Form, v.Digest(q.Form))
-		b.Add(r.Unit, r.Period, res)
+		res, err := b.Add(r.Values(q.Form))
+		if err != nil {
+			return err
+		}
 		viol, errs, _, _ := Entries(res, evaluated)
 		got := r.Sorted()
 		if !slices.Equal(viol, got.Violations) || !slices.Equal(errs, got.EvalErrors) {
@@ -136,7 +142,10 @@ func AuditPostgres(ctx context.Context, conn *pgx.Conn, q *Query, b *audit.RowsR
 		}
 		return nil
 	})
-	return mismatches, err
+	if err != nil {
+		return nil, 0, err
+	}
+	return b, mismatches, nil
 }
 
 // checkKeys refuses a table with duplicate (unit, period) rows and

@@ -29,8 +29,7 @@ func TestAuditPostgres(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := audit.NewRowsReport(f, table)
-			mismatches, err := sqlcheck.AuditPostgres(ctx, conn, q, b)
+			b, mismatches, err := sqlcheck.AuditPostgres(ctx, conn, q)
 			if err != nil || mismatches != 0 {
 				t.Fatalf("AuditPostgres: %d mismatches, %v", mismatches, err)
 			}

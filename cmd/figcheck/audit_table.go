@@ -64,8 +64,7 @@ func runAuditTable(t *auditTable, dir, formID, format, out string, files []strin
 	for _, b := range q.Batch {
 		fmt.Fprintf(stderr, "figcheck audit: --table: %s not run (%s)\n", b.Rule, b.Reason)
 	}
-	b := audit.NewRowsReport(f, t.table)
-	mismatches, err := sqlcheck.AuditPostgres(ctx, conn, q, b)
+	b, mismatches, err := sqlcheck.AuditPostgres(ctx, conn, q)
 	if err != nil {
 		fmt.Fprintf(stderr, "figcheck audit: %s: %v\n", t.table, err)
 		return exitBadArgs
