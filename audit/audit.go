@@ -758,15 +758,16 @@ func (a *Auditor) prevOf(r *record) *record {
 // render renders a kept row, as it was last checked, for the report.
 func (a *Auditor) render(rec *record) (RowReport, *checker.Values) {
 	v := a.values(rec, a.prevOf(rec))
-	return a.renderTo(rec, v, &checker.Result{}, false), v
+	return a.renderTo(rec, v, &checker.Result{}, nil), v
 }
 
 // renderTo renders a kept row whose figures are v into r, which the row
 // report shares: from its outcome (checker.Render: the violated rules'
 // messages and fields only) or, when the outcome cannot say (see
-// outcome.rendered), by checking the row again. With lazy, the fields are
-// left for EncodeJSON to read from v (see checker.Render).
-func (a *Auditor) renderTo(rec *record, v *checker.Values, r *checker.Result, lazy bool) RowReport {
+// outcome.rendered), by checking the row again. With enc (the form's
+// checker.NewFormJSON), the fields are left for EncodeJSON to read from v
+// (see checker.Render).
+func (a *Auditor) renderTo(rec *record, v *checker.Values, r *checker.Result, enc *checker.FormJSON) RowReport {
 	if o := a.outcome(rec); o.rendered {
 		var buf [16]*rules.Rule
 		violated := buf[:0]
@@ -777,7 +778,7 @@ func (a *Auditor) renderTo(rec *record, v *checker.Values, r *checker.Result, la
 				violated = append(violated, rule)
 			}
 		}
-		a.checker.Render(a.form, v, int(o.skipped), violated, "", lazy, r)
+		a.checker.Render(a.form, v, int(o.skipped), violated, "", enc, r)
 	} else {
 		r = a.checker.CheckValues(a.form, v, "")
 	}

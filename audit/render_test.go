@@ -66,7 +66,7 @@ func TestRenderMatchesCheck(t *testing.T) {
 					n["explained"]++
 				}
 				a.valuesTo(&vals, rec, a.prevOf(rec))
-				lazy := a.renderTo(rec, &vals, &res, true)
+				lazy := a.renderTo(rec, &vals, &res, checker.NewFormJSON(a.form))
 				for _, got := range []RowReport{rr, lazy} {
 					if g, w := rowJSON(&got), rowJSON(&want); !bytes.Equal(g, w) {
 						t.Fatalf("row %d rendered:\n%s\nchecked:\n%s", rec.line, g, w)

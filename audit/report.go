@@ -233,6 +233,10 @@ func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
 	if r.audit != nil {
 		n = r.audit.rowCount()
 	}
+	var enc *checker.FormJSON
+	if encode && r.audit != nil {
+		enc = checker.NewFormJSON(r.audit.form)
+	}
 	work := func(lo, hi int, c *rowChunk) {
 		clear(c.rows)
 		c.rows = c.rows[:0]
@@ -265,7 +269,7 @@ func (r *Report) rowChunks(encode bool, use func(*rowChunk) bool) {
 				continue
 			}
 			a.valuesTo(&vals, rec, a.prevOf(rec))
-			rr := a.renderTo(rec, &vals, &res, true)
+			rr := a.renderTo(rec, &vals, &res, enc)
 			c.json.Raw(",")
 			rr.encodeJSON(&c.json)
 		}

@@ -435,7 +435,7 @@ func (st *state) eval(rule *rules.Rule, explanations map[string]string, r *Resul
 // (Render for a JSON encoder) the fields are left to the encoder, which
 // reads them from figs.
 func (st *state) violation(rule *rules.Rule, explanations map[string]string) Violation {
-	v := Violation{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity, src: rule}
+	v := Violation{Rule: rule.ID, Name: rule.Name, Severity: rule.Severity}
 	if !st.lean {
 		v.Message = rule.Message.Render(&st.ev)
 		if st.figs != nil {

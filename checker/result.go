@@ -79,10 +79,10 @@ type Violation struct {
 	Explanation string         `json:"explanation,omitempty"`
 	order       int            // the first field's place in the form, for sorting
 	key         string         // the submitted key, the last tie-breaker
-	// src is the form's rule violated; nil for a builtin rule. figs, when
-	// set (by Render, for an encoder), are the figures src's fields are
-	// read from instead of Fields.
-	src  *rules.Rule
+	// enc and figs, when set (by Render, for an encoder), are the
+	// violated rule's encoding and the figures its fields are read from
+	// instead of Fields.
+	enc  *ruleJSON
 	figs *Values
 }
 

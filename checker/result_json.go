@@ -92,17 +92,21 @@ func (s *Summary) EncodeJSON(e *jsonenc.Encoder) {
 
 // EncodeJSON appends the violation, its fields in sorted key order.
 func (v *Violation) EncodeJSON(e *jsonenc.Encoder) {
-	e.Raw(`{"rule":`)
-	e.String(v.Rule)
-	e.Raw(`,"name":`)
-	e.String(v.Name)
-	e.Raw(`,"severity":`)
-	e.String(v.Severity.String())
-	e.Raw(`,"message":`)
+	if v.enc != nil {
+		e.B = append(e.B, v.enc.head...)
+	} else {
+		e.Raw(`{"rule":`)
+		e.String(v.Rule)
+		e.Raw(`,"name":`)
+		e.String(v.Name)
+		e.Raw(`,"severity":`)
+		e.String(v.Severity.String())
+		e.Raw(`,"message":`)
+	}
 	e.String(v.Message)
 	e.Raw(`,"fields":`)
-	if v.figs != nil {
-		v.figs.encodeFields(e, v.src)
+	if v.enc != nil {
+		v.figs.encodeFields(e, v.enc.fields)
 	} else {
 		e.Map(v.Fields)
 	}

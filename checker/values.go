@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
-	"slices"
-	"strings"
 
 	"github.com/figcheck/figcheck/internal/jsonenc"
 	"github.com/figcheck/figcheck/rules"
@@ -86,22 +84,26 @@ func (c *Checker) Outcome(f *rules.Form, v *Values, r *Result) {
 // rule is evaluated again: only the violated rules' messages and fields
 // are made, and the builtin rules' violations by loading the figures. The
 // result is CheckValues' but for the skipped rules, which are counted,
-// not listed. r is reset and its slices reused, as Outcome does. With
-// lazy, the violations of the form's rules keep their Fields nil and
-// EncodeJSON writes the fields from v, which must not change until then:
-// a JSON report needs no map per violation.
-func (c *Checker) Render(f *rules.Form, v *Values, skipped int, violated []*rules.Rule, checkID string, lazy bool, r *Result) {
+// not listed. r is reset and its slices reused, as Outcome does. With enc
+// (f's NewFormJSON), the violations of the form's rules keep their Fields
+// nil and EncodeJSON writes them from v, which must not change until
+// then: a JSON report needs no map per violation.
+func (c *Checker) Render(f *rules.Form, v *Values, skipped int, violated []*rules.Rule, checkID string, enc *FormJSON, r *Result) {
 	st := c.get(len(f.Indicators))
 	defer c.put(st)
 	st.form = f
-	if lazy {
+	if enc != nil {
 		st.figs = v
 	}
 	r.reset(f, v, checkID)
 	st.loadValues(f, v, r)
 	st.unfilled(f, v.Explanations, r)
 	for _, rule := range violated {
-		r.add(st.violation(rule, v.Explanations))
+		viol := st.violation(rule, v.Explanations)
+		if enc != nil {
+			viol.enc = enc.of(rule)
+		}
+		r.add(viol)
 	}
 	s := &r.Summary
 	s.Rules, s.Skipped = len(f.Rules), skipped
@@ -110,27 +112,17 @@ func (c *Checker) Render(f *rules.Form, v *Values, skipped int, violated []*rule
 	r.finish()
 }
 
-// encodeFields appends the fields of rule's violation by figures v, as
-// Violation.EncodeJSON writes Fields: keys sorted, values as state.value
-// gives them for the figures v loads (every figure a violated rule reads
-// is there: a rule missing one is skipped).
-func (v *Values) encodeFields(e *jsonenc.Encoder, rule *rules.Rule) {
-	type field struct {
-		key  string
-		i    int
-		prev bool
-	}
-	var buf [16]field
-	fields := buf[:0]
-	eachField(rule, func(key string, i int, prev bool) { fields = append(fields, field{key, i, prev}) })
-	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
+// encodeFields appends the fields of a violation of a rule reading fields,
+// as Violation.EncodeJSON writes Fields: keys sorted, values as
+// state.value gives them for the figures v loads (every figure a violated
+// rule reads is there: a rule missing one is skipped).
+func (v *Values) encodeFields(e *jsonenc.Encoder, fields []jsonField) {
 	e.Raw("{")
 	for k, fd := range fields {
 		if k > 0 {
 			e.Raw(",")
 		}
-		e.String(fd.key)
-		e.Raw(":")
+		e.Raw(fd.key)
 		switch {
 		case fd.prev && v.prev(fd.i):
 			e.Float(unboxed(v.Prev[fd.i]))

@@ -86,13 +86,13 @@ func sameRender(t *testing.T, c *checker.Checker, f *rules.Form, v *checker.Valu
 	w := *want
 	w.Skipped = []checker.Skip{}
 	got := &checker.Result{}
-	c.Render(f, v, lean.Summary.Skipped, violated, want.CheckID, false, got)
+	c.Render(f, v, lean.Summary.Skipped, violated, want.CheckID, nil, got)
 	if !reflect.DeepEqual(got, &w) {
 		g, _ := json.Marshal(got)
 		ws, _ := json.Marshal(&w)
 		t.Fatalf("Render:\n%s\nCheckValues:\n%s", g, ws)
 	}
-	c.Render(f, v, lean.Summary.Skipped, violated, want.CheckID, true, rendered)
+	c.Render(f, v, lean.Summary.Skipped, violated, want.CheckID, checker.NewFormJSON(f), rendered)
 	var ge, we jsonenc.Encoder
 	rendered.EncodeJSON(&ge)
 	w.EncodeJSON(&we)
