@@ -19,7 +19,7 @@ type FormJSON struct {
 // ruleJSON is one rule's part of a FormJSON.
 type ruleJSON struct {
 	// head is a violation's members before the message, encoded:
-	// {"rule":…,"name":…,"severity":…,"message":
+	// {"rule":…,"name":…,"severity":…
 	head []byte
 	// fields are the figures the rule reads, by key in sorted order (the
 	// order Violation.EncodeJSON writes Fields in), each key quoted with
@@ -55,13 +55,7 @@ func (fj *FormJSON) of(rule *rules.Rule) *ruleJSON {
 
 func newRuleJSON(rule *rules.Rule) *ruleJSON {
 	var e jsonenc.Encoder
-	e.Raw(`{"rule":`)
-	e.String(rule.ID)
-	e.Raw(`,"name":`)
-	e.String(rule.Name)
-	e.Raw(`,"severity":`)
-	e.String(rule.Severity.String())
-	e.Raw(`,"message":`)
+	encodeRuleHead(&e, rule.ID, rule.Name, rule.Severity)
 	rj := &ruleJSON{head: e.B}
 	eachField(rule, func(key string, i int, prev bool) { rj.fields = append(rj.fields, jsonField{key, i, prev}) })
 	slices.SortFunc(rj.fields, func(a, b jsonField) int { return strings.Compare(a.key, b.key) })

@@ -1,6 +1,9 @@
 package checker
 
-import "github.com/figcheck/figcheck/internal/jsonenc"
+import (
+	"github.com/figcheck/figcheck/internal/jsonenc"
+	"github.com/figcheck/figcheck/rules"
+)
 
 // The JSON encoders of the result's parts write what encoding/json writes
 // of them (HTML not escaped), without reflection: a batch report encodes
@@ -95,14 +98,9 @@ func (v *Violation) EncodeJSON(e *jsonenc.Encoder) {
 	if v.enc != nil {
 		e.B = append(e.B, v.enc.head...)
 	} else {
-		e.Raw(`{"rule":`)
-		e.String(v.Rule)
-		e.Raw(`,"name":`)
-		e.String(v.Name)
-		e.Raw(`,"severity":`)
-		e.String(v.Severity.String())
-		e.Raw(`,"message":`)
+		encodeRuleHead(e, v.Rule, v.Name, v.Severity)
 	}
+	e.Raw(`,"message":`)
 	e.String(v.Message)
 	e.Raw(`,"fields":`)
 	if v.enc != nil {
@@ -122,15 +120,21 @@ func (v *Violation) EncodeJSON(e *jsonenc.Encoder) {
 
 // EncodeJSON appends the evaluation error.
 func (x *EvalError) EncodeJSON(e *jsonenc.Encoder) {
-	e.Raw(`{"rule":`)
-	e.String(x.Rule)
-	e.Raw(`,"name":`)
-	e.String(x.Name)
-	e.Raw(`,"severity":`)
-	e.String(x.Severity.String())
+	encodeRuleHead(e, x.Rule, x.Name, x.Severity)
 	e.Raw(`,"error":`)
 	e.String(x.Error)
 	e.Raw(`,"fields":`)
 	e.Map(x.Fields)
 	e.Raw(`}`)
+}
+
+// encodeRuleHead opens the object of a violation or an evaluation error
+// with the rule's members: {"rule":…,"name":…,"severity":…
+func encodeRuleHead(e *jsonenc.Encoder, rule, name string, sev rules.Severity) {
+	e.Raw(`{"rule":`)
+	e.String(rule)
+	e.Raw(`,"name":`)
+	e.String(name)
+	e.Raw(`,"severity":`)
+	e.String(sev.String())
 }
