@@ -208,20 +208,21 @@ func (a *Auditor) totals() map[string]bool {
 	return t
 }
 
-// periodRows are the records of one period.
+// periodRows are the records of one period, by number (record.id): 4
+// bytes a record, where a pointer and a slice of its figures took 32.
 type periodRows struct {
 	period string
-	recs   []*record
+	recs   []int32
 	// peers are the records of the units that report no hierarchy total,
-	// in the order of recs; vecs their figures.
-	peers []*record
-	vecs  [][]float64
+	// in the order of recs; their figures are read from the store
+	// (Auditor.peerVals).
+	peers []int32
 	// sizes are the peers' sizes, when peer outliers were compared;
 	// medians the peers' median of each indicator (by form index, NaN
 	// when not compared), written by the outliers calls.
 	sizes   func() sizes
 	medians []float64
-	// After the findings (keepForCases), recs, peers and vecs are nil,
+	// After the findings (keepForCases), recs and peers are nil,
 	// medians has every indicator and sizes only logMed and basis.
 }
 
@@ -255,19 +256,18 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 	})
 	for _, c := range counts {
 		g := c.g
-		g.peers = make([]*record, 0, c.recs-c.totals)
-		g.vecs = make([][]float64, 0, c.recs-c.totals)
+		g.peers = make([]int32, 0, c.recs-c.totals)
 		if c.totals > 0 {
-			g.recs = make([]*record, 0, c.recs)
+			g.recs = make([]int32, 0, c.recs)
 		}
 	}
 	each(func(c *count, r *record, total bool) {
 		g := c.g
 		if c.totals > 0 {
-			g.recs = append(g.recs, r)
+			g.recs = append(g.recs, r.id)
 		}
 		if !total {
-			g.peers, g.vecs = append(g.peers, r), append(g.vecs, a.vals(r))
+			g.peers = append(g.peers, r.id)
 		}
 	})
 	out := make([]*periodRows, len(counts))
@@ -279,6 +279,11 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 	}
 	slices.SortFunc(out, func(x, y *periodRows) int { return strings.Compare(x.period, y.period) })
 	return out
+}
+
+// peerVals gives the figures of the k-th of the records ids.
+func (a *Auditor) peerVals(ids []int32) func(k int) []float64 {
+	return func(k int) []float64 { return a.store.vals(ids[k]) }
 }
 
 // inputUnits lists the units in the input order of their earliest
@@ -371,10 +376,10 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 	// at a million rows, until the second collection after).
 	var scratch scratchList
 	for _, g := range groups {
-		add(func() [][]Finding { return a.duplicates(g.period, g.peers, g.vecs, dupLevel, dupPerUnit) })
+		add(func() [][]Finding { return a.duplicates(g.period, g.peers, dupLevel, dupPerUnit) })
 		add(func() [][]Finding { return [][]Finding{a.batchRules(g.period, g.recs)} })
 		if len(g.peers) >= a.opts.MinPeers {
-			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.vecs) })
+			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.peers) })
 			g.sizes = sz
 			g.medians = make([]float64, len(a.form.Indicators))
 			for i := range g.medians {
@@ -439,10 +444,10 @@ func (a *Auditor) keepForCases() {
 				continue
 			}
 			tasks = append(tasks, func() struct{} {
-				xs := make([]float64, 0, len(g.vecs))
-				for _, v := range g.vecs {
-					if !math.IsNaN(v[ind]) {
-						xs = append(xs, v[ind])
+				xs := make([]float64, 0, len(g.peers))
+				for _, id := range g.peers {
+					if x := a.store.vals(id)[ind]; !math.IsNaN(x) {
+						xs = append(xs, x)
 					}
 				}
 				g.medians[ind] = anomaly.Median(xs) // each task writes its own
@@ -460,7 +465,7 @@ func (a *Auditor) keepForCases() {
 		} else {
 			g.sizes = nil
 		}
-		g.recs, g.peers, g.vecs = nil, nil, nil
+		g.recs, g.peers = nil, nil
 	}
 }
 
@@ -624,7 +629,7 @@ func runTasks[T any](tasks []func() T, workers int) []T {
 }
 
 // batchRules evaluates the batch rules on the records of a period.
-func (a *Auditor) batchRules(period string, recs []*record) []Finding {
+func (a *Auditor) batchRules(period string, recs []int32) []Finding {
 	if len(a.form.BatchRules) == 0 {
 		return nil
 	}
@@ -642,16 +647,16 @@ func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 	}
 	// The columns in one pass over the records, which are scattered in
 	// memory: a record's figures are read together.
-	for k, rec := range recs {
-		vals := a.vals(rec)
+	for k, id := range recs {
+		vals := a.store.vals(id)
 		for _, i := range used {
 			b.Columns[i][k] = vals[i]
 		}
 	}
 	if readsRows {
 		b.Units = make([]string, len(recs))
-		for k, rec := range recs {
-			b.Units[k] = a.unitOf(rec)
+		for k, id := range recs {
+			b.Units[k] = a.unitOf(a.store.rec(id))
 		}
 	}
 	var out []Finding
@@ -697,7 +702,7 @@ func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
 			parts = nil
 			for _, name := range h.Parts {
 				if r := a.unitRecord(name, g.period); r != nil {
-					parts = append(parts, r)
+					parts = append(parts, r.id)
 				}
 			}
 		}
@@ -707,9 +712,9 @@ func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
 		// The sums of the parts, in one pass over them.
 		sums := make([]float64, len(h.Indicators))
 		counts := make([]int, len(h.Indicators))
-		for _, r := range parts {
+		for _, id := range parts {
 			for j, ind := range h.Indicators {
-				if x := a.vals(r)[ind.Index]; !math.IsNaN(x) {
+				if x := a.store.vals(id)[ind.Index]; !math.IsNaN(x) {
 					sums[j] += x
 					counts[j]++
 				}
@@ -838,14 +843,14 @@ type sizes struct {
 // figures (see sizeAware): the median of each unit's log-ratios to the
 // indicators' medians. Indicators with a median below 10 are left out,
 // as small counts move by whole units.
-func (a *Auditor) periodSizes(vecs [][]float64) sizes {
+func (a *Auditor) periodSizes(peers []int32) sizes {
 	var idx []int
 	for i := range a.form.Indicators {
 		if a.sizeAware(i) {
 			idx = append(idx, i)
 		}
 	}
-	scale, lm, basis := anomaly.LogScales(vecs, idx, a.opts.MinPeers, 10)
+	scale, lm, basis := anomaly.LogScales(len(peers), a.peerVals(peers), idx, a.opts.MinPeers, 10)
 	logMed := make([]float64, len(a.form.Indicators))
 	for i := range logMed {
 		logMed[i] = math.NaN()
@@ -875,7 +880,7 @@ func (a *Auditor) outlierLevel(cells int) (level, crit float64) {
 // unit of the size indicator, as it is, by the modified z-score. cells is
 // the number of cells compared per unit, for the level.
 func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, scratch *scratchList) [][]Finding {
-	period, recs, vecs, sz := g.period, g.peers, g.vecs, g.sizes
+	period, recs, sz := g.period, g.peers, g.sizes
 	if len(recs) < a.opts.MinPeers {
 		return nil
 	}
@@ -888,7 +893,8 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 	// NaN when absent or without a size: figures are finite or NaN, and a
 	// finite figure divided by a size above 0 is not NaN.
 	cols := sc.cols
-	for k, vals := range vecs {
+	for k, id := range recs {
+		vals := a.store.vals(id)
 		size := 1.0
 		if a.per != nil {
 			if size = vals[a.per.Index]; math.IsNaN(size) || size <= 0 {
@@ -963,7 +969,7 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 			if math.Abs(s) <= crit {
 				continue
 			}
-			r := recs[k]
+			r := a.store.rec(recs[k])
 			f := Finding{Kind: KindOutlier, Unit: a.unitOf(r), Value: math.Round(s*100) / 100,
 				P: min(1, anomaly.NormalTwoSided(s)*float64(cells)), vals: [4]float64{a.vals(r)[ind.Index]}, h: head}
 			if a.per != nil {
@@ -993,7 +999,7 @@ const minSizeSpread = 0.05
 // sizeOutliers finds the figures col of a count indicator that stray from
 // what units of their size report: the robust z-score of the residual
 // log x − log median − the unit's log size.
-func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) {
+func (a *Auditor) sizeOutliers(l *findingList, period string, recs []int32, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) {
 	lm := sz.logMed[ind.Index]
 	if math.IsNaN(lm) {
 		return // too few units, or a small count
@@ -1020,7 +1026,7 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 		size := math.Exp(sz.scale[k])
 		expected := med * size
 		l.addOutlier(Finding{
-			Kind: KindOutlier, Unit: a.unitOf(recs[k]), Value: math.Round(s*100) / 100, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
+			Kind: KindOutlier, Unit: a.unitOf(a.store.rec(recs[k])), Value: math.Round(s*100) / 100, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
 			vals: [4]float64{col[k], round(expected, 1), round(size, 2), math.Round(expected)}, h: head,
 		})
 	}
@@ -1034,19 +1040,20 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 // in the period), and reported when that chance is below level, the
 // batch's Alpha shared among all the pairs of units compared. pairsPerUnit
 // is how many pairs a unit is in over the batch, for a finding's P.
-func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, level float64, pairsPerUnit int) [][]Finding {
+func (a *Auditor) duplicates(period string, recs []int32, level float64, pairsPerUnit int) [][]Finding {
+	vecs := a.peerVals(recs)
 	// A figure is evidence when two units share it if it is at least 10.
-	pairs := anomaly.Duplicates(vecs, anomaly.DuplicateOptions{MinAbs: 10, MinSame: a.opts.MinSame, MaxDiffer: a.opts.MaxDiffer})
+	pairs := anomaly.Duplicates(len(recs), vecs, anomaly.DuplicateOptions{MinAbs: 10, MinSame: a.opts.MinSame, MaxDiffer: a.opts.MaxDiffer})
 	if len(pairs) == 0 {
 		return nil
 	}
 	// How many units report each figure the pairs share, in one pass over
 	// the period per indicator concerned: shared[j] lists the values of
 	// indicator j some pair shares (few: a slice, not a map).
-	width := len(vecs[0])
+	width := a.store.n
 	shared := make([][]sharedValue, width)
 	for _, p := range pairs {
-		va, vb := vecs[p.A], vecs[p.B]
+		va, vb := vecs(p.A), vecs(p.B)
 		for j := range width {
 			if x := va[j]; x == vb[j] && !slices.ContainsFunc(shared[j], func(s sharedValue) bool { return s.x == x }) {
 				shared[j] = append(shared[j], sharedValue{x: x})
@@ -1060,7 +1067,8 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		}
 	}
 	reporting := make([]int, width)
-	for _, v := range vecs {
+	for _, id := range recs {
+		v := a.store.vals(id)
 		for _, j := range inds {
 			x := v[j]
 			if math.IsNaN(x) {
@@ -1087,7 +1095,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 	l.grow(len(pairs))
 	var chances []float64
 	for _, p := range pairs {
-		va, vb := vecs[p.A], vecs[p.B]
+		va, vb := vecs(p.A), vecs(p.B)
 		chances = chances[:0]
 		differ := 0
 		for j := range width {
@@ -1104,7 +1112,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		if lp >= logLevel {
 			continue
 		}
-		first, second := recs[p.A], recs[p.B]
+		first, second := a.store.rec(recs[p.A]), a.store.rec(recs[p.B])
 		if a.unitOf(second) < a.unitOf(first) {
 			first, second = second, first
 		}

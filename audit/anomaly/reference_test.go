@@ -416,7 +416,7 @@ func TestDuplicatesMatchesMaps(t *testing.T) {
 			}
 			vecs[rng.IntN(c.n)] = v
 		}
-		got := Duplicates(vecs, c.o)
+		got := Duplicates(len(vecs), rowOf(vecs), c.o)
 		want := duplicatesMap(vecs, c.o)
 		slices.SortFunc(want, func(x, y Pair) int { return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B)) })
 		if !slices.Equal(got, want) {

@@ -8,7 +8,7 @@ import (
 
 // LogScales estimates each unit's size from its count figures, robustly:
 // the median over the indicators of log x − log(the indicator's median).
-// rows[k] holds the figures of unit k, of which the indicators cols are
+// row(k) holds the figures of unit k of n, of which the indicators cols are
 // counts (NaN when absent). logMed[j] is the log of indicator cols[j]'s
 // median over the units with a figure above 0, NaN when fewer than
 // minUnits report one (estimated from the sample below) or the median is
@@ -20,8 +20,8 @@ import (
 // units: an indicator's median only sets the level its residuals are
 // centred on again (SizeResidualZ), and reading one column of every row
 // costs a pass over the batch per indicator.
-func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64, basis SizeBasis) {
-	n, m := len(rows), len(cols)
+func LogScales(n int, row func(k int) []float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64, basis SizeBasis) {
+	m := len(cols)
 	buf := make([]float64, max(n, m))
 	tmp := make([]float64, max(n, m))
 	logMed = make([]float64, m)
@@ -29,7 +29,7 @@ func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (s
 	for j, c := range cols {
 		xs := buf[:0]
 		for k := 0; k < n; k += step {
-			if x := rows[k][c]; x > 0 {
+			if x := row(k)[c]; x > 0 {
 				xs = append(xs, x)
 			}
 		}
@@ -61,8 +61,8 @@ func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (s
 		basis.med[i], basis.at[i] = math.Exp(logMed[j]), cols[j]
 	}
 	scale = make([]float64, n)
-	for k, r := range rows {
-		scale[k] = basis.LogScale(r)
+	for k := range n {
+		scale[k] = basis.LogScale(row(k))
 	}
 	return scale, logMed, basis
 }
