@@ -22,10 +22,11 @@ import (
 // costs a pass over the batch per indicator.
 func LogScales(n int, row func(k int) []float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64, basis SizeBasis) {
 	m := len(cols)
-	buf := make([]float64, max(n, m))
-	tmp := make([]float64, max(n, m))
 	logMed = make([]float64, m)
 	step := max(1, n/scaleSample)
+	// Room for the sample of an indicator, and for its median.
+	buf := make([]float64, (n+step-1)/step)
+	tmp := make([]float64, len(buf))
 	for j, c := range cols {
 		xs := buf[:0]
 		for k := 0; k < n; k += step {
@@ -35,7 +36,7 @@ func LogScales(n int, row func(k int) []float64, cols []int, minUnits int, minMe
 		}
 		logMed[j] = math.NaN()
 		if len(xs)*step >= minUnits && len(xs) > 0 {
-			if med := medianOf(xs, false, 0, tmp); med >= minMedian && med > 0 {
+			if med := medianOf(xs, len(xs), false, 0, tmp); med >= minMedian && med > 0 {
 				logMed[j] = math.Log(med)
 			}
 		}
@@ -88,7 +89,7 @@ func (b *SizeBasis) LogScale(row []float64) float64 {
 	if len(rs) == 0 {
 		return math.NaN()
 	}
-	return math.Log(medianOf(rs, false, 0, tmp[:]))
+	return math.Log(medianOf(rs, len(rs), false, 0, tmp[:]))
 }
 
 // scaleSample bounds the units LogScales takes an indicator's median from;
@@ -105,26 +106,28 @@ const (
 // of a small count added: a count near c varies by about 1/√c in log, as
 // a Poisson count does, so a district reporting 3 where its size predicts
 // 2 is no outlier. size[k] is exp(scale[k]). z[k] is NaN where x ≤ 0 or
-// scale is NaN; z must be as long as xs, and buf (scratch space) twice as
-// long. It returns the number of figures scored.
+// scale is NaN; z must be as long as xs. buf is scratch space, best
+// SelectScratch(len(xs)) long: shorter, it is allocated. It returns the
+// number of figures scored.
 func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64, buf []float64) int {
-	if len(buf) < 2*len(xs) {
-		buf = make([]float64, 2*len(xs))
+	if len(buf) < SelectScratch(len(xs)) {
+		buf = make([]float64, SelectScratch(len(xs)))
 	}
-	r := buf[:0:len(xs)]
+	n := 0
 	for k, x := range xs {
 		z[k] = math.NaN()
 		if x > 0 && !math.IsNaN(scale[k]) {
 			z[k] = math.Log(x) - logMed - scale[k]
-			r = append(r, z[k])
+			n += b2i(z[k] == z[k])
 		}
 	}
-	if len(r) == 0 {
+	if n == 0 {
 		return 0
 	}
-	buf = buf[len(xs) : len(xs)+len(r)]
-	med := medianOf(r, false, 0, buf)
-	spread := max(medianOf(r, true, med, buf)/0.6745, minSpread)
+	// The medians of the residuals are taken among z, whose NaN are not
+	// residuals.
+	med := medianOf(z, n, false, 0, buf)
+	spread := max(medianOf(z, n, true, med, buf)/0.6745, minSpread)
 	typical := math.Exp(logMed + med)
 	for k, res := range z {
 		if math.IsNaN(res) {
@@ -133,7 +136,7 @@ func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64, buf 
 		c := max(xs[k], typical*size[k], 1)
 		z[k] = (res - med) / math.Sqrt(spread*spread+1/c)
 	}
-	return len(r)
+	return n
 }
 
 // NormalTwoSided is the two-sided p-value of a z-score.
