@@ -354,31 +354,40 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 		dupPerUnit += max(n-1, 0)
 	}
 	dupLevel := a.opts.Alpha / max(pairs, 1)
-	sized := a.sized()
-	// The longest parts first, the shortest last, to balance the workers.
+	// The longest parts first, the shortest last, to balance the workers,
+	// but for memory: the batch rules' columns (88 MB at a million
+	// records, most of it rules.EvalBatch's) are held beside the digit
+	// and jump tests, which hold little, not beside the duplicates' index
+	// or the peer comparison's scratch and findings. Parts of one kind
+	// keep their order: findings that compare equal merge in it.
 	add(func() [][]Finding {
 		units() // for the tasks below
 		zeroTails()
 		dispersion()
-		// The peers' sizes too, so that the outliers' tasks of a period,
-		// on both workers, do not wait on each other for them.
-		for _, g := range groups {
-			if g.sizes != nil && sized {
-				g.sizes()
-			}
-		}
 		var bf [][]Finding
 		bf, global, wideInds, narrowInds = a.benford(digitInds())
 		return bf
 	})
+	for _, g := range groups {
+		add(func() [][]Finding { return [][]Finding{a.batchRules(g.period, g.recs)} })
+	}
+	for k := range chunks {
+		add(func() [][]Finding {
+			return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust)
+		})
+	}
+	for k := range chunks {
+		add(func() [][]Finding { return a.jumps(chunk(k)) })
+	}
 	// The outliers' scratch memory, reused from call to call, is let go
-	// when the tasks are done (a sync.Pool would keep it, 48 MB a worker
+	// when the tasks are done (a sync.Pool would keep it, 18 MB a worker
 	// at a million rows, until the second collection after).
 	var scratch scratchList
 	for _, g := range groups {
 		add(func() [][]Finding { return a.duplicates(g.period, g.peers, dupLevel, dupPerUnit) })
-		add(func() [][]Finding { return [][]Finding{a.batchRules(g.period, g.recs)} })
 		if len(g.peers) >= a.opts.MinPeers {
+			// The peers' sizes are estimated by the first outliers call
+			// that needs them.
 			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.peers) })
 			g.sizes = sz
 			g.medians = make([]float64, len(a.form.Indicators))
@@ -395,16 +404,8 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 			}
 		}
 	}
-	for k := range chunks {
-		add(func() [][]Finding {
-			return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust)
-		})
-	}
 	for _, g := range groups {
 		add(func() [][]Finding { return a.hierarchies(g) })
-	}
-	for k := range chunks {
-		add(func() [][]Finding { return a.jumps(chunk(k)) })
 	}
 	sorting := make([]func() []sortedRun, len(tasks))
 	for i, task := range tasks {

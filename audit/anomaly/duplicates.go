@@ -91,12 +91,13 @@ func Duplicates(n int, vec func(i int) []float64, o DuplicateOptions) []Pair {
 	var cand []uint64
 	// keys are the informative bands' hashes, the high half of each
 	// word, with the vector in the low half: sorted, the vectors whose
-	// bands hash alike form runs, in increasing order.
-	var keys, tmp []uint64
+	// bands hash alike form runs, in increasing order. A band's keys
+	// take the place of its hashes, which they are made from in order.
+	var tmp []uint64
 	var members, group, rest []int32
 	for b := range nb {
 		lo, hi := b*width/nb, (b+1)*width/nb
-		keys = keys[:0]
+		keys := hashes[b*n : b*n]
 		for i := range n {
 			if informative[b*n+i] {
 				keys = append(keys, hashes[b*n+i]&^0xffffffff|uint64(i))
