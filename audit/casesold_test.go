@@ -232,7 +232,7 @@ type caseLookupOld struct {
 	// peerAt is where each record of a period is among its peers, made
 	// when a case first needs that period's sizes: a scan of the peers
 	// for every cell made the case files quadratic in the rows.
-	peerAt map[*periodRows]map[*record]int
+	peerAt map[*periodRows]map[int32]int
 }
 
 type cellKeyOld struct {
@@ -272,10 +272,10 @@ func (l *caseLookupOld) cell(unit, period string, ind int) (value, median, expec
 			m = g.medians[ind]
 		}
 		if math.IsNaN(m) {
-			xs := make([]float64, 0, len(g.vecs))
-			for _, v := range g.vecs {
-				if !math.IsNaN(v[ind]) {
-					xs = append(xs, v[ind])
+			xs := make([]float64, 0, len(g.peers))
+			for _, id := range g.peers {
+				if x := l.a.store.vals(id)[ind]; !math.IsNaN(x) {
+					xs = append(xs, x)
 				}
 			}
 			m = anomaly.Median(xs)
@@ -292,16 +292,16 @@ func (l *caseLookupOld) cell(unit, period string, ind int) (value, median, expec
 	}
 	at := l.peerAt[g]
 	if at == nil {
-		at = make(map[*record]int, len(g.peers))
+		at = make(map[int32]int, len(g.peers))
 		for i, p := range g.peers {
 			at[p] = i
 		}
 		if l.peerAt == nil {
-			l.peerAt = map[*periodRows]map[*record]int{}
+			l.peerAt = map[*periodRows]map[int32]int{}
 		}
 		l.peerAt[g] = at
 	}
-	if i, ok := at[r]; ok && !math.IsNaN(sz.scale[i]) {
+	if i, ok := at[r.id]; ok && !math.IsNaN(sz.scale[i]) {
 		expected = round(math.Exp(sz.logMed[ind]+sz.scale[i]), 2)
 	}
 	return

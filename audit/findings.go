@@ -208,20 +208,21 @@ func (a *Auditor) totals() map[string]bool {
 	return t
 }
 
-// periodRows are the records of one period.
+// periodRows are the records of one period, by number (record.id): 4
+// bytes a record, where a pointer and a slice of its figures took 32.
 type periodRows struct {
 	period string
-	recs   []*record
+	recs   []int32
 	// peers are the records of the units that report no hierarchy total,
-	// in the order of recs; vecs their figures.
-	peers []*record
-	vecs  [][]float64
+	// in the order of recs; their figures are read from the store
+	// (Auditor.peerVals).
+	peers []int32
 	// sizes are the peers' sizes, when peer outliers were compared;
 	// medians the peers' median of each indicator (by form index, NaN
 	// when not compared), written by the outliers calls.
 	sizes   func() sizes
 	medians []float64
-	// After the findings (keepForCases), recs, peers and vecs are nil,
+	// After the findings (keepForCases), recs and peers are nil,
 	// medians has every indicator and sizes only logMed and basis.
 }
 
@@ -255,19 +256,18 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 	})
 	for _, c := range counts {
 		g := c.g
-		g.peers = make([]*record, 0, c.recs-c.totals)
-		g.vecs = make([][]float64, 0, c.recs-c.totals)
+		g.peers = make([]int32, 0, c.recs-c.totals)
 		if c.totals > 0 {
-			g.recs = make([]*record, 0, c.recs)
+			g.recs = make([]int32, 0, c.recs)
 		}
 	}
 	each(func(c *count, r *record, total bool) {
 		g := c.g
 		if c.totals > 0 {
-			g.recs = append(g.recs, r)
+			g.recs = append(g.recs, r.id)
 		}
 		if !total {
-			g.peers, g.vecs = append(g.peers, r), append(g.vecs, a.vals(r))
+			g.peers = append(g.peers, r.id)
 		}
 	})
 	out := make([]*periodRows, len(counts))
@@ -279,6 +279,11 @@ func (a *Auditor) periodRows(totals map[string]bool) []*periodRows {
 	}
 	slices.SortFunc(out, func(x, y *periodRows) int { return strings.Compare(x.period, y.period) })
 	return out
+}
+
+// peerVals gives the figures of the k-th of the records ids.
+func (a *Auditor) peerVals(ids []int32) func(k int) []float64 {
+	return func(k int) []float64 { return a.store.vals(ids[k]) }
 }
 
 // inputUnits lists the units in the input order of their earliest
@@ -349,32 +354,41 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 		dupPerUnit += max(n-1, 0)
 	}
 	dupLevel := a.opts.Alpha / max(pairs, 1)
-	sized := a.sized()
-	// The longest parts first, the shortest last, to balance the workers.
+	// The longest parts first, the shortest last, to balance the workers,
+	// but for memory: the batch rules' columns (88 MB at a million
+	// records, most of it rules.EvalBatch's) are held beside the digit
+	// and jump tests, which hold little, not beside the duplicates' index
+	// or the peer comparison's scratch and findings. Parts of one kind
+	// keep their order: findings that compare equal merge in it.
 	add(func() [][]Finding {
 		units() // for the tasks below
 		zeroTails()
 		dispersion()
-		// The peers' sizes too, so that the outliers' tasks of a period,
-		// on both workers, do not wait on each other for them.
-		for _, g := range groups {
-			if g.sizes != nil && sized {
-				g.sizes()
-			}
-		}
 		var bf [][]Finding
 		bf, global, wideInds, narrowInds = a.benford(digitInds())
 		return bf
 	})
+	for _, g := range groups {
+		add(func() [][]Finding { return [][]Finding{a.batchRules(g.period, g.recs)} })
+	}
+	for k := range chunks {
+		add(func() [][]Finding {
+			return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust)
+		})
+	}
+	for k := range chunks {
+		add(func() [][]Finding { return a.jumps(chunk(k)) })
+	}
 	// The outliers' scratch memory, reused from call to call, is let go
-	// when the tasks are done (a sync.Pool would keep it, 48 MB a worker
+	// when the tasks are done (a sync.Pool would keep it, 18 MB a worker
 	// at a million rows, until the second collection after).
 	var scratch scratchList
 	for _, g := range groups {
-		add(func() [][]Finding { return a.duplicates(g.period, g.peers, g.vecs, dupLevel, dupPerUnit) })
-		add(func() [][]Finding { return [][]Finding{a.batchRules(g.period, g.recs)} })
+		add(func() [][]Finding { return a.duplicates(g.period, g.peers, dupLevel, dupPerUnit) })
 		if len(g.peers) >= a.opts.MinPeers {
-			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.vecs) })
+			// The peers' sizes are estimated by the first outliers call
+			// that needs them.
+			sz := sync.OnceValue(func() sizes { return a.periodSizes(g.peers) })
 			g.sizes = sz
 			g.medians = make([]float64, len(a.form.Indicators))
 			for i := range g.medians {
@@ -390,16 +404,8 @@ func (a *Auditor) findingRuns() ([]sortedRun, []anomaly.BenfordResult) {
 			}
 		}
 	}
-	for k := range chunks {
-		add(func() [][]Finding {
-			return a.unitDigits(chunk(k), digitInds(), zeroTails(), dispersion(), totals, alpha, &ust)
-		})
-	}
 	for _, g := range groups {
 		add(func() [][]Finding { return a.hierarchies(g) })
-	}
-	for k := range chunks {
-		add(func() [][]Finding { return a.jumps(chunk(k)) })
 	}
 	sorting := make([]func() []sortedRun, len(tasks))
 	for i, task := range tasks {
@@ -439,10 +445,10 @@ func (a *Auditor) keepForCases() {
 				continue
 			}
 			tasks = append(tasks, func() struct{} {
-				xs := make([]float64, 0, len(g.vecs))
-				for _, v := range g.vecs {
-					if !math.IsNaN(v[ind]) {
-						xs = append(xs, v[ind])
+				xs := make([]float64, 0, len(g.peers))
+				for _, id := range g.peers {
+					if x := a.store.vals(id)[ind]; !math.IsNaN(x) {
+						xs = append(xs, x)
 					}
 				}
 				g.medians[ind] = anomaly.Median(xs) // each task writes its own
@@ -460,7 +466,7 @@ func (a *Auditor) keepForCases() {
 		} else {
 			g.sizes = nil
 		}
-		g.recs, g.peers, g.vecs = nil, nil, nil
+		g.recs, g.peers = nil, nil
 	}
 }
 
@@ -624,7 +630,7 @@ func runTasks[T any](tasks []func() T, workers int) []T {
 }
 
 // batchRules evaluates the batch rules on the records of a period.
-func (a *Auditor) batchRules(period string, recs []*record) []Finding {
+func (a *Auditor) batchRules(period string, recs []int32) []Finding {
 	if len(a.form.BatchRules) == 0 {
 		return nil
 	}
@@ -642,16 +648,16 @@ func (a *Auditor) batchRules(period string, recs []*record) []Finding {
 	}
 	// The columns in one pass over the records, which are scattered in
 	// memory: a record's figures are read together.
-	for k, rec := range recs {
-		vals := a.vals(rec)
+	for k, id := range recs {
+		vals := a.store.vals(id)
 		for _, i := range used {
 			b.Columns[i][k] = vals[i]
 		}
 	}
 	if readsRows {
 		b.Units = make([]string, len(recs))
-		for k, rec := range recs {
-			b.Units[k] = a.unitOf(rec)
+		for k, id := range recs {
+			b.Units[k] = a.unitOf(a.store.rec(id))
 		}
 	}
 	var out []Finding
@@ -697,7 +703,7 @@ func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
 			parts = nil
 			for _, name := range h.Parts {
 				if r := a.unitRecord(name, g.period); r != nil {
-					parts = append(parts, r)
+					parts = append(parts, r.id)
 				}
 			}
 		}
@@ -707,9 +713,9 @@ func (a *Auditor) hierarchies(g *periodRows) [][]Finding {
 		// The sums of the parts, in one pass over them.
 		sums := make([]float64, len(h.Indicators))
 		counts := make([]int, len(h.Indicators))
-		for _, r := range parts {
+		for _, id := range parts {
 			for j, ind := range h.Indicators {
-				if x := a.vals(r)[ind.Index]; !math.IsNaN(x) {
+				if x := a.store.vals(id)[ind.Index]; !math.IsNaN(x) {
 					sums[j] += x
 					counts[j]++
 				}
@@ -790,15 +796,16 @@ func (a *Auditor) jumps(units []*unitRows) [][]Finding {
 	return l.lists()
 }
 
-// outlierBlock is how many indicators one outliers call compares. Their
-// figures are gathered in one pass over the records: records are scattered
-// in memory, and reading a record's figures in a row costs little more
-// than reading one.
+// outlierBlock is how many indicators one outliers call compares at most.
 const outlierBlock = 49
 
-// outlierScratch is the memory of an outliers call, kept for the next.
+// outlierScratch is the memory of an outliers call, kept for the next: an
+// indicator's figures (col), their scores (z) and the scratch space of
+// their medians (buf). One indicator is compared at a time, so that a
+// worker holds two figures and a quarter of one per record (18 MB at a
+// million records, where a block of indicators' figures took 48).
 type outlierScratch struct {
-	cols, xs, z, buf []float64
+	col, z, buf []float64
 }
 
 // scratchList holds the outlierScratch not in use.
@@ -838,14 +845,14 @@ type sizes struct {
 // figures (see sizeAware): the median of each unit's log-ratios to the
 // indicators' medians. Indicators with a median below 10 are left out,
 // as small counts move by whole units.
-func (a *Auditor) periodSizes(vecs [][]float64) sizes {
+func (a *Auditor) periodSizes(peers []int32) sizes {
 	var idx []int
 	for i := range a.form.Indicators {
 		if a.sizeAware(i) {
 			idx = append(idx, i)
 		}
 	}
-	scale, lm, basis := anomaly.LogScales(vecs, idx, a.opts.MinPeers, 10)
+	scale, lm, basis := anomaly.LogScales(len(peers), a.peerVals(peers), idx, a.opts.MinPeers, 10)
 	logMed := make([]float64, len(a.form.Indicators))
 	for i := range logMed {
 		logMed[i] = math.NaN()
@@ -875,7 +882,7 @@ func (a *Auditor) outlierLevel(cells int) (level, crit float64) {
 // unit of the size indicator, as it is, by the modified z-score. cells is
 // the number of cells compared per unit, for the level.
 func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, scratch *scratchList) [][]Finding {
-	period, recs, vecs, sz := g.period, g.peers, g.vecs, g.sizes
+	period, recs, sz := g.period, g.peers, g.sizes
 	if len(recs) < a.opts.MinPeers {
 		return nil
 	}
@@ -883,49 +890,41 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 	defer scratch.put(sc)
 	n := len(recs)
 	grow := func(s []float64, n int) []float64 { return slices.Grow(s[:0], n)[:n] }
-	sc.cols, sc.xs, sc.z = grow(sc.cols, len(inds)*n), grow(sc.xs, n), grow(sc.z, n)
-	// cols[j*n+k] is the figure of inds[j] in recs[k] (per unit of a.per),
-	// NaN when absent or without a size: figures are finite or NaN, and a
-	// finite figure divided by a size above 0 is not NaN.
-	cols := sc.cols
-	for k, vals := range vecs {
-		size := 1.0
-		if a.per != nil {
-			if size = vals[a.per.Index]; math.IsNaN(size) || size <= 0 {
-				size = math.NaN()
-			}
-		}
-		for j, ind := range inds {
-			x := vals[ind.Index]
-			if a.per != nil {
-				x /= size
-			}
-			cols[j*n+k] = x
-		}
-	}
+	sc.col, sc.z, sc.buf = grow(sc.col, n), grow(sc.z, n), grow(sc.buf, anomaly.SelectScratch(n))
+	col, z := sc.col, sc.z
 	_, crit := a.outlierLevel(cells)
 	var l findingList
-	for j, ind := range inds {
-		col := cols[j*n : (j+1)*n]
+	for _, ind := range inds {
+		// col[k] is the figure of ind in recs[k] (per unit of a.per), NaN
+		// when absent or without a size: figures are finite or NaN, and a
+		// finite figure divided by a size above 0 is not NaN.
+		figures := 0
+		for k, id := range recs {
+			vals := a.store.vals(id)
+			x := vals[ind.Index]
+			if a.per != nil {
+				if size := vals[a.per.Index]; math.IsNaN(size) || size <= 0 {
+					x = math.NaN()
+				} else {
+					x /= size
+				}
+			}
+			col[k] = x
+			figures += b2i(x == x)
+		}
 		if a.per == nil && a.sizeAware(ind.Index) {
 			s := sz()
 			g.medians[ind.Index] = math.Exp(s.logMed[ind.Index]) // each call writes its own indicators
 			a.sizeOutliers(&l, period, recs, col, ind, s, crit, cells, sc)
 			continue
 		}
-		xs, z := sc.xs[:0], sc.z
-		for _, x := range col {
-			if !math.IsNaN(x) {
-				xs = append(xs, x)
-			}
-		}
-		if len(xs) < a.opts.MinPeers {
+		if figures < a.opts.MinPeers {
 			continue
 		}
 		// The MAD is floored at 1 % of the median: when nearly every unit
 		// reports a rate at its bound (巩固率 99.9 %), a tenth of a point is
-		// no outlier.
-		med, mad := anomaly.ModifiedZInto(z, xs, 0.01)
+		// no outlier. A record without the figure has no score (NaN).
+		med, mad := anomaly.ModifiedZInto(z, col, 0.01)
 		g.medians[ind.Index] = med
 		if ind.Type != rules.Percent && a.per == nil && math.Abs(med) < 10 {
 			// Small counts (a few schools) move by whole units: one more
@@ -935,10 +934,9 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 		if mad == 0 {
 			continue // most units report the same figure: no spread to compare with
 		}
-		z = z[:len(xs)]
 		over := 0
 		for _, s := range z {
-			if math.Abs(s) > crit {
+			if math.Abs(s) > crit { // false for NaN
 				over++
 			}
 		}
@@ -946,28 +944,21 @@ func (a *Auditor) outliers(g *periodRows, inds []*rules.Indicator, cells int, sc
 			continue
 		}
 		l.grow(over)
-		why := &outlierWhy{unit: ind.Unit, peers: len(xs), median: med}
+		why := &outlierWhy{unit: ind.Unit, peers: figures, median: med}
 		nvals := 1
 		if a.per != nil {
 			why.per, nvals = a.per.Name, 2
 		}
 		head := outlierHead(period, ind, "修正z分数", round(crit, 2), nvals, why)
-		// The i-th figure of xs is that of the i-th record with one.
-		i := -1
-		for k, x := range col {
-			if math.IsNaN(x) {
+		for k, s := range z {
+			if !(math.Abs(s) > crit) {
 				continue
 			}
-			i++
-			s := z[i]
-			if math.Abs(s) <= crit {
-				continue
-			}
-			r := recs[k]
+			r := a.store.rec(recs[k])
 			f := Finding{Kind: KindOutlier, Unit: a.unitOf(r), Value: math.Round(s*100) / 100,
 				P: min(1, anomaly.NormalTwoSided(s)*float64(cells)), vals: [4]float64{a.vals(r)[ind.Index]}, h: head}
 			if a.per != nil {
-				f.vals[1] = x
+				f.vals[1] = col[k]
 			}
 			l.addOutlier(f)
 		}
@@ -993,13 +984,12 @@ const minSizeSpread = 0.05
 // sizeOutliers finds the figures col of a count indicator that stray from
 // what units of their size report: the robust z-score of the residual
 // log x − log median − the unit's log size.
-func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) {
+func (a *Auditor) sizeOutliers(l *findingList, period string, recs []int32, col []float64, ind *rules.Indicator, sz sizes, crit float64, cells int, sc *outlierScratch) {
 	lm := sz.logMed[ind.Index]
 	if math.IsNaN(lm) {
 		return // too few units, or a small count
 	}
 	z := sc.z[:len(col)]
-	sc.buf = slices.Grow(sc.buf[:0], 2*len(col))[:2*len(col)]
 	scored := anomaly.SizeResidualZ(z, col, sz.scale, sz.size, lm, minSizeSpread, sc.buf)
 	if scored < a.opts.MinPeers {
 		return
@@ -1020,7 +1010,7 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 		size := math.Exp(sz.scale[k])
 		expected := med * size
 		l.addOutlier(Finding{
-			Kind: KindOutlier, Unit: a.unitOf(recs[k]), Value: math.Round(s*100) / 100, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
+			Kind: KindOutlier, Unit: a.unitOf(a.store.rec(recs[k])), Value: math.Round(s*100) / 100, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
 			vals: [4]float64{col[k], round(expected, 1), round(size, 2), math.Round(expected)}, h: head,
 		})
 	}
@@ -1034,19 +1024,20 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []*record, co
 // in the period), and reported when that chance is below level, the
 // batch's Alpha shared among all the pairs of units compared. pairsPerUnit
 // is how many pairs a unit is in over the batch, for a finding's P.
-func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, level float64, pairsPerUnit int) [][]Finding {
+func (a *Auditor) duplicates(period string, recs []int32, level float64, pairsPerUnit int) [][]Finding {
+	vecs := a.peerVals(recs)
 	// A figure is evidence when two units share it if it is at least 10.
-	pairs := anomaly.Duplicates(vecs, anomaly.DuplicateOptions{MinAbs: 10, MinSame: a.opts.MinSame, MaxDiffer: a.opts.MaxDiffer})
+	pairs := anomaly.Duplicates(len(recs), vecs, anomaly.DuplicateOptions{MinAbs: 10, MinSame: a.opts.MinSame, MaxDiffer: a.opts.MaxDiffer})
 	if len(pairs) == 0 {
 		return nil
 	}
 	// How many units report each figure the pairs share, in one pass over
 	// the period per indicator concerned: shared[j] lists the values of
 	// indicator j some pair shares (few: a slice, not a map).
-	width := len(vecs[0])
+	width := a.store.n
 	shared := make([][]sharedValue, width)
 	for _, p := range pairs {
-		va, vb := vecs[p.A], vecs[p.B]
+		va, vb := vecs(p.A), vecs(p.B)
 		for j := range width {
 			if x := va[j]; x == vb[j] && !slices.ContainsFunc(shared[j], func(s sharedValue) bool { return s.x == x }) {
 				shared[j] = append(shared[j], sharedValue{x: x})
@@ -1060,7 +1051,8 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		}
 	}
 	reporting := make([]int, width)
-	for _, v := range vecs {
+	for _, id := range recs {
+		v := a.store.vals(id)
 		for _, j := range inds {
 			x := v[j]
 			if math.IsNaN(x) {
@@ -1087,7 +1079,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 	l.grow(len(pairs))
 	var chances []float64
 	for _, p := range pairs {
-		va, vb := vecs[p.A], vecs[p.B]
+		va, vb := vecs(p.A), vecs(p.B)
 		chances = chances[:0]
 		differ := 0
 		for j := range width {
@@ -1104,7 +1096,7 @@ func (a *Auditor) duplicates(period string, recs []*record, vecs [][]float64, le
 		if lp >= logLevel {
 			continue
 		}
-		first, second := recs[p.A], recs[p.B]
+		first, second := a.store.rec(recs[p.A]), a.store.rec(recs[p.B])
 		if a.unitOf(second) < a.unitOf(first) {
 			first, second = second, first
 		}

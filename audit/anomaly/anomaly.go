@@ -357,8 +357,9 @@ func median3(a, b, c float64) float64 {
 // 0.6745·(x − median)/MAD, with MAD the median absolute deviation, raised
 // to relFloor·|median| when below it. When MAD is 0 it falls back to
 // (x − median)/(1.253314·mean absolute deviation); when that is 0 too every
-// score is 0. It also returns the median and the MAD used (0 in the
-// fallback).
+// score is 0. A NaN of xs is no value: it is left out of the median and
+// the MAD, and its score is NaN. It also returns the median (NaN without
+// a value) and the MAD used (0 in the fallback).
 func ModifiedZ(xs []float64, relFloor float64) (z []float64, median, mad float64) {
 	z = make([]float64, len(xs))
 	median, mad = ModifiedZInto(z, xs, relFloor)
@@ -370,109 +371,144 @@ func ModifiedZ(xs []float64, relFloor float64) (z []float64, median, mad float64
 // allocates nothing.
 func ModifiedZInto(z, xs []float64, relFloor float64) (median, mad float64) {
 	z = z[:len(xs)]
-	if len(xs) == 0 {
+	n := 0
+	for _, x := range xs {
+		n += b2i(x == x)
+	}
+	if n == 0 {
+		for i := range z {
+			z[i] = math.NaN()
+		}
 		return math.NaN(), 0
 	}
-	median = medianOf(xs, false, 0, z)
-	if mad = medianOf(xs, true, median, z); mad > 0 {
+	median = medianOf(xs, n, false, 0, z)
+	if mad = medianOf(xs, n, true, median, z); mad > 0 {
 		mad = max(mad, relFloor*math.Abs(median))
 		for i, x := range xs {
 			z[i] = 0.6745 * (x - median) / mad
 		}
 		return median, mad
 	}
-	clear(z)
 	var mean float64
 	for _, x := range xs {
-		mean += math.Abs(x - median)
+		if x == x {
+			mean += math.Abs(x - median)
+		}
 	}
-	mean /= float64(len(xs))
-	if mean == 0 {
-		return median, 0
-	}
+	mean /= float64(n)
 	for i, x := range xs {
-		z[i] = (x - median) / (1.253314 * mean)
+		switch {
+		case x != x:
+			z[i] = math.NaN()
+		case mean == 0:
+			z[i] = 0
+		default:
+			z[i] = (x - median) / (1.253314 * mean)
+		}
 	}
 	return median, 0
 }
 
 // medianOf is the median of the values x of xs, or |x − center| when dev,
-// as Median computes it; buf, as long as xs, is scratch space.
-func medianOf(xs []float64, dev bool, center float64, buf []float64) float64 {
-	m := len(xs) / 2
-	v, before := selectOrder(xs, m, dev, center, buf)
-	if len(xs)%2 == 1 {
+// as Median computes it but without the NaN of xs: n is how many values
+// are not NaN (at least one). buf is scratch space (see selectOrder).
+func medianOf(xs []float64, n int, dev bool, center float64, buf []float64) float64 {
+	m := n / 2
+	v, before := selectOrder(xs, n, m, dev, center, buf)
+	if n%2 == 1 {
 		return v
 	}
 	return (before + v) / 2
 }
 
-// selectOrder returns the element k (from 0) of the values x of xs, or
-// |x − center| when dev, in the order of slices.Sort, and when k > 0 the
-// element before it. buf, as long as xs, is scratch space; xs is left as
+// selectBlock is how many values selectOrder reads between checks that
+// its scratch space has room.
+const selectBlock = 4096
+
+// SelectScratch is the scratch space the median of n values takes but
+// for one selection in a few hundred (selectOrder), which allocates n.
+func SelectScratch(n int) int { return n/4 + selectBlock }
+
+// selectOrder returns the element k (from 0) of the values x of xs that
+// are not NaN, of which there are n, or of |x − center| when dev, in the
+// order of slices.Sort, and when k > 0 the element before it. buf is
+// scratch space: with less than SelectScratch(len(xs)) it may allocate,
+// and with less than n it does when the bounds below miss; xs is left as
 // it is.
 //
 // It takes an evenly spaced sample of the values, picks from it bounds
 // that very likely enclose element k, and in one pass without branches
 // counts the values below the lower bound and copies those between the
 // bounds to buf; element k is then selected among those few. When the
-// bounds miss, or a value is NaN, it selects among all the values.
-func selectOrder(xs []float64, k int, dev bool, center float64, buf []float64) (kth, before float64) {
-	n := len(xs)
-	buf = buf[:n]
-	if n >= 2048 {
+// bounds miss it selects among all the values.
+func selectOrder(xs []float64, n, k int, dev bool, center float64, buf []float64) (kth, before float64) {
+	if len(xs) >= 2048 {
 		// The rank of element k among 512 samples is within ±32 (2.8
 		// standard deviations) but for one run in a few hundred.
 		const samples, margin = 512, 32
 		var sample [samples]float64
-		for i := range sample {
-			y := xs[i*n/samples]
+		s := 0
+		for i := range samples {
+			y := xs[i*len(xs)/samples]
 			if dev {
 				y = math.Abs(y - center)
 			}
-			sample[i] = y
+			sample[s] = y
+			s += b2i(y == y)
 		}
-		slices.Sort(sample[:])
+		slices.Sort(sample[:s])
 		lo, hi := math.Inf(-1), math.Inf(1)
-		if pos := k * samples / n; pos >= margin {
+		if pos := k * s / n; pos >= margin {
 			lo = sample[pos-margin]
 		}
-		if pos := k * samples / n; pos+margin < samples {
+		if pos := k * s / n; pos+margin < s {
 			hi = sample[pos+margin]
 		}
-		m, below, nan := 0, 0, 0
-		if dev {
-			for _, x := range xs {
-				y := math.Abs(x - center)
-				buf[m] = y
-				le, lt := b2i(y <= hi), b2i(y < lo)
-				m += le - lt
-				below += lt
-				nan |= b2i(y != y)
+		// NaN is neither below lo nor at most hi: it is neither counted
+		// nor kept.
+		m, below, room := 0, 0, true
+		for at := 0; at < len(xs) && room; at += selectBlock {
+			block := xs[at:min(at+selectBlock, len(xs))]
+			if room = m+len(block) <= len(buf); !room {
+				break
 			}
-		} else {
-			for _, y := range xs {
-				buf[m] = y
-				le, lt := b2i(y <= hi), b2i(y < lo)
-				m += le - lt
-				below += lt
-				nan |= b2i(y != y)
+			if dev {
+				for _, x := range block {
+					y := math.Abs(x - center)
+					buf[m] = y
+					le, lt := b2i(y <= hi), b2i(y < lo)
+					m += le - lt
+					below += lt
+				}
+			} else {
+				for _, y := range block {
+					buf[m] = y
+					le, lt := b2i(y <= hi), b2i(y < lo)
+					m += le - lt
+					below += lt
+				}
 			}
 		}
 		// Element k is in buf[:m] after below smaller values; so is the
 		// one before it unless k is the first there.
-		if j := k - below; nan == 0 && j >= 0 && j < m && (j > 0 || k == 0) {
+		if j := k - below; room && j >= 0 && j < m && (j > 0 || k == 0) {
 			return selected(buf[:m], j)
 		}
 	}
-	if dev {
-		for i, x := range xs {
-			buf[i] = math.Abs(x - center)
-		}
-	} else {
-		copy(buf, xs)
+	if len(buf) < n {
+		buf = make([]float64, n)
 	}
-	return selected(buf, k)
+	m := 0
+	for _, x := range xs {
+		if x == x {
+			if dev {
+				x = math.Abs(x - center)
+			}
+			buf[m] = x
+			m++
+		}
+	}
+	return selected(buf[:m], k)
 }
 
 // selected returns element k of xs in sorted order, and the one before it

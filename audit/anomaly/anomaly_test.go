@@ -205,7 +205,7 @@ func TestDuplicates(t *testing.T) {
 	}
 	vecs := [][]float64{base, vary(1, 1), other, vary(5, 2), trivial, trivial}
 	o := DuplicateOptions{MinSame: 10, MaxDiffer: 0.1, Trivial: func(_ int, x float64) bool { return x < 10 }}
-	got := Duplicates(vecs, o)
+	got := Duplicates(len(vecs), rowOf(vecs), o)
 	if len(got) != 1 || got[0].A != 0 || got[0].B != 1 || got[0].Same != 19 || got[0].Differ != 1 {
 		t.Fatalf("Duplicates = %+v, want only vectors 0 and 1 (19 same, 1 different)", got)
 	}
@@ -231,9 +231,15 @@ func TestDuplicatesFindsEveryNearCopy(t *testing.T) {
 		for i := range noise {
 			noise[i] = float64(10 + rng.IntN(100000))
 		}
-		got := Duplicates([][]float64{noise, a, b}, o)
+		got := Duplicates(3, rowOf([][]float64{noise, a, b}), o)
 		if len(got) != 1 || got[0].A != 1 || got[0].B != 2 || got[0].Differ != k {
 			t.Fatalf("trial %d, %d differences: got %+v", trial, k, got)
 		}
 	}
+}
+
+// rowOf gives the rows of vecs one by one, as Duplicates and LogScales
+// read them.
+func rowOf(vecs [][]float64) func(k int) []float64 {
+	return func(k int) []float64 { return vecs[k] }
 }

@@ -39,15 +39,16 @@ type DuplicateOptions struct {
 // are split into ⌊MaxDiffer·len⌋+1 bands, and by the pigeonhole principle
 // two vectors that differ in no more positions share one band exactly;
 // only vectors sharing a band (with at least two non-trivial values in it)
-// are compared. Pairs come with A < B, ordered by A then B.
-func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
-	if len(vecs) < 2 {
+// are compared. The n vectors, of one length, are vec(0)…vec(n-1). Pairs
+// come with A < B, ordered by A then B.
+func Duplicates(n int, vec func(i int) []float64, o DuplicateOptions) []Pair {
+	if n < 2 {
 		return nil
 	}
 	if o.MaxBucket == 0 {
 		o.MaxBucket = 32
 	}
-	width := len(vecs[0])
+	width := len(vec(0))
 	nb := int(math.Floor(o.MaxDiffer*float64(width))) + 1
 	nb = min(nb, width)
 	if nb < 1 {
@@ -62,11 +63,12 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 	// A seed drawn per call keeps a crafted batch from colliding on
 	// purpose (the pairs found do not depend on it).
 	seed := rand.Uint64()
-	n, words := len(vecs), (width+63)/64
+	words := (width + 63) / 64
 	masks := make([]uint64, n*words)
 	hashes := make([]uint64, nb*n) // band b of vector i at b*n+i
 	informative := make([]bool, nb*n)
-	for i, v := range vecs {
+	for i := range n {
+		v := vec(i)
 		mask := masks[i*words : (i+1)*words]
 		for b := range nb {
 			lo, hi := b*width/nb, (b+1)*width/nb
@@ -89,12 +91,13 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 	var cand []uint64
 	// keys are the informative bands' hashes, the high half of each
 	// word, with the vector in the low half: sorted, the vectors whose
-	// bands hash alike form runs, in increasing order.
-	var keys, tmp []uint64
+	// bands hash alike form runs, in increasing order. A band's keys
+	// take the place of its hashes, which they are made from in order.
+	var tmp []uint64
 	var members, group, rest []int32
 	for b := range nb {
 		lo, hi := b*width/nb, (b+1)*width/nb
-		keys = keys[:0]
+		keys := hashes[b*n : b*n]
 		for i := range n {
 			if informative[b*n+i] {
 				keys = append(keys, hashes[b*n+i]&^0xffffffff|uint64(i))
@@ -118,7 +121,7 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 				group, rest = group[:0], rest[:0]
 				first := members[0]
 				for _, m := range members {
-					if sameBand(vecs[first], vecs[m], mask(first), mask(m), lo, hi) {
+					if sameBand(vec(int(first)), vec(int(m)), mask(first), mask(m), lo, hi) {
 						group = append(group, m)
 					} else {
 						rest = append(rest, m)
@@ -140,7 +143,7 @@ func Duplicates(vecs [][]float64, o DuplicateOptions) []Pair {
 	var out []Pair
 	for _, c := range cand {
 		a, bb := int32(c>>32), int32(uint32(c))
-		if p, ok := compareMasked(vecs[a], vecs[bb], mask(a), mask(bb), o); ok {
+		if p, ok := compareMasked(vec(int(a)), vec(int(bb)), mask(a), mask(bb), o); ok {
 			p.A, p.B = int(a), int(bb)
 			out = append(out, p)
 		}

@@ -47,18 +47,26 @@ func medianSort(xs []float64) float64 {
 	return (xs[m-1] + xs[m]) / 2
 }
 
-// modifiedZSort is ModifiedZ with medianSort.
+// modifiedZSort is ModifiedZ with medianSort, the NaN of xs left out.
 func modifiedZSort(xs []float64, relFloor float64) (z []float64, median, mad float64) {
 	z = make([]float64, len(xs))
-	if len(xs) == 0 {
+	var tmp []float64
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			tmp = append(tmp, x)
+		}
+	}
+	if len(tmp) == 0 {
+		for i := range z {
+			z[i] = math.NaN()
+		}
 		return z, math.NaN(), 0
 	}
-	tmp := slices.Clone(xs)
-	median = medianSort(tmp)
-	for i, x := range xs {
+	median = medianSort(slices.Clone(tmp))
+	for i, x := range tmp {
 		tmp[i] = math.Abs(x - median)
 	}
-	if mad = medianSort(tmp); mad > 0 {
+	if mad = medianSort(slices.Clone(tmp)); mad > 0 {
 		mad = max(mad, relFloor*math.Abs(median))
 		for i, x := range xs {
 			z[i] = 0.6745 * (x - median) / mad
@@ -66,15 +74,17 @@ func modifiedZSort(xs []float64, relFloor float64) (z []float64, median, mad flo
 		return z, median, mad
 	}
 	var mean float64
-	for _, x := range xs {
-		mean += math.Abs(x - median)
+	for _, d := range tmp {
+		mean += d
 	}
-	mean /= float64(len(xs))
-	if mean == 0 {
-		return z, median, 0
-	}
+	mean /= float64(len(tmp))
 	for i, x := range xs {
-		z[i] = (x - median) / (1.253314 * mean)
+		switch {
+		case math.IsNaN(x):
+			z[i] = math.NaN()
+		case mean != 0:
+			z[i] = (x - median) / (1.253314 * mean)
+		}
 	}
 	return z, median, 0
 }
@@ -278,7 +288,7 @@ func samples() [][]float64 {
 		}
 	}
 	for _, n := range []int{1000, 1001, 2048, 2049, 50007, 100000} {
-		for kind := range 7 {
+		for kind := range 9 {
 			xs := make([]float64, n)
 			for i := range xs {
 				switch kind {
@@ -302,6 +312,18 @@ func samples() [][]float64 {
 					xs[i] = float64(i)
 					if i%(n/512) == 0 {
 						xs[i] = 1e9
+					}
+				case 7:
+					// Mostly absent, as a figure few units report.
+					xs[i] = math.NaN()
+					if rng.IntN(3) == 0 {
+						xs[i] = rng.NormFloat64() * 1000
+					}
+				case 8:
+					// Absent where an evenly spaced sample looks.
+					xs[i] = float64(rng.IntN(1000))
+					if i%(n/512) == 0 {
+						xs[i] = math.NaN()
 					}
 				}
 			}
@@ -342,28 +364,37 @@ func TestSelectOrderMatchesSort(t *testing.T) {
 		if len(xs) == 0 {
 			continue
 		}
-		buf := make([]float64, len(xs))
-		for _, dev := range []bool{false, true} {
-			center := 3.0
-			sorted := make([]float64, len(xs))
-			for i, x := range xs {
-				sorted[i] = x
-				if dev {
-					sorted[i] = math.Abs(x - center)
+		// Scratch space of every length: the selection allocates when
+		// it needs more.
+		for _, buf := range [][]float64{nil, make([]float64, SelectScratch(len(xs))), make([]float64, len(xs))} {
+			for _, dev := range []bool{false, true} {
+				center := 3.0
+				var sorted []float64 // the values that are not NaN
+				for _, x := range xs {
+					if !math.IsNaN(x) {
+						if dev {
+							x = math.Abs(x - center)
+						}
+						sorted = append(sorted, x)
+					}
 				}
-			}
-			slices.Sort(sorted)
-			for _, k := range []int{0, 1, len(xs) / 3, len(xs) - 1, rng.IntN(len(xs))} {
-				if k >= len(xs) {
+				if len(sorted) == 0 {
 					continue
 				}
-				before := 0.0
-				if k > 0 {
-					before = sorted[k-1]
-				}
-				got, gotBefore := selectOrder(xs, k, dev, center, buf)
-				if !same(got, sorted[k]) || !same(gotBefore, before) {
-					t.Errorf("%d values, dev %v, k %d: %v after %v, by sorting %v after %v", len(xs), dev, k, got, gotBefore, sorted[k], before)
+				slices.Sort(sorted)
+				n := len(sorted)
+				for _, k := range []int{0, 1, n / 3, n / 2, n - 1, rng.IntN(n)} {
+					if k >= n {
+						continue
+					}
+					before := 0.0
+					if k > 0 {
+						before = sorted[k-1]
+					}
+					got, gotBefore := selectOrder(xs, n, k, dev, center, buf)
+					if !same(got, sorted[k]) || !same(gotBefore, before) {
+						t.Errorf("%d values, scratch %d, dev %v, k %d: %v after %v, by sorting %v after %v", len(xs), len(buf), dev, k, got, gotBefore, sorted[k], before)
+					}
 				}
 			}
 		}
@@ -416,7 +447,7 @@ func TestDuplicatesMatchesMaps(t *testing.T) {
 			}
 			vecs[rng.IntN(c.n)] = v
 		}
-		got := Duplicates(vecs, c.o)
+		got := Duplicates(len(vecs), rowOf(vecs), c.o)
 		want := duplicatesMap(vecs, c.o)
 		slices.SortFunc(want, func(x, y Pair) int { return cmp.Or(cmp.Compare(x.A, y.A), cmp.Compare(x.B, y.B)) })
 		if !slices.Equal(got, want) {

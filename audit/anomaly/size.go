@@ -8,7 +8,7 @@ import (
 
 // LogScales estimates each unit's size from its count figures, robustly:
 // the median over the indicators of log x − log(the indicator's median).
-// rows[k] holds the figures of unit k, of which the indicators cols are
+// row(k) holds the figures of unit k of n, of which the indicators cols are
 // counts (NaN when absent). logMed[j] is the log of indicator cols[j]'s
 // median over the units with a figure above 0, NaN when fewer than
 // minUnits report one (estimated from the sample below) or the median is
@@ -20,22 +20,23 @@ import (
 // units: an indicator's median only sets the level its residuals are
 // centred on again (SizeResidualZ), and reading one column of every row
 // costs a pass over the batch per indicator.
-func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64, basis SizeBasis) {
-	n, m := len(rows), len(cols)
-	buf := make([]float64, max(n, m))
-	tmp := make([]float64, max(n, m))
+func LogScales(n int, row func(k int) []float64, cols []int, minUnits int, minMedian float64) (scale, logMed []float64, basis SizeBasis) {
+	m := len(cols)
 	logMed = make([]float64, m)
 	step := max(1, n/scaleSample)
+	// Room for the sample of an indicator, and for its median.
+	buf := make([]float64, (n+step-1)/step)
+	tmp := make([]float64, len(buf))
 	for j, c := range cols {
 		xs := buf[:0]
 		for k := 0; k < n; k += step {
-			if x := rows[k][c]; x > 0 {
+			if x := row(k)[c]; x > 0 {
 				xs = append(xs, x)
 			}
 		}
 		logMed[j] = math.NaN()
 		if len(xs)*step >= minUnits && len(xs) > 0 {
-			if med := medianOf(xs, false, 0, tmp); med >= minMedian && med > 0 {
+			if med := medianOf(xs, len(xs), false, 0, tmp); med >= minMedian && med > 0 {
 				logMed[j] = math.Log(med)
 			}
 		}
@@ -61,8 +62,8 @@ func LogScales(rows [][]float64, cols []int, minUnits int, minMedian float64) (s
 		basis.med[i], basis.at[i] = math.Exp(logMed[j]), cols[j]
 	}
 	scale = make([]float64, n)
-	for k, r := range rows {
-		scale[k] = basis.LogScale(r)
+	for k := range n {
+		scale[k] = basis.LogScale(row(k))
 	}
 	return scale, logMed, basis
 }
@@ -88,7 +89,7 @@ func (b *SizeBasis) LogScale(row []float64) float64 {
 	if len(rs) == 0 {
 		return math.NaN()
 	}
-	return math.Log(medianOf(rs, false, 0, tmp[:]))
+	return math.Log(medianOf(rs, len(rs), false, 0, tmp[:]))
 }
 
 // scaleSample bounds the units LogScales takes an indicator's median from;
@@ -105,26 +106,28 @@ const (
 // of a small count added: a count near c varies by about 1/√c in log, as
 // a Poisson count does, so a district reporting 3 where its size predicts
 // 2 is no outlier. size[k] is exp(scale[k]). z[k] is NaN where x ≤ 0 or
-// scale is NaN; z must be as long as xs, and buf (scratch space) twice as
-// long. It returns the number of figures scored.
+// scale is NaN; z must be as long as xs. buf is scratch space, best
+// SelectScratch(len(xs)) long: shorter, it is allocated. It returns the
+// number of figures scored.
 func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64, buf []float64) int {
-	if len(buf) < 2*len(xs) {
-		buf = make([]float64, 2*len(xs))
+	if len(buf) < SelectScratch(len(xs)) {
+		buf = make([]float64, SelectScratch(len(xs)))
 	}
-	r := buf[:0:len(xs)]
+	n := 0
 	for k, x := range xs {
 		z[k] = math.NaN()
 		if x > 0 && !math.IsNaN(scale[k]) {
 			z[k] = math.Log(x) - logMed - scale[k]
-			r = append(r, z[k])
+			n += b2i(z[k] == z[k])
 		}
 	}
-	if len(r) == 0 {
+	if n == 0 {
 		return 0
 	}
-	buf = buf[len(xs) : len(xs)+len(r)]
-	med := medianOf(r, false, 0, buf)
-	spread := max(medianOf(r, true, med, buf)/0.6745, minSpread)
+	// The medians of the residuals are taken among z, whose NaN are not
+	// residuals.
+	med := medianOf(z, n, false, 0, buf)
+	spread := max(medianOf(z, n, true, med, buf)/0.6745, minSpread)
 	typical := math.Exp(logMed + med)
 	for k, res := range z {
 		if math.IsNaN(res) {
@@ -133,7 +136,7 @@ func SizeResidualZ(z, xs, scale, size []float64, logMed, minSpread float64, buf 
 		c := max(xs[k], typical*size[k], 1)
 		z[k] = (res - med) / math.Sqrt(spread*spread+1/c)
 	}
-	return len(r)
+	return n
 }
 
 // NormalTwoSided is the two-sided p-value of a z-score.

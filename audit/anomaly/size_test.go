@@ -42,7 +42,7 @@ func TestLogScalesRecoverSizes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	n, m := 60, 12
 	rows, _, idx, sizes := sizedUnits(rng, n, m)
-	scale, logMed, basis := LogScales(rows, idx, 10, 10)
+	scale, logMed, basis := LogScales(len(rows), rowOf(rows), idx, 10, 10)
 	if len(logMed) != m {
 		t.Fatalf("%d log medians, want %d", len(logMed), m)
 	}
@@ -74,7 +74,7 @@ func TestSizeResidualZFindsATypoInAnyUnit(t *testing.T) {
 	rows[small][j] *= 10
 	rows[big][j] *= 10
 	fill(rows, cols)
-	scale, logMed, _ := LogScales(rows, idx, 10, 10)
+	scale, logMed, _ := LogScales(len(rows), rowOf(rows), idx, 10, 10)
 	size := make([]float64, n)
 	for k := range size {
 		size[k] = math.Exp(scale[k])
