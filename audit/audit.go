@@ -313,7 +313,7 @@ func New(f *rules.Form, o Options) (*Auditor, error) {
 		periodID: map[string]int32{}, store: newStore(len(f.Indicators)),
 		problems: problems{max: o.Limits.Problems},
 	}
-	a.rules.init()
+	a.rules.init(f)
 	for _, ind := range f.Indicators {
 		a.integer = append(a.integer, ind.Type == rules.Integer)
 	}
@@ -774,7 +774,7 @@ func (a *Auditor) renderTo(rec *record, v *checker.Values, r *checker.Result, en
 		for c := range o.ruleCodes() {
 			// The codes of builtin rules name no rule of the form: Render
 			// finds their violations by loading the figures.
-			if rule, ok := a.form.Rule(a.rules.rules[c].Rule); ok {
+			if rule := a.rules.formRules[c]; rule != nil {
 				violated = append(violated, rule)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/figcheck/figcheck/checker"
+	"github.com/figcheck/figcheck/rules"
 )
 
 // What the audit keeps of its rows holds no pointer: records, figures,
@@ -477,11 +478,15 @@ func (c *codeSet) addOnce(code uint16) {
 // the outcomes; it is shared by the workers.
 type ruleTable struct {
 	mu    sync.Mutex
+	form  *rules.Form
 	code  map[string]uint16
 	rules []RuleCount // by code, Rows unused
+	// formRules are the form's rules by code, nil for builtin ones:
+	// looked up once per rule, not once per rendered row.
+	formRules []*rules.Rule
 }
 
-func (t *ruleTable) init() { t.code = map[string]uint16{} }
+func (t *ruleTable) init(f *rules.Form) { t.form, t.code = f, map[string]uint16{} }
 
 func (t *ruleTable) codeOf(v *checker.Violation) uint16 {
 	t.mu.Lock()
@@ -491,6 +496,8 @@ func (t *ruleTable) codeOf(v *checker.Violation) uint16 {
 		c = uint16(len(t.rules))
 		t.code[v.Rule] = c
 		t.rules = append(t.rules, RuleCount{Rule: v.Rule, Name: v.Name, Severity: v.Severity.String()})
+		rule, _ := t.form.Rule(v.Rule)
+		t.formRules = append(t.formRules, rule)
 	}
 	return c
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/figcheck/figcheck/checker"
 	"github.com/figcheck/figcheck/rules"
 )
 
@@ -335,5 +336,34 @@ func TestIsBlank(t *testing.T) {
 		if got, want := isBlank(s), strings.TrimSpace(s) == ""; got != want {
 			t.Errorf("isBlank(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestRuleTableFormRules checks that each code names the form's rule of
+// its id (what renderTo renders from), and no rule for a builtin one.
+func TestRuleTableFormRules(t *testing.T) {
+	f := retailersForm(t)
+	var tab ruleTable
+	tab.init(f)
+	for _, tc := range []struct {
+		rule string
+		form bool
+	}{
+		{"r.turnover_nonneg", true},
+		{checker.BuiltinRange, false},
+		{"r.staff_nonneg", true},
+		{"r.turnover_nonneg", true}, // met again: the same code
+	} {
+		code := tab.codeOf(&checker.Violation{Rule: tc.rule})
+		if got := tab.rules[code].Rule; got != tc.rule {
+			t.Fatalf("code %d is rule %q, want %q", code, got, tc.rule)
+		}
+		want, _ := f.Rule(tc.rule)
+		if got := tab.formRules[code]; got != want || (got != nil) != tc.form {
+			t.Errorf("%s: form rule %v, want %v", tc.rule, got, want)
+		}
+	}
+	if len(tab.rules) != 3 || len(tab.formRules) != 3 {
+		t.Errorf("%d rules, %d form rules, want 3 of each", len(tab.rules), len(tab.formRules))
 	}
 }
