@@ -1007,7 +1007,7 @@ func (a *Auditor) sizeOutliers(l *findingList, period string, recs []int32, col 
 		if math.IsNaN(s) || math.Abs(s) <= crit {
 			continue
 		}
-		size := math.Exp(sz.scale[k])
+		size := sz.size[k] // exp(scale), as periodSizes computed it
 		expected := med * size
 		l.addOutlier(Finding{
 			Kind: KindOutlier, Unit: a.unitOf(a.store.rec(recs[k])), Value: math.Round(s*100) / 100, P: min(1, anomaly.NormalTwoSided(s)*float64(cells)),
