@@ -291,3 +291,44 @@ func TestMaybeRounded(t *testing.T) {
 		t.Error("figures all ending in 0 do not pass the gate")
 	}
 }
+
+// TestLogScaleMatchesMedian holds LogScale's median by insertion sort to
+// the selection medianOf makes (Median), bit for bit, on bases of 1 to
+// scaleIndicators indicators and rows with ties, zeros and absent figures.
+func TestLogScaleMatchesMedian(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, width := range []int{1, 2, 3, 6, 11, 12, 13, scaleIndicators} {
+		b := SizeBasis{med: make([]float64, width), at: make([]int, width)}
+		for i := range width {
+			b.med[i], b.at[i] = math.Round(rng.ExpFloat64()*500)+1, 2*i
+		}
+		row := make([]float64, 2*width)
+		for range 2000 {
+			for c := range row {
+				switch r := rng.Float64(); {
+				case r < 0.1:
+					row[c] = math.NaN()
+				case r < 0.2:
+					row[c] = 0
+				case r < 0.4:
+					row[c] = 100 // ties
+				default:
+					row[c] = math.Round(rng.ExpFloat64() * 1000)
+				}
+			}
+			var ratios []float64
+			for i, c := range b.at {
+				if row[c] > 0 {
+					ratios = append(ratios, row[c]/b.med[i])
+				}
+			}
+			want := math.NaN()
+			if len(ratios) > 0 {
+				want = math.Log(Median(ratios))
+			}
+			if got := b.LogScale(row); math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Fatalf("width %d, row %v: LogScale %v, want %v", width, row, got, want)
+			}
+		}
+	}
+}
