@@ -92,13 +92,23 @@ func readFile(b *testing.B, f *rules.Form, path string) *Auditor {
 		b.Fatal(err)
 	}
 	defer file.Close()
-	a, _ := New(f, Options{})
-	rr, err := NewReader(f, file, FormatCSV, "")
+	return readCSV(b, f, path, file)
+}
+
+// readCSV reads CSV rows into a new audit of form f; the checks may still
+// be running when it returns.
+func readCSV(tb testing.TB, f *rules.Form, name string, r io.Reader) *Auditor {
+	tb.Helper()
+	a, err := New(f, Options{})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	if err := a.Read(path, rr); err != nil {
-		b.Fatal(err)
+	rr, err := NewReader(f, r, FormatCSV, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := a.Read(name, rr); err != nil {
+		tb.Fatal(err)
 	}
 	return a
 }

@@ -63,17 +63,7 @@ func BenchmarkRead(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		a, err := New(f, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		rr, err := NewReader(f, bytes.NewReader(data), FormatCSV, "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := a.Read("batch.csv", rr); err != nil {
-			b.Fatal(err)
-		}
+		a := readCSV(b, f, "batch.csv", bytes.NewReader(data))
 		close(a.jobs)
 		a.wg.Wait()
 		b.StopTimer()
@@ -303,17 +293,7 @@ func TestRowCost(t *testing.T) {
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	after := heapAfter(func() {
-		var err error
-		if a, err = New(f, Options{}); err != nil {
-			t.Fatal(err)
-		}
-		rr, err := NewReader(f, bytes.NewReader(data), FormatCSV, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Read("batch.csv", rr); err != nil {
-			t.Fatal(err)
-		}
+		a = readCSV(t, f, "batch.csv", bytes.NewReader(data))
 		close(a.jobs)
 		a.wg.Wait()
 	})
